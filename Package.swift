@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "fog",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fogctl", targets: ["fogctl"]),
+        .library(name: "FogModel", targets: ["FogModel"]),
+        .library(name: "FogManifest", targets: ["FogManifest"]),
+        .library(name: "FogStore", targets: ["FogStore"]),
+        .library(name: "FogClient", targets: ["FogClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
+        .target(name: "FogModel"),
+        // Manifest decoding (YAML/JSON with source positions), JSON Schema admission, defaults.
+        .target(name: "FogManifest", dependencies: ["FogModel", .product(name: "Yams", package: "Yams")]),
+        // The store protocol and the embedded SQLite store.
+        .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The client protocol and its in-process implementation.
+        .target(name: "FogClient", dependencies: ["FogModel", "FogStore"]),
+        // fogctl's commands, printers and diff.
+        .target(name: "FogCLI", dependencies: [
+            "FogModel", "FogManifest", "FogStore", "FogClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
+        .executableTarget(
+            name: "fog-bench",
+            dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/FogBench"),
+        .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
+        .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
+        .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
+        .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore"]),
+    ]
+)

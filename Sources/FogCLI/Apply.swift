@@ -1,0 +1,44 @@
+import ArgumentParser
+import FogClient
+import FogManifest
+import FogModel
+import FogStore
+
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or update objects from manifests (all or nothing per invocation).",
+        discussion: """
+            Every document of every file is decoded and validated before anything is written;
+            any error lists every problem (file:line:column: field.path: expected) and writes nothing.
+            The manifest owns spec, labels and annotations; status and server-set metadata are kept.
+            """)
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("File, directory or - (stdin); repeatable.", valueName: "file"))
+    var filename: [String] = []
+    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories of directories given with -f.")
+    var recursive = false
+    @Option(name: .customLong("dry-run"), help: ArgumentHelp("none, client or server: report what would change without writing.", valueName: "mode"))
+    var dryRun: String = "none"
+    @Option(name: .shortAndLong, help: "Namespace for namespaced objects that name none; objects naming another are rejected.")
+    var namespace: String?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard ["none", "client", "server"].contains(dryRun) else {
+            throw ValidationError("--dry-run must be none, client or server (got \"\(dryRun)\")")
+        }
+    }
+
+    func run() async throws {
+        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace)
+        let client = try global.client()
+        let outcomes: [ApplyOutcome]
+        do { outcomes = try await client.apply(objects.map(\.resource), dryRun: dryRun != "none") } catch {
+            throw CLI.storeFailure(error)
+        }
+        let suffix = dryRun == "none" ? "" : (dryRun == "server" ? " (server dry run)" : " (dry run)")
+        var out = ""
+        for o in outcomes { out += "\(CLI.resourceRef(o.object)) \(o.action.rawValue)\(suffix)\n" }
+        CLI.console.out(out)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import FogClient
+import FogModel
+import FogStore
+
+struct Delete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete objects named on the command line or in manifests.",
+        discussion: "An object with finalizers is marked (deletionTimestamp) and goes once its finalizers are removed.")
+
+    @Argument(help: "KIND NAME [NAME ...] or KIND/NAME")
+    var arguments: [String] = []
+    @Option(name: .shortAndLong, help: ArgumentHelp("Delete the objects these manifests describe.", valueName: "file"))
+    var filename: [String] = []
+    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories of directories given with -f.")
+    var recursive = false
+    @Option(name: .shortAndLong, help: "Namespace (default: default).")
+    var namespace: String?
+    @Flag(name: .customLong("ignore-not-found"), help: "Treat objects that do not exist as deleted.")
+    var ignoreNotFound = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        var keys: [(ObjectKey, String)] = []
+        if !filename.isEmpty {
+            guard arguments.isEmpty else { throw CommandFailure(code: 1, "error: give either -f or KIND NAME, not both") }
+            keys = try CLI.decode(files: filename, recursive: recursive, namespace: namespace).map {
+                ($0.resource.key, CLI.registry.info(forKind: $0.resource.kind)?.singular ?? $0.resource.kind.lowercased())
+            }
+        } else {
+            var args = arguments
+            if let first = args.first, let slash = first.firstIndex(of: "/") {
+                args = [String(first[..<slash]), String(first[first.index(after: slash)...])] + args.dropFirst()
+            }
+            guard args.count >= 2 else { throw CommandFailure(code: 1, "error: usage: fogctl delete KIND NAME [NAME ...] | -f FILE") }
+            let info = try CLI.kind(args[0])
+            keys = args.dropFirst().map { (ObjectKey(kind: info.kind, namespace: info.namespaced ? (namespace ?? "default") : "", name: $0), info.singular) }
+        }
+        let client = try global.client()
+        var failures: [String] = []
+        var out = ""
+        for (key, singular) in keys {
+            do {
+                switch try await client.delete(key) {
+                case .deleted: out += "\(singular) \"\(key.name)\" deleted\n"
+                case .markedForDeletion(let r):
+                    out += "\(singular) \"\(key.name)\" marked for deletion (waiting for finalizers: \(r.metadata.finalizers.joined(separator: ", ")))\n"
+                }
+            } catch let e as StoreError where e.code == .notFound {
+                if !ignoreNotFound { failures.append("Error from store (NotFound): \(e.message)") }
+            } catch {
+                failures.append(CLI.storeFailure(error).message ?? "\(error)")
+            }
+        }
+        CLI.console.out(out)
+        if !failures.isEmpty { throw CommandFailure(code: 1, failures.joined(separator: "\n")) }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import FogClient
+import FogManifest
+import FogModel
+import FogStore
+
+struct Diff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what apply would change, as a unified diff. Exit 0: no change; 1: changes; 2 or more: error.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("File, directory or - (stdin).", valueName: "file"))
+    var filename: [String] = []
+    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories.")
+    var recursive = false
+    @Option(name: .shortAndLong, help: "Namespace for namespaced objects that name none.")
+    var namespace: String?
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace, code: 2)
+        let client: any FogClient
+        do { client = try global.client() } catch let f as CommandFailure { throw CommandFailure(code: 2, f.message) }
+        var out = ""
+        for object in objects {
+            let desired = object.resource
+            let live: Resource?
+            do { live = try await client.get(desired.key) } catch { throw CLI.storeFailure(error, code: 2) }
+            let name = "\(desired.kind.lowercased())/\(desired.namespace.isEmpty ? "" : desired.namespace + "/")\(desired.name)"
+            let before = live.map(Self.view) ?? ""
+            let after: String
+            if let live {
+                guard let merged = ObjectMutation.applied(live, desired: desired) else { continue }
+                after = Self.view(merged)
+            } else {
+                after = Self.view(desired)
+            }
+            out += UnifiedDiff.render(old: before, new: after, oldName: "live/\(name)", newName: "merged/\(name)")
+        }
+        CLI.console.out(out)
+        if !out.isEmpty { throw CommandFailure(code: 1) }
+    }
+
+    /// What apply owns: labels, annotations, finalizers, owner references and every field but status.
+    static func view(_ r: Resource) -> String {
+        var meta: [String: JSONValue] = ["name": .string(r.name)]
+        if !r.namespace.isEmpty { meta["namespace"] = .string(r.namespace) }
+        let full = r.metadata.json
+        for k in ["labels", "annotations", "finalizers", "ownerReferences"] { meta[k] = full[k] }
+        var o = r.content
+        o.removeValue(forKey: "status")
+        o["apiVersion"] = .string(r.apiVersion)
+        o["kind"] = .string(r.kind)
+        o["metadata"] = .object(meta)
+        return YAMLPrinter.render(.object(o))
+    }
+}
+
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check manifests offline against the schemas; exit 1 listing every problem.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("File, directory or - (stdin).", valueName: "file"))
+    var filename: [String] = []
+    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories.")
+    var recursive = false
+
+    func run() async throws {
+        let objects: [DecodedObject]
+        do { objects = try CLI.decode(files: filename, recursive: recursive, namespace: nil) } catch var f as CommandFailure {
+            if let m = f.message { f.message = m.replacingOccurrences(of: "; nothing was applied", with: "") }
+            throw f
+        }
+        var byFile: [(String, Int)] = []
+        for o in objects {
+            if byFile.last?.0 == o.file { byFile[byFile.count - 1].1 += 1 } else { byFile.append((o.file, 1)) }
+        }
+        CLI.console.out(byFile.map { "\($0.0): \($0.1) object\($0.1 == 1 ? "" : "s") valid\n" }.joined())
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import FogClient
+import FogManifest
+import FogModel
+import FogStore
+import Foundation
+
+/// The `fogctl` root command.
+public struct Fogctl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fogctl",
+        abstract: "A declarative control plane for fog-computing marketplaces that run federated AI workloads.",
+        discussion: """
+            Objects are described in YAML manifests and applied like Kubernetes objects.
+            With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
+            """,
+        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Kinds.self])
+
+    public init() {}
+
+    /// Runs fogctl with `arguments` (without the program name) and returns the exit code.
+    public static func run(_ arguments: [String], console: Console = .standard) async -> Int32 {
+        await Console.$current.withValue(console) {
+            do {
+                var command = try parseAsRoot(arguments)
+                if var asyncCommand = command as? AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+                return 0
+            } catch let failure as CommandFailure {
+                if let m = failure.message { console.err(m.hasSuffix("\n") ? m : m + "\n") }
+                return failure.code
+            } catch {
+                let code = exitCode(for: error).rawValue
+                let message = fullMessage(for: error)
+                if code == 0 { console.out(message + "\n") } else if !message.isEmpty { console.err(message + "\n") }
+                return code
+            }
+        }
+    }
+}
+
+/// Options every command that touches state takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Embedded state file (env FOG_STATE; default ~/.fog/state.db).", valueName: "path"))
+    public var state: String?
+
+    public init() {}
+
+    public func statePath() -> String { state ?? SQLiteStore.defaultPath() }
+
+    func openStore() throws -> SQLiteStore {
+        do { return try SQLiteStore(path: statePath()) } catch {
+            throw CommandFailure(code: 1, "error: \(error)")
+        }
+    }
+
+    func client() throws -> any FogClient { EmbeddedClient(store: try openStore()) }
+}
+
+/// Helpers shared by the commands.
+enum CLI {
+    static var console: Console { Console.current }
+    static var registry: KindRegistry { SchemaSet.builtIn.registry }
+
+    static func kind(_ name: String) throws -> KindInfo {
+        if let k = registry.lookup(name) { return k }
+        let known = registry.kinds.map { k in k.shortNames.isEmpty ? k.plural : "\(k.plural) (\(k.shortNames.joined(separator: ",")))" }
+        throw CommandFailure(code: 1, "error: unknown resource type \"\(name)\"; known types: \(known.joined(separator: ", "))")
+    }
+
+    /// Decodes `-f` inputs, or fails listing every problem.
+    static func decode(files: [String], recursive: Bool, namespace: String?, code: Int32 = 1) throws -> [DecodedObject] {
+        if files.isEmpty { throw CommandFailure(code: code, "error: must specify -f FILE, DIRECTORY or - (standard input)") }
+        do {
+            let stdin = console.standardInput ?? { ManifestInput.readStandardInput() }
+            let inputs = try ManifestInput.load(paths: files, recursive: recursive, readStandardInput: stdin)
+            return try ManifestDecoder(requiredNamespace: namespace).decode(inputs)
+        } catch let e as ManifestErrors {
+            let count = e.errors.count
+            throw CommandFailure(code: code, e.description + "\nerror: \(count) problem\(count == 1 ? "" : "s") found; nothing was applied")
+        }
+    }
+
+    static func resourceRef(_ r: Resource) -> String { "\(r.kind.lowercased())/\(r.name)" }
+
+    static func storeFailure(_ error: Error, code: Int32 = 1) -> CommandFailure {
+        if let e = error as? StoreError { return CommandFailure(code: code, "Error from store (\(e.code.rawValue)): \(e.message)") }
+        if let e = error as? CommandFailure { return e }
+        return CommandFailure(code: code, "error: \(error)")
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import FogClient
+import FogManifest
+import FogModel
+import FogStore
+import Foundation
+
+struct Get: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List objects of a kind, or show named ones.",
+        discussion: "KIND is a kind name, plural, singular or short name, case-insensitive (see `fogctl kinds`); KIND/NAME works too.")
+
+    @Argument(help: "KIND [NAME ...] or KIND/NAME")
+    var arguments: [String] = []
+    @Option(name: .shortAndLong, help: "Namespace (default: default).")
+    var namespace: String?
+    @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "List across all namespaces.")
+    var allNamespaces = false
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Label selector: a=b, a!=b, a in (x,y), a notin (x), a, !a.")
+    var selector: String?
+    @Option(name: .shortAndLong, help: "table, wide, yaml, json or name.")
+    var output: String = "table"
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard ["table", "wide", "yaml", "json", "name"].contains(output) else {
+            throw ValidationError("-o must be table, wide, yaml, json or name (got \"\(output)\")")
+        }
+        if arguments.isEmpty { throw ValidationError("you must name a kind, e.g. `fogctl get fognodes` (see `fogctl kinds`)") }
+    }
+
+    func run() async throws {
+        var kindName = arguments[0]
+        var names = Array(arguments.dropFirst())
+        if let slash = kindName.firstIndex(of: "/") {
+            names.insert(String(kindName[kindName.index(after: slash)...]), at: 0)
+            kindName = String(kindName[..<slash])
+        }
+        let info = try CLI.kind(kindName)
+        let labelSelector: LabelSelector
+        do { labelSelector = try LabelSelector.parse(selector ?? "") } catch { throw CommandFailure(code: 1, "error: \(error)") }
+        let client = try global.client()
+        let ns = info.namespaced ? (namespace ?? "default") : ""
+        var items: [Resource] = []
+        var missing: [String] = []
+        do {
+            if names.isEmpty {
+                items = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil,
+                                              selector: labelSelector).items
+            } else {
+                for name in names {
+                    if let r = try await client.get(ObjectKey(kind: info.kind, namespace: ns, name: name)) { items.append(r) } else { missing.append(name) }
+                }
+            }
+        } catch { throw CLI.storeFailure(error) }
+
+        let single = names.count == 1 && missing.isEmpty
+        switch output {
+        case "yaml":
+            if !items.isEmpty || names.isEmpty { CLI.console.out(YAMLPrinter.render(single ? items[0].json : Self.list(items))) }
+        case "json":
+            if !items.isEmpty || names.isEmpty { CLI.console.out(JSONPrettyPrinter.render(single ? items[0].json : Self.list(items))) }
+        case "name":
+            CLI.console.out(items.map { CLI.resourceRef($0) + "\n" }.joined())
+        default:
+            if items.isEmpty && names.isEmpty {
+                CLI.console.err(info.namespaced && !allNamespaces ? "No resources found in \(ns) namespace.\n" : "No resources found\n")
+            } else if !items.isEmpty {
+                CLI.console.out(Self.table(items, info: info, wide: output == "wide", showNamespace: info.namespaced && allNamespaces))
+            }
+        }
+        if !missing.isEmpty {
+            throw CommandFailure(code: 1, missing.map { "Error from store (NotFound): \(info.plural) \"\($0)\" not found" }.joined(separator: "\n"))
+        }
+    }
+
+    static func list(_ items: [Resource]) -> JSONValue {
+        .object(["apiVersion": .string(fogAPIVersion), "kind": "List", "items": .array(items.map(\.json))])
+    }
+
+    static func table(_ items: [Resource], info: KindInfo, wide: Bool, showNamespace: Bool, now: Date = Date()) -> String {
+        let columns = info.columns.filter { wide || $0.priority == 0 }
+        var header = (showNamespace ? ["NAMESPACE"] : []) + ["NAME"] + columns.map(\.name)
+        let hasAge = columns.contains { $0.type == "date" }
+        if !hasAge { header.append("AGE") }
+        let rows = items.map { r -> [String] in
+            let json = r.json
+            var row = (showNamespace ? [r.namespace] : []) + [r.name]
+            for c in columns {
+                let v = ColumnPath.evaluate(c.jsonPath, in: json)
+                row.append(c.type == "date" ? Timestamp.age(from: v?.stringValue, now: now) : ColumnPath.text(v))
+            }
+            if !hasAge { row.append(Timestamp.age(from: r.metadata.creationTimestamp, now: now)) }
+            return row
+        }
+        return TablePrinter.render(header: header, rows: rows)
+    }
+}
+
+struct Kinds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the kinds fog knows, with their short names and scope (like kubectl api-resources).")
+
+    func run() async throws {
+        let rows = CLI.registry.kinds.map { k in
+            [k.plural, k.shortNames.joined(separator: ","), fogAPIVersion, k.namespaced ? "true" : "false", k.kind]
+        }
+        CLI.console.out(TablePrinter.render(header: ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"], rows: rows))
+    }
+}

@@ -1,0 +1,34 @@
+import FogModel
+import FogStore
+
+/// What the CLI and the controllers use to read and write objects. The
+/// in-process implementation talks to the embedded store; a remote one
+/// (HTTP, to `fogctl server`) implements the same protocol.
+public protocol FogClient: Sendable {
+    func get(_ key: ObjectKey) async throws -> Resource?
+    func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList
+    func create(_ object: Resource) async throws -> Resource
+    func update(_ object: Resource) async throws -> Resource
+    func updateStatus(_ object: Resource) async throws -> Resource
+    func delete(_ key: ObjectKey) async throws -> DeleteOutcome
+    func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
+}
+
+/// A client over a store in this process: nothing to start, nothing to configure.
+public struct EmbeddedClient: FogClient {
+    public let store: any ObjectStore
+
+    public init(store: any ObjectStore) { self.store = store }
+
+    public func get(_ key: ObjectKey) async throws -> Resource? { try store.get(key) }
+    public func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList {
+        try store.list(kind: kind, namespace: namespace, selector: selector)
+    }
+    public func create(_ object: Resource) async throws -> Resource { try store.create(object) }
+    public func update(_ object: Resource) async throws -> Resource { try store.update(object) }
+    public func updateStatus(_ object: Resource) async throws -> Resource { try store.updateStatus(object) }
+    public func delete(_ key: ObjectKey) async throws -> DeleteOutcome { try store.delete(key) }
+    public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
+        try store.apply(objects, dryRun: dryRun)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// A `status.conditions` entry, as in Kubernetes.
+public struct Condition: Sendable, Hashable {
+    public enum Status: String, Sendable { case `true` = "True", `false` = "False", unknown = "Unknown" }
+
+    public var type: String
+    public var status: Status
+    public var reason: String
+    public var message: String
+    public var lastTransitionTime: String
+    public var observedGeneration: Int64?
+
+    public init(type: String, status: Status, reason: String = "", message: String = "",
+                lastTransitionTime: String = "", observedGeneration: Int64? = nil) {
+        self.type = type
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.lastTransitionTime = lastTransitionTime
+        self.observedGeneration = observedGeneration
+    }
+
+    public init?(json: JSONValue) {
+        guard let type = json["type"]?.stringValue,
+              let status = json["status"]?.stringValue.flatMap(Status.init(rawValue:)) else { return nil }
+        self.init(type: type, status: status, reason: json["reason"]?.stringValue ?? "",
+                  message: json["message"]?.stringValue ?? "",
+                  lastTransitionTime: json["lastTransitionTime"]?.stringValue ?? "",
+                  observedGeneration: json["observedGeneration"]?.intValue)
+    }
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["type": .string(type), "status": .string(status.rawValue),
+                                      "lastTransitionTime": .string(lastTransitionTime)]
+        if !reason.isEmpty { o["reason"] = .string(reason) }
+        if !message.isEmpty { o["message"] = .string(message) }
+        if let observedGeneration { o["observedGeneration"] = .int(observedGeneration) }
+        return .object(o)
+    }
+}
+
+extension Array where Element == Condition {
+    public subscript(type type: String) -> Condition? { first { $0.type == type } }
+
+    /// Sets a condition; `lastTransitionTime` changes only when `status` flips.
+    public mutating func set(_ condition: Condition, now: String) {
+        var c = condition
+        if let i = firstIndex(where: { $0.type == c.type }) {
+            c.lastTransitionTime = self[i].status == c.status ? self[i].lastTransitionTime : now
+            self[i] = c
+        } else {
+            c.lastTransitionTime = now
+            append(c)
+        }
+    }
+}
+
+/// RFC 3339 timestamps in UTC with second precision, as Kubernetes writes them.
+public enum Timestamp {
+    public static func format(_ date: Date) -> String {
+        let t = Int64(date.timeIntervalSince1970.rounded(.down))
+        return formatEpoch(t)
+    }
+
+    public static func formatEpoch(_ t: Int64) -> String {
+        var days = t >= 0 ? t / 86400 : (t - 86399) / 86400
+        let secs = t - days * 86400
+        // Civil-from-days (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let doe = days - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        var y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        if m <= 2 { y += 1 }
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60))Z"
+    }
+
+    public static func parse(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s)
+    }
+
+    /// kubectl's AGE column: `45s`, `12m`, `3h`, `5d`.
+    public static func age(from s: String?, now: Date) -> String {
+        guard let s, let d = parse(s) else { return "<unknown>" }
+        let secs = max(0, Int(now.timeIntervalSince(d)))
+        if secs < 120 { return "\(secs)s" }
+        if secs < 3600 * 2 { return "\(secs / 60)m" }
+        if secs < 86400 * 2 { return "\(secs / 3600)h" }
+        return "\(secs / 86400)d"
+    }
+}

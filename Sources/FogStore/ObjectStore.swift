@@ -1,0 +1,52 @@
+import FogModel
+
+/// What a write did to an object, as `kubectl apply` reports it.
+public enum ApplyAction: String, Sendable, Hashable {
+    case created, configured, unchanged
+}
+
+public struct ApplyOutcome: Sendable, Hashable {
+    public var action: ApplyAction
+    /// The object as stored (or as it would be, on a dry run).
+    public var object: Resource
+}
+
+public enum DeleteOutcome: Sendable, Hashable {
+    /// The object is gone.
+    case deleted(Resource)
+    /// The object has finalizers: it is marked with `deletionTimestamp` and goes when they are removed.
+    case markedForDeletion(Resource)
+}
+
+/// One entry of the store's event log, keyed by revision.
+public struct StoreEvent: Sendable, Hashable {
+    public enum EventType: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
+    public var revision: Int64
+    public var type: EventType
+    public var object: Resource
+}
+
+public struct ObjectList: Sendable {
+    public var items: [Resource]
+    /// The store revision the list was read at; watch from here to follow it.
+    public var revision: Int64
+}
+
+/// The store every layer above talks to. Every method is one transaction.
+public protocol ObjectStore: Sendable {
+    func get(_ key: ObjectKey) throws -> Resource?
+    /// Objects of `kind`; `namespace` nil means all namespaces.
+    func list(kind: String, namespace: String?, selector: LabelSelector) throws -> ObjectList
+    func create(_ object: Resource) throws -> Resource
+    /// Replaces spec, labels, annotations, finalizers and owner references.
+    /// A non-zero `metadata.resourceVersion` that is not the stored one is a conflict.
+    func update(_ object: Resource) throws -> Resource
+    /// Replaces `status` only, with the same conflict rule.
+    func updateStatus(_ object: Resource) throws -> Resource
+    func delete(_ key: ObjectKey) throws -> DeleteOutcome
+    /// Creates or updates the desired objects, all or nothing, in one transaction.
+    func apply(_ objects: [Resource], dryRun: Bool) throws -> [ApplyOutcome]
+    /// Log entries after `revision`, oldest first.
+    func events(after revision: Int64, limit: Int) throws -> [StoreEvent]
+    func currentRevision() throws -> Int64
+}

@@ -1,0 +1,300 @@
+import FogModel
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode. Every write is one
+/// IMMEDIATE transaction, so several processes can share the file: SQLite
+/// serialises their writers, and optimistic concurrency (`resourceVersion`)
+/// turns a lost update into a conflict.
+public final class SQLiteStore: ObjectStore, @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+    let now: @Sendable () -> Date
+    let makeUID: @Sendable () -> String
+
+    /// The default location: `$FOG_STATE`, else `~/.fog/state.db`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let p = environment["FOG_STATE"], !p.isEmpty { return p }
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return home + "/.fog/state.db"
+    }
+
+    public init(path: String, now: @escaping @Sendable () -> Date = { Date() },
+                makeUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) throws {
+        self.path = path
+        self.now = now
+        self.makeUID = makeUID
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.storage, "cannot open the state file \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE fog_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                INSERT INTO fog_meta (key, value) VALUES ('revision', 0), ('compacted', 0);
+                CREATE TABLE objects (
+                    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                    uid TEXT NOT NULL, revision INTEGER NOT NULL, body TEXT NOT NULL,
+                    PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+                CREATE INDEX objects_uid ON objects (uid);
+                CREATE TABLE events (
+                    revision INTEGER PRIMARY KEY NOT NULL, type TEXT NOT NULL,
+                    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                    body TEXT NOT NULL, at REAL NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    // MARK: Reads
+
+    public func get(_ key: ObjectKey) throws -> Resource? {
+        try storage { try pool.read { db in try Self.fetch(db, key) } }
+    }
+
+    public func list(kind: String, namespace: String?, selector: LabelSelector = LabelSelector()) throws -> ObjectList {
+        try storage {
+            try pool.read { db in
+                let rows: [Row]
+                if let namespace {
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name"), arguments: [kind, namespace])
+                } else {
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name"), arguments: [kind])
+                }
+                var items: [Resource] = []
+                items.reserveCapacity(rows.count)
+                for row in rows {
+                    let r = try Resource.decode(row[0])
+                    if selector.isEmpty || selector.matches(r.metadata.labels) { items.append(r) }
+                }
+                return ObjectList(items: items, revision: try Self.revision(db))
+            }
+        }
+    }
+
+    public func events(after revision: Int64, limit: Int = 10_000) throws -> [StoreEvent] {
+        try storage {
+            try pool.read { db in
+                let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM fog_meta WHERE key = 'compacted'") ?? 0
+                if revision < compacted {
+                    throw StoreError(.compacted, "revision \(revision) has been compacted (oldest available: \(compacted)); list again and watch from the list's revision")
+                }
+                return try Row.fetchAll(db, sql: "SELECT revision, type, body FROM events WHERE revision > ? ORDER BY revision LIMIT ?",
+                                        arguments: [revision, limit]).map { row in
+                    StoreEvent(revision: row[0], type: StoreEvent.EventType(rawValue: row[1]) ?? .modified,
+                               object: try Resource.decode(row[2]))
+                }
+            }
+        }
+    }
+
+    public func currentRevision() throws -> Int64 {
+        try storage { try pool.read { db in try Self.revision(db) } }
+    }
+
+    // MARK: Writes
+
+    public func create(_ object: Resource) throws -> Resource {
+        try write { tx in try tx.create(object) }
+    }
+
+    public func update(_ object: Resource) throws -> Resource {
+        try write { tx in try tx.update(object) }
+    }
+
+    public func updateStatus(_ object: Resource) throws -> Resource {
+        try write { tx in try tx.updateStatus(object) }
+    }
+
+    public func delete(_ key: ObjectKey) throws -> DeleteOutcome {
+        try write { tx in try tx.delete(key) }
+    }
+
+    public func apply(_ objects: [Resource], dryRun: Bool = false) throws -> [ApplyOutcome] {
+        try write(dryRun: dryRun) { tx in try objects.map { try tx.apply($0) } }
+    }
+
+    /// Runs `body` as one IMMEDIATE transaction; rolled back when it throws or on a dry run.
+    public func write<T>(dryRun: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
+        try storage {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    let date = now()
+                    let tx = StoreTransaction(db: db, revision: try Self.revision(db), now: date, makeUID: makeUID)
+                    result = try body(tx)
+                    if dryRun { return .rollback }
+                    try tx.finish()
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    /// Removes event-log entries older than `revision` (the watch of the next layer re-lists past it).
+    public func compact(before revision: Int64) throws {
+        try storage {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM events WHERE revision < ?", arguments: [revision])
+                try db.execute(sql: "UPDATE fog_meta SET value = max(value, ?) WHERE key = 'compacted'", arguments: [revision - 1])
+            }
+        }
+    }
+
+    static func revision(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM fog_meta WHERE key = 'revision'")) ?? 0
+    }
+
+    static func fetch(_ db: Database, _ key: ObjectKey) throws -> Resource? {
+        guard let body = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?"),
+            arguments: [key.kind, key.namespace, key.name]) else { return nil }
+        return try Resource.decode(body)
+    }
+
+    /// Maps SQLite and decoding failures to `StoreError`; store errors pass through.
+    func storage<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as StoreError { throw e } catch let e as DatabaseError {
+            throw StoreError(.storage, "state file \(path): \(e.message ?? e.description)")
+        } catch {
+            throw StoreError(.storage, "state file \(path): \(error)")
+        }
+    }
+}
+
+/// The operations of one write transaction. Each change takes the next
+/// store-wide revision and appends an entry to the event log.
+public final class StoreTransaction {
+    let db: Database
+    private(set) var revision: Int64
+    private let startRevision: Int64
+    /// The transaction's time, as RFC 3339 (object timestamps) and as seconds (event log).
+    let now: String
+    let nowSeconds: Double
+    let makeUID: () -> String
+
+    init(db: Database, revision: Int64, now: Date, makeUID: @escaping () -> String) {
+        self.db = db
+        self.revision = revision
+        self.startRevision = revision
+        self.now = Timestamp.format(now)
+        self.nowSeconds = now.timeIntervalSince1970
+        self.makeUID = makeUID
+    }
+
+    public func get(_ key: ObjectKey) throws -> Resource? { try SQLiteStore.fetch(db, key) }
+
+    public func create(_ object: Resource) throws -> Resource {
+        if try get(object.key) != nil {
+            throw StoreError(.alreadyExists, "\(object.kind.lowercased()) \"\(object.name)\" already exists")
+        }
+        let stored = ObjectMutation.created(object, revision: revision + 1, now: now, uid: makeUID())
+        try insert(stored)
+        return stored
+    }
+
+    public func update(_ object: Resource) throws -> Resource {
+        let existing = try current(object)
+        guard var next = ObjectMutation.updated(existing, with: object) else { return existing }
+        if existing.metadata.deletionTimestamp != nil && next.metadata.finalizers.isEmpty {
+            next.metadata.resourceVersion = revision + 1
+            try remove(next)
+            return next
+        }
+        return try replace(next)
+    }
+
+    public func updateStatus(_ object: Resource) throws -> Resource {
+        let existing = try current(object)
+        guard let next = ObjectMutation.statusUpdated(existing, with: object) else { return existing }
+        return try replace(next)
+    }
+
+    public func delete(_ key: ObjectKey) throws -> DeleteOutcome {
+        guard var existing = try get(key) else { throw StoreError.notFound(key) }
+        if !existing.metadata.finalizers.isEmpty {
+            if existing.metadata.deletionTimestamp != nil { return .markedForDeletion(existing) }
+            existing.metadata.deletionTimestamp = now
+            return .markedForDeletion(try replace(existing))
+        }
+        existing.metadata.resourceVersion = revision + 1
+        try remove(existing)
+        return .deleted(existing)
+    }
+
+    public func apply(_ desired: Resource) throws -> ApplyOutcome {
+        guard let existing = try get(desired.key) else {
+            return ApplyOutcome(action: .created, object: try create(desired))
+        }
+        guard let next = ObjectMutation.applied(existing, desired: desired) else {
+            return ApplyOutcome(action: .unchanged, object: existing)
+        }
+        return ApplyOutcome(action: .configured, object: try replace(next))
+    }
+
+    // MARK: Internals
+
+    /// The stored object `object` refers to, after the conflict and uid checks.
+    func current(_ object: Resource) throws -> Resource {
+        guard let existing = try get(object.key) else { throw StoreError.notFound(object.key) }
+        let given = object.metadata.resourceVersion
+        if given != 0 && given != existing.metadata.resourceVersion {
+            throw StoreError.conflict(object.key, stored: existing.metadata.resourceVersion, given: given)
+        }
+        if !object.metadata.uid.isEmpty && object.metadata.uid != existing.metadata.uid {
+            throw StoreError(.conflict, "\(object.kind.lowercased()) \"\(object.name)\": uid \(object.metadata.uid) does not match the stored object (\(existing.metadata.uid)); it was deleted and created again")
+        }
+        return existing
+    }
+
+    func insert(_ object: Resource) throws {
+        revision += 1
+        let body = object.encoded()
+        try db.cachedStatement(sql: "INSERT INTO objects (kind, namespace, name, uid, revision, body) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [object.kind, object.namespace, object.name, object.metadata.uid, revision, body])
+        try log(.added, object, body: body)
+    }
+
+    func replace(_ object: Resource) throws -> Resource {
+        revision += 1
+        var o = object
+        o.metadata.resourceVersion = revision
+        let body = o.encoded()
+        try db.cachedStatement(sql: "UPDATE objects SET revision = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?")
+            .execute(arguments: [revision, body, o.kind, o.namespace, o.name])
+        try log(.modified, o, body: body)
+        return o
+    }
+
+    func remove(_ object: Resource) throws {
+        revision += 1
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
+            .execute(arguments: [object.kind, object.namespace, object.name])
+        try log(.deleted, object, body: object.encoded())
+    }
+
+    func log(_ type: StoreEvent.EventType, _ object: Resource, body: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, body, nowSeconds])
+    }
+
+    func finish() throws {
+        if revision != startRevision {
+            try db.cachedStatement(sql: "UPDATE fog_meta SET value = ? WHERE key = 'revision'").execute(arguments: [revision])
+        }
+    }
+}
