@@ -39,6 +39,6 @@ let package = Package(
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
-        .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore"]),
+        .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore", "fogctl"]),
     ]
 )

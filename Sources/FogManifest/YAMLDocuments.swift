@@ -59,7 +59,7 @@ public enum YAMLDocuments {
         var errors: [ManifestError] = []
         let parser: Parser
         do {
-            parser = try Parser(yaml: text)
+            parser = try Parser(yaml: text, resolver: .basic)
         } catch {
             return ([], [yamlError(error, file: file, document: 1, data: data)])
         }
@@ -117,10 +117,10 @@ public enum YAMLDocuments {
             if let context { message += " (\(context.text) at \(context.mark.line):\(context.mark.column))" }
             if lineHasTab(data, line: mark.line) { message += "; tabs cannot indent YAML, use spaces" }
             return ManifestError(file: file, document: document, line: mark.line, column: mark.column,
-                                 message: "invalid YAML: " + message)
+                                 message: "syntax error: " + message)
         }
         guard let y = error as? YamlError else {
-            return ManifestError(file: file, document: document, message: "invalid YAML: \(error)")
+            return ManifestError(file: file, document: document, message: "syntax error: \(error)")
         }
         switch y {
         case .scanner(let context, let problem, let mark, _),
@@ -129,12 +129,12 @@ public enum YAMLDocuments {
             return located(problem, mark, context: context)
         case .reader(let problem, let offset, _, _):
             let (l, c) = lineColumn(ofByte: offset ?? 0, in: data)
-            return ManifestError(file: file, document: document, line: l, column: c, message: "invalid YAML: \(problem)")
+            return ManifestError(file: file, document: document, line: l, column: c, message: "syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ManifestError(file: file, document: document, line: context.mark.line, column: context.mark.column,
                                  message: "duplicate key\(duplicates.count > 1 ? "s" : "") \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) in one mapping")
         default:
-            return ManifestError(file: file, document: document, message: "invalid YAML: \(y)")
+            return ManifestError(file: file, document: document, message: "syntax error: \(y)")
         }
     }
 

@@ -6,6 +6,10 @@ import GRDB
 /// IMMEDIATE transaction, so several processes can share the file: SQLite
 /// serialises their writers, and optimistic concurrency (`resourceVersion`)
 /// turns a lost update into a conflict.
+///
+/// Layout: `events` is the revision log and holds every body once; `objects`
+/// is a small index from (kind, namespace, name) to the revision holding the
+/// object's current body. Compaction keeps log entries live objects point to.
 public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
@@ -47,9 +51,8 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                 INSERT INTO fog_meta (key, value) VALUES ('revision', 0), ('compacted', 0);
                 CREATE TABLE objects (
                     kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-                    uid TEXT NOT NULL, revision INTEGER NOT NULL, body TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
                     PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
-                CREATE INDEX objects_uid ON objects (uid);
                 CREATE TABLE events (
                     revision INTEGER PRIMARY KEY NOT NULL, type TEXT NOT NULL,
                     kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -70,9 +73,9 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
             try pool.read { db in
                 let rows: [Row]
                 if let namespace {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name"), arguments: [kind, namespace])
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? ORDER BY o.namespace, o.name"), arguments: [kind, namespace])
                 } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name"), arguments: [kind])
+                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? ORDER BY o.namespace, o.name"), arguments: [kind])
                 }
                 var items: [Resource] = []
                 items.reserveCapacity(rows.count)
@@ -149,7 +152,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     public func compact(before revision: Int64) throws {
         try storage {
             try pool.write { db in
-                try db.execute(sql: "DELETE FROM events WHERE revision < ?", arguments: [revision])
+                try db.execute(sql: "DELETE FROM events WHERE revision < ? AND revision NOT IN (SELECT revision FROM objects)", arguments: [revision])
                 try db.execute(sql: "UPDATE fog_meta SET value = max(value, ?) WHERE key = 'compacted'", arguments: [revision - 1])
             }
         }
@@ -161,7 +164,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
 
     static func fetch(_ db: Database, _ key: ObjectKey) throws -> Resource? {
         guard let body = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?"),
+            db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?"),
             arguments: [key.kind, key.namespace, key.name]) else { return nil }
         return try Resource.decode(body)
     }
@@ -196,7 +199,18 @@ public final class StoreTransaction {
         self.makeUID = makeUID
     }
 
-    public func get(_ key: ObjectKey) throws -> Resource? { try SQLiteStore.fetch(db, key) }
+    public func get(_ key: ObjectKey) throws -> Resource? {
+        selectStatement = try selectStatement ?? db.makeStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?")
+        guard let body = try String.fetchOne(selectStatement!, arguments: [key.kind, key.namespace, key.name]) else { return nil }
+        return try Resource.decode(body)
+    }
+
+    // Statements prepared once per transaction (a batch reuses them for every object).
+    private var selectStatement: Statement?
+    private var insertObjectStatement: Statement?
+    private var updateObjectStatement: Statement?
+    private var deleteObjectStatement: Statement?
+    private var logStatement: Statement?
 
     public func create(_ object: Resource) throws -> Resource {
         if try get(object.key) != nil {
@@ -263,33 +277,32 @@ public final class StoreTransaction {
 
     func insert(_ object: Resource) throws {
         revision += 1
-        let body = object.encoded()
-        try db.cachedStatement(sql: "INSERT INTO objects (kind, namespace, name, uid, revision, body) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [object.kind, object.namespace, object.name, object.metadata.uid, revision, body])
-        try log(.added, object, body: body)
+        try log(.added, object)
+        insertObjectStatement = try insertObjectStatement ?? db.makeStatement(sql: "INSERT INTO objects (kind, namespace, name, revision) VALUES (?, ?, ?, ?)")
+        try insertObjectStatement!.execute(arguments: [object.kind, object.namespace, object.name, revision])
     }
 
     func replace(_ object: Resource) throws -> Resource {
         revision += 1
         var o = object
         o.metadata.resourceVersion = revision
-        let body = o.encoded()
-        try db.cachedStatement(sql: "UPDATE objects SET revision = ?, body = ? WHERE kind = ? AND namespace = ? AND name = ?")
-            .execute(arguments: [revision, body, o.kind, o.namespace, o.name])
-        try log(.modified, o, body: body)
+        try log(.modified, o)
+        updateObjectStatement = try updateObjectStatement ?? db.makeStatement(sql: "UPDATE objects SET revision = ? WHERE kind = ? AND namespace = ? AND name = ?")
+        try updateObjectStatement!.execute(arguments: [revision, o.kind, o.namespace, o.name])
         return o
     }
 
     func remove(_ object: Resource) throws {
         revision += 1
-        try db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
-            .execute(arguments: [object.kind, object.namespace, object.name])
-        try log(.deleted, object, body: object.encoded())
+        deleteObjectStatement = try deleteObjectStatement ?? db.makeStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
+        try deleteObjectStatement!.execute(arguments: [object.kind, object.namespace, object.name])
+        try log(.deleted, object)
     }
 
-    func log(_ type: StoreEvent.EventType, _ object: Resource, body: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, body, nowSeconds])
+    /// Appends the object, as it is at this revision, to the log.
+    func log(_ type: StoreEvent.EventType, _ object: Resource) throws {
+        logStatement = try logStatement ?? db.makeStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try logStatement!.execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, object.encoded(), nowSeconds])
     }
 
     func finish() throws {

@@ -1,0 +1,23 @@
+import Foundation
+
+/// fog's benchmarks. Each prints its figures and a same-run baseline.
+/// Build in release: `swift run -c release fog-bench [NAME ...]`.
+@main
+struct FogBench {
+    static func main() throws {
+        let args = Array(CommandLine.arguments.dropFirst())
+        let all = ["apply"]
+        let selected = args.isEmpty ? all : args
+        let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in selected {
+            switch name {
+            case "apply": try ApplyBenchmark.run(count: 10_000, repeats: 3, dir: dir)
+            default:
+                FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
