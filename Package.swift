@@ -12,15 +12,16 @@ let package = Package(
         .library(name: "FogClient", targets: ["FogClient"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
         .target(name: "FogModel"),
+        // libyaml (Debian: libyaml-dev), read event by event.
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Manifest decoding (YAML/JSON with source positions), JSON Schema admission, defaults.
-        .target(name: "FogManifest", dependencies: ["FogModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "FogManifest", dependencies: ["FogModel", "CLibYAML"]),
         // The store protocol and the embedded SQLite store.
         .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift")]),
         // The client protocol and its in-process implementation.

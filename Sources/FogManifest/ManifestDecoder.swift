@@ -117,7 +117,7 @@ public struct ManifestDecoder: Sendable {
         var errors: [ManifestError] = []
         var seen: [ObjectKey: DecodedObject] = [:]
         for input in inputs {
-            let (documents, parseErrors) = YAMLDocuments.parse(input.bytes, file: input.name)
+            let (documents, parseErrors) = YAMLReader.parse(input.bytes, file: input.name)
             errors += parseErrors
             var objectsInFile = 0
             for doc in documents {

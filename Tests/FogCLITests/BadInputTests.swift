@@ -133,10 +133,10 @@ import Testing
         Case("invalid label value", node(6, "    fog/region: eu west"),
              "bad.yaml:6:17: metadata.labels.fog/region: a label value must be at most 63 characters"),
         Case("tab indentation", node(11, "\tcpu: 4"), "bad.yaml:11:", "syntax error", "tabs cannot indent YAML, use spaces"),
-        Case("duplicate keys", node(9, "  class: edge", "  class: fog"), "bad.yaml:9:3: duplicate key \"class\" in one mapping"),
+        Case("duplicate keys", node(9, "  class: edge", "  class: fog"), "bad.yaml:10:3: spec: duplicate key \"class\" in one mapping"),
         Case("unclosed flow sequence", node(13, "  roles: [compute"), "bad.yaml:", "syntax error"),
-        Case("undefined alias", node(8, "  region: *nowhere"), "bad.yaml:8:11: syntax error: found undefined alias"),
-        Case("merge key onto a scalar", node(8, "  region: eu-west", "  <<: 5"), "bad.yaml:9:7: spec: a merge key (<<) must refer to a mapping"),
+        Case("undefined alias", node(8, "  region: *nowhere"), "bad.yaml:8:11: spec.region: undefined alias *nowhere"),
+        Case("merge key onto a scalar", node(8, "  region: eu-west", "  <<: 5"), "bad.yaml:9:3: spec: a merge key (<<) must refer to a mapping"),
         Case("infinite number", node(11, "    cpu: .inf"), "bad.yaml:11:10: spec.capacity.cpu: must be a finite number (got .inf)"),
         Case("integer out of range", node(11, "    cpu: 99999999999999999999"),
              "bad.yaml:11:10: spec.capacity.cpu: integer 99999999999999999999 is out of range"),
@@ -209,7 +209,7 @@ import Testing
             let r = await h.fogctl(["apply", "-f", path])
             #expect(clock.now - start < .seconds(1))
             #expect(r.code == 1)
-            #expect(r.stderr.contains("nested deeper than 64 levels") || r.stderr.contains("Maximum nesting level reached"), "\(r.stderr)")
+            #expect(r.stderr.contains("nested deeper than 64 levels"), "\(r.stderr)")
             #expect(r.stderr.contains("\(path):13:"))
         }
     }

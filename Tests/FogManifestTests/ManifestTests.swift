@@ -141,23 +141,43 @@ func decodeErrors(_ text: String) -> [ManifestError] {
         let objects = try decode("""
             apiVersion: fog/v1alpha1
             kind: FogNode
-            metadata: {name: n1}
-            spec: &base
-              region: eu-west
+            metadata:
+              name: n1
+              labels: &labels {fog/region: eu-west, fog/class: edge}
+              annotations:
+                <<: *labels
+                fog/class: overridden
+            spec:
+              region: &region eu-west
+              zone: *region
               class: edge
               capacity: {cpu: 2, memoryGiB: 4}
             ---
             apiVersion: fog/v1alpha1
             kind: FogNode
             metadata: {name: n2}
-            spec:
-              <<: *base
-              class: fog
+            spec: {region: x, class: edge, capacity: {cpu: 1, memoryGiB: 1}}
             """)
-        #expect(objects[1].resource.spec?["class"] == .string("fog"))
-        #expect(objects[1].resource.spec?["region"] == .string("eu-west"))
+        let n1 = objects[0].resource
+        #expect(n1.metadata.annotations == ["fog/region": "eu-west", "fog/class": "overridden"])
+        #expect(n1.spec?["zone"] == .string("eu-west"))
         #expect(objects[1].document == 2)
-        #expect(objects[1].line == 9)
+        #expect(objects[1].line == 15)
+    }
+
+    @Test func anchorsDoNotCrossDocuments() {
+        let errors = decodeErrors("""
+            apiVersion: fog/v1alpha1
+            kind: Tier
+            metadata: {name: &n t}
+            spec: {}
+            ---
+            apiVersion: fog/v1alpha1
+            kind: Tier
+            metadata: {name: *n}
+            spec: {}
+            """)
+        #expect(errors.contains { $0.document == 2 && $0.line == 8 && $0.message.hasPrefix("undefined alias *n") })
     }
 
     @Test func serverSetMetadataAndStatusAreDroppedOnInput() throws {

@@ -1,0 +1,539 @@
+import CLibYAML
+import FogModel
+import Foundation
+
+/// One document of a manifest stream, converted to JSON. Source positions of
+/// its fields are computed only when an error needs one (a second pass over
+/// the bytes), so valid manifests pay nothing for them.
+public struct ParsedDocument: Sendable {
+    public var file: String
+    public var index: Int
+    public var value: JSONValue
+    /// Where the document's root node starts.
+    public var line: Int
+    public var column: Int
+    let positions: PositionTable
+
+    /// Line and column of the value at `path` (or of its key, with `atKey`),
+    /// falling back to the nearest ancestor that appears in the source.
+    public func location(of path: String, atKey: Bool = false) -> (line: Int, column: Int) {
+        positions.location(of: path, atKey: atKey, document: index) ?? (line, column)
+    }
+}
+
+/// Lazily built map from field paths to source positions, for one file.
+final class PositionTable: @unchecked Sendable {
+    struct Mark: Sendable { var line: Int; var column: Int }
+    let bytes: [UInt8]
+    private var documents: [Int: (values: [String: Mark], keys: [String: Mark])] = [:]
+    private let lock = NSLock()
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func location(of path: String, atKey: Bool, document: Int) -> (line: Int, column: Int)? {
+        let table = lock.withLock { () -> (values: [String: Mark], keys: [String: Mark]) in
+            if let t = documents[document] { return t }
+            let t = YAMLReader.positions(bytes, document: document)
+            documents[document] = t
+            return t
+        }
+        if atKey, let m = table.keys[path] { return (m.line, m.column) }
+        var p = path
+        while true {
+            if let m = table.values[p] { return (m.line, m.column) }
+            if p.isEmpty { return nil }
+            // Drop the last segment: `a.b[2]` → `a.b` → `a` → "".
+            if let i = p.lastIndex(where: { $0 == "." || $0 == "[" }) { p = String(p[..<i]) } else { p = "" }
+        }
+    }
+}
+
+/// Reads YAML (and JSON, a subset of it) straight from libyaml's events into
+/// JSON values: YAML 1.2 core-schema scalars (`yes`, `on`, `12:30` stay
+/// strings), merge keys, duplicate keys rejected, and the documented limits.
+public enum YAMLReader {
+    /// Parses every document of `data`. Documents that parsed before a syntax
+    /// error are returned together with the error, so all problems are listed.
+    public static func parse(_ data: [UInt8], file: String) -> (documents: [ParsedDocument], errors: [ManifestError]) {
+        if data.count > ManifestLimits.maxFileBytes {
+            return ([], [ManifestError(file: file, message: "file is \(data.count) bytes; the limit is \(ManifestLimits.maxFileBytes) bytes (16 MiB); split it into several files")])
+        }
+        if String(validating: data, as: UTF8.self) == nil {
+            let offset = firstInvalidUTF8Offset(data)
+            let (l, c) = lineColumn(ofByte: offset, in: data)
+            return ([], [ManifestError(file: file, line: l, column: c, message: "not UTF-8 text (invalid byte at offset \(offset)); is this a binary file?")])
+        }
+        if let nul = data.firstIndex(of: 0) {
+            let (l, c) = lineColumn(ofByte: nul, in: data)
+            return ([], [ManifestError(file: file, line: l, column: c, message: "NUL byte in input; is this a binary file?")])
+        }
+        if let (line, column) = FlowNesting.firstTooDeep(data, limit: ManifestLimits.maxDepth) {
+            return ([], [ManifestError(file: file, line: line, column: column, message: "nested deeper than \(ManifestLimits.maxDepth) levels")])
+        }
+        let positions = PositionTable(bytes: data)
+        var documents: [ParsedDocument] = []
+        var errors: [ManifestError] = []
+        data.withUnsafeBufferPointer { buffer in
+            var reader = EventReader(buffer: buffer, file: file, data: data)
+            defer { reader.close() }
+            var index = 0
+            while true {
+                guard let event = reader.next() else { break }
+                switch event.type {
+                case YAML_STREAM_START_EVENT, YAML_DOCUMENT_END_EVENT: continue
+                case YAML_STREAM_END_EVENT: return
+                case YAML_DOCUMENT_START_EVENT:
+                    index += 1
+                    reader.document = index
+                    reader.anchors.removeAll(keepingCapacity: true)
+                    reader.nodes = 0
+                    guard let root = reader.next() else { return }
+                    let mark = (Int(root.start_mark.line) + 1, Int(root.start_mark.column) + 1)
+                    if let value = reader.node(root, path: Path(), depth: 0) {
+                        documents.append(ParsedDocument(file: file, index: index, value: value, line: mark.0, column: mark.1, positions: positions))
+                    } else {
+                        errors.append(reader.error!)
+                        if reader.fatal { return }
+                        reader.error = nil
+                        // Skip the rest of this document.
+                        while let e = reader.next(), e.type != YAML_DOCUMENT_END_EVENT {}
+                        if reader.fatal { errors.append(reader.error!); return }
+                    }
+                default: continue
+                }
+            }
+            if let e = reader.error { errors.append(e) }
+        }
+        return (documents, errors)
+    }
+
+    /// Source positions of every field of document `document` (1-based).
+    static func positions(_ data: [UInt8], document: Int) -> (values: [String: PositionTable.Mark], keys: [String: PositionTable.Mark]) {
+        var values: [String: PositionTable.Mark] = [:]
+        var keys: [String: PositionTable.Mark] = [:]
+        data.withUnsafeBufferPointer { buffer in
+            var reader = EventReader(buffer: buffer, file: "", data: data)
+            defer { reader.close() }
+            var index = 0
+            while let event = reader.next() {
+                guard event.type == YAML_DOCUMENT_START_EVENT else { continue }
+                index += 1
+                guard let root = reader.next() else { return }
+                if index == document {
+                    reader.record(root, path: "", values: &values, keys: &keys, depth: 0)
+                    return
+                }
+                reader.skip(root)
+            }
+        }
+        return (values, keys)
+    }
+
+    static func firstInvalidUTF8Offset(_ data: [UInt8]) -> Int {
+        var it = data.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let s): offset += UTF8.width(s)
+            case .emptyInput, .error: return offset
+            }
+        }
+    }
+
+    static func lineColumn(ofByte offset: Int, in data: [UInt8]) -> (Int, Int) {
+        var line = 1
+        var lineStart = 0
+        for i in 0..<min(offset, data.count) where data[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        let column = String(decoding: data[lineStart..<min(offset, data.count)], as: UTF8.self).unicodeScalars.count + 1
+        return (line, column)
+    }
+
+    static func lineHasTab(_ data: [UInt8], line: Int) -> Bool {
+        var current = 1
+        for b in data {
+            if b == 0x0A { current += 1; if current > line { return false }; continue }
+            if current == line && b == 0x09 { return true }
+        }
+        return false
+    }
+}
+
+/// A field path built only when an error needs it.
+struct Path {
+    private var segments: [FieldPath.Segment] = []
+    mutating func push(_ s: FieldPath.Segment) { segments.append(s) }
+    mutating func pop() { segments.removeLast() }
+    var text: String {
+        var out = ""
+        for s in segments {
+            switch s {
+            case .key(let k): out = FieldPath.child(out, k)
+            case .index(let i): out = FieldPath.element(out, i)
+            }
+        }
+        return out
+    }
+}
+
+/// Pulls events from libyaml and turns them into values.
+struct EventReader {
+    /// Heap-allocated: libyaml keeps pointers into the parser itself, so it must not move.
+    let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+    let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+    var hasEvent = false
+    let file: String
+    let data: [UInt8]
+    var document = 0
+    var error: ManifestError?
+    /// A syntax error: libyaml cannot continue after it.
+    var fatal = false
+    var anchors: [String: (value: JSONValue, nodes: Int)] = [:]
+    var nodes = 0
+
+    init(buffer: UnsafeBufferPointer<UInt8>, file: String, data: [UInt8]) {
+        self.file = file
+        self.data = data
+        parser.initialize(to: yaml_parser_t())
+        event.initialize(to: yaml_event_t())
+        yaml_parser_initialize(parser)
+        yaml_parser_set_input_string(parser, buffer.baseAddress, buffer.count)
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+    }
+
+    mutating func close() {
+        if hasEvent { yaml_event_delete(event) }
+        yaml_parser_delete(parser)
+        parser.deallocate()
+        event.deallocate()
+    }
+
+    /// The next event (valid until the following call), or nil at a syntax error or the end.
+    mutating func next() -> yaml_event_t? {
+        if hasEvent { yaml_event_delete(event); hasEvent = false }
+        if fatal { return nil }
+        guard yaml_parser_parse(parser, event) == 1 else {
+            fatal = true
+            error = syntaxError()
+            return nil
+        }
+        hasEvent = true
+        return event.pointee
+    }
+
+    func syntaxError() -> ManifestError {
+        let parser = self.parser.pointee
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid input"
+        var line = Int(parser.problem_mark.line) + 1
+        var column = Int(parser.problem_mark.column) + 1
+        if parser.error == YAML_READER_ERROR {
+            (line, column) = YAMLReader.lineColumn(ofByte: Int(parser.problem_offset), in: data)
+        }
+        var message = problem
+        if let context = parser.context {
+            message += " (\(String(cString: context)) at \(parser.context_mark.line + 1):\(parser.context_mark.column + 1))"
+        }
+        if YAMLReader.lineHasTab(data, line: line) { message += "; tabs cannot indent YAML, use spaces" }
+        return ManifestError(file: file, document: document, line: line, column: column, message: "syntax error: " + message)
+    }
+
+    mutating func fail(_ e: yaml_event_t, _ path: Path, _ message: String) -> JSONValue? {
+        if error == nil {
+            error = ManifestError(file: file, document: document, line: Int(e.start_mark.line) + 1,
+                                  column: Int(e.start_mark.column) + 1, path: path.text, message: message)
+        }
+        return nil
+    }
+
+    static func string(_ p: UnsafeMutablePointer<yaml_char_t>?, length: Int? = nil) -> String? {
+        guard let p else { return nil }
+        if let length { return String(decoding: UnsafeBufferPointer(start: p, count: length), as: UTF8.self) }
+        return String(cString: p)
+    }
+
+    /// Converts the node that starts with `e`, consuming its events. Nil on error (see `error`).
+    mutating func node(_ e: yaml_event_t, path: Path, depth: Int) -> JSONValue? {
+        var path = path
+        nodes += 1
+        if nodes > ManifestLimits.maxNodesPerDocument {
+            return fail(e, path, "document expands to more than \(ManifestLimits.maxNodesPerDocument) nodes (aliases included); refusing it (YAML alias bomb?)")
+        }
+        if depth > ManifestLimits.maxDepth { return fail(e, path, "nested deeper than \(ManifestLimits.maxDepth) levels") }
+        let startNodes = nodes
+        switch e.type {
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(e.data.alias.anchor) ?? ""
+            guard let target = anchors[name] else { return fail(e, path, "undefined alias *\(name) (anchors are defined with &\(name) earlier in the same document)") }
+            nodes += target.nodes
+            if nodes > ManifestLimits.maxNodesPerDocument {
+                return fail(e, path, "document expands to more than \(ManifestLimits.maxNodesPerDocument) nodes (aliases included); refusing it (YAML alias bomb?)")
+            }
+            return target.value
+        case YAML_SCALAR_EVENT:
+            let s = e.data.scalar
+            let text = Self.string(s.value, length: Int(s.length)) ?? ""
+            let tag = Self.string(s.tag) ?? ""
+            let value = scalar(text, tag: tag, plain: s.style == YAML_PLAIN_SCALAR_STYLE, event: e, path: path)
+            if let value, let anchor = Self.string(s.anchor) { anchors[anchor] = (value, 1) }
+            return value
+        case YAML_SEQUENCE_START_EVENT:
+            let anchor = Self.string(e.data.sequence_start.anchor)
+            var out: [JSONValue] = []
+            var i = 0
+            while let child = next() {
+                if child.type == YAML_SEQUENCE_END_EVENT { break }
+                path.push(.index(i))
+                guard let v = node(child, path: path, depth: depth + 1) else { return nil }
+                path.pop()
+                out.append(v)
+                i += 1
+            }
+            if fatal { return nil }
+            let value = JSONValue.array(out)
+            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1) }
+            return value
+        case YAML_MAPPING_START_EVENT:
+            let anchor = Self.string(e.data.mapping_start.anchor)
+            var out: [String: JSONValue] = [:]
+            var merged: [String: JSONValue] = [:]
+            while let keyEvent = next() {
+                if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                let key: String
+                let isMerge: Bool
+                switch keyEvent.type {
+                case YAML_SCALAR_EVENT:
+                    let s = keyEvent.data.scalar
+                    key = Self.string(s.value, length: Int(s.length)) ?? ""
+                    isMerge = key == "<<" && s.style == YAML_PLAIN_SCALAR_STYLE
+                case YAML_ALIAS_EVENT:
+                    guard case .string(let k)? = anchors[Self.string(keyEvent.data.alias.anchor) ?? ""]?.value else {
+                        return fail(keyEvent, path, "mapping keys must be strings, not collections")
+                    }
+                    key = k
+                    isMerge = false
+                default:
+                    return fail(keyEvent, path, "mapping keys must be strings, not collections")
+                }
+                if !isMerge && out[key] != nil {
+                    return fail(keyEvent, path, "duplicate key \"\(key)\" in one mapping")
+                }
+                let keyMark = keyEvent.start_mark
+                guard let valueEvent = next() else { return nil }
+                if isMerge {
+                    guard let v = node(valueEvent, path: path, depth: depth + 1) else { return nil }
+                    let sources: [JSONValue] = v.arrayValue ?? [v]
+                    for src in sources {
+                        guard let o = src.objectValue else {
+                            var e = keyEvent
+                            e.start_mark = keyMark
+                            return fail(e, path, "a merge key (<<) must refer to a mapping")
+                        }
+                        for (k, mv) in o where merged[k] == nil { merged[k] = mv }
+                    }
+                    continue
+                }
+                path.push(.key(key))
+                guard let v = node(valueEvent, path: path, depth: depth + 1) else { return nil }
+                path.pop()
+                out[key] = v
+            }
+            if fatal { return nil }
+            for (k, v) in merged where out[k] == nil { out[k] = v }
+            let value = JSONValue.object(out)
+            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1) }
+            return value
+        default:
+            return fail(e, path, "unexpected YAML event")
+        }
+    }
+
+    mutating func scalar(_ text: String, tag: String, plain: Bool, event e: yaml_event_t, path: Path) -> JSONValue? {
+        switch tag {
+        case "tag:yaml.org,2002:str": return .string(text)
+        case "tag:yaml.org,2002:int":
+            if let i = Scalars.integer(text) { return .int(i) }
+            return fail(e, path, "!!int value \"\(text)\" is not an integer in range")
+        case "tag:yaml.org,2002:float":
+            if let d = Scalars.float(text), d.isFinite { return .double(d) }
+            return fail(e, path, "!!float value \"\(text)\" is not a finite number")
+        case "tag:yaml.org,2002:bool":
+            if let b = Scalars.bool(text) { return .bool(b) }
+            return fail(e, path, "!!bool value \"\(text)\" is not true or false")
+        case "tag:yaml.org,2002:null": return .null
+        case "", "!": break
+        default: return fail(e, path, "unsupported YAML tag \(tag)")
+        }
+        if !plain || tag == "!" { return .string(text) }
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN":
+            return fail(e, path, "must be a finite number (got \(text))")
+        default: break
+        }
+        guard let first = text.utf8.first,
+              (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+        else { return .string(text) }
+        if Scalars.looksInteger(text) {
+            if let i = Scalars.integer(text) { return .int(i) }
+            return fail(e, path, "integer \(text) is out of range (at most 64 bits); quote it if it is a string")
+        }
+        if Scalars.looksFloat(text), let d = Double(text) {
+            guard d.isFinite else { return fail(e, path, "number \(text) is out of range") }
+            return .double(d)
+        }
+        return .string(text)
+    }
+
+    /// Consumes the node starting with `e` without converting it.
+    mutating func skip(_ e: yaml_event_t) {
+        guard e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT else { return }
+        var depth = 1
+        while depth > 0, let n = next() {
+            if n.type == YAML_SEQUENCE_START_EVENT || n.type == YAML_MAPPING_START_EVENT { depth += 1 }
+            if n.type == YAML_SEQUENCE_END_EVENT || n.type == YAML_MAPPING_END_EVENT { depth -= 1 }
+        }
+    }
+
+    /// Records where each field of the node starting with `e` is.
+    mutating func record(_ e: yaml_event_t, path: String, values: inout [String: PositionTable.Mark],
+                         keys: inout [String: PositionTable.Mark], depth: Int) {
+        values[path] = PositionTable.Mark(line: Int(e.start_mark.line) + 1, column: Int(e.start_mark.column) + 1)
+        guard depth <= ManifestLimits.maxDepth else { skip(e); return }
+        switch e.type {
+        case YAML_SEQUENCE_START_EVENT:
+            var i = 0
+            while let child = next(), child.type != YAML_SEQUENCE_END_EVENT {
+                record(child, path: FieldPath.element(path, i), values: &values, keys: &keys, depth: depth + 1)
+                i += 1
+            }
+        case YAML_MAPPING_START_EVENT:
+            while let k = next(), k.type != YAML_MAPPING_END_EVENT {
+                let key = k.type == YAML_SCALAR_EVENT ? (Self.string(k.data.scalar.value, length: Int(k.data.scalar.length)) ?? "") : ""
+                let keyMark = PositionTable.Mark(line: Int(k.start_mark.line) + 1, column: Int(k.start_mark.column) + 1)
+                skip(k)
+                let child = FieldPath.child(path, key)
+                keys[child] = keyMark
+                guard let v = next() else { return }
+                if key == "<<" { skip(v); continue }
+                record(v, path: child, values: &values, keys: &keys, depth: depth + 1)
+            }
+        default: break
+        }
+    }
+}
+
+/// YAML 1.2 core-schema number and boolean spellings.
+enum Scalars {
+    static func looksInteger(_ t: String) -> Bool {
+        var u = Substring(t)
+        if u.hasPrefix("0x") { return u.count > 2 && u.dropFirst(2).allSatisfy(\.isHexDigit) }
+        if u.hasPrefix("0o") { return u.count > 2 && u.dropFirst(2).allSatisfy { ("0"..."7").contains($0) } }
+        if u.first == "-" || u.first == "+" { u = u.dropFirst() }
+        return !u.isEmpty && u.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    static func integer(_ t: String) -> Int64? {
+        if t.hasPrefix("0x") { return Int64(t.dropFirst(2), radix: 16) }
+        if t.hasPrefix("0o") { return Int64(t.dropFirst(2), radix: 8) }
+        return Int64(t.hasPrefix("+") ? String(t.dropFirst()) : t)
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func looksFloat(_ t: String) -> Bool {
+        var c = Array(t.utf8)[...]
+        func digits() -> Int { var n = 0; while let f = c.first, f >= 0x30 && f <= 0x39 { c = c.dropFirst(); n += 1 }; return n }
+        if let f = c.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") { c = c.dropFirst() }
+        let intDigits = digits()
+        var fracDigits = 0
+        if c.first == UInt8(ascii: ".") { c = c.dropFirst(); fracDigits = digits() }
+        if intDigits == 0 && fracDigits == 0 { return false }
+        if let f = c.first, f == UInt8(ascii: "e") || f == UInt8(ascii: "E") {
+            c = c.dropFirst()
+            if let s = c.first, s == UInt8(ascii: "-") || s == UInt8(ascii: "+") { c = c.dropFirst() }
+            if digits() == 0 { return false }
+        }
+        return c.isEmpty
+    }
+
+    static func float(_ t: String) -> Double? { looksFloat(t) || looksInteger(t) ? Double(t) : nil }
+
+    static func bool(_ t: String) -> Bool? {
+        switch t {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: return nil
+        }
+    }
+}
+
+/// libyaml looks ahead across a whole flow collection before its first event,
+/// which takes quadratic time on `[[[[…`; this linear scan finds flow nesting
+/// deeper than the limit first. It counts brackets where a value may start,
+/// outside quotes and comments.
+enum FlowNesting {
+    static func firstTooDeep(_ data: [UInt8], limit: Int) -> (line: Int, column: Int)? {
+        var depth = 0
+        var line = 1
+        var lineStart = 0
+        var previous: UInt8 = 0x0A  // last non-blank byte; a newline at the start
+        var i = 0
+        let n = data.count
+        while i < n {
+            let b = data[i]
+            switch b {
+            case 0x0A:
+                line += 1
+                lineStart = i + 1
+                previous = 0x0A
+                i += 1
+                continue
+            case 0x20, 0x09, 0x0D:
+                i += 1
+                continue
+            default: break
+            }
+            let atValueStart = previous == 0x0A || previous == UInt8(ascii: ":") || previous == UInt8(ascii: "-")
+                || previous == UInt8(ascii: ",") || previous == UInt8(ascii: "[") || previous == UInt8(ascii: "{")
+                || previous == UInt8(ascii: "?")
+            let afterBlank = i == 0 || data[i - 1] == 0x20 || data[i - 1] == 0x09 || data[i - 1] == 0x0A
+            if b == UInt8(ascii: "#") && afterBlank {
+                while i < n && data[i] != 0x0A { i += 1 }
+                continue
+            }
+            if atValueStart && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")) {
+                // Skip the quoted scalar, across lines.
+                i += 1
+                while i < n {
+                    let c = data[i]
+                    if c == 0x0A { line += 1; lineStart = i + 1 }
+                    if b == UInt8(ascii: "\"") && c == UInt8(ascii: "\\") { i += 2; continue }
+                    if c == b {
+                        if b == UInt8(ascii: "'") && i + 1 < n && data[i + 1] == b { i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                previous = b
+                i += 1
+                continue
+            }
+            if atValueStart && (b == UInt8(ascii: "[") || b == UInt8(ascii: "{")) {
+                depth += 1
+                if depth > limit {
+                    let column = String(decoding: data[lineStart..<i], as: UTF8.self).unicodeScalars.count + 1
+                    return (line, column)
+                }
+            } else if (b == UInt8(ascii: "]") || b == UInt8(ascii: "}")) && depth > 0 {
+                depth -= 1
+            }
+            previous = b
+            i += 1
+        }
+        return nil
+    }
+}
