@@ -134,12 +134,32 @@ public final class JSONSchema: @unchecked Sendable {
 
     public func validate(_ value: JSONValue, path: String = "") -> [Violation] {
         var out: [Violation] = []
-        validate(value, path: path, into: &out)
+        var stack = PathStack(FieldPath.parse(path))
+        validate(value, path: &stack, into: &out)
         return out
     }
 
-    func validate(_ value: JSONValue, path: String, into out: inout [Violation]) {
-        if let ref { ref.validate(value, path: path, into: &out) }
+    /// The field path is kept as segments and rendered only for a violation.
+    struct PathStack {
+        var segments: [FieldPath.Segment]
+        init(_ s: [FieldPath.Segment]) { segments = s }
+        var text: String {
+            var out = ""
+            for s in segments {
+                switch s {
+                case .key(let k): out = FieldPath.child(out, k)
+                case .index(let i): out = FieldPath.element(out, i)
+                }
+            }
+            return out
+        }
+        func child(_ key: String) -> String { FieldPath.child(text, key) }
+        func element(_ i: Int) -> String { FieldPath.element(text, i) }
+    }
+
+    func validate(_ value: JSONValue, path stack: inout PathStack, into out: inout [Violation]) {
+        if let ref { ref.validate(value, path: &stack, into: &out) }
+        var path: String { stack.text }
         if let types, !types.contains(where: { Self.matches(value, type: $0) }) {
             out.append(Violation(path: path, message: "must be \(Self.describe(types)) (got \(Self.describe(value)))", kind: .value))
             return
@@ -165,8 +185,7 @@ public final class JSONSchema: @unchecked Sendable {
             }
             if let maxLength, count > maxLength { out.append(Violation(path: path, message: "must be at most \(maxLength) characters (got \(count))", kind: .value)) }
             if let pattern, let src = patternSource {
-                let range = NSRange(s.startIndex..., in: s)
-                if pattern.firstMatch(in: s, range: range) == nil {
+                if !patternMatches(pattern, s) {
                     out.append(Violation(path: path, message: "must match the pattern \(src) (got \(Self.render(value)))", kind: .value))
                 }
             }
@@ -177,31 +196,43 @@ public final class JSONSchema: @unchecked Sendable {
                 var seen: [JSONValue: Int] = [:]
                 for (i, e) in a.enumerated() {
                     if let first = seen[e] {
-                        out.append(Violation(path: FieldPath.element(path, i), message: "items must be unique; this repeats item \(first)", kind: .value))
+                        out.append(Violation(path: stack.element(i), message: "items must be unique; this repeats item \(first)", kind: .value))
                     } else { seen[e] = i }
                 }
             }
-            if let items { for (i, e) in a.enumerated() { items.validate(e, path: FieldPath.element(path, i), into: &out) } }
+            if let items {
+                for (i, e) in a.enumerated() {
+                    stack.segments.append(.index(i))
+                    items.validate(e, path: &stack, into: &out)
+                    stack.segments.removeLast()
+                }
+            }
         case .object(let o):
             for name in required where o[name] == nil {
-                out.append(Violation(path: FieldPath.child(path, name), message: "required field is missing", kind: .missing))
+                out.append(Violation(path: stack.child(name), message: "required field is missing", kind: .missing))
             }
             if let minProperties, o.count < minProperties { out.append(Violation(path: path, message: "must have at least \(minProperties) entr\(minProperties == 1 ? "y" : "ies")", kind: .value)) }
             if let maxProperties, o.count > maxProperties { out.append(Violation(path: path, message: "must have at most \(maxProperties) entries", kind: .value)) }
-            for key in o.keys.sorted() {
-                let v = o[key]!
-                let child = FieldPath.child(path, key)
+            let firstViolation = out.count
+            for (key, v) in o {
                 if let p = properties[key] {
-                    p.validate(v, path: child, into: &out)
+                    stack.segments.append(.key(key))
+                    p.validate(v, path: &stack, into: &out)
+                    stack.segments.removeLast()
                 } else if let additionalSchema {
-                    additionalSchema.validate(v, path: child, into: &out)
+                    stack.segments.append(.key(key))
+                    additionalSchema.validate(v, path: &stack, into: &out)
+                    stack.segments.removeLast()
                 } else if !additionalAllowed {
+                    let child = stack.child(key)
                     var message = "unknown field \"\(key)\""
                     if let guess = Self.closest(key, among: propertyOrder) { message += "; did you mean \"\(guess)\"?" }
                     if !propertyOrder.isEmpty { message += " (expected one of: \(propertyOrder.joined(separator: ", ")))" }
                     out.append(Violation(path: child, message: message, kind: .unknownField))
                 }
             }
+            // Report fields in a stable order (dictionary order is not).
+            if out.count - firstViolation > 1 { out[firstViolation...].sort { $0.path < $1.path } }
         default: break
         }
         if !anyOf.isEmpty {
@@ -221,8 +252,23 @@ public final class JSONSchema: @unchecked Sendable {
 
     // MARK: Defaults
 
+    /// Whether this schema or anything below it declares a default (computed once refs are resolved).
+    private(set) var hasDefaults = true
+
+    func computeHasDefaults(_ visiting: inout Set<ObjectIdentifier>) -> Bool {
+        guard visiting.insert(ObjectIdentifier(self)).inserted else { return true }
+        var any = defaultValue != nil
+        if let ref { any = ref.computeHasDefaults(&visiting) || any }
+        for p in properties.values { any = p.computeHasDefaults(&visiting) || any }
+        if let additionalSchema { any = additionalSchema.computeHasDefaults(&visiting) || any }
+        if let items { any = items.computeHasDefaults(&visiting) || any }
+        hasDefaults = any
+        return any
+    }
+
     /// Fills in `default`s of absent properties, recursively, in objects that are present.
     public func applyDefaults(_ value: inout JSONValue) {
+        guard hasDefaults else { return }
         if let ref { ref.applyDefaults(&value) }
         switch value {
         case .object(var o):
@@ -244,6 +290,21 @@ public final class JSONSchema: @unchecked Sendable {
     var effectiveDefault: JSONValue? { defaultValue ?? ref?.effectiveDefault }
 
     // MARK: Helpers
+
+    /// Pattern results memoised per schema node: manifests repeat the same
+    /// regions, zones and names thousands of times.
+    private var patternCache: [String: Bool] = [:]
+    private let patternLock = NSLock()
+
+    func patternMatches(_ pattern: NSRegularExpression, _ s: String) -> Bool {
+        if let hit = patternLock.withLock({ patternCache[s] }) { return hit }
+        let result = pattern.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+        patternLock.withLock {
+            if patternCache.count > 4096 { patternCache.removeAll() }
+            patternCache[s] = result
+        }
+        return result
+    }
 
     static func matches(_ v: JSONValue, type: String) -> Bool {
         switch (type, v) {
@@ -355,6 +416,11 @@ public struct SchemaSet: Sendable {
             }
         }
         for s in compiled.values { try s.resolveRefs(lookup) }
+        var visiting = Set<ObjectIdentifier>()
+        for s in compiled.values.sorted(by: { $0.defaultValue == nil && $1.defaultValue != nil }) {
+            visiting.removeAll()
+            _ = s.computeHasDefaults(&visiting)
+        }
         schemas = compiled
         self.byKind = byKind
         registry = KindRegistry(kinds.sorted { $0.kind < $1.kind })

@@ -251,7 +251,7 @@ public struct ManifestDecoder: Sendable {
         schema.applyDefaults(&defaulted)
         do {
             let resource = try Resource(json: defaulted)
-            let (l, c) = doc.location(of: prefix)
+            let (l, c) = prefix.isEmpty ? (doc.line, doc.column) : doc.location(of: prefix)
             return .success(DecodedObject(resource: resource, file: doc.file, document: doc.index, line: l, column: c))
         } catch {
             report("", "\(error)")

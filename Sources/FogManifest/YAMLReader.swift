@@ -32,10 +32,8 @@ final class PositionTable: @unchecked Sendable {
 
     func location(of path: String, atKey: Bool, document: Int) -> (line: Int, column: Int)? {
         let table = lock.withLock { () -> (values: [String: Mark], keys: [String: Mark]) in
-            if let t = documents[document] { return t }
-            let t = YAMLReader.positions(bytes, document: document)
-            documents[document] = t
-            return t
+            if documents.isEmpty { documents = YAMLReader.positions(bytes) }
+            return documents[document] ?? ([:], [:])
         }
         if atKey, let m = table.keys[path] { return (m.line, m.column) }
         var p = path
@@ -96,7 +94,7 @@ public enum YAMLReader {
                         if reader.fatal { return }
                         reader.error = nil
                         // Skip the rest of this document.
-                        while let e = reader.next(), e.type != YAML_DOCUMENT_END_EVENT {}
+                        while let e = reader.next(), e.type != YAML_DOCUMENT_END_EVENT, e.type != YAML_STREAM_END_EVENT {}
                         if reader.fatal { errors.append(reader.error!); return }
                     }
                 default: continue
@@ -107,26 +105,24 @@ public enum YAMLReader {
         return (documents, errors)
     }
 
-    /// Source positions of every field of document `document` (1-based).
-    static func positions(_ data: [UInt8], document: Int) -> (values: [String: PositionTable.Mark], keys: [String: PositionTable.Mark]) {
-        var values: [String: PositionTable.Mark] = [:]
-        var keys: [String: PositionTable.Mark] = [:]
+    /// Source positions of every field of every document (keyed by 1-based index), in one pass.
+    static func positions(_ data: [UInt8]) -> [Int: (values: [String: PositionTable.Mark], keys: [String: PositionTable.Mark])] {
+        var out: [Int: (values: [String: PositionTable.Mark], keys: [String: PositionTable.Mark])] = [:]
         data.withUnsafeBufferPointer { buffer in
             var reader = EventReader(buffer: buffer, file: "", data: data)
             defer { reader.close() }
             var index = 0
-            while let event = reader.next() {
+            while let event = reader.next(), event.type != YAML_STREAM_END_EVENT {
                 guard event.type == YAML_DOCUMENT_START_EVENT else { continue }
                 index += 1
                 guard let root = reader.next() else { return }
-                if index == document {
-                    reader.record(root, path: "", values: &values, keys: &keys, depth: 0)
-                    return
-                }
-                reader.skip(root)
+                var values: [String: PositionTable.Mark] = [:]
+                var keys: [String: PositionTable.Mark] = [:]
+                reader.record(root, path: "", values: &values, keys: &keys, depth: 0)
+                out[index] = (values, keys)
             }
         }
-        return (values, keys)
+        return out
     }
 
     static func firstInvalidUTF8Offset(_ data: [UInt8]) -> Int {
@@ -221,6 +217,8 @@ struct EventReader {
             return nil
         }
         hasEvent = true
+        // After the end of the stream libyaml returns empty events forever.
+        if event.pointee.type == YAML_NO_EVENT { return nil }
         return event.pointee
     }
 

@@ -130,6 +130,33 @@ extension OwnerReference {
 }
 
 extension ObjectMeta {
+    /// Writes `json` compactly with sorted keys, without building it.
+    func write(into out: inout [UInt8]) {
+        var first = true
+        func key(_ k: String) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            JSONCoding.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        func strings(_ m: [String: String]) {
+            JSONCoding.writeObject(m.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) }, into: &out)
+        }
+        // Keys in sorted order.
+        if !annotations.isEmpty { key("annotations"); strings(annotations) }
+        if let creationTimestamp { key("creationTimestamp"); JSONCoding.writeString(creationTimestamp, into: &out) }
+        if let deletionTimestamp { key("deletionTimestamp"); JSONCoding.writeString(deletionTimestamp, into: &out) }
+        if !finalizers.isEmpty { key("finalizers"); JSONCoding.write(.array(finalizers.map { .string($0) }), into: &out) }
+        if generation > 0 { key("generation"); JSONCoding.writeInt(generation, into: &out) }
+        if !labels.isEmpty { key("labels"); strings(labels) }
+        key("name"); JSONCoding.writeString(name, into: &out)
+        if !namespace.isEmpty { key("namespace"); JSONCoding.writeString(namespace, into: &out) }
+        if !ownerReferences.isEmpty { key("ownerReferences"); JSONCoding.write(.array(ownerReferences.map(\.json)), into: &out) }
+        if resourceVersion > 0 { key("resourceVersion"); JSONCoding.writeString(String(resourceVersion), into: &out) }
+        if !uid.isEmpty { key("uid"); JSONCoding.writeString(uid, into: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+
     public var json: JSONValue {
         var o: [String: JSONValue] = ["name": .string(name)]
         if !namespace.isEmpty { o["namespace"] = .string(namespace) }
@@ -181,8 +208,31 @@ extension Resource {
         self.init(apiVersion: apiVersion, kind: kind, metadata: try ObjectMeta(json: meta), content: o)
     }
 
-    /// The stored form: compact JSON with sorted keys.
-    public func encoded() -> String { JSONCoding.encode(json) }
+    /// The stored form: compact JSON with sorted keys (the same bytes as
+    /// `JSONCoding.encode(json)`, with metadata written without a tree).
+    public func encoded() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        var keys = Array(content.keys)
+        keys.append("apiVersion")
+        keys.append("kind")
+        keys.append("metadata")
+        keys.sort()
+        out.append(UInt8(ascii: "{"))
+        for (n, key) in keys.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            JSONCoding.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            switch key {
+            case "apiVersion": JSONCoding.writeString(apiVersion, into: &out)
+            case "kind": JSONCoding.writeString(kind, into: &out)
+            case "metadata": metadata.write(into: &out)
+            default: JSONCoding.write(content[key]!, into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
 
     public static func decode(_ text: String) throws -> Resource { try Resource(json: JSONCoding.parse(text)) }
 }

@@ -213,7 +213,7 @@ public final class StoreTransaction {
     private var logStatement: Statement?
 
     public func create(_ object: Resource) throws -> Resource {
-        if try get(object.key) != nil {
+        if try exists(object.key) {
             throw StoreError(.alreadyExists, "\(object.kind.lowercased()) \"\(object.name)\" already exists")
         }
         let stored = ObjectMutation.created(object, revision: revision + 1, now: now, uid: makeUID())
@@ -250,8 +250,21 @@ public final class StoreTransaction {
         return .deleted(existing)
     }
 
+    /// Names known to exist, per (kind, namespace), loaded once per batch so a
+    /// batch of creates does not look each object up.
+    private var existingNames: [String: Set<String>] = [:]
+
+    func exists(_ key: ObjectKey) throws -> Bool {
+        let group = key.kind + "\u{0}" + key.namespace
+        if existingNames[group] == nil {
+            existingNames[group] = Set(try String.fetchAll(db, sql: "SELECT name FROM objects WHERE kind = ? AND namespace = ?",
+                                                           arguments: [key.kind, key.namespace]))
+        }
+        return existingNames[group]!.contains(key.name)
+    }
+
     public func apply(_ desired: Resource) throws -> ApplyOutcome {
-        guard let existing = try get(desired.key) else {
+        guard try exists(desired.key), let existing = try get(desired.key) else {
             return ApplyOutcome(action: .created, object: try create(desired))
         }
         guard let next = ObjectMutation.applied(existing, desired: desired) else {
@@ -276,6 +289,7 @@ public final class StoreTransaction {
     }
 
     func insert(_ object: Resource) throws {
+        existingNames[object.kind + "\u{0}" + object.namespace]?.insert(object.name)
         revision += 1
         try log(.added, object)
         insertObjectStatement = try insertObjectStatement ?? db.makeStatement(sql: "INSERT INTO objects (kind, namespace, name, revision) VALUES (?, ?, ?, ?)")
@@ -293,6 +307,7 @@ public final class StoreTransaction {
     }
 
     func remove(_ object: Resource) throws {
+        existingNames[object.kind + "\u{0}" + object.namespace]?.remove(object.name)
         revision += 1
         deleteObjectStatement = try deleteObjectStatement ?? db.makeStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
         try deleteObjectStatement!.execute(arguments: [object.kind, object.namespace, object.name])
