@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
@@ -26,20 +28,29 @@ let package = Package(
         .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift")]),
         // The client protocol and its in-process implementation.
         .target(name: "FogClient", dependencies: ["FogModel", "FogStore"]),
+        // Watch-fed informer caches, work queues, the controller protocol, the manager, GC, events.
+        .target(name: "FogRuntime", dependencies: [
+            "FogModel", "FogStore", "FogClient",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The controllers (glue between state and the domain libraries).
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime"]),
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
-            "FogModel", "FogManifest", "FogStore", "FogClient",
+            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
         .executableTarget(
             name: "fog-bench",
-            dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI",
+            dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
+        .testTarget(name: "FogRuntimeTests", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest"]),
         .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore", "fogctl"]),
     ]
 )

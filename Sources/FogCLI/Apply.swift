@@ -11,6 +11,10 @@ struct Apply: AsyncParsableCommand {
             Every document of every file is decoded and validated before anything is written;
             any error lists every problem (file:line:column: field.path: expected) and writes nothing.
             The manifest owns spec, labels and annotations; status and server-set metadata are kept.
+            --wait waits until each object is ready: Ready=True for kinds whose controller reports
+            readiness (FogNode, Tier, PrivacyPolicy, HarvestPolicy); for other kinds with a controller,
+            until it has observed the applied generation; a failed condition ends it with exit 1.
+            Controllers must be running (fogctl reconcile --watch, fogctl up --watch, or a server).
             """)
 
     @Option(name: .shortAndLong, help: ArgumentHelp("File, directory or - (stdin); repeatable.", valueName: "file"))
@@ -21,6 +25,10 @@ struct Apply: AsyncParsableCommand {
     var dryRun: String = "none"
     @Option(name: .shortAndLong, help: "Namespace for namespaced objects that name none; objects naming another are rejected.")
     var namespace: String?
+    @Flag(help: "Then wait until every applied object is ready (see fogctl apply --help), like kubectl wait.")
+    var wait = false
+    @Option(help: ArgumentHelp("How long --wait waits.", valueName: "duration"))
+    var timeout: DurationArgument = DurationArgument(argument: "5m")!
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -40,5 +48,8 @@ struct Apply: AsyncParsableCommand {
         var out = ""
         for o in outcomes { out += "\(CLI.resourceRef(o.object)) \(o.action.rawValue)\(suffix)\n" }
         CLI.console.out(out)
+        if wait && dryRun == "none" {
+            try await Readiness.wait(for: outcomes.map(\.object), client: client, timeout: timeout.seconds)
+        }
     }
 }

@@ -27,7 +27,27 @@ struct Describe: AsyncParsableCommand {
         guard let r = found else {
             throw CommandFailure(code: 1, "Error from store (NotFound): \(info.plural) \"\(args[1])\" not found")
         }
-        CLI.console.out(Self.render(r))
+        var text = Self.render(r)
+        let events = (try? await client.list(kind: "Event", namespace: r.namespace.isEmpty ? "default" : r.namespace, selector: LabelSelector()).items) ?? []
+        text += Self.renderEvents(events.filter {
+            $0.content["involvedObject"]?["kind"]?.stringValue == r.kind && $0.content["involvedObject"]?["name"]?.stringValue == r.name
+        })
+        CLI.console.out(text)
+    }
+
+    /// The last ten events about the object, oldest first, as kubectl shows them.
+    static func renderEvents(_ events: [Resource], now: Date = Date()) -> String {
+        guard !events.isEmpty else { return "Events:             <none>\n" }
+        let sorted = events.sorted { ($0.content["lastTimestamp"]?.stringValue ?? "") < ($1.content["lastTimestamp"]?.stringValue ?? "") }.suffix(10)
+        let rows = sorted.map { e -> [String] in
+            let count = e.content["count"]?.intValue ?? 1
+            let age = Timestamp.age(from: e.content["lastTimestamp"]?.stringValue, now: now)
+            return [e.content["type"]?.stringValue ?? "", e.content["reason"]?.stringValue ?? "",
+                    count > 1 ? "\(age) (x\(count))" : age,
+                    e.content["source"]?["component"]?.stringValue ?? "", e.content["message"]?.stringValue ?? ""]
+        }
+        return "Events:\n" + TablePrinter.render(header: ["Type", "Reason", "Age", "From", "Message"], rows: rows)
+            .split(separator: "\n").map { "  " + $0 + "\n" }.joined()
     }
 
     static func render(_ r: Resource) -> String {

@@ -14,7 +14,7 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Kinds.self])
+        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Kinds.self])
 
     public init() {}
 

@@ -20,6 +20,10 @@ struct Get: AsyncParsableCommand {
     var selector: String?
     @Option(name: .shortAndLong, help: "table, wide, yaml, json or name.")
     var output: String = "table"
+    @Flag(name: [.customShort("w"), .customLong("watch")], help: "After listing, print changes as they happen (writes from any process).")
+    var watch = false
+    @Option(help: ArgumentHelp("With -w: stop after this long (default: until interrupted).", valueName: "duration"))
+    var timeout: DurationArgument?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -43,11 +47,15 @@ struct Get: AsyncParsableCommand {
         let ns = info.namespaced ? (namespace ?? "default") : ""
         var items: [Resource] = []
         var missing: [String] = []
+        var listRevision: Int64 = 0
         do {
             if names.isEmpty {
-                items = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil,
-                                              selector: labelSelector).items
+                let list = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil,
+                                                 selector: labelSelector)
+                items = list.items
+                listRevision = list.revision
             } else {
+                listRevision = try await client.currentRevision()
                 for name in names {
                     if let r = try await client.get(ObjectKey(kind: info.kind, namespace: ns, name: name)) { items.append(r) } else { missing.append(name) }
                 }
@@ -69,9 +77,52 @@ struct Get: AsyncParsableCommand {
                 CLI.console.out(Self.table(items, info: info, wide: output == "wide", showNamespace: info.namespaced && allNamespaces))
             }
         }
-        if !missing.isEmpty {
+        if !missing.isEmpty && !watch {
             throw CommandFailure(code: 1, missing.map { "Error from store (NotFound): \(info.plural) \"\($0)\" not found" }.joined(separator: "\n"))
         }
+        if watch {
+            try await follow(client: client, info: info, namespace: info.namespaced && !allNamespaces ? ns : nil,
+                             selector: labelSelector, names: Set(names), from: listRevision, headerPrinted: !items.isEmpty)
+        }
+    }
+
+    /// `-w`: one line (or document) per change, like kubectl.
+    func follow(client: any FogClient, info: KindInfo, namespace: String?, selector: LabelSelector, names: Set<String>,
+                from revision: Int64, headerPrinted: Bool) async throws {
+        let stream = client.watch(kind: info.kind, namespace: namespace, from: revision)
+        let output = self.output
+        let showNamespace = info.namespaced && allNamespaces
+        let body: @Sendable () async throws -> Void = {
+            var header = headerPrinted
+            for try await event in stream {
+                guard let r = event.object, names.isEmpty || names.contains(r.name),
+                      selector.isEmpty || selector.matches(r.metadata.labels) else { continue }
+                switch output {
+                case "yaml": CLI.console.out("---\n" + YAMLPrinter.render(r.json))
+                case "json": CLI.console.out(JSONCoding.encode(["type": .string(event.typeName), "object": r.json]) + "\n")
+                case "name": CLI.console.out(CLI.resourceRef(r) + "\n")
+                default:
+                    var table = Self.table([r], info: info, wide: output == "wide", showNamespace: showNamespace)
+                    if header { table = String(table.drop(while: { $0 != "\n" }).dropFirst()) }
+                    header = true
+                    if case .deleted = event { table = table.replacingOccurrences(of: "\n", with: "   (deleted)\n") }
+                    CLI.console.out(table)
+                }
+            }
+        }
+        do {
+            if let timeout {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await body() }
+                    group.addTask { try await Task.sleep(for: .nanoseconds(Int64(timeout.seconds * 1e9))) }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            } else {
+                try await body()
+            }
+        } catch is CancellationError {
+        } catch { throw CLI.storeFailure(error) }
     }
 
     static func list(_ items: [Resource]) -> JSONValue {

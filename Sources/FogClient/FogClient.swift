@@ -12,6 +12,10 @@ public protocol FogClient: Sendable {
     func updateStatus(_ object: Resource) async throws -> Resource
     func delete(_ key: ObjectKey) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
+    /// Changes to `kind` after `revision`, in order, then as they happen; ends with a
+    /// `StoreError` of code `.compacted` when `revision` is too old (list again).
+    func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error>
+    func currentRevision() async throws -> Int64
 }
 
 /// A client over a store in this process: nothing to start, nothing to configure.
@@ -31,4 +35,8 @@ public struct EmbeddedClient: FogClient {
     public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
         try store.apply(objects, dryRun: dryRun)
     }
+    public func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error> {
+        store.watch(kind: kind, namespace: namespace, from: revision, bookmarkEvery: 1)
+    }
+    public func currentRevision() async throws -> Int64 { try store.currentRevision() }
 }

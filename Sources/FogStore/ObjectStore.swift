@@ -49,4 +49,6 @@ public protocol ObjectStore: Sendable {
     /// Log entries after `revision`, oldest first.
     func events(after revision: Int64, limit: Int) throws -> [StoreEvent]
     func currentRevision() throws -> Int64
+    /// Changes after `revision`, then new ones as they happen (see `SQLiteStore.watch`).
+    func watch(kind: String?, namespace: String?, from revision: Int64, bookmarkEvery: Int) -> AsyncThrowingStream<WatchEvent, Error>
 }

@@ -15,6 +15,9 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     let pool: DatabasePool
     let now: @Sendable () -> Date
     let makeUID: @Sendable () -> String
+    let notifier = RevisionNotifier()
+    /// How often a watcher checks for writes made by other processes.
+    public let pollInterval: Duration
 
     /// The default location: `$FOG_STATE`, else `~/.fog/state.db`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -24,8 +27,10 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     }
 
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() },
-                makeUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) throws {
+                makeUID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+                pollInterval: Duration = .milliseconds(250)) throws {
         self.path = path
+        self.pollInterval = pollInterval
         self.now = now
         self.makeUID = makeUID
         let dir = (path as NSString).deletingLastPathComponent
@@ -132,7 +137,9 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
 
     /// Runs `body` as one IMMEDIATE transaction; rolled back when it throws or on a dry run.
     public func write<T>(dryRun: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
-        try storage {
+        var committed: Int64?
+        defer { if let committed { notifier.advance(to: committed) } }
+        return try storage {
             try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
@@ -141,6 +148,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                     result = try body(tx)
                     if dryRun { return .rollback }
                     try tx.finish()
+                    committed = tx.revision
                     return .commit
                 }
                 return result!
@@ -183,7 +191,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
 /// store-wide revision and appends an entry to the event log.
 public final class StoreTransaction {
     let db: Database
-    private(set) var revision: Int64
+    public private(set) var revision: Int64
     private let startRevision: Int64
     /// The transaction's time, as RFC 3339 (object timestamps) and as seconds (event log).
     let now: String

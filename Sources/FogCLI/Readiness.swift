@@ -1,0 +1,72 @@
+import FogClient
+import FogControllers
+import FogModel
+import FogStore
+import Foundation
+
+/// `apply --wait`: when is an object ready, and waiting for all of them.
+enum Readiness {
+    enum State: Equatable { case ready, waiting(String), failed(String) }
+
+    static func state(_ r: Resource) -> State {
+        if let f = Failures.failed(r) { return .failed(f) }
+        if ControllerRegistry.readyKinds.contains(r.kind) {
+            switch r.conditions[type: "Ready"] {
+            case let c? where c.status == .true: return .ready
+            case let c?: return .waiting("Ready=\(c.status.rawValue) (\(c.reason))")
+            case nil: return .waiting("no Ready condition yet")
+            }
+        }
+        guard ControllerRegistry.controlledKinds.contains(r.kind) else { return .ready }
+        let observed = r.status?["observedGeneration"]?.intValue ?? 0
+        return observed >= r.metadata.generation ? .ready : .waiting("generation \(r.metadata.generation) not observed yet")
+    }
+
+    static func wait(for objects: [Resource], client: any FogClient, timeout: Double) async throws {
+        let keys = Set(objects.map(\.key))
+        var latest: [ObjectKey: Resource] = [:]
+        for o in objects { latest[o.key] = o }
+        let start = try await client.currentRevision()
+        func pending() -> [ObjectKey] { keys.filter { if case .ready = state(latest[$0]!) { return false }; return true }.sorted() }
+        func failures() -> [String] {
+            keys.sorted().compactMap { k in if case .failed(let why) = state(latest[k]!) { return "\(CLI.resourceRef(latest[k]!)): \(why)" }; return nil }
+        }
+        // Objects may have become ready before we started watching.
+        for k in keys { if let r = try await client.get(k) { latest[k] = r } }
+        if pending().isEmpty { return }
+        let stream = client.watch(kind: nil, namespace: nil, from: start)
+        let box = SendableBox(latest)
+        let done: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for try await event in stream {
+                    guard let r = event.object, keys.contains(r.key) else { continue }
+                    var l = box.value
+                    l[r.key] = r
+                    box.value = l
+                    let states = keys.map { state(l[$0]!) }
+                    if states.contains(where: { if case .failed = $0 { return true }; return false }) { return true }
+                    if states.allSatisfy({ $0 == .ready }) { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(Int64(timeout * 1e9)))
+                return false
+            }
+            let r = try await group.next() ?? false
+            group.cancelAll()
+            return r
+        }
+        latest = box.value
+        let failed = failures()
+        if !failed.isEmpty { throw CommandFailure(code: 1, failed.map { "failed: " + $0 }.joined(separator: "\n")) }
+        let left = pending()
+        if !done || !left.isEmpty {
+            throw CommandFailure(code: 1, "error: timed out after \(Int(timeout))s waiting for:\n" + left.map { k in
+                if case .waiting(let why) = state(latest[k]!) { return "  \(CLI.resourceRef(latest[k]!)): \(why)" }
+                return "  \(CLI.resourceRef(latest[k]!))"
+            }.joined(separator: "\n"))
+        }
+        CLI.console.out(keys.sorted().map { "\(CLI.resourceRef(latest[$0]!)) ready\n" }.joined())
+    }
+}

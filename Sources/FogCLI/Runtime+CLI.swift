@@ -1,0 +1,97 @@
+import ArgumentParser
+import FogClient
+import FogControllers
+import FogManifest
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+import Logging
+
+/// Logging for the CLI: stderr, level from FOG_LOG_LEVEL (default warning). Bootstrapped once.
+enum CLILogging {
+    nonisolated(unsafe) private static var done = false
+    private static let lock = NSLock()
+
+    static func bootstrap() {
+        lock.withLock {
+            guard !done else { return }
+            done = true
+            let level = ProcessInfo.processInfo.environment["FOG_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            LoggingSystem.bootstrap { label in
+                var h = StreamLogHandler.standardError(label: label)
+                h.logLevel = level
+                return h
+            }
+        }
+    }
+
+    static func logger(_ label: String) -> Logger {
+        bootstrap()
+        return Logger(label: label)
+    }
+}
+
+/// Parses durations as `fogctl` takes them: `500ms`, `30s`, `5m`, `1h`, `1h30m`, or plain seconds.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    var seconds: Double
+
+    init?(argument: String) {
+        if let plain = Double(argument) { seconds = plain; return }
+        var total = 0.0
+        var number = ""
+        var unit = ""
+        func flush() -> Bool {
+            guard let n = Double(number) else { return false }
+            switch unit {
+            case "ms": total += n / 1000
+            case "s": total += n
+            case "m": total += n * 60
+            case "h": total += n * 3600
+            default: return false
+            }
+            number = ""
+            unit = ""
+            return true
+        }
+        for c in argument {
+            if c.isNumber || c == "." {
+                if !unit.isEmpty { guard flush() else { return nil } }
+                number.append(c)
+            } else {
+                unit.append(c)
+            }
+        }
+        guard !number.isEmpty, flush() else { return nil }
+        seconds = total
+    }
+}
+
+enum Failures {
+    /// Objects in a failed condition: a controller error (`Reconciled=False`), `Failed=True`,
+    /// phase `Failed`, or `Ready=False` on a kind whose readiness is about its spec
+    /// (a node that is not Ready is observed state, not a failure).
+    static func failed(_ r: Resource) -> String? {
+        let cs = r.conditions
+        if let c = cs[type: "Reconciled"], c.status == .false { return "\(c.reason): \(c.message)" }
+        if let c = cs[type: "Failed"], c.status == .true { return "\(c.reason): \(c.message)" }
+        if r.status?["phase"]?.stringValue == "Failed" { return "phase Failed" }
+        if r.kind != "FogNode", let c = cs[type: "Ready"], c.status == .false { return "\(c.reason): \(c.message)" }
+        return nil
+    }
+
+    static func list(_ cache: InformerSet) -> [(Resource, String)] {
+        cache.informers.keys.sorted().flatMap { kind in
+            cache.list(kind).compactMap { r in failed(r).map { (r, $0) } }
+        }
+    }
+}
+
+extension GlobalOptions {
+    func manager(client: any FogClient, heartbeatTimeout: Double) -> Manager {
+        var options = ControllerRegistry.Options()
+        options.heartbeatTimeout = heartbeatTimeout
+        return Manager(client: client, controllers: ControllerRegistry.all(options), registry: CLI.registry,
+                       logger: CLILogging.logger("fog.controllers"))
+    }
+}

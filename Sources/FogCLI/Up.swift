@@ -1,0 +1,148 @@
+import ArgumentParser
+import FogClient
+import FogControllers
+import FogManifest
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a directory to the embedded store, run every controller in-process, and show progress until converged.",
+        discussion: "Exit 0 once converged with no object in a failed condition, 1 otherwise. --watch keeps running until interrupted.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Manifests to apply (file or directory).", valueName: "dir"))
+    var filename: String = "examples/quickstart"
+    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories.")
+    var recursive = false
+    @Flag(help: "Keep running after convergence, until interrupted.")
+    var watch = false
+    @Option(help: ArgumentHelp("Give up if not converged by then.", valueName: "duration"))
+    var timeout: DurationArgument = DurationArgument(argument: "5m")!
+    @Option(help: ArgumentHelp("A node whose last heartbeat is older than this is not Ready.", valueName: "duration"))
+    var heartbeatTimeout: DurationArgument = DurationArgument(argument: "15s")!
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let console = CLI.console
+        let objects = try CLI.decode(files: [filename], recursive: recursive, namespace: nil)
+        let client = try global.client()
+        let outcomes: [ApplyOutcome]
+        do { outcomes = try await client.apply(objects.map(\.resource), dryRun: false) } catch { throw CLI.storeFailure(error) }
+        var counts: [String: Int] = [:]
+        for o in outcomes { counts[o.action.rawValue, default: 0] += 1 }
+        console.out("applied \(outcomes.count) objects from \(filename) to \(global.statePath()): "
+                    + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
+
+        let manager = global.manager(client: client, heartbeatTimeout: heartbeatTimeout.seconds)
+        let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
+        let start = Date()
+        let deadline = start.addingTimeInterval(timeout.seconds)
+        let watchMode = watch
+        let converged = SendableBox(false)
+        let timedOut = SendableBox(false)
+        try await manager.run(until: { m in
+            progress.show(m, elapsed: Date().timeIntervalSince(start))
+            if Date() > deadline { timedOut.value = true; return true }
+            if await m.isSettled(within: 1) {
+                if !converged.value {
+                    converged.value = true
+                    progress.show(m, elapsed: Date().timeIntervalSince(start), force: true)
+                    console.out(Up.summary(m, elapsed: Date().timeIntervalSince(start)))
+                }
+                return !watchMode
+            }
+            return false
+        })
+        if timedOut.value {
+            throw CommandFailure(code: 1, "error: not converged within \(Int(timeout.seconds))s")
+        }
+        let failed = Failures.list(manager.cache)
+        if !failed.isEmpty {
+            throw CommandFailure(code: 1, failed.map { "failed: \($0.0.kind.lowercased())/\($0.0.name): \($0.1)" }.joined(separator: "\n"))
+        }
+    }
+
+    static func summary(_ m: Manager, elapsed: Double) -> String {
+        var s = "converged in \(String(format: "%.2f", elapsed))s: \(m.totalReconciles) reconciles, store revision \(m.cache.revision)\n"
+        let nodes = m.cache.list("FogNode")
+        let ready = nodes.filter { $0.conditions[type: "Ready"]?.status == .true }.count
+        let unknown = nodes.filter { $0.conditions[type: "Ready"]?.status == .unknown }.count
+        s += "nodes: \(nodes.count) (\(ready) Ready, \(unknown) without heartbeat: run agents or the simulated fleet to report telemetry)\n"
+        for job in m.cache.list("FederatedJob") {
+            let phase = job.status?["phase"]?.stringValue ?? "-"
+            let waiting = job.conditions.filter { $0.status != .true }.map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }
+            s += "job \(job.namespace)/\(job.name): \(phase)" + (waiting.isEmpty ? "" : "; " + waiting.joined(separator: ", ")) + "\n"
+        }
+        return s
+    }
+}
+
+final class SendableBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: T
+    init(_ v: T) { _value = v }
+    var value: T {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+}
+
+/// The progress table of `fogctl up`: redrawn in place on a terminal, printed
+/// only when it changes (and at most twice a second) otherwise, so CI logs stay readable.
+final class Progress: @unchecked Sendable {
+    let tty: Bool
+    private var last = ""
+    private var lastShown = Date.distantPast
+    private var lines = 0
+
+    init(tty: Bool) { self.tty = tty }
+
+    func show(_ m: Manager, elapsed: Double, force: Bool = false) {
+        guard m.cache.allSynced else { return }
+        let now = Date()
+        guard force || now.timeIntervalSince(lastShown) >= 0.5 else { return }
+        let table = Self.table(m)
+        guard force || table != last else { return }
+        last = table
+        lastShown = now
+        let queued = m.runners.map { $0.queue.depth + $0.queue.processingCount }.reduce(0, +)
+        let header = String(format: "[%6.2fs] reconciles %d, queued %d, revision %lld\n", elapsed, m.totalReconciles, queued, m.cache.revision)
+        if tty {
+            var s = ""
+            if lines > 0 { s += "\u{1B}[\(lines)A\u{1B}[J" }
+            s += header + table
+            lines = (header + table).filter { $0 == "\n" }.count
+            CLI.console.out(s)
+        } else {
+            CLI.console.out(header + table)
+        }
+    }
+
+    static func table(_ m: Manager) -> String {
+        var rows: [[String]] = []
+        for info in CLI.registry.kinds where info.kind != "Event" {
+            let items = m.cache.list(info.kind)
+            guard !items.isEmpty else { continue }
+            var ready = 0, notReady = 0, unknown = 0
+            var phases: [String: Int] = [:]
+            for r in items {
+                switch r.conditions[type: "Ready"]?.status {
+                case .true?: ready += 1
+                case .false?: notReady += 1
+                case .unknown?: unknown += 1
+                case nil: break
+                }
+                if let p = r.status?["phase"]?.stringValue { phases[p, default: 0] += 1 }
+            }
+            let anyReady = ready + notReady + unknown > 0
+            rows.append([info.kind, String(items.count), anyReady ? String(ready) : "-", anyReady ? String(notReady) : "-",
+                         anyReady ? String(unknown) : "-",
+                         phases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")])
+        }
+        let events = m.cache.list("Event").count
+        return TablePrinter.render(header: ["KIND", "TOTAL", "READY", "NOT-READY", "UNKNOWN", "PHASES"], rows: rows)
+            + (events > 0 ? "events: \(events)\n" : "")
+    }
+}

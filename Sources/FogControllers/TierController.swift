@@ -1,0 +1,75 @@
+import FogModel
+import FogRuntime
+
+/// Checks a tier's price ranges and counts the jobs under it.
+public struct TierController: Controller {
+    public let name = "tier"
+    public let kind = "Tier"
+
+    public init() {}
+
+    public var sources: [WatchSource] {
+        [.kind("Tier"),
+         .mapped("FederatedJob") { job, _ in
+             job.spec?["tier"]?.stringValue.map { [ObjectKey(kind: "Tier", namespace: "", name: $0)] } ?? []
+         }]
+    }
+
+    /// Job phases that hold a tier slot.
+    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let tier = ctx.cache.get(key), tier.metadata.deletionTimestamp == nil else { return .done }
+        var problems: [String] = []
+        for path in ["inference.pricePerRequest", "training.pricePerHour"] {
+            if let min = tier.spec?.value(at: path + ".min")?.numberValue, let max = tier.spec?.value(at: path + ".max")?.numberValue, min > max {
+                problems.append("\(path): min \(min) is above max \(max)")
+            }
+        }
+        let jobs = ctx.cache.list("FederatedJob").filter { $0.spec?["tier"]?.stringValue == key.name }
+        let running = jobs.filter { Self.activePhases.contains($0.status?["phase"]?.stringValue ?? "") }
+        let ready = problems.isEmpty
+            ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
+            : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))
+        try await ctx.updateStatus(tier, { s in
+            s["jobs"] = .int(Int64(jobs.count))
+            s["runningJobs"] = .int(Int64(running.count))
+        }, conditions: [ready])
+        return .done
+    }
+}
+
+/// Checks that a privacy policy's mechanisms meet its level.
+public struct PrivacyPolicyController: Controller {
+    public let name = "privacy-policy"
+    public let kind = "PrivacyPolicy"
+
+    public init() {}
+
+    static func enabled(_ spec: JSONValue?, _ mechanism: String) -> Bool {
+        guard let block = spec?[mechanism] else { return false }
+        return block["enabled"]?.boolValue ?? true
+    }
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
+        let spec = policy.spec
+        let level = spec?["level"]?.stringValue ?? "low"
+        let mechanisms = ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"].filter { Self.enabled(spec, $0) }
+        var required: [String] = []
+        switch level {
+        case "medium": required = ["differentialPrivacy"]
+        case "high", "critical": required = ["differentialPrivacy", "secureAggregation", "onionRouting"]
+        default: required = []
+        }
+        let missing = required.filter { !mechanisms.contains($0) }
+        let ready = missing.isEmpty
+            ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
+            : Condition(type: "Ready", status: .false, reason: "WeakerThanLevel",
+                        message: "level \(level) needs \(missing.joined(separator: ", "))")
+        try await ctx.updateStatus(policy, { s in
+            s["mechanisms"] = .array(mechanisms.map { .string($0) })
+        }, conditions: [ready])
+        return .done
+    }
+}

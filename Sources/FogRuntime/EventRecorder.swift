@@ -1,0 +1,68 @@
+import FogClient
+import FogModel
+import FogStore
+import Foundation
+
+/// Records Events as objects, deduplicated like Kubernetes: the same reason and
+/// message about the same object bump `count` and `lastTimestamp`.
+public struct EventRecorder: Sendable {
+    public enum EventType: String, Sendable { case normal = "Normal", warning = "Warning" }
+
+    let client: any FogClient
+    let clock: any FogClock
+    let component: String
+
+    public init(client: any FogClient, clock: any FogClock, component: String) {
+        self.client = client
+        self.clock = clock
+        self.component = component
+    }
+
+    public func record(_ object: Resource, _ type: EventType, reason: String, message: String) async {
+        let namespace = object.namespace.isEmpty ? "default" : object.namespace
+        let name = Self.name(for: object, reason: reason, message: message)
+        let now = Timestamp.format(clock.now())
+        for _ in 0..<3 {
+            do {
+                let key = ObjectKey(kind: "Event", namespace: namespace, name: name)
+                if var existing = try await client.get(key) {
+                    let count = existing.content["count"]?.intValue ?? 1
+                    existing.content["count"] = .int(count + 1)
+                    existing.content["lastTimestamp"] = .string(now)
+                    _ = try await client.update(existing)
+                } else {
+                    var meta = ObjectMeta(name: name, namespace: namespace)
+                    if !object.metadata.uid.isEmpty {
+                        meta.ownerReferences = [OwnerReference(kind: object.kind, name: object.name, uid: object.metadata.uid)]
+                    }
+                    var involved: [String: JSONValue] = ["apiVersion": .string(object.apiVersion), "kind": .string(object.kind),
+                                                         "name": .string(object.name)]
+                    if !object.namespace.isEmpty { involved["namespace"] = .string(object.namespace) }
+                    if !object.metadata.uid.isEmpty { involved["uid"] = .string(object.metadata.uid) }
+                    _ = try await client.create(Resource(kind: "Event", metadata: meta, content: [
+                        "involvedObject": .object(involved), "reason": .string(reason), "message": .string(message),
+                        "type": .string(type.rawValue), "count": 1, "firstTimestamp": .string(now), "lastTimestamp": .string(now),
+                        "source": ["component": .string(component)],
+                    ]))
+                }
+                return
+            } catch let e as StoreError where e.code == .conflict || e.code == .alreadyExists {
+                continue  // someone recorded the same event meanwhile; count again
+            } catch {
+                return  // events are best effort
+            }
+        }
+    }
+
+    /// `<object>-<hash>`: stable for the same object, reason and message, and a valid name.
+    static func name(for object: Resource, reason: String, message: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "\(object.kind)/\(object.namespace)/\(object.name)/\(reason)/\(message)".utf8 {
+            hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3
+        }
+        let suffix = String(hash, radix: 16)
+        let prefix = String(object.name.prefix(63 - suffix.count - 1))
+        let trimmed = prefix.hasSuffix("-") ? String(prefix.dropLast()) : prefix
+        return trimmed + "-" + suffix
+    }
+}

@@ -1,0 +1,48 @@
+import FogClient
+import FogModel
+import FogStore
+import Foundation
+
+/// Deletes objects whose owners are all gone (background cascade), as
+/// Kubernetes' garbage collector does. Keys are the dependents; a deleted
+/// owner enqueues the objects that name its uid.
+public struct GarbageCollector: Controller {
+    public let name = "garbage-collector"
+    public let kind = "*"
+    let kinds: [String]
+
+    public init(kinds: [String]) { self.kinds = kinds }
+
+    public var sources: [WatchSource] {
+        kinds.flatMap { k -> [WatchSource] in
+            [.mapped(k) { r, _ in r.metadata.ownerReferences.isEmpty ? [] : [r.key] },
+             .mapped(k) { r, cache in
+                 // An owner that went (the cache no longer has it): its dependents need a look.
+                 guard cache.get(r.key) == nil else { return [] }
+                 let uid = r.metadata.uid
+                 return cache.informers.values.flatMap { informer in
+                     informer.list().filter { $0.metadata.ownerReferences.contains { $0.uid == uid } }.map(\.key)
+                 }
+             }]
+        }
+    }
+
+    public var workers: Int { 2 }
+
+    public func reconcile(_ key: ObjectKey, _ context: ReconcileContext) async throws -> ReconcileResult {
+        guard let object = context.cache.get(key), !object.metadata.ownerReferences.isEmpty,
+              object.metadata.deletionTimestamp == nil else { return .done }
+        for owner in object.metadata.ownerReferences {
+            guard let info = context.registry.info(forKind: owner.kind) else { continue }
+            let ownerKey = ObjectKey(kind: owner.kind, namespace: info.namespaced ? object.namespace : "", name: owner.name)
+            // The cache may lag behind; ask the store before deleting anything.
+            if let found = context.cache.get(ownerKey), found.metadata.uid == owner.uid { return .done }
+            if let found = try await context.client.get(ownerKey), found.metadata.uid == owner.uid { return .done }
+        }
+        do {
+            _ = try await context.client.delete(key)
+            context.logger.debug("garbage-collected", metadata: ["object": "\(key)"])
+        } catch let e as StoreError where e.code == .notFound {}
+        return .done
+    }
+}

@@ -1,0 +1,127 @@
+import FogClient
+import FogModel
+import FogStore
+import Foundation
+import Logging
+
+/// A cache of one kind, filled by list and kept current by watch. Controllers
+/// read it instead of the store. When the watch's revision has been compacted
+/// it lists again and reports the differences as events.
+public final class Informer: @unchecked Sendable {
+    public enum Change: Sendable {
+        case upsert(old: Resource?, new: Resource)
+        case delete(Resource)
+    }
+
+    public let kind: String
+    let client: any FogClient
+    let logger: Logger
+    private let lock = NSLock()
+    private var items: [ObjectKey: Resource] = [:]
+    private var handlers: [@Sendable (Change) -> Void] = []
+    private var _revision: Int64 = 0
+    private var _synced = false
+    /// How many times the cache was rebuilt from a list (1 at start).
+    public private(set) var lists = 0
+
+    public init(kind: String, client: any FogClient, logger: Logger) {
+        self.kind = kind
+        self.client = client
+        self.logger = logger
+    }
+
+    public func addHandler(_ h: @escaping @Sendable (Change) -> Void) { lock.withLock { handlers.append(h) } }
+
+    public var revision: Int64 { lock.withLock { _revision } }
+    public var hasSynced: Bool { lock.withLock { _synced } }
+
+    public func get(_ key: ObjectKey) -> Resource? { lock.withLock { items[key] } }
+
+    public func list(namespace: String? = nil, selector: LabelSelector = LabelSelector()) -> [Resource] {
+        let all = lock.withLock { Array(items.values) }
+        return all.filter { (namespace == nil || $0.namespace == namespace) && (selector.isEmpty || selector.matches($0.metadata.labels)) }
+            .sorted { $0.key < $1.key }
+    }
+
+    public var count: Int { lock.withLock { items.count } }
+
+    /// Lists, then watches until cancelled; re-lists after compaction and retries other errors.
+    public func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await relist()
+                failures = 0
+                for try await event in client.watch(kind: kind, namespace: nil, from: revision) {
+                    apply(event)
+                }
+                if Task.isCancelled { return }
+            } catch let e as StoreError where e.code == .compacted {
+                logger.info("watch revision compacted; listing again", metadata: ["kind": "\(kind)"])
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.warning("informer error, retrying", metadata: ["kind": "\(kind)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 50 << min(failures, 6))))
+            }
+        }
+    }
+
+    func relist() async throws {
+        let list = try await client.list(kind: kind, namespace: nil, selector: LabelSelector())
+        var fresh: [ObjectKey: Resource] = [:]
+        for r in list.items { fresh[r.key] = r }
+        let (old, hs) = lock.withLock { () -> ([ObjectKey: Resource], [@Sendable (Change) -> Void]) in
+            let old = items
+            items = fresh
+            _revision = list.revision
+            _synced = true
+            lists += 1
+            return (old, handlers)
+        }
+        for (key, r) in old where fresh[key] == nil { for h in hs { h(.delete(r)) } }
+        for (key, r) in fresh where old[key] != r { for h in hs { h(.upsert(old: old[key], new: r)) } }
+    }
+
+    func apply(_ event: WatchEvent) {
+        let (change, hs) = lock.withLock { () -> (Change?, [@Sendable (Change) -> Void]) in
+            _revision = max(_revision, event.revision)
+            switch event {
+            case .added(let r, _), .modified(let r, _):
+                let old = items[r.key]
+                if let old, old.metadata.resourceVersion >= r.metadata.resourceVersion { return (nil, []) }
+                items[r.key] = r
+                return (.upsert(old: old, new: r), handlers)
+            case .deleted(let r, _):
+                guard items.removeValue(forKey: r.key) != nil else { return (nil, []) }
+                return (.delete(r), handlers)
+            case .bookmark:
+                return (nil, [])
+            }
+        }
+        if let change { for h in hs { h(change) } }
+    }
+}
+
+/// One informer per kind.
+public final class InformerSet: @unchecked Sendable {
+    public let informers: [String: Informer]
+
+    public init(kinds: [String], client: any FogClient, logger: Logger) {
+        var d: [String: Informer] = [:]
+        for k in kinds { d[k] = Informer(kind: k, client: client, logger: logger) }
+        informers = d
+    }
+
+    public subscript(kind: String) -> Informer? { informers[kind] }
+
+    public func get(_ key: ObjectKey) -> Resource? { informers[key.kind]?.get(key) }
+
+    public func list(_ kind: String, namespace: String? = nil, selector: LabelSelector = LabelSelector()) -> [Resource] {
+        informers[kind]?.list(namespace: namespace, selector: selector) ?? []
+    }
+
+    public var allSynced: Bool { informers.values.allSatisfy(\.hasSynced) }
+    /// The lowest revision any cache has seen.
+    public var revision: Int64 { informers.values.map(\.revision).min() ?? 0 }
+}

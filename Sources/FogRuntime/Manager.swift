@@ -1,0 +1,98 @@
+import FogClient
+import FogModel
+import FogStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the informers, the controllers and the garbage collector together,
+/// as one service (SIGINT/SIGTERM end it gracefully through a ServiceGroup).
+public final class Manager: Service, @unchecked Sendable {
+    public struct Options: Sendable {
+        public var backoff = WorkQueue<ObjectKey>.Backoff()
+        public var garbageCollection = true
+        public init() {}
+    }
+
+    public let client: any FogClient
+    public let cache: InformerSet
+    public let runners: [ControllerRunner]
+    public let clock: any FogClock
+    let logger: Logger
+
+    public init(client: any FogClient, controllers: [any Controller], registry: KindRegistry,
+                clock: any FogClock = SystemClock(), logger: Logger = Logger(label: "fog.manager"),
+                options: Options = Options()) {
+        self.client = client
+        self.clock = clock
+        self.logger = logger
+        let kinds = registry.kinds.map(\.kind)
+        cache = InformerSet(kinds: kinds, client: client, logger: logger)
+        let context = ReconcileContext(client: client, cache: cache, clock: clock,
+                                       events: EventRecorder(client: client, clock: clock, component: "fog-controller-manager"),
+                                       logger: logger, registry: registry)
+        var all = controllers
+        if options.garbageCollection { all.append(GarbageCollector(kinds: kinds)) }
+        runners = all.map { ControllerRunner(controller: $0, context: context, backoff: options.backoff) }
+        for r in runners { r.wire(cache) }
+    }
+
+    /// Runs until cancelled (or, in a ServiceGroup, until graceful shutdown).
+    public func run() async throws {
+        try await run(until: nil)
+    }
+
+    /// Runs until `stop` returns true (checked whenever work may have finished), or until cancelled.
+    public func run(until stop: (@Sendable (Manager) async -> Bool)?) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for informer in cache.informers.values { group.addTask { await informer.run() } }
+            // Controllers start once every cache is filled, so they never act on a partial view.
+            while !cache.allSynced {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            for runner in runners { group.addTask { await runner.run() } }
+            if let stop {
+                group.addTask { [self] in
+                    while !Task.isCancelled {
+                        if await stop(self) { throw StopRequested() }
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                }
+            } else {
+                group.addTask {
+                    // Until graceful shutdown or cancellation.
+                    try? await gracefulShutdown()
+                    throw StopRequested()
+                }
+            }
+            do {
+                try await group.next()
+            } catch is StopRequested {}
+            group.cancelAll()
+        }
+    }
+
+    struct StopRequested: Error {}
+
+    /// Nothing queued or running, every cache has seen the store's latest
+    /// revision, and no timer is due within `window` seconds.
+    public func isSettled(within window: TimeInterval) async -> Bool {
+        guard let current = try? await client.currentRevision() else { return false }
+        guard cache.revision >= current else { return false }
+        let horizon = clock.now().addingTimeInterval(window)
+        for r in runners {
+            guard r.queue.isIdle else { return false }
+            if let due = r.queue.nextDue, due <= horizon { return false }
+        }
+        // Re-check the revision: a reconcile may have written since.
+        guard let again = try? await client.currentRevision(), again == current, cache.revision >= again else { return false }
+        return runners.allSatisfy { $0.queue.isIdle }
+    }
+
+    /// Runs until settled (see `isSettled`), for `fogctl reconcile --once`.
+    public func runUntilSettled(window: TimeInterval = 1) async throws {
+        try await run(until: { m in await m.isSettled(within: window) })
+    }
+
+    public var totalReconciles: Int { runners.map(\.reconciles).reduce(0, +) }
+}
