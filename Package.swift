@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
-        .testTarget(name: "FogRuntimeTests", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest"]),
+        .testTarget(name: "FogRuntimeTests", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore", "fogctl"]),
     ]
 )

@@ -42,12 +42,12 @@ public final class ControllerRunner: @unchecked Sendable {
                     case .upsert(let old, let new):
                         // Status-only writes by this controller do not need another pass,
                         // unless the object is being deleted (finalizers).
-                        if let old, old.spec == new.spec, old.metadata.labels == new.metadata.labels,
+                        if let old, k == kind, old.spec == new.spec, old.metadata.labels == new.metadata.labels,
                            old.metadata.annotations == new.metadata.annotations,
                            old.metadata.finalizers == new.metadata.finalizers,
                            old.metadata.deletionTimestamp == new.metadata.deletionTimestamp,
                            old.metadata.ownerReferences == new.metadata.ownerReferences,
-                           k == kind, !Self.statusNeedsReconcile(old, new) { return }
+                           !Self.statusNeedsReconcile(old, new) { return }
                         queue.add(new.key)
                     case .delete(let r): queue.add(r.key)
                     }
@@ -86,7 +86,7 @@ public final class ControllerRunner: @unchecked Sendable {
             guard var s = r.status?.objectValue else { return r.status }
             s.removeValue(forKey: "conditions")
             s.removeValue(forKey: "observedGeneration")
-            return .object(s)
+            return s.isEmpty ? nil : .object(s)
         }
         return strip(old) != strip(new)
     }

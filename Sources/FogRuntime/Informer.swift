@@ -45,12 +45,16 @@ public final class Informer: @unchecked Sendable {
 
     public var count: Int { lock.withLock { items.count } }
 
-    /// Lists, then watches until cancelled; re-lists after compaction and retries other errors.
+    /// Lists (unless the cache is already filled), then watches from the cache's
+    /// revision until cancelled; lists again when that revision was compacted,
+    /// and retries other errors with backoff.
     public func run() async {
         var failures = 0
+        var needList = !hasSynced
         while !Task.isCancelled {
             do {
-                try await relist()
+                if needList { try await relist() }
+                needList = false
                 failures = 0
                 for try await event in client.watch(kind: kind, namespace: nil, from: revision) {
                     apply(event)
@@ -58,6 +62,7 @@ public final class Informer: @unchecked Sendable {
                 if Task.isCancelled { return }
             } catch let e as StoreError where e.code == .compacted {
                 logger.info("watch revision compacted; listing again", metadata: ["kind": "\(kind)"])
+                needList = true
             } catch {
                 if Task.isCancelled { return }
                 failures += 1

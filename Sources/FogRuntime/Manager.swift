@@ -89,6 +89,20 @@ public final class Manager: Service, @unchecked Sendable {
         return runners.allSatisfy { $0.queue.isIdle }
     }
 
+    /// Why the manager is not settled, for diagnostics.
+    public func unsettledReason(within window: TimeInterval) async -> String {
+        let current = (try? await client.currentRevision()) ?? -1
+        var parts: [String] = []
+        let lagging = cache.informers.values.filter { $0.revision < current }.map { "\($0.kind)@\($0.revision)" }
+        if !lagging.isEmpty { parts.append("caches behind revision \(current): \(lagging.sorted().joined(separator: ", "))") }
+        let horizon = clock.now().addingTimeInterval(window)
+        for r in runners {
+            if !r.queue.isIdle { parts.append("\(r.controller.name): \(r.queue.depth) queued, \(r.queue.processingCount) running") }
+            if let due = r.queue.nextDue, due <= horizon { parts.append("\(r.controller.name): timer due at \(due)") }
+        }
+        return parts.isEmpty ? "settled" : parts.joined(separator: "; ")
+    }
+
     /// Runs until settled (see `isSettled`), for `fogctl reconcile --once`.
     public func runUntilSettled(window: TimeInterval = 1) async throws {
         try await run(until: { m in await m.isSettled(within: window) })

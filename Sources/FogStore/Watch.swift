@@ -126,14 +126,15 @@ extension SQLiteStore {
                 do {
                     while !Task.isCancelled {
                         let batch = try events(after: last, limit: 1000)
-                        var delivered = false
+                        var delivered = last
                         for e in batch where (kind == nil || e.object.kind == kind) && (namespace == nil || e.object.namespace == namespace) {
                             continuation.yield(WatchEvent(e))
-                            delivered = true
+                            delivered = e.revision
                         }
                         if let end = batch.last?.revision {
                             last = end
-                            if !delivered && bookmarkEvery > 0 { continuation.yield(.bookmark(revision: end)) }
+                            // Nothing the watcher asked for happened after its last event: say how far we got.
+                            if delivered < end && bookmarkEvery > 0 { continuation.yield(.bookmark(revision: end)) }
                             if batch.count == 1000 { continue }
                         }
                         notifier.advance(to: last)

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// A temporary directory with a state file, and fogctl run in-process against it.
-final class Harness {
+final class Harness: @unchecked Sendable {
     let dir: String
     var state: String { dir + "/state.db" }
 
@@ -16,7 +16,7 @@ final class Harness {
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
-    struct Result {
+    struct Result: Sendable {
         var code: Int32
         var stdout: String
         var stderr: String
