@@ -4,9 +4,9 @@ import Foundation
 /// Build in release: `swift run -c release fog-bench [NAME ...]`.
 @main
 struct FogBench {
-    static func main() throws {
+    static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply"]
+        let all = ["apply", "reconcile"]
         let selected = args.isEmpty ? all : args
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -14,6 +14,7 @@ struct FogBench {
         for name in selected {
             switch name {
             case "apply": try ApplyBenchmark.run(count: 10_000, repeats: 3, dir: dir)
+            case "reconcile": try await ReconcileBenchmark.run(count: 10_000, idleSeconds: 10, dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

@@ -27,8 +27,8 @@ struct Reconcile: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try global.client()
-        let manager = global.manager(client: client, heartbeatTimeout: heartbeatTimeout.seconds)
+        let store = try global.openStore()
+        let manager = global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds)
         if once {
             let start = Date()
             try await manager.runUntilSettled(window: 1)

@@ -88,10 +88,17 @@ enum Failures {
 }
 
 extension GlobalOptions {
-    func manager(client: any FogClient, heartbeatTimeout: Double) -> Manager {
+    /// The controller manager over the embedded store; it also compacts the event log
+    /// every minute, keeping the larger of the last 10,000 revisions and the last 5 minutes.
+    func manager(store: SQLiteStore, heartbeatTimeout: Double) -> Manager {
         var options = ControllerRegistry.Options()
         options.heartbeatTimeout = heartbeatTimeout
-        return Manager(client: client, controllers: ControllerRegistry.all(options), registry: CLI.registry,
-                       logger: CLILogging.logger("fog.controllers"))
+        var managerOptions = Manager.Options()
+        managerOptions.compactor = {
+            let point = try store.compactionPoint(keepRevisions: 10_000, keepSeconds: 300)
+            if point > 1 { try store.compact(before: point) }
+        }
+        return Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options), registry: CLI.registry,
+                       logger: CLILogging.logger("fog.controllers"), options: managerOptions)
     }
 }

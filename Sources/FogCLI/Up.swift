@@ -27,7 +27,8 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         let console = CLI.console
         let objects = try CLI.decode(files: [filename], recursive: recursive, namespace: nil)
-        let client = try global.client()
+        let store = try global.openStore()
+        let client = EmbeddedClient(store: store)
         let outcomes: [ApplyOutcome]
         do { outcomes = try await client.apply(objects.map(\.resource), dryRun: false) } catch { throw CLI.storeFailure(error) }
         var counts: [String: Int] = [:]
@@ -35,7 +36,7 @@ struct Up: AsyncParsableCommand {
         console.out("applied \(outcomes.count) objects from \(filename) to \(global.statePath()): "
                     + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
 
-        let manager = global.manager(client: client, heartbeatTimeout: heartbeatTimeout.seconds)
+        let manager = global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds)
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
         let deadline = start.addingTimeInterval(timeout.seconds)

@@ -45,12 +45,15 @@ public final class ManualClock: FogClock, @unchecked Sendable {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-                let now = lock.withLock { () -> Bool in
-                    if deadline <= current { return true }
+                // Cancelled before we registered: `onCancel` has already run and found nothing.
+                let outcome = lock.withLock { () -> Int in
+                    if Task.isCancelled { return 2 }
+                    if deadline <= current { return 1 }
                     sleepers[id] = (deadline, c)
-                    return false
+                    return 0
                 }
-                if now { c.resume() }
+                if outcome == 1 { c.resume() }
+                if outcome == 2 { c.resume(throwing: CancellationError()) }
             }
         } onCancel: {
             let c = lock.withLock { sleepers.removeValue(forKey: id)?.continuation }

@@ -72,6 +72,9 @@ public final class Informer: @unchecked Sendable {
         }
     }
 
+    // The cache's revision (and `hasSynced`) move only after the handlers have
+    // seen the change, so "caught up" always implies "queued".
+
     func relist() async throws {
         let list = try await client.list(kind: kind, namespace: nil, selector: LabelSelector())
         var fresh: [ObjectKey: Resource] = [:]
@@ -79,18 +82,19 @@ public final class Informer: @unchecked Sendable {
         let (old, hs) = lock.withLock { () -> ([ObjectKey: Resource], [@Sendable (Change) -> Void]) in
             let old = items
             items = fresh
-            _revision = list.revision
-            _synced = true
             lists += 1
             return (old, handlers)
         }
         for (key, r) in old where fresh[key] == nil { for h in hs { h(.delete(r)) } }
         for (key, r) in fresh where old[key] != r { for h in hs { h(.upsert(old: old[key], new: r)) } }
+        lock.withLock {
+            _revision = list.revision
+            _synced = true
+        }
     }
 
     func apply(_ event: WatchEvent) {
         let (change, hs) = lock.withLock { () -> (Change?, [@Sendable (Change) -> Void]) in
-            _revision = max(_revision, event.revision)
             switch event {
             case .added(let r, _), .modified(let r, _):
                 let old = items[r.key]
@@ -105,6 +109,7 @@ public final class Informer: @unchecked Sendable {
             }
         }
         if let change { for h in hs { h(change) } }
+        lock.withLock { _revision = max(_revision, event.revision) }
     }
 }
 

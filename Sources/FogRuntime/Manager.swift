@@ -11,6 +11,9 @@ public final class Manager: Service, @unchecked Sendable {
     public struct Options: Sendable {
         public var backoff = WorkQueue<ObjectKey>.Backoff()
         public var garbageCollection = true
+        /// Compacts the store's event log; run every `compactionInterval` seconds (nil: never).
+        public var compactor: (@Sendable () throws -> Void)?
+        public var compactionInterval: TimeInterval = 60
         public init() {}
     }
 
@@ -19,6 +22,7 @@ public final class Manager: Service, @unchecked Sendable {
     public let runners: [ControllerRunner]
     public let clock: any FogClock
     let logger: Logger
+    let options: Options
 
     public init(client: any FogClient, controllers: [any Controller], registry: KindRegistry,
                 clock: any FogClock = SystemClock(), logger: Logger = Logger(label: "fog.manager"),
@@ -26,6 +30,7 @@ public final class Manager: Service, @unchecked Sendable {
         self.client = client
         self.clock = clock
         self.logger = logger
+        self.options = options
         let kinds = registry.kinds.map(\.kind)
         cache = InformerSet(kinds: kinds, client: client, logger: logger)
         let context = ReconcileContext(client: client, cache: cache, clock: clock,
@@ -51,6 +56,15 @@ public final class Manager: Service, @unchecked Sendable {
                 try await Task.sleep(for: .milliseconds(5))
             }
             for runner in runners { group.addTask { await runner.run() } }
+            if let compactor = options.compactor {
+                let clock = self.clock, interval = options.compactionInterval, logger = self.logger
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await clock.sleep(until: clock.now().addingTimeInterval(interval)) } catch { return }
+                        do { try compactor() } catch { logger.warning("compaction failed", metadata: ["error": "\(error)"]) }
+                    }
+                }
+            }
             if let stop {
                 group.addTask { [self] in
                     while !Task.isCancelled {

@@ -40,32 +40,54 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw StoreError(.storage, "cannot open the state file \(path): \(error)")
+        // Two processes creating the file at once: switching it to WAL answers SQLITE_BUSY
+        // without consulting the busy handler, so opening retries with backoff (up to ~10 s).
+        var attempt = 0
+        while true {
+            do {
+                let opened = try DatabasePool(path: path, configuration: config)
+                try Self.createSchema(opened)
+                pool = opened
+                break
+            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED) && attempt < 40 {
+                attempt += 1
+                usleep(UInt32(min(500_000, 5_000 << min(attempt, 7))))
+            } catch let e as StoreError {
+                throw StoreError(.storage, "cannot open the state file \(path): \(e.message)")
+            } catch {
+                throw StoreError(.storage, "cannot open the state file \(path): \(error)")
+            }
         }
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE fog_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
-                INSERT INTO fog_meta (key, value) VALUES ('revision', 0), ('compacted', 0);
-                CREATE TABLE objects (
-                    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-                    revision INTEGER NOT NULL,
-                    PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
-                CREATE TABLE events (
-                    revision INTEGER PRIMARY KEY NOT NULL, type TEXT NOT NULL,
-                    kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-                    body TEXT NOT NULL, at REAL NOT NULL);
-                """)
+    /// The schema, created idempotently in one IMMEDIATE transaction, so any
+    /// number of processes may open a new state file at once.
+    static func createSchema(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if version > schemaVersion {
+                    throw StoreError(.storage, "the state file was written by a newer fogctl (schema \(version), this one knows \(schemaVersion))")
+                }
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS fog_meta (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO fog_meta (key, value) VALUES ('revision', 0), ('compacted', 0);
+                    CREATE TABLE IF NOT EXISTS objects (
+                        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        PRIMARY KEY (kind, namespace, name)) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS events (
+                        revision INTEGER PRIMARY KEY NOT NULL, type TEXT NOT NULL,
+                        kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+                        body TEXT NOT NULL, at REAL NOT NULL);
+                    PRAGMA user_version = \(schemaVersion);
+                    """)
+                return .commit
+            }
         }
-        return m
     }
+
+    static let schemaVersion = 1
 
     // MARK: Reads
 
@@ -105,6 +127,30 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                     StoreEvent(revision: row[0], type: StoreEvent.EventType(rawValue: row[1]) ?? .modified,
                                object: try Resource.decode(row[2]))
                 }
+            }
+        }
+    }
+
+    /// Log entries after `revision` for `kind`/`namespace` (nil: any), oldest first,
+    /// and the store's revision in the same snapshot. Bodies of other kinds are not read.
+    public func events(after revision: Int64, kind: String?, namespace: String?, limit: Int) throws -> (events: [StoreEvent], head: Int64) {
+        try storage {
+            try pool.read { db in
+                let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM fog_meta WHERE key = 'compacted'") ?? 0
+                if revision < compacted {
+                    throw StoreError(.compacted, "revision \(revision) has been compacted (oldest available: \(compacted)); list again and watch from the list's revision")
+                }
+                var sql = "SELECT revision, type, body FROM events WHERE revision > ?"
+                var args: [any DatabaseValueConvertible] = [revision]
+                if let kind { sql += " AND kind = ?"; args.append(kind) }
+                if let namespace { sql += " AND namespace = ?"; args.append(namespace) }
+                sql += " ORDER BY revision LIMIT ?"
+                args.append(limit)
+                let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args))
+                let events = try rows.map { row in
+                    StoreEvent(revision: row[0], type: StoreEvent.EventType(rawValue: row[1]) ?? .modified, object: try Resource.decode(row[2]))
+                }
+                return (events, try Self.revision(db))
             }
         }
     }

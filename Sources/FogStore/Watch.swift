@@ -125,18 +125,16 @@ extension SQLiteStore {
                 var last = revision
                 do {
                     while !Task.isCancelled {
-                        let batch = try events(after: last, limit: 1000)
-                        var delivered = last
-                        for e in batch where (kind == nil || e.object.kind == kind) && (namespace == nil || e.object.namespace == namespace) {
-                            continuation.yield(WatchEvent(e))
-                            delivered = e.revision
+                        let (batch, head) = try events(after: last, kind: kind, namespace: namespace, limit: 1000)
+                        for e in batch { continuation.yield(WatchEvent(e)) }
+                        if batch.count == 1000 {
+                            last = batch.last!.revision
+                            continue
                         }
-                        if let end = batch.last?.revision {
-                            last = end
-                            // Nothing the watcher asked for happened after its last event: say how far we got.
-                            if delivered < end && bookmarkEvery > 0 { continuation.yield(.bookmark(revision: end)) }
-                            if batch.count == 1000 { continue }
-                        }
+                        let delivered = batch.last?.revision ?? last
+                        // Nothing the watcher asked for happened after its last event: say how far we got.
+                        if delivered < head && head > last && bookmarkEvery > 0 { continuation.yield(.bookmark(revision: head)) }
+                        last = max(last, head)
                         notifier.advance(to: last)
                         await notifier.wait(after: last)
                     }

@@ -23,8 +23,8 @@ final class Harness: @unchecked Sendable {
     }
 
     @discardableResult
-    func fogctl(_ args: [String], stdin: [UInt8]? = nil) async -> Result {
-        let console = Console.capturing(stdin: stdin)
+    func fogctl(_ args: [String], stdin: [UInt8]? = nil, console: Console? = nil) async -> Result {
+        let console = console ?? Console.capturing(stdin: stdin)
         let code = await Fogctl.run(args + ["--state", state], console: console)
         return Result(code: code, stdout: console.stdout, stderr: console.stderr)
     }

@@ -56,10 +56,13 @@ import Testing
         let h = try Harness()
         let tiers = Harness.root + "/examples/quickstart/tiers.yaml"
         #expect(await h.fogctl(["apply", "-f", tiers]).code == 0)
-        let watcher = Task { await h.fogctl(["get", "tiers", "-w", "--timeout", "3s"]) }
-        // Another writer (a separate store connection, as another process would be) deletes a tier.
+        let console = Console.capturing()
+        let watcher = Task { await h.fogctl(["get", "tiers", "-w", "--timeout", "5s"], console: console) }
+        // Once the list is printed, another writer (a separate store connection, as another
+        // process would be) deletes a tier.
+        let deadline = Date().addingTimeInterval(5)
+        while !console.stdout.contains("enterprise") && Date() < deadline { await Task.yield() }
         let store = try SQLiteStore(path: h.state)
-        try await Task.sleep(for: .milliseconds(300))
         _ = try store.delete(ObjectKey(kind: "Tier", namespace: "", name: "small"))
         let r = await watcher.value
         #expect(r.code == 0)

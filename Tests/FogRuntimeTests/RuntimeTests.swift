@@ -270,6 +270,9 @@ struct ProbeController: Controller {
         node.status?["lastHeartbeatTime"] = .string(Timestamp.format(h.clock.now()))
         _ = try h.store.updateStatus(node)
         try await eventually("Ready") { try h.store.get(node.key)?.conditions[type: "Ready"]?.status == .true }
+        // The reconcile that wrote Ready has also set its timer for when the heartbeat goes stale.
+        let lifecycle = try #require(m.runners.first { $0.controller.name == "node-lifecycle" })
+        try await eventually("heartbeat timer set") { lifecycle.queue.nextDue != nil }
         h.clock.advance(by: 16)
         try await eventually("NotReady after the heartbeat timeout") {
             try h.store.get(node.key)?.conditions[type: "Ready"]?.reason == "HeartbeatTimeout"
