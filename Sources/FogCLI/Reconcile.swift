@@ -18,8 +18,7 @@ struct Reconcile: AsyncParsableCommand {
 
     @Flag(help: "Run until settled, then exit.") var once = false
     @Flag(help: "Run until interrupted.") var watch = false
-    @Option(help: ArgumentHelp("A node whose last heartbeat is older than this is not Ready.", valueName: "duration"))
-    var heartbeatTimeout: DurationArgument = DurationArgument(argument: "15s")!
+    @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -28,7 +27,7 @@ struct Reconcile: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.openStore()
-        let manager = global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds)
+        let manager = controllerOptions.manager(global, store: store)
         if once {
             let start = Date()
             try await manager.runUntilSettled(window: 1)

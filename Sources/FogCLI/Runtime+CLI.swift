@@ -89,16 +89,31 @@ enum Failures {
 
 extension GlobalOptions {
     /// The controller manager over the embedded store; it also compacts the event log
-    /// every minute, keeping the larger of the last 10,000 revisions and the last 5 minutes.
-    func manager(store: SQLiteStore, heartbeatTimeout: Double) -> Manager {
+    /// every minute, keeping the larger of the last `keepRevisions` revisions and the last `keepSeconds`.
+    func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300) -> Manager {
         var options = ControllerRegistry.Options()
         options.heartbeatTimeout = heartbeatTimeout
         var managerOptions = Manager.Options()
         managerOptions.compactor = {
-            let point = try store.compactionPoint(keepRevisions: 10_000, keepSeconds: 300)
+            let point = try store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
             if point > 1 { try store.compact(before: point) }
         }
         return Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options), registry: CLI.registry,
                        logger: CLILogging.logger("fog.controllers"), options: managerOptions)
+    }
+}
+
+/// Options of the commands that run controllers.
+struct ControllerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A node whose last heartbeat is older than this is not Ready.", valueName: "duration"))
+    var heartbeatTimeout: DurationArgument = DurationArgument(argument: "15s")!
+    @Option(help: ArgumentHelp("Event-log compaction keeps at least this many revisions...", valueName: "n"))
+    var compactionRevisions: Int64 = 10_000
+    @Option(help: ArgumentHelp("...and at least this much time, whichever keeps more.", valueName: "duration"))
+    var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
+
+    func manager(_ global: GlobalOptions, store: SQLiteStore) -> Manager {
+        global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds,
+                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds)
     }
 }

@@ -20,8 +20,7 @@ struct Up: AsyncParsableCommand {
     var watch = false
     @Option(help: ArgumentHelp("Give up if not converged by then.", valueName: "duration"))
     var timeout: DurationArgument = DurationArgument(argument: "5m")!
-    @Option(help: ArgumentHelp("A node whose last heartbeat is older than this is not Ready.", valueName: "duration"))
-    var heartbeatTimeout: DurationArgument = DurationArgument(argument: "15s")!
+    @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -36,7 +35,7 @@ struct Up: AsyncParsableCommand {
         console.out("applied \(outcomes.count) objects from \(filename) to \(global.statePath()): "
                     + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
 
-        let manager = global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds)
+        let manager = controllerOptions.manager(global, store: store)
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
         let deadline = start.addingTimeInterval(timeout.seconds)

@@ -71,3 +71,42 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("small") && $0.hasSuffix("(deleted)") })
     }
 }
+
+@Suite struct CrashRecoveryTests {
+    /// A real `fogctl reconcile --watch` process killed with SIGKILL in the middle of its
+    /// work; `reconcile --once` afterwards converges, with no duplicate objects or events.
+    @Test func aKilledReconcilerLeavesAStateThatConvergesAgain() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Harness.root + "/examples/quickstart"]).code == 0)
+        let broken = try h.write("broken.yaml", "apiVersion: fog/v1alpha1\nkind: Tier\nmetadata: {name: upside-down}\nspec: {size: small, inference: {pricePerRequest: {min: 5, max: 1}}, training: {pricePerHour: {min: 1}}, deviceClasses: [mobile], sla: {uptimePercent: 95}}\n")
+        #expect(await h.fogctl(["apply", "-f", broken]).code == 0)
+        let applied = try h.store().currentRevision()
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: binary)
+        proc.arguments = ["reconcile", "--watch", "--state", h.state]
+        proc.standardOutput = FileHandle.nullDevice
+        proc.standardError = FileHandle.nullDevice
+        try proc.run()
+        // Kill it once it has written something, mid-flight.
+        let deadline = Date().addingTimeInterval(20)
+        while try h.store().currentRevision() < applied + 5 && Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        kill(proc.processIdentifier, SIGKILL)
+        proc.waitUntilExit()
+        #expect(proc.terminationReason == .uncaughtSignal)
+
+        let r = await h.fogctl(["reconcile", "--once"])
+        #expect(r.code == 1)  // the upside-down tier is a failed object, and is listed
+        #expect(r.stderr.contains("failed: tier/upside-down"))
+        let store = try h.store()
+        let tiers = try store.list(kind: "Tier", namespace: nil).items
+        #expect(tiers.filter { $0.conditions[type: "Ready"]?.status == .true }.count == 4)
+        #expect(try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { $0.conditions[type: "Ready"]?.reason == "NoHeartbeat" })
+        let jobs = try store.list(kind: "FederatedJob", namespace: nil).items
+        #expect(jobs.count == 2 && jobs.allSatisfy { $0.status?["phase"] == .string("Pending") })
+        // Running again changes nothing: the state had converged.
+        let before = try store.currentRevision()
+        #expect(await h.fogctl(["reconcile", "--once"]).code == 1)
+        #expect(try store.currentRevision() == before)
+    }
+}
