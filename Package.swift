@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
@@ -36,9 +39,21 @@ let package = Package(
         ]),
         // The controllers (glue between state and the domain libraries).
         .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime"]),
+        // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
+        .target(name: "FogServer", dependencies: [
+            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
+        .target(name: "FogRemote", dependencies: [
+            "FogModel", "FogStore", "FogClient",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
-            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers",
+            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
@@ -51,6 +66,10 @@ let package = Package(
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
         .testTarget(name: "FogRuntimeTests", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FogServerTests", dependencies: [
+            "FogModel", "FogStore", "FogClient", "FogServer", "FogRemote", "FogManifest", "FogRuntime",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore", "fogctl"]),
     ]
 )

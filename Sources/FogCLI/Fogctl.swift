@@ -2,6 +2,7 @@ import ArgumentParser
 import FogClient
 import FogManifest
 import FogModel
+import FogRemote
 import FogStore
 import Foundation
 
@@ -14,7 +15,7 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Kinds.self])
+        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, Kinds.self])
 
     public init() {}
 
@@ -46,8 +47,18 @@ public struct Fogctl: AsyncParsableCommand {
 public struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Embedded state file (env FOG_STATE; default ~/.fog/state.db).", valueName: "path"))
     public var state: String?
+    @Option(name: .long, help: ArgumentHelp("A fog API server to use instead of the embedded store (env FOG_SERVER).", valueName: "url"))
+    public var server: String?
+    @Option(name: .long, help: ArgumentHelp("Bearer token for --server (env FOG_TOKEN).", valueName: "token"))
+    public var token: String?
 
     public init() {}
+
+    var serverURL: String? {
+        if let server { return server }
+        if let s = ProcessInfo.processInfo.environment["FOG_SERVER"], !s.isEmpty { return s }
+        return nil
+    }
 
     public func statePath() -> String { state ?? SQLiteStore.defaultPath() }
 
@@ -57,7 +68,20 @@ public struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func client() throws -> any FogClient { EmbeddedClient(store: try openStore()) }
+    func client() throws -> any FogClient {
+        if let url = serverURL {
+            return HTTPFogClient(baseURL: url, token: token ?? ProcessInfo.processInfo.environment["FOG_TOKEN"], registry: CLI.registry)
+        }
+        return EmbeddedClient(store: try openStore())
+    }
+
+    /// Commands that run controllers in this process need the embedded store.
+    func embeddedStore(for command: String) throws -> SQLiteStore {
+        if serverURL != nil {
+            throw CommandFailure(code: 1, "error: \(command) runs against the embedded store (--state); a server runs its own controllers")
+        }
+        return try openStore()
+    }
 }
 
 /// Helpers shared by the commands.

@@ -26,7 +26,7 @@ struct Reconcile: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try global.openStore()
+        let store = try global.embeddedStore(for: "reconcile")
         let manager = controllerOptions.manager(global, store: store)
         if once {
             let start = Date()

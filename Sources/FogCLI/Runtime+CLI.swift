@@ -90,15 +90,18 @@ enum Failures {
 extension GlobalOptions {
     /// The controller manager over the embedded store; it also compacts the event log
     /// every minute, keeping the larger of the last `keepRevisions` revisions and the last `keepSeconds`.
-    func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300) -> Manager {
+    func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300,
+                 only: Set<String>? = nil) -> Manager {
         var options = ControllerRegistry.Options()
         options.heartbeatTimeout = heartbeatTimeout
         var managerOptions = Manager.Options()
+        if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
         managerOptions.compactor = {
             let point = try store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
             if point > 1 { try store.compact(before: point) }
         }
-        return Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options), registry: CLI.registry,
+        let controllers = ControllerRegistry.all(options).filter { only?.contains($0.name) ?? true }
+        return Manager(client: EmbeddedClient(store: store), controllers: controllers, registry: CLI.registry,
                        logger: CLILogging.logger("fog.controllers"), options: managerOptions)
     }
 }
@@ -112,8 +115,8 @@ struct ControllerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("...and at least this much time, whichever keeps more.", valueName: "duration"))
     var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
 
-    func manager(_ global: GlobalOptions, store: SQLiteStore) -> Manager {
+    func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds,
-                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds)
+                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, only: only)
     }
 }

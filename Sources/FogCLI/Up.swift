@@ -26,7 +26,7 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         let console = CLI.console
         let objects = try CLI.decode(files: [filename], recursive: recursive, namespace: nil)
-        let store = try global.openStore()
+        let store = try global.embeddedStore(for: "up")
         let client = EmbeddedClient(store: store)
         let outcomes: [ApplyOutcome]
         do { outcomes = try await client.apply(objects.map(\.resource), dryRun: false) } catch { throw CLI.storeFailure(error) }

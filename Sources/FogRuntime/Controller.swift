@@ -61,22 +61,32 @@ public struct ReconcileContext: Sendable {
     public var timestamp: String { Timestamp.format(clock.now()) }
 
     /// Writes `object`'s status with `conditions` set (transition times handled) and
-    /// `observedGeneration`, unless nothing would change.
+    /// `observedGeneration`, unless nothing would change. The cache may lag the store:
+    /// on a conflict the object is read again and the change re-applied (up to 3 tries).
     @discardableResult
     public func updateStatus(_ object: Resource, _ mutate: (inout [String: JSONValue]) -> Void,
                              conditions: [Condition] = []) async throws -> Resource {
-        var updated = object
-        var status = object.status?.objectValue ?? [:]
-        mutate(&status)
-        status["observedGeneration"] = .int(object.metadata.generation)
-        updated.status = .object(status)
-        if !conditions.isEmpty {
-            var cs = updated.conditions
-            for c in conditions { cs.set(c, now: timestamp) }
-            updated.conditions = cs
+        var current = object
+        for attempt in 0..<3 {
+            var updated = current
+            var status = current.status?.objectValue ?? [:]
+            mutate(&status)
+            status["observedGeneration"] = .int(current.metadata.generation)
+            updated.status = .object(status)
+            if !conditions.isEmpty {
+                var cs = updated.conditions
+                for c in conditions { cs.set(c, now: timestamp) }
+                updated.conditions = cs
+            }
+            if updated.status == current.status { return current }
+            do {
+                return try await client.updateStatus(updated)
+            } catch let e as StoreError where e.code == .conflict && attempt < 2 {
+                guard let fresh = try await client.get(current.key) else { throw StoreError(.notFound, "\(current.key) is gone") }
+                current = fresh
+            }
         }
-        if updated.status == object.status { return object }
-        return try await client.updateStatus(updated)
+        return current
     }
 
     /// Adds `finalizer` to `object` if missing.

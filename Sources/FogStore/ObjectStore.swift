@@ -9,6 +9,10 @@ public struct ApplyOutcome: Sendable, Hashable {
     public var action: ApplyAction
     /// The object as stored (or as it would be, on a dry run).
     public var object: Resource
+    public init(action: ApplyAction, object: Resource) {
+        self.action = action
+        self.object = object
+    }
 }
 
 public enum DeleteOutcome: Sendable, Hashable {
@@ -30,6 +34,10 @@ public struct ObjectList: Sendable {
     public var items: [Resource]
     /// The store revision the list was read at; watch from here to follow it.
     public var revision: Int64
+    public init(items: [Resource], revision: Int64) {
+        self.items = items
+        self.revision = revision
+    }
 }
 
 /// The store every layer above talks to. Every method is one transaction.

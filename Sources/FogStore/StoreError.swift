@@ -9,6 +9,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalid = "Invalid"
         case compacted = "Expired"
         case storage = "InternalError"
+        // Raised by the API server, carried to remote clients the same way.
+        case badRequest = "BadRequest"
+        case unauthorized = "Unauthorized"
+        case forbidden = "Forbidden"
+        case tooLarge = "RequestEntityTooLarge"
+        case unavailable = "ServiceUnavailable"
     }
 
     public let code: Code
@@ -26,6 +32,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalid: return 422
         case .compacted: return 410
         case .storage: return 500
+        case .badRequest: return 400
+        case .unauthorized: return 401
+        case .forbidden: return 403
+        case .tooLarge: return 413
+        case .unavailable: return 503
         }
     }
 

@@ -1,0 +1,73 @@
+import ArgumentParser
+import FogClient
+import FogControllers
+import FogManifest
+import FogRuntime
+import FogServer
+import FogStore
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the fog API over HTTP, running the controllers in the same process.",
+        discussion: """
+            Without --tokens the server only listens on loopback and anyone who can connect is admin.
+            Token file: `tokens: [{token|sha256, user, role: admin|tenant|agent, namespaces: [...], node: NAME}]`.
+            """)
+
+    @Option(help: ArgumentHelp("Address to listen on (port 0 picks a free one).", valueName: "host:port"))
+    var listen = "127.0.0.1:7480"
+    @Option(help: ArgumentHelp("Bearer tokens (YAML).", valueName: "file"))
+    var tokens: String?
+    @Option(help: ArgumentHelp("all, none, or a comma-separated list of controller names.", valueName: "names"))
+    var controllers = "all"
+    @OptionGroup var controllerOptions: ControllerOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw CommandFailure(code: 1, "error: --listen must be host:port (got \"\(listen)\")")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let store = try global.embeddedStore(for: "server")
+        var config = APIServer.Configuration()
+        config.host = host
+        config.port = port
+        if let tokens {
+            do { config.tokens = try TokenBook(file: tokens) } catch { throw CommandFailure(code: 1, "\(error)") }
+        }
+        let logger = CLILogging.logger("fog.server")
+        let api: APIServer
+        do { api = try APIServer(store: store, configuration: config, logger: logger) } catch {
+            throw CommandFailure(code: 1, "error: \(error)")
+        }
+        let known = Set(ControllerRegistry.names)
+        let selected: Set<String>
+        switch controllers {
+        case "all": selected = known
+        case "none": selected = []
+        default:
+            selected = Set(controllers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+            let unknown = selected.subtracting(known)
+            if !unknown.isEmpty {
+                throw CommandFailure(code: 1, "error: unknown controllers \(unknown.sorted().joined(separator: ", ")); known: \(known.sorted().joined(separator: ", "))")
+            }
+        }
+        let console = CLI.console
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let detail = "state \(store.path); \(config.tokens == nil ? "no authentication: loopback only" : "bearer tokens required"); controllers: \(selected.isEmpty ? "none" : selected.sorted().joined(separator: ","))"
+        let app = api.application(onRunning: { bound in
+            console.err("fog API server listening on http://\(shownHost):\(bound) (\(detail))\n")
+        })
+        var services: [any Service] = [app]
+        if !selected.isEmpty {
+            let manager = controllerOptions.manager(global, store: store, only: selected)
+            services.append(manager)
+        }
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,183 @@
+import AsyncHTTPClient
+import FogClient
+import FogModel
+import FogStore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The client protocol over HTTP to `fogctl server`: the same calls, the same
+/// errors (the server's Kubernetes-style Status bodies become `StoreError`s).
+public final class HTTPFogClient: FogClient, @unchecked Sendable {
+    public let baseURL: String
+    let token: String?
+    let http: HTTPClient
+    let registry: KindRegistry
+    let timeout: TimeAmount
+
+    public init(baseURL: String, token: String?, registry: KindRegistry, timeout: TimeAmount = .seconds(30)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.registry = registry
+        self.timeout = timeout
+        http = HTTPClient(eventLoopGroupProvider: .singleton)
+    }
+
+    deinit { try? http.syncShutdown() }
+
+    public func shutdown() async throws { try await http.shutdown() }
+
+    func collection(_ kind: String, _ namespace: String?) throws -> String {
+        guard let info = registry.info(forKind: kind) else { throw StoreError(.notFound, "unknown kind \(kind)") }
+        if info.namespaced, let namespace { return "\(baseURL)/apis/fog/v1alpha1/namespaces/\(namespace)/\(info.plural)" }
+        return "\(baseURL)/apis/fog/v1alpha1/\(info.plural)"
+    }
+
+    func item(_ key: ObjectKey) throws -> String {
+        try collection(key.kind, key.namespace.isEmpty ? nil : key.namespace) + "/" + key.name
+    }
+
+    func send(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONCoding.encodeBytes(body)))
+        }
+        let response: HTTPClientResponse
+        do { response = try await http.execute(request, timeout: timeout) } catch {
+            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+        }
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        let value = try? JSONCoding.parse(bytes: Array(bytes.readableBytesView))
+        guard (200..<300).contains(Int(response.status.code)) else { throw Self.error(value, status: Int(response.status.code)) }
+        guard let value else { throw StoreError(.storage, "the server sent a body that is not JSON") }
+        return value
+    }
+
+    static func error(_ body: JSONValue?, status: Int) -> StoreError {
+        let message = body?["message"]?.stringValue ?? "HTTP \(status)"
+        if let reason = body?["reason"]?.stringValue, let code = StoreError.Code(rawValue: reason) {
+            return StoreError(code, message)
+        }
+        switch status {
+        case 400: return StoreError(.badRequest, message)
+        case 401: return StoreError(.unauthorized, message)
+        case 403: return StoreError(.forbidden, message)
+        case 404: return StoreError(.notFound, message)
+        case 409: return StoreError(.conflict, message)
+        case 410: return StoreError(.compacted, message)
+        case 413: return StoreError(.tooLarge, message)
+        case 422: return StoreError(.invalid, message)
+        default: return StoreError(.storage, message)
+        }
+    }
+
+    public func get(_ key: ObjectKey) async throws -> Resource? {
+        do { return try Resource(json: try await send(.GET, try item(key))) } catch let e as StoreError where e.code == .notFound {
+            return nil
+        }
+    }
+
+    public func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList {
+        var url = try collection(kind, namespace)
+        if !selector.isEmpty { url += "?labelSelector=" + Self.escape(selector.description) }
+        let body = try await send(.GET, url)
+        let items = try (body["items"]?.arrayValue ?? []).map(Resource.init(json:))
+        let revision = body["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0
+        return ObjectList(items: items, revision: revision)
+    }
+
+    public func create(_ object: Resource) async throws -> Resource {
+        try Resource(json: try await send(.POST, try collection(object.kind, object.namespace.isEmpty ? nil : object.namespace), body: object.json))
+    }
+
+    public func update(_ object: Resource) async throws -> Resource {
+        try Resource(json: try await send(.PUT, try item(object.key), body: object.json))
+    }
+
+    public func updateStatus(_ object: Resource) async throws -> Resource {
+        try Resource(json: try await send(.PUT, try item(object.key) + "/status", body: object.json))
+    }
+
+    public func delete(_ key: ObjectKey) async throws -> DeleteOutcome {
+        var request = HTTPClientRequest(url: try item(key))
+        request.method = .DELETE
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await http.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        let value = try? JSONCoding.parse(bytes: Array(bytes.readableBytesView))
+        switch response.status.code {
+        case 200: return .deleted(try Resource(json: value ?? .null))
+        case 202: return .markedForDeletion(try Resource(json: value ?? .null))
+        default: throw Self.error(value, status: Int(response.status.code))
+        }
+    }
+
+    public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
+        let body: JSONValue = ["apiVersion": .string(fogAPIVersion), "kind": "List", "items": .array(objects.map(\.json))]
+        let result = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/apply" + (dryRun ? "?dryRun=true" : ""), body: body)
+        return try (result["items"]?.arrayValue ?? []).map { item in
+            ApplyOutcome(action: ApplyAction(rawValue: item["action"]?.stringValue ?? "") ?? .unchanged,
+                         object: try Resource(json: item["object"] ?? .null))
+        }
+    }
+
+    public func currentRevision() async throws -> Int64 {
+        // The revision of an (empty) list is the store's revision.
+        let body = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1/tiers?labelSelector=" + Self.escape("fog/revision-probe"))
+        return body["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0
+    }
+
+    public func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task { [self] in
+                do {
+                    guard let kind else { throw StoreError(.badRequest, "a remote watch needs a kind") }
+                    var request = HTTPClientRequest(url: try collection(kind, namespace) + "?watch=true&resourceVersion=\(revision)")
+                    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                    let response = try await http.execute(request, timeout: .hours(24 * 365))
+                    guard response.status == .ok else {
+                        let bytes = try await response.body.collect(upTo: 1 << 20)
+                        throw Self.error(try? JSONCoding.parse(bytes: Array(bytes.readableBytesView)), status: Int(response.status.code))
+                    }
+                    var pending: [UInt8] = []
+                    for try await chunk in response.body {
+                        pending.append(contentsOf: chunk.readableBytesView)
+                        while let newline = pending.firstIndex(of: 0x0A) {
+                            let line = Array(pending[..<newline])
+                            pending.removeSubrange(...newline)
+                            guard !line.isEmpty else { continue }
+                            let event = try JSONCoding.parse(bytes: line)
+                            let type = event["type"]?.stringValue ?? ""
+                            let object = event["object"] ?? .null
+                            switch type {
+                            case "ERROR": throw Self.error(object, status: Int(object["code"]?.intValue ?? 500))
+                            case "BOOKMARK":
+                                let rv = object["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0
+                                continuation.yield(.bookmark(revision: rv))
+                            default:
+                                let r = try Resource(json: object)
+                                let rv = r.metadata.resourceVersion
+                                switch type {
+                                case "ADDED": continuation.yield(.added(r, revision: rv))
+                                case "DELETED": continuation.yield(.deleted(r, revision: rv))
+                                default: continuation.yield(.modified(r, revision: rv))
+                                }
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    static func escape(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+    }
+}

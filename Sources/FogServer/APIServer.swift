@@ -1,0 +1,326 @@
+import FogManifest
+import FogModel
+import FogStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTP API: Kubernetes-shaped paths over the embedded store.
+///
+/// ```
+/// /apis/fog/v1alpha1/{plural}[/{name}[/status]]                      cluster-scoped kinds (and all-namespace lists)
+/// /apis/fog/v1alpha1/namespaces/{ns}/{plural}[/{name}[/status]]      namespaced kinds
+/// /apis/fog/v1alpha1/apply[?dryRun=true]                             create-or-update many objects (fogctl apply)
+/// /healthz  /readyz
+/// ```
+public struct APIServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 7480
+        /// nil: no authentication (then only loopback addresses are allowed).
+        public var tokens: TokenBook?
+        /// Largest object or apply request body.
+        public var maxObjectBytes = 1 << 20
+        public init() {}
+    }
+
+    let store: SQLiteStore
+    let configuration: Configuration
+    let schemas: SchemaSet
+    let logger: Logger
+
+    public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger) throws {
+        if configuration.tokens == nil && !Self.isLoopback(configuration.host) {
+            throw StoreError(.forbidden, "refusing to listen on \(configuration.host) without --tokens: an unauthenticated server may only listen on loopback (127.0.0.1, ::1, localhost)")
+        }
+        self.store = store
+        self.configuration = configuration
+        self.schemas = schemas
+        self.logger = logger
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The Hummingbird application; `onRunning` receives the bound port (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            responder: Responder(server: self),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fog"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    struct Responder: HTTPResponder {
+        typealias Context = BasicRequestContext
+        let server: APIServer
+        func respond(to request: Request, context: Context) async throws -> Response {
+            await server.handle(request)
+        }
+    }
+
+    // MARK: Routing
+
+    struct Route {
+        var kind: KindInfo
+        var namespace: String?  // nil: all namespaces (or cluster-scoped)
+        var name: String?
+        var status = false
+    }
+
+    func handle(_ request: Request) async -> Response {
+        let path = request.uri.path
+        let requestID = UUID().uuidString.prefix(8)
+        do {
+            if path == "/healthz" || path == "/readyz" {
+                _ = try store.currentRevision()
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            }
+            let identity = try authenticate(request)
+            var log = logger
+            log[metadataKey: "request"] = "\(requestID)"
+            log[metadataKey: "user"] = "\(identity.user)"
+            log[metadataKey: "verb"] = "\(request.method.rawValue)"
+            log[metadataKey: "path"] = "\(path)"
+            log.debug("request")
+            guard path.hasPrefix("/apis/fog/v1alpha1") else { throw StoreError(.notFound, "no such path \(path)") }
+            let rest = path.dropFirst("/apis/fog/v1alpha1".count).split(separator: "/").map(String.init)
+            if rest == ["apply"] {
+                guard request.method == .post else { throw StoreError(.badRequest, "apply takes POST") }
+                return try await apply(request, identity: identity)
+            }
+            let route = try Self.route(rest, registry: schemas.registry)
+            return try await dispatch(request, route: route, identity: identity)
+        } catch let e as StoreError {
+            return Self.status(e)
+        } catch let e as ManifestErrors {
+            return Self.invalid(e)
+        } catch {
+            return Self.status(StoreError(.storage, "\(error)"))
+        }
+    }
+
+    static func route(_ parts: [String], registry: KindRegistry) throws -> Route {
+        func kind(_ plural: String) throws -> KindInfo {
+            guard let k = registry.kinds.first(where: { $0.plural == plural }) else {
+                throw StoreError(.notFound, "no resource type \"\(plural)\"; known: \(registry.kinds.map(\.plural).joined(separator: ", "))")
+            }
+            return k
+        }
+        var p = parts[...]
+        var namespace: String?
+        if p.first == "namespaces" {
+            guard p.count >= 3 else { throw StoreError(.notFound, "expected /namespaces/{namespace}/{resource}") }
+            namespace = p[p.startIndex + 1]
+            p = p.dropFirst(2)
+        }
+        guard let plural = p.first else { throw StoreError(.notFound, "expected a resource type") }
+        let info = try kind(plural)
+        p = p.dropFirst()
+        if info.namespaced == false && namespace != nil {
+            throw StoreError(.notFound, "\(info.plural) are cluster-scoped: use /apis/fog/v1alpha1/\(info.plural)")
+        }
+        var route = Route(kind: info, namespace: info.namespaced ? namespace : "")
+        if let name = p.first {
+            if info.namespaced && namespace == nil { throw StoreError(.notFound, "\(info.plural) are namespaced: use /apis/fog/v1alpha1/namespaces/{namespace}/\(info.plural)/\(name)") }
+            route.name = name
+            p = p.dropFirst()
+        }
+        if let sub = p.first {
+            guard sub == "status", p.count == 1, route.name != nil else { throw StoreError(.notFound, "no such subresource \(p.joined(separator: "/"))") }
+            route.status = true
+        }
+        return route
+    }
+
+    func authenticate(_ request: Request) throws -> Identity {
+        guard let book = configuration.tokens else { return .anonymousAdmin }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw StoreError(.unauthorized, "a bearer token is required (Authorization: Bearer TOKEN)")
+        }
+        guard let identity = book.authenticate(String(header.dropFirst(7))) else {
+            throw StoreError(.unauthorized, "the bearer token is not valid")
+        }
+        return identity
+    }
+
+    func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route, object: Resource? = nil) throws {
+        guard Authorizer.allows(identity, verb, kind: route.kind, namespace: route.namespace, name: route.name ?? object?.name, object: object) else {
+            let scope = route.namespace.map { $0.isEmpty ? "at cluster scope" : "in namespace \"\($0)\"" } ?? "across all namespaces"
+            throw StoreError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
+        }
+    }
+
+    /// Whether a bid's auction is still open (bids are sealed until it closes).
+    func auctionOpen(_ bid: Resource) -> Bool {
+        guard let auction = bid.spec?["auction"]?.stringValue,
+              let a = try? store.get(ObjectKey(kind: "Auction", namespace: bid.namespace, name: auction)) else { return false }
+        let phase = a.status?["phase"]?.stringValue
+        return phase != "Closed" && phase != "Cleared"
+    }
+
+    func visible(_ identity: Identity, _ r: Resource) -> Bool {
+        Authorizer.canSee(identity, r, auctionOpen: auctionOpen)
+    }
+
+    // MARK: Verbs
+
+    func dispatch(_ request: Request, route: Route, identity: Identity) async throws -> Response {
+        let query = request.uri.queryParameters
+        switch (request.method, route.name, route.status) {
+        case (.get, nil, _):
+            let selector: LabelSelector
+            do { selector = try LabelSelector.parse(query["labelSelector"].map(String.init) ?? "") } catch {
+                throw StoreError(.badRequest, "\(error)")
+            }
+            if query["watch"] == "true" || query["watch"] == "1" {
+                try authorize(identity, .watch, route)
+                let from = try Int64(query["resourceVersion"].map(String.init) ?? "") ?? store.currentRevision()
+                return try watch(route, from: from, selector: selector, identity: identity)
+            }
+            try authorize(identity, .list, route)
+            let list = try store.list(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : "", selector: selector)
+            let items = list.items.filter { visible(identity, $0) }
+            return Self.json(.ok, ["apiVersion": .string(fogAPIVersion), "kind": "List",
+                                   "metadata": ["resourceVersion": .string(String(list.revision))],
+                                   "items": .array(items.map(\.json))])
+        case (.get, let name?, _):
+            try authorize(identity, .get, route)
+            guard let r = try store.get(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)),
+                  visible(identity, r) else {
+                throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
+            }
+            return Self.json(.ok, r.json)
+        case (.post, nil, false):
+            let object = try await admit(request, route: route, keepVersion: false)
+            try authorize(identity, .create, route, object: object)
+            return Self.json(.created, try store.create(object).json)
+        case (.put, let name?, let status):
+            let object = try await admit(request, route: route, keepVersion: true)
+            guard object.name == name else { throw StoreError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
+            try authorize(identity, status ? .updateStatus : .update, route, object: object)
+            return Self.json(.ok, try (status ? store.updateStatus(object) : store.update(object)).json)
+        case (.delete, let name?, false):
+            try authorize(identity, .delete, route)
+            switch try store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)) {
+            case .deleted(let r): return Self.json(.ok, r.json)
+            case .markedForDeletion(let r): return Self.json(.accepted, r.json)
+            }
+        default:
+            throw StoreError(.badRequest, "\(request.method.rawValue) is not supported on this path")
+        }
+    }
+
+    /// Reads a body of at most `maxObjectBytes`, as JSON.
+    func body(_ request: Request) async throws -> [UInt8] {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: configuration.maxObjectBytes)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw StoreError(.tooLarge, "request body larger than \(configuration.maxObjectBytes) bytes")
+        }
+    }
+
+    /// Decodes one object and validates it against its schema, as `fogctl apply` does.
+    func admit(_ request: Request, route: Route, keepVersion: Bool) async throws -> Resource {
+        let bytes = try await body(request)
+        let raw: JSONValue
+        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        guard raw["kind"]?.stringValue == route.kind.kind else {
+            throw StoreError(.badRequest, "the body's kind \(raw["kind"].map { JSONCoding.encode($0) } ?? "(none)") does not match the path's \(route.kind.kind)")
+        }
+        let decoder = ManifestDecoder(schemas: schemas, defaultNamespace: route.namespace ?? "default",
+                                      requiredNamespace: route.kind.namespaced ? route.namespace : nil)
+        var object = try decoder.decode([ManifestInput(name: "request", bytes: bytes)])[0].resource
+        if keepVersion, let meta = raw["metadata"] {
+            // The caller's view of the object, for optimistic concurrency.
+            let given = try ObjectMeta(json: meta)
+            object.metadata.resourceVersion = given.resourceVersion
+            object.metadata.uid = given.uid
+        }
+        // Status is kept for status writes (the decoder drops it from manifests).
+        object.content["status"] = raw["status"]
+        return object
+    }
+
+    func apply(_ request: Request, identity: Identity) async throws -> Response {
+        let bytes = try await body(request)
+        do { _ = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        let objects = try ManifestDecoder(schemas: schemas).decode([ManifestInput(name: "request", bytes: bytes)]).map(\.resource)
+        for o in objects {
+            guard let info = schemas.registry.info(forKind: o.kind) else { continue }
+            let route = Route(kind: info, namespace: o.namespace, name: o.name)
+            let exists = try store.get(o.key) != nil
+            try authorize(identity, exists ? .update : .create, route, object: o)
+        }
+        let dryRun = request.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "All" } ?? false
+        let outcomes = try store.apply(objects, dryRun: dryRun)
+        return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
+                               "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
+    }
+
+    /// Newline-delimited JSON events, as Kubernetes' watch: ADDED, MODIFIED, DELETED,
+    /// BOOKMARK, and ERROR (410) when the revision has been compacted.
+    func watch(_ route: Route, from: Int64, selector: LabelSelector, identity: Identity) throws -> Response {
+        _ = try store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
+        let stream = store.watch(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, bookmarkEvery: 1)
+        let server = self
+        let body = ResponseBody { writer in
+            do {
+                for try await event in stream.cancelOnGracefulShutdown() {
+                    var line: JSONValue
+                    if let r = event.object {
+                        guard selector.isEmpty || selector.matches(r.metadata.labels), server.visible(identity, r) else { continue }
+                        line = ["type": .string(event.typeName), "object": r.json]
+                    } else {
+                        line = ["type": "BOOKMARK", "object": ["kind": .string(route.kind.kind), "apiVersion": .string(fogAPIVersion),
+                                                               "metadata": ["resourceVersion": .string(String(event.revision))]]]
+                    }
+                    var bytes = JSONCoding.encodeBytes(line)
+                    bytes.append(0x0A)
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                }
+            } catch let e as StoreError {
+                var bytes = JSONCoding.encodeBytes(["type": "ERROR", "object": Self.statusBody(e)])
+                bytes.append(0x0A)
+                try await writer.write(ByteBuffer(bytes: bytes))
+            } catch is CancellationError {}
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    // MARK: Responses
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        var bytes = JSONCoding.encodeBytes(value)
+        bytes.append(0x0A)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func statusBody(_ e: StoreError, causes: [ManifestError] = []) -> JSONValue {
+        var body: JSONValue = ["apiVersion": "v1", "kind": "Status", "status": "Failure", "message": .string(e.message),
+                               "reason": .string(e.code.rawValue), "code": .int(Int64(e.httpStatus))]
+        if !causes.isEmpty {
+            body["details"] = ["causes": .array(causes.map { c in
+                ["field": .string(c.path), "message": .string(c.message), "reason": "FieldValueInvalid",
+                 "location": .string(c.line > 0 ? "\(c.line):\(c.column)" : "")]
+            })]
+        }
+        return body
+    }
+
+    static func status(_ e: StoreError) -> Response {
+        json(HTTPResponse.Status(code: e.httpStatus), statusBody(e))
+    }
+
+    static func invalid(_ e: ManifestErrors) -> Response {
+        let message = e.errors.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(separator: "; ")
+        return json(.unprocessableContent, statusBody(StoreError(.invalid, message), causes: e.errors))
+    }
+}

@@ -1,0 +1,189 @@
+import Crypto
+import FogManifest
+import FogModel
+import Foundation
+
+/// Who is calling, as established from a bearer token.
+public struct Identity: Sendable, Hashable {
+    public enum Role: Sendable, Hashable {
+        /// Everything.
+        case admin
+        /// Its namespaces only; cluster-scoped kinds read-only.
+        case tenant(namespaces: Set<String>)
+        /// One FogNode: its status, its bids, what is assigned to it.
+        case agent(node: String)
+    }
+    public var user: String
+    public var role: Role
+
+    public static let anonymousAdmin = Identity(user: "system:anonymous", role: .admin)
+}
+
+/// Bearer tokens from `--tokens FILE`:
+///
+/// ```yaml
+/// tokens:
+/// - token: s3cret            # or sha256: <hex of the token's SHA-256>
+///   user: alice
+///   role: admin              # admin | tenant | agent
+/// - token: t3nant
+///   user: team-a
+///   role: tenant
+///   namespaces: [team-a]
+/// - token: n0de
+///   user: edge-1-agent
+///   role: agent
+///   node: edge-1
+/// ```
+public struct TokenBook: Sendable {
+    struct Entry: Sendable {
+        var secret: [UInt8]
+        var hashed: Bool
+        var identity: Identity
+    }
+    let entries: [Entry]
+
+    public init(file: String) throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ManifestErrors([ManifestError(file: file, message: "cannot read the tokens file")])
+        }
+        let (docs, errors) = YAMLReader.parse([UInt8](data), file: file)
+        if !errors.isEmpty { throw ManifestErrors(errors) }
+        guard let list = docs.first?.value["tokens"]?.arrayValue else {
+            throw ManifestErrors([ManifestError(file: file, path: "tokens", message: "expected a list of {token|sha256, user, role}")])
+        }
+        var entries: [Entry] = []
+        var problems: [ManifestError] = []
+        for (i, t) in list.enumerated() {
+            let path = "tokens[\(i)]"
+            let (l, c) = docs[0].location(of: path)
+            func problem(_ m: String) { problems.append(ManifestError(file: file, document: 1, line: l, column: c, path: path, message: m)) }
+            guard let user = t["user"]?.stringValue, !user.isEmpty else { problem("user is required"); continue }
+            let secret: [UInt8]
+            let hashed: Bool
+            if let token = t["token"]?.stringValue, token.count >= 8 {
+                secret = Array(token.utf8)
+                hashed = false
+            } else if let hex = t["sha256"]?.stringValue, let bytes = Self.hex(hex), bytes.count == 32 {
+                secret = bytes
+                hashed = true
+            } else {
+                problem("needs token (at least 8 characters) or sha256 (64 hex digits)")
+                continue
+            }
+            let role: Identity.Role
+            switch t["role"]?.stringValue {
+            case "admin": role = .admin
+            case "tenant":
+                let namespaces = Set((t["namespaces"]?.arrayValue ?? []).compactMap(\.stringValue))
+                if namespaces.isEmpty { problem("a tenant needs namespaces"); continue }
+                role = .tenant(namespaces: namespaces)
+            case "agent":
+                guard let node = t["node"]?.stringValue else { problem("an agent needs node"); continue }
+                role = .agent(node: node)
+            default: problem("role must be admin, tenant or agent"); continue
+            }
+            entries.append(Entry(secret: secret, hashed: hashed, identity: Identity(user: user, role: role)))
+        }
+        if !problems.isEmpty { throw ManifestErrors(problems) }
+        self.entries = entries
+    }
+
+    /// The identity of `token`, comparing against every entry in constant time per entry.
+    public func authenticate(_ token: String) -> Identity? {
+        let plain = Array(token.utf8)
+        let digest = Array(SHA256.hash(data: plain))
+        var found: Identity?
+        for e in entries {
+            let candidate = e.hashed ? digest : plain
+            if Self.constantTimeEqual(candidate, e.secret) && found == nil { found = e.identity }
+        }
+        return found
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for i in 0..<max(a.count, b.count) {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            diff |= x ^ y
+        }
+        return diff == 0
+    }
+
+    static func hex(_ s: String) -> [UInt8]? {
+        let chars = Array(s.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: return nil
+        }
+    }
+}
+
+/// What each role may do. Verbs follow Kubernetes: get, list, watch, create, update, patch-like apply, delete.
+public enum Authorizer {
+    public enum Verb: String, Sendable { case get, list, watch, create, update, updateStatus = "update/status", delete }
+
+    /// Whether `identity` may perform `verb` on objects of `kind` in `namespace` ("" when
+    /// cluster-scoped, nil for a list across all namespaces). `object` is the object
+    /// written (create/update) or read (get), when known.
+    public static func allows(_ identity: Identity, _ verb: Verb, kind: KindInfo, namespace: String?, name: String?, object: Resource?) -> Bool {
+        switch identity.role {
+        case .admin:
+            return true
+        case .tenant(let namespaces):
+            if !kind.namespaced { return verb == .get || verb == .list || verb == .watch }
+            guard let namespace else { return false }
+            return namespaces.contains(namespace)
+        case .agent(let node):
+            switch kind.kind {
+            case "FogNode":
+                // Its own node: read, register (create), heartbeat (status).
+                guard name == nil || name == node || object?.name == node else { return false }
+                if verb == .list || verb == .watch { return false }
+                if verb == .delete || verb == .update { return false }
+                return true
+            case "Bid":
+                switch verb {
+                case .create: return object?.spec?["node"]?.stringValue == node
+                case .get: return object == nil || object?.spec?["node"]?.stringValue == node
+                case .list, .watch: return true  // filtered to its own bids by the server
+                default: return false
+                }
+            case "Tier", "PrivacyPolicy", "HarvestPolicy", "Auction":
+                return verb == .get || verb == .list || verb == .watch
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Whether `identity` may see `object` in a read (get, list, watch): bids are sealed
+    /// while their auction is open; agents see only their own bids.
+    public static func canSee(_ identity: Identity, _ object: Resource, auctionOpen: (Resource) -> Bool) -> Bool {
+        guard object.kind == "Bid" else {
+            if case .agent(let node) = identity.role, object.kind == "FogNode" { return object.name == node }
+            return true
+        }
+        let bidder = object.spec?["node"]?.stringValue
+        switch identity.role {
+        case .admin: return true
+        case .agent(let node): return bidder == node
+        case .tenant: return !auctionOpen(object)
+        }
+    }
+}
