@@ -15,7 +15,7 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, Kinds.self])
+        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, ConfigCommand.self, Kinds.self])
 
     public init() {}
 
@@ -54,9 +54,19 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
+    /// --server, else $FOG_SERVER, else the current context of ~/.fog/config.yaml; nil: the embedded store.
+    /// --state on the command line always means the embedded store.
     var serverURL: String? {
         if let server { return server }
+        if state != nil { return nil }
         if let s = ProcessInfo.processInfo.environment["FOG_SERVER"], !s.isEmpty { return s }
+        return (try? ClientConfig.load())?.currentContext?.server
+    }
+
+    var bearerToken: String? {
+        if let token { return token }
+        if let t = ProcessInfo.processInfo.environment["FOG_TOKEN"], !t.isEmpty { return t }
+        if server == nil, ProcessInfo.processInfo.environment["FOG_SERVER"] == nil { return (try? ClientConfig.load())?.currentContext?.token }
         return nil
     }
 
@@ -70,7 +80,7 @@ public struct GlobalOptions: ParsableArguments {
 
     func client() throws -> any FogClient {
         if let url = serverURL {
-            return HTTPFogClient(baseURL: url, token: token ?? ProcessInfo.processInfo.environment["FOG_TOKEN"], registry: CLI.registry)
+            return HTTPFogClient(baseURL: url, token: bearerToken, registry: CLI.registry)
         }
         return EmbeddedClient(store: try openStore())
     }

@@ -24,6 +24,10 @@ public struct APIServer: Sendable {
         public var tokens: TokenBook?
         /// Largest object or apply request body.
         public var maxObjectBytes = 1 << 20
+        /// Largest blob.
+        public var maxBlobBytes = 64 << 20
+        /// Where blobs live; default: `blobs/` beside the state file.
+        public var blobDirectory: String?
         public init() {}
     }
 
@@ -31,6 +35,7 @@ public struct APIServer: Sendable {
     let configuration: Configuration
     let schemas: SchemaSet
     let logger: Logger
+    let blobs: BlobStore
 
     public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger) throws {
         if configuration.tokens == nil && !Self.isLoopback(configuration.host) {
@@ -40,6 +45,7 @@ public struct APIServer: Sendable {
         self.configuration = configuration
         self.schemas = schemas
         self.logger = logger
+        blobs = BlobStore(directory: configuration.blobDirectory ?? ((store.path as NSString).deletingLastPathComponent + "/blobs"))
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -87,6 +93,7 @@ public struct APIServer: Sendable {
             log[metadataKey: "verb"] = "\(request.method.rawValue)"
             log[metadataKey: "path"] = "\(path)"
             log.debug("request")
+            if path.hasPrefix("/blobs/") { return try await blob(request, digest: String(path.dropFirst(7)), identity: identity) }
             guard path.hasPrefix("/apis/fog/v1alpha1") else { throw StoreError(.notFound, "no such path \(path)") }
             let rest = path.dropFirst("/apis/fog/v1alpha1".count).split(separator: "/").map(String.init)
             if rest == ["apply"] {
@@ -293,6 +300,38 @@ public struct APIServer: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    // MARK: Blobs
+
+    /// `PUT /blobs/sha256:<hex>` (admins and agents; the digest is verified) and `GET` (streamed).
+    func blob(_ request: Request, digest: String, identity: Identity) async throws -> Response {
+        guard let hex = BlobStore.parse(digest) else { throw StoreError(.badRequest, "blob names are sha256:<64 lowercase hex digits>") }
+        switch request.method {
+        case .put:
+            if case .tenant = identity.role { throw StoreError(.forbidden, "user \"\(identity.user)\" cannot write blobs") }
+            var request = request
+            let bytes: [UInt8]
+            do { bytes = Array(try await request.collectBody(upTo: configuration.maxBlobBytes).readableBytesView) } catch is NIOTooManyBytesError {
+                throw StoreError(.tooLarge, "blob larger than \(configuration.maxBlobBytes) bytes")
+            }
+            let created = try blobs.put(hex, bytes)
+            return Self.json(created ? .created : .ok, ["digest": .string("sha256:" + hex), "size": .int(Int64(bytes.count))])
+        case .get, .head:
+            guard let handle = blobs.handle(hex), let size = blobs.size(hex) else { throw StoreError(.notFound, "blob sha256:\(hex) not found") }
+            let body = ResponseBody(contentLength: size) { writer in
+                defer { try? handle.close() }
+                while true {
+                    let chunk = handle.readData(ofLength: 1 << 16)
+                    if chunk.isEmpty { break }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .init("Docker-Content-Digest")!: "sha256:" + hex], body: body)
+        default:
+            throw StoreError(.badRequest, "blobs take PUT and GET")
+        }
     }
 
     // MARK: Responses

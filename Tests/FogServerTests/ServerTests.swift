@@ -293,6 +293,32 @@ let minimalSpecs: [(String, JSONValue)] = [
     }
 }
 
+@Suite struct BlobTests {
+    @Test func blobsAreContentAddressedVerifiedAndStreamed() async throws {
+        let s = try await ServerHarness()
+        let payload = Array((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let digest = BlobStore.digest(of: payload)
+        let path = "/blobs/" + digest
+        #expect(try await s.raw(.GET, path).0 == 404)
+        #expect(try await s.raw(.PUT, path, body: payload).0 == 201)
+        #expect(try await s.raw(.PUT, path, body: payload).0 == 200)  // already there
+        // A body that does not match its name is refused.
+        let wrong = try await s.raw(.PUT, "/blobs/sha256:" + String(repeating: "0", count: 64), body: payload)
+        #expect(wrong.0 == 400)
+        #expect(wrong.1?["message"]?.stringValue?.contains("digest mismatch") == true)
+        #expect(try await s.raw(.PUT, "/blobs/md5:abc", body: payload).0 == 400)
+        #expect(try await s.raw(.PUT, path, token: "tenant-a-token", body: payload).0 == 403)
+        #expect(try await s.raw(.GET, path, token: nil).0 == 401)
+        var request = HTTPClientRequest(url: s.base + path)
+        request.headers.add(name: "Authorization", value: "Bearer agent-edge-1-token")
+        let response = try await s.http.execute(request, timeout: .seconds(10))
+        #expect(response.status == .ok)
+        let body = try await response.body.collect(upTo: 1 << 20)
+        #expect(Array(body.readableBytesView) == payload)
+        await s.shutdown()
+    }
+}
+
 let repoRootForServer: String = {
     var url = URL(fileURLWithPath: #filePath)
     for _ in 0..<3 { url.deleteLastPathComponent() }
