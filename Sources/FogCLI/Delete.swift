@@ -18,6 +18,8 @@ struct Delete: AsyncParsableCommand {
     var namespace: String?
     @Flag(name: .customLong("ignore-not-found"), help: "Treat objects that do not exist as deleted.")
     var ignoreNotFound = false
+    @Option(help: ArgumentHelp("background (dependents go after), foreground (dependents first), orphan (dependents stay).", valueName: "policy"))
+    var cascade = "background"
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -36,12 +38,15 @@ struct Delete: AsyncParsableCommand {
             let info = try CLI.kind(args[0])
             keys = args.dropFirst().map { (ObjectKey(kind: info.kind, namespace: info.namespaced ? (namespace ?? "default") : "", name: $0), info.singular) }
         }
+        guard let propagation = DeletePropagation.allCases.first(where: { $0.rawValue.lowercased() == cascade.lowercased() }) else {
+            throw CommandFailure(code: 1, "error: --cascade must be background, foreground or orphan (got \"\(cascade)\")")
+        }
         let client = try global.client()
         var failures: [String] = []
         var out = ""
         for (key, singular) in keys {
             do {
-                switch try await client.delete(key) {
+                switch try await client.delete(key, propagation: propagation) {
                 case .deleted: out += "\(singular) \"\(key.name)\" deleted\n"
                 case .markedForDeletion(let r):
                     out += "\(singular) \"\(key.name)\" marked for deletion (waiting for finalizers: \(r.metadata.finalizers.joined(separator: ", ")))\n"

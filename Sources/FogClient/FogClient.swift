@@ -11,6 +11,7 @@ public protocol FogClient: Sendable {
     func update(_ object: Resource) async throws -> Resource
     func updateStatus(_ object: Resource) async throws -> Resource
     func delete(_ key: ObjectKey) async throws -> DeleteOutcome
+    func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
     /// Changes to `kind` after `revision`, in order, then as they happen; ends with a
     /// `StoreError` of code `.compacted` when `revision` is too old (list again).
@@ -32,6 +33,9 @@ public struct EmbeddedClient: FogClient {
     public func update(_ object: Resource) async throws -> Resource { try store.update(object) }
     public func updateStatus(_ object: Resource) async throws -> Resource { try store.updateStatus(object) }
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome { try store.delete(key) }
+    public func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome {
+        try store.delete(key, propagation: propagation)
+    }
     public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
         try store.apply(objects, dryRun: dryRun)
     }

@@ -102,7 +102,11 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
     }
 
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome {
-        var request = HTTPClientRequest(url: try item(key))
+        try await delete(key, propagation: .background)
+    }
+
+    public func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome {
+        var request = HTTPClientRequest(url: try item(key) + "?propagationPolicy=\(propagation.rawValue)")
         request.method = .DELETE
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response = try await http.execute(request, timeout: timeout)

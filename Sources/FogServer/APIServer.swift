@@ -213,7 +213,11 @@ public struct APIServer: Sendable {
             return Self.json(.ok, try (status ? store.updateStatus(object) : store.update(object)).json)
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
-            switch try store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)) {
+            let policy = query["propagationPolicy"].map(String.init) ?? "Background"
+            guard let propagation = DeletePropagation(rawValue: policy) else {
+                throw StoreError(.badRequest, "propagationPolicy must be Background, Foreground or Orphan (got \(policy))")
+            }
+            switch try store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name), propagation: propagation) {
             case .deleted(let r): return Self.json(.ok, r.json)
             case .markedForDeletion(let r): return Self.json(.accepted, r.json)
             }

@@ -22,6 +22,19 @@ public enum DeleteOutcome: Sendable, Hashable {
     case markedForDeletion(Resource)
 }
 
+/// What happens to an object's dependents when it is deleted (Kubernetes' propagationPolicy).
+public enum DeletePropagation: String, Sendable, CaseIterable {
+    /// The object goes now; the garbage collector deletes its dependents afterwards.
+    case background = "Background"
+    /// The object stays (with `deletionTimestamp` and the `foregroundDeletion` finalizer)
+    /// until the garbage collector has deleted its dependents.
+    case foreground = "Foreground"
+    /// Dependents lose their owner reference and stay.
+    case orphan = "Orphan"
+
+    public static let foregroundFinalizer = "foregroundDeletion"
+}
+
 /// One entry of the store's event log, keyed by revision.
 public struct StoreEvent: Sendable, Hashable {
     public enum EventType: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
@@ -52,6 +65,7 @@ public protocol ObjectStore: Sendable {
     /// Replaces `status` only, with the same conflict rule.
     func updateStatus(_ object: Resource) throws -> Resource
     func delete(_ key: ObjectKey) throws -> DeleteOutcome
+    func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome
     /// Creates or updates the desired objects, all or nothing, in one transaction.
     func apply(_ objects: [Resource], dryRun: Bool) throws -> [ApplyOutcome]
     /// Log entries after `revision`, oldest first.

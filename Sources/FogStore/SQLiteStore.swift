@@ -177,6 +177,28 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try write { tx in try tx.delete(key) }
     }
 
+    public func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome {
+        try write { tx in
+            guard var object = try tx.get(key) else { throw StoreError.notFound(key) }
+            switch propagation {
+            case .background:
+                break
+            case .foreground:
+                if !object.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer) {
+                    object.metadata.finalizers.append(DeletePropagation.foregroundFinalizer)
+                    object = try tx.update(object)
+                }
+            case .orphan:
+                for dependent in try tx.dependents(of: object.metadata.uid) {
+                    var d = dependent
+                    d.metadata.ownerReferences.removeAll { $0.uid == object.metadata.uid }
+                    _ = try tx.update(d)
+                }
+            }
+            return try tx.delete(key)
+        }
+    }
+
     public func apply(_ objects: [Resource], dryRun: Bool = false) throws -> [ApplyOutcome] {
         try write(dryRun: dryRun) { tx in try objects.map { try tx.apply($0) } }
     }
@@ -315,6 +337,19 @@ public final class StoreTransaction {
                                                            arguments: [key.kind, key.namespace]))
         }
         return existingNames[group]!.contains(key.name)
+    }
+
+    /// Objects whose owner references name `uid` (a scan: deletions with propagation are rare).
+    public func dependents(of uid: String) throws -> [Resource] {
+        guard !uid.isEmpty else { return [] }
+        let pattern = "%\"uid\":\"" + uid + "\"%"
+        return try Row.fetchAll(db, sql: """
+            SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision
+            WHERE e.body LIKE ? ESCAPE '\\'
+            """, arguments: [pattern]).compactMap { row in
+            let r = try Resource.decode(row[0])
+            return r.metadata.ownerReferences.contains { $0.uid == uid } ? r : nil
+        }
     }
 
     public func apply(_ desired: Resource) throws -> ApplyOutcome {

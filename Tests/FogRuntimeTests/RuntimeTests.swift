@@ -222,6 +222,35 @@ struct ProbeController: Controller {
         await h.stop()
     }
 
+    @Test func deletionPropagationForegroundAndOrphan() async throws {
+        let h = try RuntimeHarness()
+        let m = h.manager([])
+        h.start(m)
+        // Foreground: the owner stays (deletionTimestamp + finalizer) until its dependents are gone.
+        let owner = try h.tier("fg-owner")
+        let child = try h.tier("fg-child", owner: owner)
+        try h.tier("fg-grandchild", owner: child)
+        guard case .markedForDeletion(let marked) = try h.store.delete(owner.key, propagation: .foreground) else {
+            Issue.record("a foreground delete marks the owner")
+            return
+        }
+        #expect(marked.metadata.finalizers == [DeletePropagation.foregroundFinalizer])
+        try await eventually("owner and all dependents gone") {
+            try h.store.list(kind: "Tier", namespace: nil).items.filter { $0.name.hasPrefix("fg-") }.isEmpty
+        }
+        // Orphan: dependents stay, without the owner reference.
+        let parent = try h.tier("or-owner")
+        try h.tier("or-child", owner: parent)
+        guard case .deleted = try h.store.delete(parent.key, propagation: .orphan) else {
+            Issue.record("an orphan delete removes the owner at once")
+            return
+        }
+        try await eventually("settled") { await m.isSettled(within: 1) }
+        let orphan = try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "or-child"))
+        #expect(orphan != nil && orphan?.metadata.ownerReferences.isEmpty == true)
+        await h.stop()
+    }
+
     @Test func finalizersHoldAnObjectUntilTheControllerRemovesThem() async throws {
         let h = try RuntimeHarness()
         struct Finalizing: Controller {
