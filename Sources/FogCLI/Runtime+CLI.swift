@@ -91,11 +91,12 @@ extension GlobalOptions {
     /// The controller manager over the embedded store; it also compacts the event log
     /// every minute, keeping the larger of the last `keepRevisions` revisions and the last `keepSeconds`.
     func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300,
-                 only: Set<String>? = nil) -> Manager {
+                 only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         var options = ControllerRegistry.Options()
         options.heartbeatTimeout = heartbeatTimeout
         var managerOptions = Manager.Options()
         if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
+        managerOptions.observer = observer
         managerOptions.compactor = {
             let point = try store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
             if point > 1 { try store.compact(before: point) }
@@ -115,8 +116,9 @@ struct ControllerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("...and at least this much time, whichever keeps more.", valueName: "duration"))
     var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
 
-    func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil) -> Manager {
+    func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil,
+                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds,
-                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, only: only)
+                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, only: only, observer: observer)
     }
 }

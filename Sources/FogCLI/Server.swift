@@ -41,7 +41,8 @@ struct Server: AsyncParsableCommand {
         }
         let logger = CLILogging.logger("fog.server")
         let api: APIServer
-        do { api = try APIServer(store: store, configuration: config, logger: logger) } catch {
+        let metrics = ServerMetrics()
+        do { api = try APIServer(store: store, configuration: config, logger: logger, metrics: metrics) } catch {
             throw CommandFailure(code: 1, "error: \(error)")
         }
         let known = Set(ControllerRegistry.names)
@@ -64,7 +65,9 @@ struct Server: AsyncParsableCommand {
         })
         var services: [any Service] = [app]
         if !selected.isEmpty {
-            let manager = controllerOptions.manager(global, store: store, only: selected)
+            let manager = controllerOptions.manager(global, store: store, only: selected,
+                                                    observer: { metrics.reconciled(controller: $0, seconds: $1, failed: $2) })
+            metrics.queueDepths = { manager.runners.map { ($0.controller.name, $0.queue.depth) } }
             services.append(manager)
         }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

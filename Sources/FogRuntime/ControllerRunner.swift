@@ -18,7 +18,11 @@ public final class ControllerRunner: @unchecked Sendable {
     private var _failures = 0
     private var _seconds: Double = 0
 
-    public init(controller: any Controller, context: ReconcileContext, backoff: WorkQueue<ObjectKey>.Backoff) {
+    let observer: (@Sendable (String, Double, Bool) -> Void)?
+
+    public init(controller: any Controller, context: ReconcileContext, backoff: WorkQueue<ObjectKey>.Backoff,
+                observer: (@Sendable (String, Double, Bool) -> Void)? = nil) {
+        self.observer = observer
         self.controller = controller
         self.context = context
         queue = WorkQueue(backoff: backoff)
@@ -123,16 +127,20 @@ public final class ControllerRunner: @unchecked Sendable {
 
     func process(_ key: ObjectKey) async {
         let start = DispatchTime.now()
+        var failed = false
+        defer { observer?(controller.name, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, failed) }
         do {
             let result = try await controller.reconcile(key, context)
             queue.forget(key)
             if let after = result.requeueAfter { queue.add(key, after: after, now: context.clock.now()) }
             await clearFailure(key)
         } catch let terminal as TerminalError {
+            failed = true
             queue.forget(key)
             await report(key, reason: "TerminalError", message: terminal.message)
             lock.withLock { _failures += 1 }
         } catch {
+            failed = true
             let delay = queue.addRateLimited(key, now: context.clock.now())
             let message = (error as? StoreError)?.message ?? "\(error)"
             context.logger.debug("reconcile failed", metadata: ["controller": "\(controller.name)", "key": "\(key)", "retryIn": "\(delay)", "error": "\(message)"])

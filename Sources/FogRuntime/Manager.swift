@@ -14,6 +14,8 @@ public final class Manager: Service, @unchecked Sendable {
         /// Compacts the store's event log; run every `compactionInterval` seconds (nil: never).
         public var compactor: (@Sendable () throws -> Void)?
         public var compactionInterval: TimeInterval = 60
+        /// Called after every reconcile: controller name, seconds taken, whether it failed.
+        public var observer: (@Sendable (String, Double, Bool) -> Void)?
         public init() {}
     }
 
@@ -38,7 +40,7 @@ public final class Manager: Service, @unchecked Sendable {
                                        logger: logger, registry: registry)
         var all = controllers
         if options.garbageCollection { all.append(GarbageCollector(kinds: kinds)) }
-        runners = all.map { ControllerRunner(controller: $0, context: context, backoff: options.backoff) }
+        runners = all.map { ControllerRunner(controller: $0, context: context, backoff: options.backoff, observer: options.observer) }
         for r in runners { r.wire(cache) }
     }
 

@@ -36,8 +36,11 @@ public struct APIServer: Sendable {
     let schemas: SchemaSet
     let logger: Logger
     let blobs: BlobStore
+    public let metrics: ServerMetrics
 
-    public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger) throws {
+    public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger,
+                metrics: ServerMetrics = ServerMetrics()) throws {
+        self.metrics = metrics
         if configuration.tokens == nil && !Self.isLoopback(configuration.host) {
             throw StoreError(.forbidden, "refusing to listen on \(configuration.host) without --tokens: an unauthenticated server may only listen on loopback (127.0.0.1, ::1, localhost)")
         }
@@ -65,7 +68,31 @@ public struct APIServer: Sendable {
         typealias Context = BasicRequestContext
         let server: APIServer
         func respond(to request: Request, context: Context) async throws -> Response {
-            await server.handle(request)
+            let start = DispatchTime.now()
+            let response = await server.handle(request)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            server.metrics.request(verb: Self.verb(request), kind: Self.kind(request.uri.path), code: Int(response.status.code), seconds: seconds)
+            return response
+        }
+
+        /// Kubernetes-style verb names for metrics.
+        static func verb(_ r: Request) -> String {
+            let q = r.uri.queryParameters
+            switch r.method {
+            case .get: return q["watch"] == "true" ? "watch" : "get"
+            case .post: return "create"
+            case .put: return r.uri.path.hasSuffix("/status") ? "update-status" : "update"
+            case .delete: return "delete"
+            default: return r.method.rawValue.lowercased()
+            }
+        }
+
+        static func kind(_ path: String) -> String {
+            let parts = path.split(separator: "/")
+            if parts.first == "blobs" { return "blob" }
+            guard parts.count >= 4, parts[0] == "apis" else { return parts.first.map(String.init) ?? "" }
+            if parts[3] == "namespaces" { return parts.count >= 6 ? String(parts[5]) : "" }
+            return String(parts[3])
         }
     }
 
@@ -87,6 +114,10 @@ public struct APIServer: Sendable {
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
             }
             let identity = try authenticate(request)
+            if path == "/metrics" {
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            }
             var log = logger
             log[metadataKey: "request"] = "\(requestID)"
             log[metadataKey: "user"] = "\(identity.user)"
@@ -281,7 +312,10 @@ public struct APIServer: Sendable {
         _ = try store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
         let stream = store.watch(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, bookmarkEvery: 1)
         let server = self
+        let metrics = self.metrics
         let body = ResponseBody { writer in
+            metrics.watchOpened()
+            defer { metrics.watchClosed() }
             do {
                 for try await event in stream.cancelOnGracefulShutdown() {
                     var line: JSONValue

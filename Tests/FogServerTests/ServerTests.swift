@@ -153,6 +153,14 @@ let minimalSpecs: [(String, JSONValue)] = [
         #expect(try await s.raw(.GET, "/apis/fog/v1alpha1/namespaces/x/tiers").0 == 404)
         #expect(try await s.raw(.PATCH, "/apis/fog/v1alpha1/tiers/x").0 == 400)
         #expect(try await s.raw(.GET, "/healthz", token: nil).0 == 200)
+        #expect(try await s.raw(.GET, "/metrics", token: nil).0 == 401)
+        var request = HTTPClientRequest(url: s.base + "/metrics")
+        request.headers.add(name: "Authorization", value: "Bearer admin-token-1")
+        let response = try await s.http.execute(request, timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        #expect(text.contains(#"fog_api_requests_total{verb="create",kind="tiers",code="413"} 1"#), "\(text)")
+        #expect(text.contains("fog_api_request_duration_seconds_bucket"))
+        #expect(text.contains("fog_api_watches 0"))
         await s.shutdown()
     }
 

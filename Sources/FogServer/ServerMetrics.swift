@@ -1,0 +1,58 @@
+import Foundation
+import Prometheus
+
+/// What `/metrics` reports, in Prometheus' text format:
+/// - `fog_api_requests_total{verb,kind,code}` and `fog_api_request_duration_seconds{verb,kind}`;
+/// - `fog_api_watches` (open watch streams);
+/// - `fog_controller_queue_depth{controller}` and `fog_controller_reconcile_duration_seconds{controller}`,
+///   `fog_controller_reconcile_errors_total{controller}`.
+public final class ServerMetrics: @unchecked Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let watches: Gauge
+    private let lock = NSLock()
+    private var openWatches = 0
+    /// Read at scrape time: controller name → queue depth.
+    public var queueDepths: (@Sendable () -> [(String, Int)])?
+
+    static let latencyBuckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+
+    static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "fog", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
+    }
+    static var requests: MetricNameDescriptor { name("api", "requests", "total", "API requests by verb, kind and status code") }
+    static var requestDuration: MetricNameDescriptor { name("api", "request_duration", "seconds", "API request latency by verb and kind") }
+    static var openWatches: MetricNameDescriptor { name("api", "watches", "", "Open watch streams") }
+    static var reconcileDuration: MetricNameDescriptor { name("controller", "reconcile_duration", "seconds", "Reconcile duration by controller") }
+    static var reconcileErrors: MetricNameDescriptor { name("controller", "reconcile_errors", "total", "Reconciles that failed, by controller") }
+    static var queueDepth: MetricNameDescriptor { name("controller", "queue", "depth", "Keys waiting, by controller") }
+
+    public init() {
+        watches = registry.makeGauge(descriptor: Self.openWatches)
+    }
+
+    func request(verb: String, kind: String, code: Int, seconds: Double) {
+        registry.makeCounter(descriptor: Self.requests, labels: [("verb", verb), ("kind", kind), ("code", String(code))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("verb", verb), ("kind", kind)], buckets: Self.latencyBuckets)
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func watchOpened() { lock.withLock { openWatches += 1; watches.set(Double(openWatches)) } }
+    func watchClosed() { lock.withLock { openWatches -= 1; watches.set(Double(openWatches)) } }
+
+    /// For `Manager.Options.observer`.
+    public func reconciled(controller: String, seconds: Double, failed: Bool) {
+        registry.makeDurationHistogram(descriptor: Self.reconcileDuration, labels: [("controller", controller)], buckets: Self.latencyBuckets)
+            .recordNanoseconds(Int64(seconds * 1e9))
+        if failed { registry.makeCounter(descriptor: Self.reconcileErrors, labels: [("controller", controller)]).increment() }
+    }
+
+    public func render() -> String {
+        for (name, depth) in queueDepths?() ?? [] {
+            registry.makeGauge(descriptor: Self.queueDepth, labels: [("controller", name)]).set(Double(depth))
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
