@@ -61,7 +61,8 @@ let package = Package(
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
         .executableTarget(
             name: "fog-bench",
-            dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers",
+            dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
