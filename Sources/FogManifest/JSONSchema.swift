@@ -143,16 +143,7 @@ public final class JSONSchema: @unchecked Sendable {
     struct PathStack {
         var segments: [FieldPath.Segment]
         init(_ s: [FieldPath.Segment]) { segments = s }
-        var text: String {
-            var out = ""
-            for s in segments {
-                switch s {
-                case .key(let k): out = FieldPath.child(out, k)
-                case .index(let i): out = FieldPath.element(out, i)
-                }
-            }
-            return out
-        }
+        var text: String { FieldPath.render(segments) }
         func child(_ key: String) -> String { FieldPath.child(text, key) }
         func element(_ i: Int) -> String { FieldPath.element(text, i) }
     }

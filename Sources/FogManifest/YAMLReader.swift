@@ -163,16 +163,7 @@ struct Path {
     private var segments: [FieldPath.Segment] = []
     mutating func push(_ s: FieldPath.Segment) { segments.append(s) }
     mutating func pop() { segments.removeLast() }
-    var text: String {
-        var out = ""
-        for s in segments {
-            switch s {
-            case .key(let k): out = FieldPath.child(out, k)
-            case .index(let i): out = FieldPath.element(out, i)
-            }
-        }
-        return out
-    }
+    var text: String { FieldPath.render(segments) }
 }
 
 /// Pulls events from libyaml and turns them into values.

@@ -132,4 +132,16 @@ public enum FieldPath {
     public static func element(_ parent: String, _ index: Int) -> String {
         parent + "[" + String(index) + "]"
     }
+
+    /// The dotted form of `segments`: `spec.roles[1]`.
+    public static func render(_ segments: [Segment]) -> String {
+        var out = ""
+        for s in segments {
+            switch s {
+            case .key(let k): out = child(out, k)
+            case .index(let i): out = element(out, i)
+            }
+        }
+        return out
+    }
 }
