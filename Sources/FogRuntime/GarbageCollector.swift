@@ -17,7 +17,11 @@ public struct GarbageCollector: Controller {
 
     public var sources: [WatchSource] {
         kinds.flatMap { k -> [WatchSource] in
-            [.mapped(k) { r, _ in r.metadata.ownerReferences.isEmpty ? [] : [r.key] },
+            [.mapped(k) { r, _ in
+                // Dependents (to check their owners), and owners being deleted in the foreground.
+                let foreground = r.metadata.deletionTimestamp != nil && r.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer)
+                return r.metadata.ownerReferences.isEmpty && !foreground ? [] : [r.key]
+             },
              .mapped(k) { r, cache in
                  // An owner that went (the cache no longer has it): its dependents need a look.
                  guard cache.get(r.key) == nil else { return [] }

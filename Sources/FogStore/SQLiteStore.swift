@@ -16,6 +16,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     let now: @Sendable () -> Date
     let makeUID: @Sendable () -> String
     let notifier = RevisionNotifier()
+    let hub = WatchHub()
     /// How often a watcher checks for writes made by other processes.
     public let pollInterval: Duration
 

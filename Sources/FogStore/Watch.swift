@@ -111,40 +111,174 @@ final class RevisionNotifier: @unchecked Sendable {
     }
 }
 
+/// One tailer per store reads each batch of new log entries once and fans it
+/// out to every watcher (like Kubernetes' watch cache), so a hundred watchers
+/// cost one query per write, not a hundred. A new watcher reads its backlog
+/// from the log, then joins the live stream; revisions are never delivered
+/// twice or skipped.
+final class WatchHub: @unchecked Sendable {
+    final class Subscriber: @unchecked Sendable {
+        let kind: String?
+        let namespace: String?
+        let bookmarks: Bool
+        let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
+        private let lock = NSLock()
+        private var caughtUp = false
+        private var pending: [([StoreEvent], Int64)] = []
+        /// The highest revision this watcher has been told about (event or bookmark).
+        private var last: Int64
+        /// The revision the watch started from.
+        let startRevision: Int64
+
+        init(kind: String?, namespace: String?, from: Int64, bookmarks: Bool,
+             continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
+            self.kind = kind
+            self.namespace = namespace
+            self.bookmarks = bookmarks
+            self.continuation = continuation
+            last = from
+            startRevision = from
+        }
+
+        func matches(_ e: StoreEvent) -> Bool {
+            (kind == nil || e.object.kind == kind) && (namespace == nil || e.object.namespace == namespace)
+        }
+
+        /// A batch from the tailer: everything after the previous batch, up to `head`.
+        func deliver(_ batch: [StoreEvent], head: Int64) {
+            lock.withLock {
+                if !caughtUp { pending.append((batch, head)); return }
+                emit(batch, head: head)
+            }
+        }
+
+        /// Called with the lock held.
+        private func emit(_ batch: [StoreEvent], head: Int64) {
+            var delivered = false
+            for e in batch where e.revision > last && matches(e) {
+                continuation.yield(WatchEvent(e))
+                last = e.revision
+                delivered = true
+            }
+            if head > last {
+                if bookmarks || !delivered { continuation.yield(.bookmark(revision: head)) }
+                last = head
+            }
+        }
+
+        /// The backlog up to the hub's position has been sent; flush what arrived meanwhile.
+        func caughtUp(backlog: [StoreEvent], head: Int64) {
+            lock.withLock {
+                emit(backlog, head: head)
+                for (batch, h) in pending { emit(batch, head: h) }
+                pending.removeAll()
+                caughtUp = true
+            }
+        }
+    }
+
+    private let lock = NSLock()
+    private var subscribers: [UUID: Subscriber] = [:]
+    private var position: Int64 = 0
+    private var tailer: Task<Void, Never>?
+
+    func subscribe(_ store: SQLiteStore, kind: String?, namespace: String?, from: Int64, bookmarks: Bool)
+        -> AsyncThrowingStream<WatchEvent, Error>
+    {
+        AsyncThrowingStream { continuation in
+            let id = UUID()
+            let subscriber = Subscriber(kind: kind, namespace: namespace, from: from, bookmarks: bookmarks, continuation: continuation)
+            continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+            let task = Task.detached { [self] in
+                do {
+                    let joinedAt = try join(store, id: id, subscriber)
+                    // Backlog: (from, joinedAt] from the log, in pages.
+                    var backlog: [StoreEvent] = []
+                    var cursor = from
+                    while cursor < joinedAt {
+                        let (page, _) = try store.events(after: cursor, kind: kind, namespace: namespace, limit: 1000)
+                        let upTo = page.filter { $0.revision <= joinedAt }
+                        backlog += upTo
+                        if page.count < 1000 || upTo.count < page.count { break }
+                        cursor = page.last!.revision
+                    }
+                    subscriber.caughtUp(backlog: backlog, head: max(from, joinedAt))
+                } catch {
+                    continuation.finish(throwing: error)
+                    unsubscribe(id)
+                }
+            }
+            _ = task
+        }
+    }
+
+    /// Registers the subscriber and returns the revision from which the tailer will feed it.
+    private func join(_ store: SQLiteStore, id: UUID, _ s: Subscriber) throws -> Int64 {
+        // Check compaction first so a stale revision fails at once.
+        _ = try store.events(after: s.startRevision, kind: s.kind, namespace: s.namespace, limit: 1)
+        let current = try store.currentRevision()
+        return lock.withLock {
+            if tailer == nil {
+                position = current
+                startTailer(store)
+            }
+            subscribers[id] = s
+            return position
+        }
+    }
+
+    private func startTailer(_ store: SQLiteStore) {
+        store.notifier.watcherStarted(poll: { [weak store] in try? store?.currentRevision() }, interval: store.pollInterval)
+        tailer = Task.detached { [weak self, weak store] in
+            defer { store?.notifier.watcherStopped() }
+            while !Task.isCancelled, let self, let store {
+                let from = self.lock.withLock { self.position }
+                do {
+                    let (batch, head) = try store.events(after: from, kind: nil, namespace: nil, limit: 1000)
+                    let targets = self.lock.withLock { () -> [Subscriber] in
+                        self.position = max(self.position, batch.count == 1000 ? batch.last!.revision : head)
+                        return Array(self.subscribers.values)
+                    }
+                    let reached = batch.count == 1000 ? batch.last!.revision : head
+                    for t in targets { t.deliver(batch, head: reached) }
+                    if batch.count == 1000 { continue }
+                    store.notifier.advance(to: reached)
+                    await store.notifier.wait(after: reached)
+                } catch {
+                    // The log was compacted past the tailer, or the file failed: end every watch; clients list again.
+                    let all = self.lock.withLock { () -> [Subscriber] in
+                        let all = Array(self.subscribers.values)
+                        self.subscribers.removeAll()
+                        self.tailer = nil
+                        return all
+                    }
+                    for s in all { s.continuation.finish(throwing: error) }
+                    return
+                }
+            }
+        }
+    }
+
+    private func unsubscribe(_ id: UUID) {
+        let stop = lock.withLock { () -> Task<Void, Never>? in
+            subscribers.removeValue(forKey: id)
+            guard subscribers.isEmpty, let t = tailer else { return nil }
+            tailer = nil
+            return t
+        }
+        stop?.cancel()
+    }
+}
+
 extension SQLiteStore {
     /// Changes after `revision` to objects of `kind` (all kinds when nil) in
     /// `namespace` (all when nil), in revision order, then follows new writes
-    /// from any process until the consumer stops. A compacted `revision` ends
-    /// the stream with `StoreError` code `.compacted` (HTTP 410): list again.
+    /// from any process until the consumer stops. Bookmarks say how far the
+    /// watcher has been brought when nothing it asked for happened. A compacted
+    /// `revision` ends the stream with `StoreError` code `.compacted` (HTTP 410): list again.
     public func watch(kind: String?, namespace: String? = nil, from revision: Int64,
                       bookmarkEvery: Int = 1) -> AsyncThrowingStream<WatchEvent, Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task.detached { [self] in
-                notifier.watcherStarted(poll: { [weak self] in try? self?.currentRevision() }, interval: pollInterval)
-                defer { notifier.watcherStopped() }
-                var last = revision
-                do {
-                    while !Task.isCancelled {
-                        let (batch, head) = try events(after: last, kind: kind, namespace: namespace, limit: 1000)
-                        for e in batch { continuation.yield(WatchEvent(e)) }
-                        if batch.count == 1000 {
-                            last = batch.last!.revision
-                            continue
-                        }
-                        let delivered = batch.last?.revision ?? last
-                        // Nothing the watcher asked for happened after its last event: say how far we got.
-                        if delivered < head && head > last && bookmarkEvery > 0 { continuation.yield(.bookmark(revision: head)) }
-                        last = max(last, head)
-                        notifier.advance(to: last)
-                        await notifier.wait(after: last)
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        hub.subscribe(self, kind: kind, namespace: namespace, from: revision, bookmarks: bookmarkEvery > 0)
     }
 
     /// The revision before which the log may be compacted: everything older
