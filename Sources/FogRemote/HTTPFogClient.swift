@@ -20,7 +20,11 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         self.token = token
         self.registry = registry
         self.timeout = timeout
-        http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Watches are long-lived requests: one connection each. The default (8 per host)
+        // would queue a controller manager's informers behind one another.
+        var config = HTTPClient.Configuration()
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     deinit { try? http.syncShutdown() }

@@ -59,6 +59,9 @@ public struct APIServer: Sendable {
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             responder: Responder(server: self),
+            // Slow or idle clients are cut off after a minute without traffic; watch
+            // clients resume from their last revision, as Kubernetes clients do.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fog"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
