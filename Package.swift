@@ -73,6 +73,10 @@ let package = Package(
             "FogModel", "FogStore", "FogClient", "FogServer", "FogRemote", "FogManifest", "FogRuntime",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "FogCLITests", dependencies: ["FogCLI", "FogModel", "FogManifest", "FogStore", "fogctl"]),
+        .testTarget(name: "FogCLITests", dependencies: [
+            "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "fogctl",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
     ]
 )

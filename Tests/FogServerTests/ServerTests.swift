@@ -332,3 +332,74 @@ let repoRootForServer: String = {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
+
+@Suite(.serialized) struct AuthorizationMatrixTests {
+    enum Target: CaseIterable { case ownNamespace, otherNamespace, clusterScoped }
+    enum Verb: CaseIterable { case get, list, create, update, updateStatus, delete }
+
+    /// What each role may do, as documented in the README.
+    static func allowed(_ role: String, _ verb: Verb, _ target: Target) -> Bool {
+        switch role {
+        case "admin": return true
+        case "tenant":
+            switch target {
+            case .ownNamespace: return true
+            case .otherNamespace: return false
+            case .clusterScoped: return verb == .get || verb == .list
+            }
+        default:
+            // An agent reads tiers (to know what it may serve); git sources and all writes here are not its business.
+            return target == .clusterScoped && (verb == .get || verb == .list)
+        }
+    }
+
+    @Test func everyRoleVerbAndScope() async throws {
+        let s = try await ServerHarness()
+        let admin = s.client()
+        let tokens = ["admin": "admin-token-1", "tenant": "tenant-a-token", "agent": "agent-edge-1-token"]
+        var failures: [String] = []
+        var n = 0
+        for role in ["admin", "tenant", "agent"] {
+            for target in Target.allCases {
+                for verb in Verb.allCases {
+                    n += 1
+                    let name = "m\(n)"
+                    let (ns, kind, plural) = target == .clusterScoped ? ("", "Tier", "tiers")
+                        : (target == .ownNamespace ? "team-a" : "team-b", "GitSource", "gitsources")
+                    let spec: JSONValue = kind == "Tier" ? minimalSpecs[1].1 : minimalSpecs[8].1
+                    let base = ns.isEmpty ? "/apis/fog/v1alpha1/\(plural)" : "/apis/fog/v1alpha1/namespaces/\(ns)/\(plural)"
+                    var existing = object(kind, name, namespace: ns, spec: spec)
+                    if verb != .create { existing = try await admin.create(existing) }
+                    var body: [UInt8]?
+                    let method: HTTPMethod
+                    var path = base + "/" + name
+                    switch verb {
+                    case .get: method = .GET
+                    case .list: method = .GET; path = base
+                    case .create: method = .POST; path = base; body = JSONCoding.encodeBytes(existing.json)
+                    case .update:
+                        method = .PUT
+                        existing.metadata.labels = ["touched": "yes"]
+                        body = JSONCoding.encodeBytes(existing.json)
+                    case .updateStatus:
+                        method = .PUT
+                        path += "/status"
+                        existing.status = ["note": "x"]
+                        body = JSONCoding.encodeBytes(existing.json)
+                    case .delete: method = .DELETE
+                    }
+                    let (code, _) = try await s.raw(method, path, token: tokens[role], body: body)
+                    let expected = Self.allowed(role, verb, target)
+                    let ok = expected ? (200..<300).contains(code) : code == 403
+                    if !ok { failures.append("\(role) \(verb) \(target): got \(code), expected \(expected ? "2xx" : "403")") }
+                    // And nobody without a token gets anywhere.
+                    let (anonymous, _) = try await s.raw(method, path, token: nil, body: body)
+                    if anonymous != 401 { failures.append("anonymous \(verb) \(target): got \(anonymous)") }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        #expect(n == 54)
+        await s.shutdown()
+    }
+}
