@@ -23,6 +23,8 @@ struct Server: AsyncParsableCommand {
     var tokens: String?
     @Option(help: ArgumentHelp("all, none, or a comma-separated list of controller names.", valueName: "names"))
     var controllers = "all"
+    @Option(help: ArgumentHelp("Largest blob accepted (bytes).", valueName: "bytes"))
+    var maxBlobBytes = 64 << 20
     @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
@@ -36,9 +38,12 @@ struct Server: AsyncParsableCommand {
         var config = APIServer.Configuration()
         config.host = host
         config.port = port
+        config.maxBlobBytes = maxBlobBytes
         if let tokens {
             do { config.tokens = try TokenBook(file: tokens) } catch { throw CommandFailure(code: 1, "\(error)") }
         }
+        let readiness = SendableBox<Manager?>(nil)
+        config.readiness = { readiness.value?.cache.allSynced ?? true }
         let logger = CLILogging.logger("fog.server")
         let api: APIServer
         let metrics = ServerMetrics()
@@ -68,6 +73,7 @@ struct Server: AsyncParsableCommand {
             let manager = controllerOptions.manager(global, store: store, only: selected,
                                                     observer: { metrics.reconciled(controller: $0, seconds: $1, failed: $2) })
             metrics.queueDepths = { manager.runners.map { ($0.controller.name, $0.queue.depth) } }
+            readiness.value = manager
             services.append(manager)
         }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -28,6 +28,8 @@ public struct APIServer: Sendable {
         public var maxBlobBytes = 64 << 20
         /// Where blobs live; default: `blobs/` beside the state file.
         public var blobDirectory: String?
+        /// `/readyz` answers 503 until this says ready (e.g. the controllers' caches are filled).
+        public var readiness: (@Sendable () -> Bool)?
         public init() {}
     }
 
@@ -114,6 +116,9 @@ public struct APIServer: Sendable {
         do {
             if path == "/healthz" || path == "/readyz" {
                 _ = try store.currentRevision()
+                if path == "/readyz", let ready = configuration.readiness, !ready() {
+                    throw StoreError(.unavailable, "not ready: the controllers are still filling their caches")
+                }
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
             }
             let identity = try authenticate(request)
