@@ -33,29 +33,46 @@ enum Readiness {
         }
         // Objects may have become ready before we started watching.
         for k in keys { if let r = try await client.get(k) { latest[k] = r } }
-        if pending().isEmpty { return }
-        let stream = client.watch(kind: nil, namespace: nil, from: start)
+        func report() { CLI.console.out(keys.sorted().map { "\(CLI.resourceRef(latest[$0]!)) ready\n" }.joined()) }
+        if !failures().isEmpty { throw CommandFailure(code: 1, failures().map { "failed: " + $0 }.joined(separator: "\n")) }
+        if pending().isEmpty {
+            report()
+            return
+        }
+        // One watch per kind applied (a server's watch is per kind), feeding one view.
+        let kinds = Set(keys.map(\.kind))
         let box = SendableBox(latest)
-        let done: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for try await event in stream {
-                    guard let r = event.object, keys.contains(r.key) else { continue }
-                    var l = box.value
-                    l[r.key] = r
-                    box.value = l
-                    let states = keys.map { state(l[$0]!) }
-                    if states.contains(where: { if case .failed = $0 { return true }; return false }) { return true }
-                    if states.allSatisfy({ $0 == .ready }) { return true }
+        enum Outcome: Sendable { case decided, timedOut, streamEnded }
+        let done: Bool = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            for kind in kinds {
+                let stream = client.watch(kind: kind, namespace: nil, from: start)
+                group.addTask {
+                    for try await event in stream {
+                        guard let r = event.object, keys.contains(r.key) else { continue }
+                        var l = box.value
+                        l[r.key] = r
+                        box.value = l
+                        let states = keys.map { state(l[$0]!) }
+                        if states.contains(where: { if case .failed = $0 { return true }; return false }) { return .decided }
+                        if states.allSatisfy({ $0 == .ready }) { return .decided }
+                    }
+                    return .streamEnded
                 }
-                return false
             }
             group.addTask {
                 try await Task.sleep(for: .nanoseconds(Int64(timeout * 1e9)))
-                return false
+                return .timedOut
             }
-            let r = try await group.next() ?? false
+            var decided = false
+            loop: while let outcome = try await group.next() {
+                switch outcome {
+                case .decided: decided = true; break loop
+                case .timedOut: break loop
+                case .streamEnded: continue  // wait for the others, or the timeout
+                }
+            }
             group.cancelAll()
-            return r
+            return decided
         }
         latest = box.value
         let failed = failures()
@@ -67,6 +84,6 @@ enum Readiness {
                 return "  \(CLI.resourceRef(latest[k]!))"
             }.joined(separator: "\n"))
         }
-        CLI.console.out(keys.sorted().map { "\(CLI.resourceRef(latest[$0]!)) ready\n" }.joined())
+        report()
     }
 }

@@ -133,8 +133,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
     }
 
     public func currentRevision() async throws -> Int64 {
-        // The revision of an (empty) list is the store's revision.
-        let body = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1/tiers?labelSelector=" + Self.escape("fog/revision-probe"))
+        let body = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1")
         return body["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0
     }
 

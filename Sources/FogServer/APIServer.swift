@@ -135,6 +135,15 @@ public struct APIServer: Sendable {
             if path.hasPrefix("/blobs/") { return try await blob(request, digest: String(path.dropFirst(7)), identity: identity) }
             guard path.hasPrefix("/apis/fog/v1alpha1") else { throw StoreError(.notFound, "no such path \(path)") }
             let rest = path.dropFirst("/apis/fog/v1alpha1".count).split(separator: "/").map(String.init)
+            if rest.isEmpty {
+                // Discovery: the kinds served, and the store's current revision.
+                return Self.json(.ok, ["kind": "APIResourceList", "groupVersion": .string(fogAPIVersion),
+                                       "metadata": ["resourceVersion": .string(String(try store.currentRevision()))],
+                                       "resources": .array(schemas.registry.kinds.map { k in
+                                           ["name": .string(k.plural), "singularName": .string(k.singular), "kind": .string(k.kind),
+                                            "namespaced": .bool(k.namespaced), "shortNames": .array(k.shortNames.map { .string($0) })]
+                                       })])
+            }
             if rest == ["apply"] {
                 guard request.method == .post else { throw StoreError(.badRequest, "apply takes POST") }
                 return try await apply(request, identity: identity)

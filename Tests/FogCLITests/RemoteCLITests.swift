@@ -3,6 +3,9 @@ import FogManifest
 import FogModel
 import FogServer
 import FogStore
+import FogRuntime
+import FogControllers
+import FogClient
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -49,6 +52,32 @@ import Testing
         let wrongToken = await Fogctl.run(["get", "tiers", "--server", "http://127.0.0.1:\(port)", "--token", "nope-nope-nope"], console: .capturing())
         #expect(wrongToken == 1)
         #expect(await run(["reconcile", "--once"]).code == 1)  // controllers run in the server
+        await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+}
+
+extension RemoteCLITests {
+    @Test func applyWaitThroughAServerWithControllers() async throws {
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db")
+        var config = APIServer.Configuration()
+        config.port = 0
+        var logger = Logger(label: "cli-test")
+        logger.logLevel = .error
+        let api = try APIServer(store: store, configuration: config, logger: logger)
+        let ready = AsyncStream<Int>.makeStream()
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(),
+                                         registry: SchemaSet.builtIn.registry, logger: logger)
+        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in ready.stream { port = p; break }
+        let console = Console.capturing()
+        let code = await Fogctl.run(["apply", "-f", Harness.root + "/examples/quickstart/privacy.yaml", "--wait", "--timeout", "20s",
+                                     "--server", "http://127.0.0.1:\(port)"], console: console)
+        #expect(code == 0, "\(console.stderr)")
+        #expect(console.stdout.contains("privacypolicy/high ready"))
         await group.triggerGracefulShutdown()
         _ = await task.result
     }
