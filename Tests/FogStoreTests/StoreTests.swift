@@ -205,3 +205,21 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         #expect(try t.store.currentRevision() == Int64(1 + 2 * perWriter))
     }
 }
+
+@Suite struct UIDTests {
+    @Test func randomUIDsAreVersion4UUIDsInLowercase() {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let u = SQLiteStore.randomUID()
+            #expect(u.count == 36)
+            let parts = u.split(separator: "-").map(\.count)
+            #expect(parts == [8, 4, 4, 4, 12])
+            #expect(u.allSatisfy { "0123456789abcdef-".contains($0) })
+            #expect(Array(u)[14] == "4")
+            #expect("89ab".contains(Array(u)[19]))
+            #expect(UUID(uuidString: u) != nil)
+            seen.insert(u)
+        }
+        #expect(seen.count == 1000)
+    }
+}
