@@ -139,19 +139,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     }
 
     public func events(after revision: Int64, limit: Int = 10_000) throws -> [StoreEvent] {
-        try storage {
-            try pool.read { db in
-                let compacted = try Int64.fetchOne(db, sql: "SELECT value FROM fog_meta WHERE key = 'compacted'") ?? 0
-                if revision < compacted {
-                    throw StoreError(.compacted, "revision \(revision) has been compacted (oldest available: \(compacted)); list again and watch from the list's revision")
-                }
-                return try Row.fetchAll(db, sql: "SELECT revision, type, body FROM events WHERE revision > ? ORDER BY revision LIMIT ?",
-                                        arguments: [revision, limit]).map { row in
-                    StoreEvent(revision: row[0], type: StoreEvent.EventType(rawValue: row[1]) ?? .modified,
-                               object: try Resource.decode(row[2]))
-                }
-            }
-        }
+        try events(after: revision, kind: nil, namespace: nil, limit: limit).events
     }
 
     /// Log entries after `revision` for `kind`/`namespace` (nil: any), oldest first,
@@ -261,9 +249,12 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM fog_meta WHERE key = 'revision'")) ?? 0
     }
 
+    /// An object's current body: the log entry its index row points at.
+    static let selectObjectSQL = "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?"
+
     static func fetch(_ db: Database, _ key: ObjectKey) throws -> Resource? {
         guard let body = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?"),
+            db.cachedStatement(sql: selectObjectSQL),
             arguments: [key.kind, key.namespace, key.name]) else { return nil }
         return try Resource.decode(body)
     }
@@ -299,7 +290,7 @@ public final class StoreTransaction {
     }
 
     public func get(_ key: ObjectKey) throws -> Resource? {
-        selectStatement = try selectStatement ?? db.makeStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?")
+        selectStatement = try selectStatement ?? db.makeStatement(sql: SQLiteStore.selectObjectSQL)
         guard let body = try String.fetchOne(selectStatement!, arguments: [key.kind, key.namespace, key.name]) else { return nil }
         return try Resource.decode(body)
     }
