@@ -38,8 +38,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
+        .target(name: "FogFleet", dependencies: ["FogModel"]),
+        // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogFleet", "FogStore", "FogClient", "FogRuntime"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime",
@@ -56,17 +60,26 @@ let package = Package(
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+            "FogFleet", "FogAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+                           "FogFleet", "FogAgent",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
+        .testTarget(name: "FogFleetTests", dependencies: ["FogModel", "FogFleet"]),
+        .testTarget(name: "FogAgentTests", dependencies: [
+            "FogModel", "FogFleet", "FogAgent", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+            "FogManifest",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "FogStoreTests", dependencies: ["FogModel", "FogStore", "FogClient"]),
         .testTarget(name: "FogRuntimeTests", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FogServerTests", dependencies: [

@@ -15,7 +15,7 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, ConfigCommand.self, Kinds.self])
+        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, AgentCommand.self, Simulate.self, Top.self, ConfigCommand.self, Kinds.self])
 
     public init() {}
 
@@ -78,9 +78,9 @@ public struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func client() throws -> any FogClient {
+    func client(timeout: Double = 30) throws -> any FogClient {
         if let url = serverURL {
-            return HTTPFogClient(baseURL: url, token: bearerToken, registry: CLI.registry)
+            return HTTPFogClient(baseURL: url, token: bearerToken, registry: CLI.registry, timeout: .milliseconds(Int64(timeout * 1000)))
         }
         return EmbeddedClient(store: try openStore())
     }

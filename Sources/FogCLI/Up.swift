@@ -1,6 +1,8 @@
 import ArgumentParser
+import FogAgent
 import FogClient
 import FogControllers
+import FogFleet
 import FogManifest
 import FogModel
 import FogRuntime
@@ -20,6 +22,10 @@ struct Up: AsyncParsableCommand {
     var watch = false
     @Option(help: ArgumentHelp("Give up if not converged by then.", valueName: "duration"))
     var timeout: DurationArgument = DurationArgument(argument: "5m")!
+    @Flag(help: "Do not run the simulated fleet for nodes labelled fog/simulated=true.")
+    var noSimulate = false
+    @Option(help: ArgumentHelp("Seed of the simulated fleet.", valueName: "seed"))
+    var seed: UInt64 = 1
     @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
@@ -35,6 +41,26 @@ struct Up: AsyncParsableCommand {
         console.out("applied \(outcomes.count) objects from \(filename) to \(global.statePath()): "
                     + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
 
+        // The simulated fleet heartbeats the nodes labelled fog/simulated=true, as agents would.
+        var fleetTask: Task<Void, Error>?
+        var fleet: SimulatedFleet?
+        if !noSimulate {
+            var options = SimulatedFleet.Options()
+            options.seed = seed
+            let f = SimulatedFleet(client: client, clock: SystemClock(), options: options)
+            let adopted: Int
+            do {
+                adopted = try await f.adoptExisting()
+                if adopted > 0 { try await f.tick() }
+            } catch { throw CLI.storeFailure(error) }
+            if adopted > 0 {
+                console.out("simulated fleet: \(adopted) nodes (seed \(seed)), heartbeat every \(Int(options.heartbeatInterval))s\n")
+                fleet = f
+                fleetTask = Task { try await f.run() }
+            }
+        }
+        defer { fleetTask?.cancel() }
+        let simulated = Set(fleet?.nodeNames ?? [])
         let manager = controllerOptions.manager(global, store: store)
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
@@ -45,11 +71,20 @@ struct Up: AsyncParsableCommand {
         try await manager.run(until: { m in
             progress.show(m, elapsed: Date().timeIntervalSince(start))
             if Date() > deadline { timedOut.value = true; return true }
-            if await m.isSettled(within: 1) {
+            // Every simulated node that is online has been seen by the lifecycle controller.
+            let nodesSeen = simulated.isEmpty || m.cache.list("FogNode").allSatisfy { n in
+                !simulated.contains(n.name) || n.status?["lastHeartbeatTime"] == nil || n.conditions[type: "Ready"] != nil
+            }
+            if nodesSeen, await m.isSettled(within: 1) {
                 if !converged.value {
                     converged.value = true
                     progress.show(m, elapsed: Date().timeIntervalSince(start), force: true)
                     console.out(Up.summary(m, elapsed: Date().timeIntervalSince(start)))
+                    let ranked = TopNodes.rank(m.cache.list("FogNode"), algorithm: .standard, context: ScoringContext(), now: Date())
+                    if !ranked.isEmpty {
+                        console.out("\ntop nodes (standard scoring; `fogctl top nodes --algorithm NAME` for the others):\n")
+                        console.out(TopNodes.table(Array(ranked.prefix(10)), algorithm: .standard))
+                    }
                 }
                 return !watchMode
             }
@@ -68,8 +103,12 @@ struct Up: AsyncParsableCommand {
         var s = "converged in \(String(format: "%.2f", elapsed))s: \(m.totalReconciles) reconciles, store revision \(m.cache.revision)\n"
         let nodes = m.cache.list("FogNode")
         let ready = nodes.filter { $0.conditions[type: "Ready"]?.status == .true }.count
-        let unknown = nodes.filter { $0.conditions[type: "Ready"]?.status == .unknown }.count
-        s += "nodes: \(nodes.count) (\(ready) Ready, \(unknown) without heartbeat: run agents or the simulated fleet to report telemetry)\n"
+        let notReady = nodes.filter { $0.conditions[type: "Ready"]?.status == .false }.count
+        let unknown = nodes.count - ready - notReady
+        let harvestable = nodes.filter { $0.conditions[type: "Harvestable"]?.status == .true }.count
+        let harvestMatched = nodes.filter { $0.conditions[type: "Harvestable"] != nil }.count
+        s += "nodes: \(nodes.count) (\(ready) Ready, \(notReady) NotReady, \(unknown) without heartbeat)"
+            + (harvestMatched > 0 ? "; harvestable: \(harvestable) of \(harvestMatched) under harvest policies" : "") + "\n"
         for job in m.cache.list("FederatedJob") {
             let phase = job.status?["phase"]?.stringValue ?? "-"
             let waiting = job.conditions.filter { $0.status != .true }.map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }

@@ -41,12 +41,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         try collection(key.kind, key.namespace.isEmpty ? nil : key.namespace) + "/" + key.name
     }
 
-    func send(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil) async throws -> JSONValue {
+    func send(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: JSONCoding.encodeBytes(body)))
         }
         let response: HTTPClientResponse
@@ -103,6 +103,10 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
 
     public func updateStatus(_ object: Resource) async throws -> Resource {
         try Resource(json: try await send(.PUT, try item(object.key) + "/status", body: object.json))
+    }
+
+    public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource {
+        try Resource(json: try await send(.PATCH, try item(key) + "/status", body: patch, contentType: "application/merge-patch+json"))
     }
 
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome {

@@ -87,6 +87,7 @@ public struct APIServer: Sendable {
             case .get: return q["watch"] == "true" ? "watch" : "get"
             case .post: return "create"
             case .put: return r.uri.path.hasSuffix("/status") ? "update-status" : "update"
+            case .patch: return "patch-status"
             case .delete: return "delete"
             default: return r.method.rawValue.lowercased()
             }
@@ -259,6 +260,21 @@ public struct APIServer: Sendable {
             guard object.name == name else { throw StoreError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
             try authorize(identity, status ? .updateStatus : .update, route, object: object)
             return Self.json(.ok, try (status ? store.updateStatus(object) : store.update(object)).json)
+        case (.patch, let name?, true):
+            let key = ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)
+            let type = request.headers[.contentType] ?? ""
+            guard type.hasPrefix("application/merge-patch+json") || type.hasPrefix("application/json") else {
+                throw StoreError(.badRequest, "status patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
+            }
+            let patch: JSONValue
+            do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as StoreError { throw e } catch {
+                throw StoreError(.badRequest, "malformed JSON: \(error)")
+            }
+            guard let existing = try store.get(key), visible(identity, existing) else {
+                throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
+            }
+            try authorize(identity, .updateStatus, route, object: existing)
+            return Self.json(.ok, try store.patchStatus(key, patch).json)
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
             let policy = query["propagationPolicy"].map(String.init) ?? "Background"

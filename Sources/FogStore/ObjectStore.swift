@@ -64,6 +64,9 @@ public protocol ObjectStore: Sendable {
     func update(_ object: Resource) throws -> Resource
     /// Replaces `status` only, with the same conflict rule.
     func updateStatus(_ object: Resource) throws -> Resource
+    /// Merges `patch` (a JSON merge patch, RFC 7386) into the object's status, with
+    /// no version check: for writers that own a part of status (agents' telemetry).
+    func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource
     func delete(_ key: ObjectKey) throws -> DeleteOutcome
     func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome
     /// Creates or updates the desired objects, all or nothing, in one transaction.

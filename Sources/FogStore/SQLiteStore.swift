@@ -184,6 +184,10 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try write { tx in try tx.updateStatus(object) }
     }
 
+    public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource {
+        try write { tx in try tx.patchStatus(key, patch) }
+    }
+
     public func delete(_ key: ObjectKey) throws -> DeleteOutcome {
         try write { tx in try tx.delete(key) }
     }
@@ -325,6 +329,13 @@ public final class StoreTransaction {
     public func updateStatus(_ object: Resource) throws -> Resource {
         let existing = try current(object)
         guard let next = ObjectMutation.statusUpdated(existing, with: object) else { return existing }
+        return try replace(next)
+    }
+
+    public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource {
+        guard patch.objectValue != nil else { throw StoreError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
+        guard let existing = try get(key) else { throw StoreError.notFound(key) }
+        guard let next = ObjectMutation.statusPatched(existing, patch: patch) else { return existing }
         return try replace(next)
     }
 

@@ -1,0 +1,132 @@
+import FogClient
+import FogFleet
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+/// A real node's agent: registers its `FogNode` if missing, then heartbeats its
+/// host telemetry (and the measured round trip to the server) into the node's
+/// status. Survives server restarts (retry with backoff and jitter); stops when
+/// its task is cancelled.
+public final class NodeAgent: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var node: String
+        public var nodeClass = "edge"
+        public var region = "local"
+        public var zone: String?
+        public var roles = ["compute"]
+        /// Seconds between heartbeats.
+        public var interval: Double = 5
+        public var latencyAlpha = 0.3
+        public init(node: String) { self.node = node }
+    }
+
+    public enum State: Sendable, Equatable { case starting, registered, reporting, retrying(attempt: Int) }
+
+    let client: any FogClient
+    let clock: any FogClock
+    private var reader: HostTelemetryReader
+    public let options: Options
+    private let lock = NSLock()
+    private var rttAverage: Double?
+    private var rng: SeededGenerator
+    private var _state: State = .starting
+    private var _heartbeats = 0
+    private var registered = false
+
+    public init(client: any FogClient, clock: any FogClock, reader: HostTelemetryReader, options: Options, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+        self.client = client
+        self.clock = clock
+        self.reader = reader
+        self.options = options
+        rng = SeededGenerator(seed: seed)
+    }
+
+    public var state: State { lock.withLock { _state } }
+    private var _sleepingUntil: Date?
+    /// When the agent's loop wakes next, while it waits (for tests and status lines).
+    public var sleepingUntil: Date? { lock.withLock { _sleepingUntil } }
+
+    private func pause(_ seconds: Double) async throws {
+        let until = clock.now().addingTimeInterval(seconds)
+        lock.withLock { _sleepingUntil = until }
+        defer { lock.withLock { _sleepingUntil = nil } }
+        try await clock.sleep(until: until)
+    }
+    public var heartbeats: Int { lock.withLock { _heartbeats } }
+    var key: ObjectKey { ObjectKey(kind: "FogNode", namespace: "", name: options.node) }
+
+    /// The node this agent would create, sized from the host's telemetry.
+    public func nodeObject(_ t: NodeTelemetry) -> Resource {
+        var r = Resource(kind: "FogNode", metadata: ObjectMeta(name: options.node))
+        var labels = ["fog/class": options.nodeClass, "fog/region": options.region, "fog/agent": "true"]
+        if let z = options.zone { labels["fog/zone"] = z }
+        r.metadata.labels = labels
+        let cpu = Double(t.cpu?.count ?? 1)
+        let memGiB = max(0.25, ((Double(t.memory?.totalBytes ?? 1 << 30) / 1_073_741_824) * 100).rounded() / 100)
+        var spec: [String: JSONValue] = ["region": .string(options.region), "class": .string(options.nodeClass),
+                                         "capacity": ["cpu": .double(cpu), "memoryGiB": .double(memGiB)],
+                                         "roles": .array(options.roles.map { .string($0) }), "unschedulable": false]
+        if let z = options.zone { spec["zone"] = .string(z) }
+        r.content["spec"] = .object(spec)
+        return r
+    }
+
+    /// Creates the node if it does not exist (an existing node is left as its owner wrote it).
+    public func register() async throws {
+        if try await client.get(key) == nil {
+            let at = clock.now().timeIntervalSince1970
+            let t = lock.withLock { reader.read(now: at) }
+            do { _ = try await client.create(nodeObject(t)) } catch let e as StoreError where e.code == .alreadyExists {}
+        }
+        lock.withLock { registered = true; _state = .registered }
+    }
+
+    /// Measures the round trip, reads the host, and patches status once.
+    public func heartbeat() async throws {
+        let started = ContinuousClock.now
+        _ = try await client.currentRevision()
+        let elapsed = ContinuousClock.now - started
+        let rtt = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let now = clock.now()
+        var t = lock.withLock { reader.read(now: now.timeIntervalSince1970) }
+        t.rttMillis = (rtt * 1000).rounded() / 1000
+        let average = lock.withLock {
+            rttAverage = rttAverage.map { options.latencyAlpha * rtt + (1 - options.latencyAlpha) * $0 } ?? rtt
+            return rttAverage!
+        }
+        t.rttAverageMillis = (average * 1000).rounded() / 1000
+        do {
+            _ = try await client.patchStatus(key, ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch])
+        } catch let e as StoreError where e.code == .notFound {
+            // Deleted under us: register again at the next attempt.
+            lock.withLock { registered = false }
+            throw e
+        }
+        lock.withLock { _heartbeats += 1; _state = .reporting }
+    }
+
+    /// Registers and heartbeats every `interval` until cancelled.
+    public func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                if !lock.withLock({ registered }) { try await register() }
+                try await heartbeat()
+                failures = 0
+                try await pause(options.interval)
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let attempt = failures
+                let wait = lock.withLock { () -> Double in
+                    _state = .retrying(attempt: attempt)
+                    return Backoff.delay(attempt: attempt, jitter: rng.unit(), cap: max(options.interval, 30))
+                }
+                do { try await pause(wait) } catch { return }
+            }
+        }
+    }
+}

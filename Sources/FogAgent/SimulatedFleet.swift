@@ -1,0 +1,212 @@
+import FogClient
+import FogFleet
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+/// Drives simulated `FogNode`s through a `FogClient`, exactly as real agents do:
+/// it creates nodes (or adopts those labelled `fog/simulated=true`), advances the
+/// deterministic `FleetModel`, and patches each online node's heartbeat and
+/// telemetry into its status. Offline nodes stay silent, so the node lifecycle
+/// controller sees them go NotReady. Time comes from an injected clock; `speed`
+/// runs the model faster than that clock (heartbeats stay on the clock).
+public final class SimulatedFleet: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var seed: UInt64 = 1
+        /// Simulated seconds per clock second.
+        public var speed: Double = 1
+        /// Clock seconds between a node's heartbeats.
+        public var heartbeatInterval: Double = 5
+        /// Share of created nodes that misbehave in training (hidden truth, not labelled).
+        public var byzantineShare: Double = 0
+        /// Heartbeats sent concurrently.
+        public var concurrency = 32
+        /// Keep phones' daily routines exact (no per-phone jitter).
+        public var exactRoutines = false
+        public init() {}
+    }
+
+    public static let simulatedLabel = "fog/simulated"
+
+    let client: any FogClient
+    let clock: any FogClock
+    public let options: Options
+    let start: Date
+    private let lock = NSLock()
+    private var model: FleetModel
+    private var nextBeat: [Date] = []
+    private var rng: SeededGenerator
+    public private(set) var heartbeatsSent = 0
+
+    public init(client: any FogClient, clock: any FogClock, options: Options = Options()) {
+        self.client = client
+        self.clock = clock
+        self.options = options
+        start = clock.now()
+        model = FleetModel(seed: options.seed, start: start.timeIntervalSince1970)
+        rng = SeededGenerator(seed: options.seed ^ 0x5EED)
+    }
+
+    /// Simulated time for a clock time.
+    func simulated(_ date: Date) -> Double {
+        start.timeIntervalSince1970 + date.timeIntervalSince(start) * options.speed
+    }
+
+    public var nodeNames: [String] { lock.withLock { model.nodes.map(\.name) } }
+    public var modelSnapshot: FleetModel { lock.withLock { model } }
+    public func isByzantine(_ name: String) -> Bool {
+        lock.withLock { model.index(of: name).map { model.nodes[$0].byzantine } ?? false }
+    }
+
+    private func register(_ name: String, profile: FleetProfile, cpu: Double, memoryGiB: Double, byzantine: Bool) {
+        lock.withLock {
+            guard model.index(of: name) == nil else { return }
+            model.add(name: name, profile: profile, cpuCount: max(1, Int(cpu.rounded(.up))),
+                      memoryBytes: Int64(memoryGiB * 1_073_741_824), byzantine: byzantine,
+                      jitterRoutine: !options.exactRoutines)
+            nextBeat.append(clock.now())
+        }
+    }
+
+    /// Takes over every node labelled `fog/simulated=true`; its behaviour comes from
+    /// `spec.profile` (default: Mobile for phones, Stable otherwise). Returns how many.
+    @discardableResult
+    public func adoptExisting() async throws -> Int {
+        let list = try await client.list(kind: "FogNode", namespace: nil,
+                                         selector: LabelSelector([.equals(Self.simulatedLabel, "true")]))
+        for node in list.items.sorted(by: { $0.name < $1.name }) {
+            let spec = node.spec
+            let profile = spec?["profile"]?.stringValue.flatMap(FleetProfile.named)
+                ?? (spec?["class"]?.stringValue == "mobile" ? .mobile : .stable)
+            register(node.name, profile: profile, cpu: spec?.value(at: "capacity.cpu")?.numberValue ?? 4,
+                     memoryGiB: spec?.value(at: "capacity.memoryGiB")?.numberValue ?? 8, byzantine: false)
+        }
+        return list.items.count
+    }
+
+    /// Creates `count` nodes, cycling through `profiles` and `regions`
+    /// (names `sim-<profile>-<n>`), or adopts them if they exist already.
+    public func createNodes(count: Int, profiles: [FleetProfile] = FleetProfile.all, regions: [String] = ["eu-west", "us-east", "ap-south"]) async throws {
+        var objects: [Resource] = []
+        var planned: [(String, FleetProfile, Double, Double, Bool)] = []
+        let byzantineCount = Int((Double(count) * options.byzantineShare).rounded())
+        let byzantine = Set(lock.withLock { (0..<count).map { _ in rng.next() } }.enumerated()
+            .sorted { $0.element < $1.element }.prefix(byzantineCount).map(\.offset))
+        for i in 0..<count {
+            let p = profiles[i % profiles.count]
+            let region = regions[(i / profiles.count) % regions.count]
+            let name = "sim-\(p.name.lowercased())-\(i + 1)"
+            let cls = p.mobile ? "mobile" : (p.gpuModel == "RTX 4090" || p.gpuModel == "RTX 4080" ? "cloud" : (p.name == "Stable" ? "fog" : "edge"))
+            let cpu: Double = p.mobile ? 4 : (cls == "cloud" ? 32 : 8)
+            let mem: Double = p.mobile ? 4 : (cls == "cloud" ? 128 : 16)
+            var capacity: JSONValue = ["cpu": .double(cpu), "memoryGiB": .double(mem), "tokensPerSecond": .double(p.tokensPerSecond)]
+            if let gpu = p.gpuModel { capacity = capacity.merging("gpu", ["model": .string(gpu), "count": 1]) }
+            var roles: [JSONValue] = ["compute"]
+            if cls == "fog" { roles.append("aggregator") }
+            let labels: [String: String] = [Self.simulatedLabel: "true", "fog/class": cls, "fog/region": region,
+                                            "fog/zone": region + (i % 2 == 0 ? "-a" : "-b"), "fog/profile": p.name.lowercased()]
+            var r = Resource(kind: "FogNode", metadata: ObjectMeta(name: name))
+            r.metadata.labels = labels
+            r.content["spec"] = ["region": .string(region), "zone": .string(region + (i % 2 == 0 ? "-a" : "-b")), "class": .string(cls),
+                                 "capacity": capacity, "roles": .array(roles), "profile": .string(p.name),
+                                 "price": ["askPerHour": .double(Self.askPerHour(p)), "currency": "USD"],
+                                 "unschedulable": false]
+            objects.append(r)
+            planned.append((name, p, cpu, mem, byzantine.contains(i)))
+        }
+        // Creates what is missing in batches, one transaction each.
+        for chunk in stride(from: 0, to: objects.count, by: 500) {
+            _ = try await client.apply(Array(objects[chunk..<min(objects.count, chunk + 500)]), dryRun: false)
+        }
+        for (name, p, cpu, mem, b) in planned { register(name, profile: p, cpu: cpu, memoryGiB: mem, byzantine: b) }
+    }
+
+    static func askPerHour(_ p: FleetProfile) -> Double {
+        switch p.name {
+        case "HighPerformance": return 1.20
+        case "LoadBalanced": return 0.90
+        case "LowLatency": return 0.70
+        case "Stable": return 0.60
+        case "Unreliable": return 0.25
+        default: return 0.05
+        }
+    }
+
+    /// Advances the model to the clock's present and sends the heartbeats that are
+    /// due. Returns how many were sent; a failed heartbeat is retried at the next tick.
+    @discardableResult
+    public func tick() async throws -> Int {
+        let now = clock.now()
+        let due: [(String, JSONValue)] = lock.withLock {
+            model.advance(to: simulated(now))
+            var out: [(String, JSONValue)] = []
+            for i in model.nodes.indices where nextBeat[i] <= now {
+                nextBeat[i] = now.addingTimeInterval(options.heartbeatInterval)
+                guard model.nodes[i].online else { continue }
+                _ = model.sampleLatency(i)
+                guard let t = model.telemetry(i) else { continue }
+                out.append((model.nodes[i].name, ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]))
+            }
+            return out
+        }
+        var sent = 0
+        var failure: Error?
+        await withTaskGroup(of: Error?.self) { group in
+            var iterator = due.makeIterator()
+            func launch() -> Bool {
+                guard let (name, patch) = iterator.next() else { return false }
+                group.addTask { [client] in
+                    do { _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch); return nil } catch { return error }
+                }
+                return true
+            }
+            for _ in 0..<max(1, options.concurrency) where launch() {}
+            for await result in group {
+                if let result { failure = result } else { sent += 1 }
+                _ = launch()
+            }
+        }
+        lock.withLock { heartbeatsSent += sent }
+        if sent == 0, let failure { throw failure }
+        return sent
+    }
+
+    /// When the next heartbeat is due.
+    public var nextDue: Date? { lock.withLock { nextBeat.min() } }
+
+    /// Ticks until cancelled; errors (server away) are retried with backoff and jitter.
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await tick()
+                failures = 0
+                try await clock.sleep(until: nextDue ?? clock.now().addingTimeInterval(options.heartbeatInterval))
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let wait = Backoff.delay(attempt: failures, jitter: lock.withLock { rng.unit() })
+                do { try await clock.sleep(until: clock.now().addingTimeInterval(wait)) } catch { return }
+            }
+        }
+    }
+}
+
+/// Retry delays for agents: 0.5 s doubling to 30 s, with ±50 % jitter so a fleet
+/// that lost its server does not return in lockstep.
+public enum Backoff {
+    public static func delay(attempt: Int, jitter unit: Double, base: Double = 0.5, cap: Double = 30) -> Double {
+        let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        return raw * (0.5 + unit)
+    }
+}
+
+extension JSONValue {
+    func merging(_ key: String, _ value: JSONValue) -> JSONValue {
+        var o = objectValue ?? [:]
+        o[key] = value
+        return .object(o)
+    }
+}

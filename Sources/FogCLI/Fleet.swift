@@ -1,0 +1,183 @@
+import ArgumentParser
+import FogAgent
+import FogClient
+import FogFleet
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+import ServiceLifecycle
+
+/// Runs `body` until SIGINT/SIGTERM, then cancels it and returns.
+func runUntilSignalled(_ label: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    struct Body: Service {
+        let body: @Sendable () async throws -> Void
+        func run() async throws {
+            try await cancelWhenGracefulShutdown { try await body() }
+        }
+    }
+    let group = ServiceGroup(services: [Body(body: body)], gracefulShutdownSignals: [.sigterm, .sigint],
+                             logger: CLILogging.logger(label))
+    try await group.run()
+}
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run a node agent: register this machine as a FogNode and heartbeat its telemetry.",
+        discussion: """
+            Reads CPU count and load (/proc/stat, /proc/loadavg), memory (/proc/meminfo), batteries and AC
+            (/sys/class/power_supply), thermal zones (/sys/class/thermal) and the measured round trip to the server.
+            A reading the host does not expose is left out. Retries with backoff and jitter while the server is away;
+            stops cleanly on SIGTERM or SIGINT.
+            """)
+
+    @Option(help: ArgumentHelp("Name of this node (DNS-1123 label).", valueName: "name"))
+    var node: String
+    @Option(name: .customLong("class"), help: ArgumentHelp("Device class when the node is created: mobile, edge, fog or cloud.", valueName: "class"))
+    var nodeClass = "edge"
+    @Option(help: ArgumentHelp("Region when the node is created.", valueName: "region"))
+    var region = "local"
+    @Option(help: ArgumentHelp("Zone when the node is created.", valueName: "zone"))
+    var zone: String?
+    @Option(help: ArgumentHelp("Comma-separated roles when the node is created: compute, relay, aggregator.", valueName: "roles"))
+    var roles = "compute"
+    @Option(help: ArgumentHelp("Time between heartbeats.", valueName: "duration"))
+    var interval: DurationArgument = DurationArgument(argument: "5s")!
+    @Option(help: ArgumentHelp("Root of the /proc and /sys trees to read (for containers and tests).", valueName: "path"))
+    var sysfsRoot = "/"
+    @Option(help: ArgumentHelp("Stop after this many heartbeats (0: run until signalled).", valueName: "n"))
+    var count = 0
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let p = Names.dns1123LabelProblem(node) { throw ValidationError("--node \(node): \(p)") }
+        if !["mobile", "edge", "fog", "cloud"].contains(nodeClass) { throw ValidationError("--class must be mobile, edge, fog or cloud (got \(nodeClass))") }
+        if let p = Names.dns1123LabelProblem(region) { throw ValidationError("--region \(region): \(p)") }
+        if let zone, let p = Names.dns1123LabelProblem(zone) { throw ValidationError("--zone \(zone): \(p)") }
+        for r in roleList where !["compute", "relay", "aggregator"].contains(r) {
+            throw ValidationError("--roles: unknown role \(r) (expected compute, relay or aggregator)")
+        }
+        if roleList.isEmpty { throw ValidationError("--roles needs at least one role") }
+        if interval.seconds < 0.1 { throw ValidationError("--interval must be at least 100ms") }
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: sysfsRoot, isDirectory: &isDir) || !isDir.boolValue {
+            throw ValidationError("--sysfs-root \(sysfsRoot) is not a directory")
+        }
+    }
+
+    var roleList: [String] { roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func run() async throws {
+        var options = NodeAgent.Options(node: node)
+        options.nodeClass = nodeClass
+        options.region = region
+        options.zone = zone
+        options.roles = roleList
+        options.interval = interval.seconds
+        // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
+        let agent = NodeAgent(client: try global.client(timeout: max(2, interval.seconds)), clock: SystemClock(),
+                              reader: HostTelemetryReader(root: sysfsRoot), options: options)
+        let console = CLI.console
+        let target = global.serverURL ?? global.statePath()
+        console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
+        let limit = count
+        let pause = options.interval
+        try await runUntilSignalled("fog.agent") {
+            if limit > 0 {
+                while agent.heartbeats < limit && !Task.isCancelled {
+                    do {
+                        if agent.state == .starting { try await agent.register() }
+                        try await agent.heartbeat()
+                    } catch is CancellationError { return } catch {
+                        console.err("heartbeat failed: \(error)\n")
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    if agent.heartbeats < limit { try await Task.sleep(for: .seconds(pause)) }
+                }
+            } else {
+                await agent.run()
+            }
+        }
+        console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
+    }
+}
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a simulated fleet: create (or adopt) FogNodes and heartbeat them like real agents.",
+        discussion: """
+            Profiles: \(FleetProfile.all.map(\.name).joined(separator: ", ")). Deterministic for a seed.
+            Simulated nodes are labelled fog/simulated=true; --adopt also drives existing nodes with that label
+            (their behaviour from spec.profile). --speed runs the simulation faster than the clock.
+            """)
+
+    @Option(help: ArgumentHelp("Nodes to create.", valueName: "n"))
+    var nodes = 0
+    @Option(help: ArgumentHelp("Random seed.", valueName: "seed"))
+    var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Comma-separated profiles to cycle through (default: all).", valueName: "names"))
+    var profiles: String?
+    @Option(help: ArgumentHelp("Simulated seconds per second.", valueName: "x"))
+    var speed = 1.0
+    @Option(help: ArgumentHelp("Time between a node's heartbeats.", valueName: "duration"))
+    var interval: DurationArgument = DurationArgument(argument: "5s")!
+    @Option(help: ArgumentHelp("Share of created nodes that misbehave in training (0…1).", valueName: "share"))
+    var byzantine = 0.0
+    @Flag(help: "Also drive existing nodes labelled fog/simulated=true.")
+    var adopt = false
+    @Option(help: ArgumentHelp("Stop after this long (default: until interrupted).", valueName: "duration"))
+    var duration: DurationArgument?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if nodes < 0 || nodes > 1_000_000 { throw ValidationError("--nodes must be between 0 and 1000000 (got \(nodes))") }
+        if nodes == 0 && !adopt { throw ValidationError("give --nodes N, --adopt, or both") }
+        if !(speed > 0 && speed <= 100_000) { throw ValidationError("--speed must be in (0, 100000] (got \(speed))") }
+        if !(0...1).contains(byzantine) { throw ValidationError("--byzantine must be between 0 and 1 (got \(byzantine))") }
+        if interval.seconds < 0.05 { throw ValidationError("--interval must be at least 50ms") }
+        _ = try profileList()
+    }
+
+    func profileList() throws -> [FleetProfile] {
+        guard let profiles else { return FleetProfile.all }
+        return try profiles.split(separator: ",").map { name in
+            guard let p = FleetProfile.named(String(name).trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--profiles: unknown profile \(name) (known: \(FleetProfile.all.map(\.name).joined(separator: ", ")))")
+            }
+            return p
+        }
+    }
+
+    func run() async throws {
+        var options = SimulatedFleet.Options()
+        options.seed = seed
+        options.speed = speed
+        options.heartbeatInterval = interval.seconds
+        options.byzantineShare = byzantine
+        let fleet = SimulatedFleet(client: try global.client(), clock: SystemClock(), options: options)
+        do {
+            if nodes > 0 { try await fleet.createNodes(count: nodes, profiles: try profileList()) }
+            if adopt { try await fleet.adoptExisting() }
+        } catch { throw CLI.storeFailure(error) }
+        let console = CLI.console
+        console.err("simulating \(fleet.nodeNames.count) nodes (seed \(seed), speed \(speed)x); Ctrl-C to stop\n")
+        let limit = duration?.seconds
+        let started = Date()
+        try await runUntilSignalled("fog.simulate") {
+            if let limit {
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    g.addTask { try await fleet.run() }
+                    g.addTask { try await Task.sleep(for: .seconds(limit)) }
+                    _ = try await g.next()
+                    g.cancelAll()
+                }
+            } else {
+                try await fleet.run()
+            }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let online = fleet.modelSnapshot.nodes.filter(\.online).count
+        console.out("simulated \(fleet.nodeNames.count) nodes for \(String(format: "%.1f", elapsed))s: \(fleet.heartbeatsSent) heartbeats, \(online) online at the end\n")
+    }
+}

@@ -1,0 +1,167 @@
+import FogFleet
+import FogModel
+import FogRuntime
+import Foundation
+
+/// A harvest policy's selector and checked rules; nil rules when the spec is
+/// invalid in a way its schema cannot catch.
+struct HarvestPolicyView {
+    var name: String
+    var selector: LabelSelector
+    var rules: Result<HarvestRules, HarvestRules.Invalid>
+
+    init(_ policy: Resource) {
+        name = policy.name
+        selector = HarvestPolicyView.selector(policy.spec)
+        do { rules = .success(try HarvestRules(spec: policy.spec)) } catch let e as HarvestRules.Invalid { rules = .failure(e) } catch {
+            rules = .failure(.init(description: "\(error)"))
+        }
+    }
+
+    /// The policy's `nodeSelector` (matchLabels and matchExpressions) as a label selector.
+    static func selector(_ spec: JSONValue?) -> LabelSelector {
+        var reqs: [LabelSelector.Requirement] = []
+        for (k, v) in (spec?.value(at: "nodeSelector.matchLabels")?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let s = v.stringValue { reqs.append(.equals(k, s)) }
+        }
+        for e in spec?.value(at: "nodeSelector.matchExpressions")?.arrayValue ?? [] {
+            guard let key = e["key"]?.stringValue, let op = e["operator"]?.stringValue else { continue }
+            let values = Set((e["values"]?.arrayValue ?? []).compactMap(\.stringValue))
+            switch op {
+            case "In": reqs.append(.isIn(key, values))
+            case "NotIn": reqs.append(.notIn(key, values))
+            case "Exists": reqs.append(.exists(key))
+            case "DoesNotExist": reqs.append(.doesNotExist(key))
+            default: break
+            }
+        }
+        return LabelSelector(reqs)
+    }
+
+    static func all(_ cache: InformerSet) -> [HarvestPolicyView] {
+        cache.list("HarvestPolicy").filter { $0.metadata.deletionTimestamp == nil }.sorted { $0.name < $1.name }.map(HarvestPolicyView.init)
+    }
+}
+
+/// Sets each node's `Harvestable` condition from the harvest policies that match
+/// it (eligible under any of them, else the first one's reason, by name), its
+/// allocatable CPU share (`status.harvest`), and accumulates the core-seconds it
+/// has offered per policy. A node no policy matches carries neither.
+/// When a node stops being harvestable, a `HarvestRevoked` warning is recorded:
+/// the allocation controller moves work off nodes whose condition turns False.
+public struct HarvestController: Controller {
+    public let name = "harvest"
+    public let kind = "FogNode"
+    /// Longest time between two accountings of a harvestable node's core-seconds.
+    public let accountingInterval: Double
+
+    public init(accountingInterval: Double = 60) { self.accountingInterval = accountingInterval }
+
+    public var sources: [WatchSource] {
+        [.kind("FogNode"),
+         .mapped("HarvestPolicy") { _, cache in cache.list("FogNode").map(\.key) }]
+    }
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let node = ctx.cache.get(key), node.metadata.deletionTimestamp == nil else { return .done }
+        let labels = node.metadata.labels
+        let policies = HarvestPolicyView.all(ctx.cache).filter { $0.selector.matches(labels) }
+        let previous = node.status?["harvest"]
+        let previousCondition = node.conditions[type: "Harvestable"]
+        let now = ctx.now
+        let t = now.timeIntervalSince1970
+
+        var coreSeconds = previous?["coreSeconds"]?.objectValue ?? [:]
+        // Time since the last accounting is credited to the policy that was lending.
+        if let lastPolicy = previous?["policy"]?.stringValue, let share = previous?["cpuShare"]?.numberValue, share > 0,
+           let since = previous?["accountedUntil"]?.numberValue, t > since {
+            let cores = node.spec?.value(at: "capacity.cpu")?.numberValue ?? 0
+            coreSeconds[lastPolicy] = .double((coreSeconds[lastPolicy]?.numberValue ?? 0) + (t - since) * share * cores)
+        }
+
+        guard !policies.isEmpty else {
+            if previous == nil && previousCondition == nil { return .done }
+            try await ctx.updateStatus(node, { s in
+                s["harvest"] = nil
+                if var cs = s["conditions"]?.arrayValue {
+                    cs.removeAll { $0["type"]?.stringValue == "Harvestable" }
+                    s["conditions"] = .array(cs)
+                }
+            })
+            return .done
+        }
+
+        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
+        let ready = node.conditions[type: "Ready"]?.status == .true
+        var decisions: [(String, HarvestDecision)] = []
+        for p in policies {
+            switch p.rules {
+            case .success(let rules):
+                let d = ready ? rules.evaluate(telemetry, at: now)
+                    : HarvestDecision(reason: .noTelemetry, message: "the node is not Ready, so its telemetry is stale", cpuShare: 0)
+                decisions.append((p.name, d))
+            case .failure:
+                continue
+            }
+        }
+        guard let (policy, decision) = decisions.first(where: { $0.1.eligible }) ?? decisions.first else { return .done }
+
+        let cores = node.spec?.value(at: "capacity.cpu")?.numberValue ?? 0
+        let share = (decision.cpuShare * 1000).rounded() / 1000
+        let changed = previous?["policy"]?.stringValue != policy || previous?["reason"]?.stringValue != decision.reason.rawValue
+            || abs((previous?["cpuShare"]?.numberValue ?? -1) - share) >= 0.05
+        let due = t - (previous?["accountedUntil"]?.numberValue ?? 0) >= accountingInterval
+        guard changed || due || previousCondition?.reason != decision.reason.rawValue else {
+            return decision.eligible ? .requeue(after: accountingInterval) : .done
+        }
+        let condition = Condition(type: "Harvestable", status: decision.eligible ? .true : .false,
+                                  reason: decision.reason.rawValue, message: "\(policy): \(decision.message)")
+        try await ctx.updateStatus(node, { s in
+            s["harvest"] = ["policy": .string(policy), "reason": .string(decision.reason.rawValue), "cpuShare": .double(share),
+                            "allocatableCpu": .double((share * cores * 1000).rounded() / 1000),
+                            "accountedUntil": .double(t), "coreSeconds": .object(coreSeconds)]
+        }, conditions: [condition])
+        if previousCondition?.status == .true && !decision.eligible {
+            await ctx.events.record(node, .warning, reason: "HarvestRevoked", message: "\(decision.reason.rawValue): \(decision.message)")
+        }
+        return decision.eligible ? .requeue(after: accountingInterval) : .done
+    }
+}
+
+/// A harvest policy's status: nodes matched and eligible, core-seconds offered
+/// under it, and `Ready=False` when its time zone or windows cannot be read.
+public struct HarvestPolicyController: Controller {
+    public let name = "harvest-policy"
+    public let kind = "HarvestPolicy"
+
+    public init() {}
+
+    public var sources: [WatchSource] {
+        [.kind("HarvestPolicy"),
+         .mapped("FogNode") { _, cache in cache.list("HarvestPolicy").map(\.key) }]
+    }
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
+        let view = HarvestPolicyView(policy)
+        let matched = ctx.cache.list("FogNode", selector: view.selector)
+        var eligible = 0
+        var offered = 0.0
+        for n in ctx.cache.list("FogNode") {
+            let h = n.status?["harvest"]
+            offered += h?["coreSeconds"]?[key.name]?.numberValue ?? 0
+            if h?["policy"]?.stringValue == key.name && h?["reason"]?.stringValue == HarvestReason.eligible.rawValue { eligible += 1 }
+        }
+        let ready: Condition
+        switch view.rules {
+        case .success: ready = Condition(type: "Ready", status: .true, reason: "Valid", message: "")
+        case .failure(let e): ready = Condition(type: "Ready", status: .false, reason: "InvalidSpec", message: e.description)
+        }
+        try await ctx.updateStatus(policy, { s in
+            s["matchedNodes"] = .int(Int64(matched.count))
+            s["eligibleNodes"] = .int(Int64(eligible))
+            s["harvestedCoreSeconds"] = .double(offered.rounded())
+        }, conditions: [ready])
+        return .done
+    }
+}

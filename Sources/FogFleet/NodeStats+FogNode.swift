@@ -1,0 +1,54 @@
+import FogModel
+
+extension NodeStats {
+    /// What the scorer knows about a `FogNode`: its spec (GPU, tokens/s, price,
+    /// region, zone), its last telemetry (latency average, CPU load), its
+    /// availability history and its trust.
+    public init(node: Resource, availability: Availability?, trust: Double) {
+        let spec = node.spec
+        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
+        self.init(latencyMillis: telemetry?.rttAverageMillis ?? telemetry?.rttMillis,
+                  uptime: availability?.weightedUptime,
+                  uptimeWindows: availability?.hourlyUptime ?? [],
+                  tokensPerSecond: spec?.value(at: "capacity.tokensPerSecond")?.numberValue,
+                  gpuModel: spec?.value(at: "capacity.gpu.model")?.stringValue,
+                  gpuCount: Int(spec?.value(at: "capacity.gpu.count")?.intValue ?? (spec?.value(at: "capacity.gpu") == nil ? 0 : 1)),
+                  load: telemetry?.cpu?.utilization,
+                  disconnectionsPerDay: availability?.disconnectionsPerDay,
+                  meanRecoverySeconds: availability?.meanRecoverySeconds,
+                  ageSeconds: availability?.ageSeconds ?? 0,
+                  region: spec?["region"]?.stringValue,
+                  zone: spec?["zone"]?.stringValue,
+                  pricePerHour: spec?.value(at: "price.askPerHour")?.numberValue,
+                  trust: trust)
+    }
+
+    /// The same, with the availability history brought up to `now` (seconds since
+    /// the epoch) from the node's current `Ready` condition, as ranking wants it.
+    public init(node: Resource, now: Double) {
+        var availability = Availability(json: node.status?["availability"])
+        if let status = node.conditions[type: "Ready"]?.status, status != .unknown {
+            availability?.observe(now: now, ready: status == .true)
+        }
+        self.init(node: node, availability: availability, trust: TrustScore(outcomes: node.status?["taskOutcomes"]).value)
+    }
+}
+
+extension TrustScore {
+    /// From `status.taskOutcomes` (`{succeeded, failed}`, counted by the controllers
+    /// that run tasks on the node).
+    public init(outcomes: JSONValue?) {
+        self.init(successes: Int(max(0, outcomes?["succeeded"]?.intValue ?? 0)),
+                  failures: Int(max(0, outcomes?["failed"]?.intValue ?? 0)))
+    }
+}
+
+extension PeerScoring {
+    /// `FogNode.status.scores`: the four components and the standard total, to one decimal.
+    public static func statusScores(_ stats: NodeStats) -> JSONValue {
+        let s = score(stats, algorithm: .standard)
+        func r(_ v: Double) -> JSONValue { .double((v * 10).rounded() / 10) }
+        return ["latency": r(s.latency), "uptime": r(s.uptime), "performance": r(s.performance),
+                "reliability": r(s.reliability), "standard": r(s.total)]
+    }
+}

@@ -1,0 +1,248 @@
+import FogAgent
+import FogClient
+import FogControllers
+import FogFleet
+import FogManifest
+import FogModel
+import FogRemote
+import FogRuntime
+import FogServer
+import FogStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+func eventually(_ what: String, limit: Double = 10, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(limit)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(3))
+    }
+    Issue.record("timed out waiting for: \(what)")
+}
+
+/// A temporary store on a manual clock, the fleet controllers over it, and
+/// (when asked) a real API server on 127.0.0.1 with an ephemeral port.
+final class FleetHarness: @unchecked Sendable {
+    let dir = NSTemporaryDirectory() + "fog-fleet-" + UUID().uuidString.lowercased()
+    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_392_000))  // Monday 2026-11-23 00:00 UTC
+    let store: SQLiteStore
+    let manager: Manager
+    var managerTask: Task<Void, Error>?
+    var serverTask: Task<Void, Error>?
+    var serverGroup: ServiceGroup?
+    var port = 0
+
+    static let tokens = """
+        tokens:
+        - {token: admin-token, user: root, role: admin}
+        - {token: agent-edge-1-token, user: edge-1-agent, role: agent, node: edge-1}
+        """
+
+    init(heartbeatTimeout: Double = 15, controllers: [any Controller]? = nil) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let clock = self.clock
+        store = try SQLiteStore(path: dir + "/state.db", now: { clock.now() }, pollInterval: .milliseconds(50))
+        var logger = Logger(label: "fleet-test")
+        logger.logLevel = .error
+        manager = Manager(client: EmbeddedClient(store: store),
+                          controllers: controllers ?? [NodeLifecycleController(heartbeatTimeout: heartbeatTimeout), HarvestController(), HarvestPolicyController()],
+                          registry: SchemaSet.builtIn.registry, clock: clock, logger: logger)
+        let m = manager
+        managerTask = Task { try await m.run() }
+    }
+
+    func startServer(port requested: Int = 0) async throws {
+        var config = APIServer.Configuration()
+        config.port = requested
+        FileManager.default.createFile(atPath: dir + "/tokens.yaml", contents: Data(Self.tokens.utf8))
+        config.tokens = try TokenBook(file: dir + "/tokens.yaml")
+        var logger = Logger(label: "fleet-test-server")
+        logger.logLevel = .critical
+        let api = try APIServer(store: store, configuration: config, logger: logger)
+        let ready = AsyncStream<Int>.makeStream()
+        let app = api.application(onRunning: { port in ready.continuation.yield(port) })
+        let group = ServiceGroup(services: [app], logger: logger)
+        serverGroup = group
+        serverTask = Task { try await group.run() }
+        for await p in ready.stream { port = p; break }
+    }
+
+    func stopServer() async {
+        await serverGroup?.triggerGracefulShutdown()
+        _ = await serverTask?.result
+        serverTask = nil
+    }
+
+    func client(_ token: String, timeout: Int64 = 10) -> HTTPFogClient {
+        HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: token, registry: SchemaSet.builtIn.registry, timeout: .seconds(timeout))
+    }
+
+    func node(_ name: String) throws -> Resource? { try store.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) }
+
+    func settle() async throws {
+        try await eventually("manager settled") { await manager.isSettled(within: 0) }
+    }
+
+    func shutdown() async {
+        await stopServer()
+        managerTask?.cancel()
+        _ = await managerTask?.result
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+@Suite(.serialized) struct AgentTests {
+    @Test func agentRegistersHeartbeatsGoesNotReadyAndRecovers() async throws {
+        let h = try FleetHarness(heartbeatTimeout: 15)
+        try await h.startServer()
+        var options = NodeAgent.Options(node: "edge-1")
+        options.nodeClass = "edge"
+        options.region = "eu-west"
+        options.zone = "eu-west-a"
+        options.roles = ["compute", "relay"]
+        let agent = NodeAgent(client: h.client("agent-edge-1-token"), clock: h.clock,
+                              reader: HostTelemetryReader(root: fixture("laptop-on-battery")), options: options, seed: 1)
+        try await agent.register()
+        try await agent.heartbeat()
+        try await eventually("edge-1 Ready") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
+        let node = try #require(try h.node("edge-1"))
+        #expect(node.metadata.labels["fog/class"] == "edge" && node.metadata.labels["fog/zone"] == "eu-west-a")
+        #expect(node.spec?["roles"] == ["compute", "relay"])
+        let t = try #require(NodeTelemetry(json: node.status?["telemetry"]))
+        #expect(t.battery?.percent == 57 && t.battery?.status == "Discharging" && t.acOnline == false)
+        #expect((t.rttMillis ?? 0) > 0 && t.rttAverageMillis == t.rttMillis)
+        #expect(node.status?["availability"]?["ready"] == true)
+        #expect(node.status?["scores"]?["latency"] != nil)
+
+        // The agent's loop heartbeats on its clock.
+        let loop = Task { await agent.run() }
+        try await eventually("agent sleeping") { agent.sleepingUntil != nil && agent.heartbeats >= 2 }
+        h.clock.advance(by: 5)
+        try await eventually("third heartbeat") { agent.heartbeats >= 3 }
+        loop.cancel()
+        await loop.value
+
+        // Silent for longer than the timeout: NotReady, with an event.
+        h.clock.advance(by: 16)
+        try await eventually("edge-1 NotReady") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .false }
+        #expect(try h.node("edge-1")?.conditions[type: "Ready"]?.reason == "HeartbeatTimeout")
+
+        // Back: Ready again, one disconnection and one recovery in the history.
+        h.clock.advance(by: 30)
+        try await agent.heartbeat()
+        try await eventually("edge-1 Ready again") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
+        try await h.settle()
+        let back = try #require(try h.node("edge-1"))
+        let a = try #require(Availability(json: back.status?["availability"]))
+        #expect(a.disconnections == 1 && a.recoveries == 1)
+        #expect(a.meanRecoverySeconds == 30)
+        let events = try h.store.list(kind: "Event", namespace: nil, selector: LabelSelector([])).items.map { $0.content["reason"]?.stringValue ?? "" }
+        #expect(events.contains("NodeNotReady") && events.contains("NodeReady"))
+        await h.shutdown()
+    }
+
+    @Test func agentTokenCannotReportForAnotherNode() async throws {
+        let h = try FleetHarness()
+        try await h.startServer()
+        let agent = NodeAgent(client: h.client("agent-edge-1-token"), clock: h.clock,
+                              reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: .init(node: "edge-2"), seed: 1)
+        await #expect(throws: StoreError.self) { try await agent.register() }
+        #expect(try h.node("edge-2") == nil)
+        await h.shutdown()
+    }
+
+    @Test func agentKeepsReportingThroughAServerRestart() async throws {
+        let h = try FleetHarness(heartbeatTimeout: 60)
+        try await h.startServer()
+        let port = h.port
+        var options = NodeAgent.Options(node: "edge-1")
+        options.interval = 5
+        let agent = NodeAgent(client: h.client("agent-edge-1-token", timeout: 1), clock: h.clock,
+                              reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: options, seed: 7)
+        let loop = Task { await agent.run() }
+        try await eventually("first heartbeat") { agent.heartbeats == 1 && agent.sleepingUntil != nil }
+        await h.stopServer()
+        // A stopped in-process server can leave the agent's pooled connection open but
+        // unanswered: the request timeout (1 s here) is what ends that heartbeat.
+        h.clock.advance(by: 5)
+        try await eventually("agent retrying") {
+            if case .retrying = agent.state { return agent.sleepingUntil != nil }
+            return false
+        }
+        try await h.startServer(port: port)
+        // Backoff is at most 30 s (with jitter, 45 s): the agent is back within a minute of clock time.
+        for _ in 0..<12 where agent.heartbeats < 2 {
+            h.clock.advance(by: 5)
+            try await eventually("agent asleep") { agent.sleepingUntil != nil || agent.heartbeats >= 2 }
+        }
+        try await eventually("heartbeat after restart") { agent.heartbeats >= 2 }
+        #expect(agent.state == .reporting)
+        loop.cancel()
+        await loop.value
+        await h.shutdown()
+    }
+}
+
+@Suite(.serialized) struct SimulatedFleetTests {
+    /// The quickstart's phone policy over a simulated day, through the store and the
+    /// controllers: the Harvestable reasons come in the order the phone's day makes them.
+    @Test func phoneDayThroughTheControllers() async throws {
+        let h = try FleetHarness(heartbeatTimeout: 900)
+        var policy = Resource(kind: "HarvestPolicy", metadata: ObjectMeta(name: "phones-while-charging"))
+        policy.content["spec"] = ["nodeSelector": ["matchLabels": ["fog/class": "mobile"]], "requireCharging": true,
+                                  "minBatteryPercent": 40, "maxThermalCelsius": 40, "minIdleSeconds": 180, "maxCpuShare": 0.5]
+        _ = try h.store.create(policy)
+        var options = SimulatedFleet.Options()
+        options.seed = 11
+        options.heartbeatInterval = 300
+        options.exactRoutines = true
+        let fleet = SimulatedFleet(client: EmbeddedClient(store: h.store), clock: h.clock, options: options)
+        try await fleet.createNodes(count: 1, profiles: [.mobile])
+        let name = try #require(fleet.nodeNames.first)
+        var reasons: [String] = []
+        for _ in 0...(25 * 12) {
+            try await fleet.tick()
+            try await h.settle()
+            if let r = try h.node(name)?.conditions[type: "Harvestable"]?.reason, reasons.last != r { reasons.append(r) }
+            h.clock.advance(by: 300)
+        }
+        if reasons.first == "NoTelemetry" { reasons.removeFirst() }
+        #expect(reasons == ["Eligible", "OnBattery", "BatteryLow", "TooHot", "Eligible"])
+        // Offered core-seconds: eight hours of half of 4 cores overnight, then the late-night spell.
+        let node = try #require(try h.node(name))
+        let offered = node.status?["harvest"]?["coreSeconds"]?["phones-while-charging"]?.numberValue ?? 0
+        #expect(offered > 8 * 3600 * 2 * 0.95 && offered < 9.5 * 3600 * 2)
+        try await eventually("policy totals") {
+            let p = try h.store.get(policy.key)
+            return (p?.status?["harvestedCoreSeconds"]?.numberValue ?? 0) >= offered.rounded() - 1 && p?.status?["eligibleNodes"] == 1
+        }
+        #expect(node.metadata.labels["fog/simulated"] == "true")
+        await h.shutdown()
+    }
+
+    @Test func sameSeedSameFleet() async throws {
+        func run() async throws -> [String] {
+            let h = try FleetHarness(controllers: [])
+            var options = SimulatedFleet.Options()
+            options.seed = 99
+            options.byzantineShare = 0.3
+            let fleet = SimulatedFleet(client: EmbeddedClient(store: h.store), clock: h.clock, options: options)
+            try await fleet.createNodes(count: 12)
+            var out: [String] = []
+            for _ in 0..<20 {
+                try await fleet.tick()
+                h.clock.advance(by: 5)
+            }
+            for n in try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector([])).items.sorted(by: { $0.name < $1.name }) {
+                out.append(n.name + " " + (n.status?["telemetry"].map { JSONCoding.encode($0) } ?? "-") + (fleet.isByzantine(n.name) ? " byzantine" : ""))
+            }
+            await h.shutdown()
+            return out
+        }
+        let a = try await run()
+        #expect(a == (try await run()))
+        #expect(a.filter { $0.hasSuffix("byzantine") }.count == 4)
+    }
+}
