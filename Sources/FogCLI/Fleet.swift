@@ -16,8 +16,11 @@ func runUntilSignalled(_ label: String, _ body: @escaping @Sendable () async thr
             try await cancelWhenGracefulShutdown { try await body() }
         }
     }
-    let group = ServiceGroup(services: [Body(body: body)], gracefulShutdownSignals: [.sigterm, .sigint],
-                             logger: CLILogging.logger(label))
+    // Finishing on its own (a --count or --duration reached) ends the group cleanly too.
+    let config = ServiceGroupConfiguration(
+        services: [.init(service: Body(body: body), successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: CLILogging.logger(label))
+    let group = ServiceGroup(configuration: config)
     try await group.run()
 }
 

@@ -97,10 +97,11 @@ enum TopNodes {
     static func json(_ rows: [Row], algorithm: ScoringAlgorithm) -> JSONValue {
         .object(["algorithm": .string(algorithm.rawValue), "weights": weightsJSON(algorithm.weights),
                  "items": .array(rows.enumerated().map { i, r in
-                     var components: [String: JSONValue] = ["latency": .double(r.score.latency), "uptime": .double(r.score.uptime),
-                                                            "performance": .double(r.score.performance), "reliability": .double(r.score.reliability)]
-                     if let e = r.score.extraComponent, let v = r.score.extra { components[e.rawValue] = .double(v) }
-                     return ["rank": .int(Int64(i + 1)), "name": .string(r.node.name), "score": .double(r.score.total),
+                     func r2(_ v: Double) -> JSONValue { .double((v * 100).rounded() / 100) }
+                     var components: [String: JSONValue] = ["latency": r2(r.score.latency), "uptime": r2(r.score.uptime),
+                                                            "performance": r2(r.score.performance), "reliability": r2(r.score.reliability)]
+                     if let e = r.score.extraComponent, let v = r.score.extra { components[e.rawValue] = r2(v) }
+                     return ["rank": .int(Int64(i + 1)), "name": .string(r.node.name), "score": r2(r.score.total),
                              "components": .object(components)]
                  })])
     }
