@@ -110,7 +110,7 @@ public final class SimulatedFleet: @unchecked Sendable {
             r.metadata.labels = labels
             r.content["spec"] = ["region": .string(region), "zone": .string(region + (i % 2 == 0 ? "-a" : "-b")), "class": .string(cls),
                                  "capacity": capacity, "roles": .array(roles), "profile": .string(p.name),
-                                 "price": ["askPerHour": .double(Self.askPerHour(p)), "currency": "USD"],
+                                 "price": ["askPerHour": .double(p.askPerHour), "currency": "USD"],
                                  "unschedulable": false]
             objects.append(r)
             planned.append((name, p, cpu, mem, byzantine.contains(i)))
@@ -120,17 +120,6 @@ public final class SimulatedFleet: @unchecked Sendable {
             _ = try await client.apply(Array(objects[chunk..<min(objects.count, chunk + 500)]), dryRun: false)
         }
         for (name, p, cpu, mem, b) in planned { register(name, profile: p, cpu: cpu, memoryGiB: mem, byzantine: b) }
-    }
-
-    static func askPerHour(_ p: FleetProfile) -> Double {
-        switch p.name {
-        case "HighPerformance": return 1.20
-        case "LoadBalanced": return 0.90
-        case "LowLatency": return 0.70
-        case "Stable": return 0.60
-        case "Unreliable": return 0.25
-        default: return 0.05
-        }
     }
 
     /// Advances the model to the clock's present and sends the heartbeats that are

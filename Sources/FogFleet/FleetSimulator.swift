@@ -39,20 +39,22 @@ public struct FleetProfile: Sendable, Equatable {
     public var baseLoad: Double
     public var loadJitter: Double
     public var mobile: Bool
+    /// Ask price per hour the simulated node offers at.
+    public var askPerHour: Double
 
     public static let highPerformance = FleetProfile(name: "HighPerformance", gpuModel: "RTX 4090", tokensPerSecond: 150, uptime: 0.98,
-                                                     latencyMillis: 5...20, meanOutageSeconds: 600, baseLoad: 0.55, loadJitter: 0.15, mobile: false)
+                                                     latencyMillis: 5...20, meanOutageSeconds: 600, baseLoad: 0.55, loadJitter: 0.15, mobile: false, askPerHour: 0.60)
     public static let lowLatency = FleetProfile(name: "LowLatency", gpuModel: "RTX 3080", tokensPerSecond: 80, uptime: 0.95,
-                                                latencyMillis: 2...10, meanOutageSeconds: 600, baseLoad: 0.40, loadJitter: 0.15, mobile: false)
+                                                latencyMillis: 2...10, meanOutageSeconds: 600, baseLoad: 0.40, loadJitter: 0.15, mobile: false, askPerHour: 0.20)
     public static let unreliable = FleetProfile(name: "Unreliable", gpuModel: "GTX 1080", tokensPerSecond: 40, uptime: 0.75,
-                                                latencyMillis: 50...200, meanOutageSeconds: 900, baseLoad: 0.50, loadJitter: 0.25, mobile: false)
+                                                latencyMillis: 50...200, meanOutageSeconds: 900, baseLoad: 0.50, loadJitter: 0.25, mobile: false, askPerHour: 0.10)
     public static let stable = FleetProfile(name: "Stable", gpuModel: "RTX 3070", tokensPerSecond: 90, uptime: 0.999,
-                                            latencyMillis: 25...40, meanOutageSeconds: 300, baseLoad: 0.35, loadJitter: 0.05, mobile: false)
+                                            latencyMillis: 25...40, meanOutageSeconds: 300, baseLoad: 0.35, loadJitter: 0.05, mobile: false, askPerHour: 0.15)
     public static let loadBalanced = FleetProfile(name: "LoadBalanced", gpuModel: "RTX 4080", tokensPerSecond: 110, uptime: 0.96,
-                                                  latencyMillis: 30...50, meanOutageSeconds: 600, baseLoad: 0.25, loadJitter: 0.10, mobile: false)
+                                                  latencyMillis: 30...50, meanOutageSeconds: 600, baseLoad: 0.25, loadJitter: 0.10, mobile: false, askPerHour: 0.40)
     /// A phone: online whenever it has battery, on mobile networks, busy while its owner uses it by day.
     public static let mobile = FleetProfile(name: "Mobile", gpuModel: nil, tokensPerSecond: 12, uptime: 0.97,
-                                            latencyMillis: 30...120, meanOutageSeconds: 300, baseLoad: 0.35, loadJitter: 0.30, mobile: true)
+                                            latencyMillis: 30...120, meanOutageSeconds: 300, baseLoad: 0.35, loadJitter: 0.30, mobile: true, askPerHour: 0.05)
 
     public static let all: [FleetProfile] = [.highPerformance, .lowLatency, .unreliable, .stable, .loadBalanced, .mobile]
     public static func named(_ name: String) -> FleetProfile? { all.first { $0.name.lowercased() == name.lowercased() } }

@@ -658,77 +658,29 @@ public enum SeedProfile: String, CaseIterable, Sendable {
     /// does not separate them.
     public static let typicalAgeSeconds = 30.0 * 86_400
 
-    public var gpuModel: String {
+    /// The simulator's profile, where the numbers live.
+    public var fleet: FleetProfile {
         switch self {
-        case .highPerformance: return "RTX 4090"
-        case .lowLatency: return "RTX 3080"
-        case .unreliable: return "GTX 1080"
-        case .stable: return "RTX 3070"
-        case .loadBalanced: return "RTX 4080"
+        case .highPerformance: return .highPerformance
+        case .lowLatency: return .lowLatency
+        case .unreliable: return .unreliable
+        case .stable: return .stable
+        case .loadBalanced: return .loadBalanced
         }
     }
 
-    public var tokensPerSecond: Double {
-        switch self {
-        case .highPerformance: return 150
-        case .lowLatency: return 80
-        case .unreliable: return 40
-        case .stable: return 90
-        case .loadBalanced: return 110
-        }
-    }
-
-    public var uptime: Double {
-        switch self {
-        case .highPerformance: return 0.98
-        case .lowLatency: return 0.95
-        case .unreliable: return 0.75
-        case .stable: return 0.999
-        case .loadBalanced: return 0.96
-        }
-    }
-
+    public var gpuModel: String { fleet.gpuModel ?? "" }
+    public var tokensPerSecond: Double { fleet.tokensPerSecond }
+    public var uptime: Double { fleet.uptime }
     /// Round-trip range, milliseconds.
-    public var latencyRange: ClosedRange<Double> {
-        switch self {
-        case .highPerformance: return 5...20
-        case .lowLatency: return 2...10
-        case .unreliable: return 50...200
-        case .stable: return 25...40
-        case .loadBalanced: return 30...50
-        }
-    }
-
-    public var typicalLoad: Double {
-        switch self {
-        case .highPerformance: return 0.55
-        case .lowLatency: return 0.40
-        case .unreliable: return 0.50
-        case .stable: return 0.35
-        case .loadBalanced: return 0.25
-        }
-    }
-
-    public var meanRecoverySeconds: Double {
-        switch self {
-        case .unreliable: return 900
-        case .stable: return 300
-        default: return 600
-        }
-    }
+    public var latencyRange: ClosedRange<Double> { fleet.latencyMillis }
+    public var typicalLoad: Double { fleet.baseLoad }
+    public var meanRecoverySeconds: Double { fleet.meanOutageSeconds }
 
     /// (1 − uptime) · 86 400 ÷ mean recovery: 2.88, 7.2, 24, 0.288 and 5.76.
     public var disconnectionsPerDay: Double { (1 - uptime) * 86_400 / meanRecoverySeconds }
 
-    public var pricePerHour: Double {
-        switch self {
-        case .highPerformance: return 0.60
-        case .lowLatency: return 0.20
-        case .unreliable: return 0.10
-        case .stable: return 0.15
-        case .loadBalanced: return 0.40
-        }
-    }
+    public var pricePerHour: Double { fleet.askPerHour }
 
     /// 100 task outcomes, successes = uptime · 100 rounded.
     public var taskHistory: TrustScore {

@@ -227,15 +227,16 @@ import Testing
         #expect(SeedProfile(rawValue: "LowLatency") == .lowLatency)
     }
 
-    @Test func seedProfilesAgreeWithTheSimulatorsProfiles() {
-        for p in SeedProfile.allCases {
-            guard let f = FleetProfile.named(p.rawValue) else { Issue.record("no FleetProfile \(p.rawValue)"); continue }
-            #expect(f.gpuModel == p.gpuModel)
-            #expect(f.tokensPerSecond == p.tokensPerSecond)
-            #expect(f.uptime == p.uptime)
-            #expect(f.latencyMillis == p.latencyRange)
-            #expect(f.baseLoad == p.typicalLoad)
-            #expect(f.meanOutageSeconds == p.meanRecoverySeconds)
+    /// The seed's numbers, as the issue quotes them.
+    @Test func profilesCarryTheSeedsNumbers() {
+        let seed: [(SeedProfile, String, Double, Double, ClosedRange<Double>)] = [
+            (.highPerformance, "RTX 4090", 150, 0.98, 5...20), (.lowLatency, "RTX 3080", 80, 0.95, 2...10),
+            (.unreliable, "GTX 1080", 40, 0.75, 50...200), (.stable, "RTX 3070", 90, 0.999, 25...40),
+            (.loadBalanced, "RTX 4080", 110, 0.96, 30...50),
+        ]
+        for (p, gpu, tps, uptime, latency) in seed {
+            #expect(p.gpuModel == gpu && p.tokensPerSecond == tps && p.uptime == uptime && p.latencyRange == latency)
+            #expect(FleetProfile.named(p.rawValue) == p.fleet)
         }
     }
 
