@@ -63,8 +63,8 @@ enum FleetBenchmark {
             }
             totalTop += bestTop
             totalSort += bestSort
-            print(String(format: "  %-22@ top-%d %6.2f ms (%9.0f nodes/s)   score+full sort %6.2f ms   ratio %.2f",
-                         algorithm.rawValue as NSString, k, bestTop * 1000, Double(count) / bestTop, bestSort * 1000, bestSort / bestTop))
+            print(String(format: "  %@ top-%d %6.2f ms (%9.0f nodes/s)   score+full sort %6.2f ms   ratio %.2f",
+                         algorithm.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0), k, bestTop * 1000, Double(count) / bestTop, bestSort * 1000, bestSort / bestTop))
         }
         print(String(format: "  all eight algorithms: %.2f ms (score+full sort: %.2f ms, %.2fx)", totalTop * 1000, totalSort * 1000, totalSort / totalTop))
     }
@@ -81,23 +81,31 @@ enum FleetBenchmark {
         let api = try APIServer(store: store, configuration: config, logger: logger)
         let ready = AsyncStream<Int>.makeStream()
         let app = api.application(onRunning: { ready.continuation.yield($0) })
-        // The controllers run in the same process, as `fogctl server` runs them.
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(),
-                              registry: SchemaSet.builtIn.registry, logger: logger)
-        let group = ServiceGroup(services: [app, manager], logger: logger)
+        let group = ServiceGroup(services: [app], logger: logger)
         let serverTask = Task { try await group.run() }
         var port = 0
         for await p in ready.stream { port = p; break }
         let remote = HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: nil, registry: SchemaSet.builtIn.registry)
-        print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every node beats once a round), 32 in flight; controllers running")
-
-        for (label, client) in [("HTTP", remote as any FogClient), ("in-process", EmbeddedClient(store: store) as any FogClient)] {
+        print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every online node beats once a round), 32 in flight")
+        var managerTask: Task<Void, Error>?
+        let runs: [(String, any FogClient, Bool)] = [("HTTP", remote, false), ("in-process", EmbeddedClient(store: store), false),
+                                                     ("HTTP, controllers running", remote, true)]
+        for (run, (label, client, controllers)) in runs.enumerated() {
+            if controllers {
+                // The controllers in the same process, as `fogctl server` runs them.
+                let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(),
+                                      registry: SchemaSet.builtIn.registry, logger: logger)
+                managerTask = Task { try await manager.run() }
+                // Start measuring once the controllers have caught up with the 1,000 nodes.
+                while !(await manager.isSettled(within: 1)) { try await Task.sleep(for: .milliseconds(50)) }
+            }
             let clock = ManualClock(Date())
             var options = SimulatedFleet.Options()
-            options.seed = 5
+            options.seed = UInt64(5 + run)
             options.heartbeatInterval = 5
             let fleet = SimulatedFleet(client: client, clock: clock, options: options)
             try await fleet.createNodes(count: nodes, profiles: FleetProfile.all.filter { $0.name != "Unreliable" })
+            // Each run creates the same node names: runs after the first update them.
             _ = try await fleet.tick()  // warm-up: first beats register telemetry
             var sent = 0
             let start = now()
@@ -106,12 +114,14 @@ enum FleetBenchmark {
                 sent += try await fleet.tick()
             }
             let elapsed = now() - start
-            print(String(format: "  %-10@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%.2f ms each at 32 in flight)",
-                         label as NSString, sent, elapsed, Double(sent) / elapsed, elapsed / Double(sent) * 32 * 1000))
+            print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%.2f ms each at 32 in flight)",
+                         label.padding(toLength: 26, withPad: " ", startingAt: 0), sent, elapsed, Double(sent) / elapsed, elapsed / Double(sent) * 32 * 1000))
         }
         // Raw baseline: the same number of single-row UPDATEs of a heartbeat-sized body, one transaction each.
         let raw = try rawUpdates(path: dir + "/raw-fleet.db", rows: nodes, updates: nodes * rounds)
         print(String(format: "  raw SQLite UPDATE, one transaction each (baseline): %8.0f updates/s", raw))
+        managerTask?.cancel()
+        _ = await managerTask?.result
         try await remote.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await serverTask.value
