@@ -263,7 +263,7 @@ public struct APIServer: Sendable {
         case (.patch, let name?, true):
             let key = ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)
             let type = request.headers[.contentType] ?? ""
-            guard type.hasPrefix("application/merge-patch+json") || type.hasPrefix("application/json") else {
+            guard type.isEmpty || type.hasPrefix("application/merge-patch+json") || type.hasPrefix("application/json") else {
                 throw StoreError(.badRequest, "status patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
             }
             let patch: JSONValue

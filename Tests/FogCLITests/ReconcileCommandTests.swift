@@ -110,3 +110,66 @@ import Testing
         #expect(try store.currentRevision() == before)
     }
 }
+
+@Suite(.serialized) struct FleetCommandTests {
+    @Test func simulateThenTopRanksEveryNodeWithItsComponents() async throws {
+        let h = try Harness()
+        let sim = await h.fogctl(["simulate", "--nodes", "10", "--seed", "4", "--duration", "200ms", "--interval", "50ms"])
+        #expect(sim.code == 0, "\(sim.stderr)")
+        #expect(sim.stdout.hasPrefix("simulated 10 nodes"))
+        let nodes = try h.store().list(kind: "FogNode", namespace: nil).items
+        #expect(nodes.count == 10 && nodes.allSatisfy { $0.metadata.labels["fog/simulated"] == "true" })
+        #expect(nodes.contains { $0.status?["telemetry"]?["rttAverageMillis"] != nil })
+        // The controllers score them; then top ranks them under any algorithm.
+        let rec = await h.fogctl(["reconcile", "--once"])
+        #expect(rec.code == 0, "\(rec.stderr)")
+        let top = await h.fogctl(["top", "nodes", "--algorithm", "load-balanced", "--limit", "3"])
+        #expect(top.code == 0, "\(top.stderr)")
+        let lines = top.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].contains("LATENCY") && lines[0].contains("LOAD") && lines[0].contains("SCORE"))
+        #expect(lines[1].hasPrefix("1 "))
+        let json = await h.fogctl(["top", "nodes", "-o", "json", "-l", "fog/class=mobile"])
+        let parsed = try JSONCoding.parse(bytes: Array(json.stdout.utf8))
+        #expect(parsed["algorithm"] == "standard")
+        let items = parsed["items"]?.arrayValue ?? []
+        #expect(items.count == nodes.filter { $0.metadata.labels["fog/class"] == "mobile" }.count && !items.isEmpty)
+        let scores = items.compactMap { $0["score"]?.numberValue }
+        #expect(scores == scores.sorted(by: >))
+    }
+
+    @Test func fleetCommandsRefuseBadArguments() async throws {
+        let h = try Harness()
+        let cases: [([String], String)] = [
+            (["top", "nodes", "--algorithm", "fastest"], "unknown --algorithm fastest; known: standard, latency-optimized"),
+            (["top", "nodes", "-l", "a in (b"], "-l"),
+            (["simulate", "--nodes", "3", "--profiles", "Stable,Turbo"], "unknown profile Turbo"),
+            (["simulate"], "give --nodes N, --adopt, or both"),
+            (["simulate", "--nodes", "3", "--speed", "0"], "--speed must be in (0, 100000]"),
+            (["simulate", "--nodes", "3", "--byzantine", "1.5"], "--byzantine must be between 0 and 1"),
+            (["agent", "--node", "Bad_Name"], "--node Bad_Name"),
+            (["agent", "--node", "n1", "--class", "laptop"], "--class must be mobile, edge, fog or cloud"),
+            (["agent", "--node", "n1", "--roles", "compute,miner"], "unknown role miner"),
+            (["agent", "--node", "n1", "--sysfs-root", "/nonexistent-root"], "is not a directory"),
+        ]
+        for (args, message) in cases {
+            let r = await h.fogctl(args)
+            #expect(r.code != 0, "\(args)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        // Nothing was created by any of them.
+        #expect(try h.store().list(kind: "FogNode", namespace: nil).items.isEmpty)
+    }
+
+    @Test func agentRegistersThisHostInTheEmbeddedStore() async throws {
+        let h = try Harness()
+        let r = await h.fogctl(["agent", "--node", "lab-1", "--region", "eu-west", "--count", "2", "--interval", "100ms"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("agent stopped after 2 heartbeats"))
+        let node = try #require(try h.store().get(ObjectKey(kind: "FogNode", namespace: "", name: "lab-1")))
+        #expect(node.metadata.labels["fog/agent"] == "true" && node.spec?["region"] == "eu-west")
+        #expect((node.spec?.value(at: "capacity.cpu")?.numberValue ?? 0) >= 1)
+        #expect(node.status?["telemetry"]?["cpu"]?["count"] != nil)
+        #expect(node.status?["lastHeartbeatTime"] != nil)
+    }
+}

@@ -402,4 +402,38 @@ let repoRootForServer: String = {
         #expect(n == 54)
         await s.shutdown()
     }
+
+    @Test func statusPatchesMergeAndAgentsPatchOnlyTheirOwnNode() async throws {
+        let h = try await ServerHarness()
+        let admin = h.client()
+        _ = try await admin.create(object("FogNode", "edge-1", spec: ["region": "eu-west", "class": "edge", "capacity": ["cpu": 4, "memoryGiB": 8]]))
+        _ = try await admin.create(object("FogNode", "edge-2", spec: ["region": "eu-west", "class": "edge", "capacity": ["cpu": 4, "memoryGiB": 8]]))
+        let agent = h.client("agent-edge-1-token")
+        let key = ObjectKey(kind: "FogNode", namespace: "", name: "edge-1")
+        let first = try await agent.patchStatus(key, ["lastHeartbeatTime": "2026-11-22T10:00:00Z", "telemetry": ["rttMillis": 1.5]])
+        #expect(first.status?["telemetry"]?["rttMillis"] == 1.5)
+        let second = try await agent.patchStatus(key, ["telemetry": ["rttMillis": nil, "idleSeconds": 30.0]])
+        #expect(second.status?["telemetry"] == ["idleSeconds": 30.0])
+        #expect(second.status?["lastHeartbeatTime"] == "2026-11-22T10:00:00Z")
+        // Another node's status: forbidden; a missing node: 404.
+        await #expect(throws: StoreError.self) {
+            try await agent.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: "edge-2"), ["x": 1])
+        }
+        let (forbidden, _) = try await h.raw(.PATCH, "/apis/fog/v1alpha1/fognodes/edge-2/status", token: "agent-edge-1-token", body: Array("{}".utf8))
+        #expect(forbidden == 404 || forbidden == 403)
+        let (missing, _) = try await h.raw(.PATCH, "/apis/fog/v1alpha1/fognodes/nope/status", body: Array("{}".utf8))
+        #expect(missing == 404)
+        // A patch must be a JSON object, and JSON.
+        let (notObject, body) = try await h.raw(.PATCH, "/apis/fog/v1alpha1/fognodes/edge-1/status", body: Array("[1,2]".utf8))
+        #expect(notObject == 400)
+        #expect(body?["message"]?.stringValue?.contains("JSON object") == true)
+        let (malformed, _) = try await h.raw(.PATCH, "/apis/fog/v1alpha1/fognodes/edge-1/status", body: Array("{oops".utf8))
+        #expect(malformed == 400)
+        // Only status can be patched.
+        let (specPatch, _) = try await h.raw(.PATCH, "/apis/fog/v1alpha1/fognodes/edge-1", body: Array("{}".utf8))
+        #expect(specPatch == 400)
+        try await admin.shutdown()
+        try await agent.shutdown()
+        await h.shutdown()
+    }
 }

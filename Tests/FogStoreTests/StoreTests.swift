@@ -223,3 +223,29 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         #expect(seen.count == 1000)
     }
 }
+
+@Suite struct StatusPatchTests {
+    @Test func mergePatchMergesRemovesAndIsANoOpWhenNothingChanges() throws {
+        let t = try TempStore()
+        var a = try t.store.create(node("a"))
+        a.status = ["conditions": [["type": "Ready", "status": "True"]], "telemetry": ["cpu": ["count": 4, "utilization": 0.5]]]
+        a = try t.store.updateStatus(a)
+        let patched = try t.store.patchStatus(a.key, ["lastHeartbeatTime": "2026-11-22T10:00:00Z",
+                                                       "telemetry": ["cpu": ["utilization": nil, "load1": 1.5], "rttMillis": 3.0]])
+        #expect(patched.metadata.resourceVersion == a.metadata.resourceVersion + 1)
+        #expect(patched.metadata.generation == a.metadata.generation)
+        #expect(patched.status?["telemetry"] == ["cpu": ["count": 4, "load1": 1.5], "rttMillis": 3.0])
+        // What the patch does not name is kept: a controller's conditions survive an agent's heartbeat.
+        #expect(patched.status?["conditions"] == a.status?["conditions"])
+        #expect(patched.spec == a.spec)
+        // The same patch again changes nothing and writes nothing.
+        let again = try t.store.patchStatus(a.key, ["lastHeartbeatTime": "2026-11-22T10:00:00Z"])
+        #expect(again.metadata.resourceVersion == patched.metadata.resourceVersion)
+        #expect(try t.store.currentRevision() == patched.metadata.resourceVersion)
+        #expect(throws: StoreError.self) { try t.store.patchStatus(a.key, ["x", "y"]) }
+        #expect(throws: StoreError.self) { try t.store.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: "nope"), ["a": 1]) }
+        // Patching status to null clears it.
+        let cleared = try t.store.patchStatus(a.key, ["conditions": nil, "telemetry": nil, "lastHeartbeatTime": nil])
+        #expect(cleared.status == nil || cleared.status == .object([:]))
+    }
+}
