@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
         .target(name: "FogAgent", dependencies: ["FogModel", "FogFleet", "FogStore", "FogClient", "FogRuntime"]),
+        // Marketplace domain (pure): tier terms, pricing and quotes, participant selection.
+        .target(name: "FogMarket", dependencies: ["FogModel"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime",
@@ -60,22 +62,23 @@ let package = Package(
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogFleet", "FogAgent",
+            "FogFleet", "FogAgent", "FogMarket",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent",
+                           "FogFleet", "FogAgent", "FogMarket",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogFleetTests", dependencies: ["FogModel", "FogFleet"]),
-        .testTarget(name: "FogAgentTests", dependencies: [
-            "FogModel", "FogFleet", "FogAgent", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+        .testTarget(name: "FogMarketTests", dependencies: ["FogModel", "FogMarket"]),
+        .testTarget(name: "FogIntegrationTests", dependencies: [
+            "FogModel", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             "FogManifest",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

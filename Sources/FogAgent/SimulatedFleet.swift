@@ -161,6 +161,22 @@ public final class SimulatedFleet: @unchecked Sendable {
         return sent
     }
 
+    /// Fault injection: keeps `name` offline (silent) or online until `release(name)`.
+    /// Returns false for a node the fleet does not drive.
+    @discardableResult
+    public func force(_ name: String, online: Bool) -> Bool {
+        lock.withLock {
+            guard let i = model.index(of: name) else { return false }
+            model.force(i, online: online)
+            if online { nextBeat[i] = clock.now() }
+            return true
+        }
+    }
+
+    public func release(_ name: String) {
+        lock.withLock { if let i = model.index(of: name) { model.release(i) } }
+    }
+
     /// When the next heartbeat is due.
     public var nextDue: Date? { lock.withLock { nextBeat.min() } }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FogClient
+import FogMarket
 import FogModel
 import FogStore
 import Foundation
@@ -84,7 +85,12 @@ struct Describe: AsyncParsableCommand {
         var status = r.status?.objectValue ?? [:]
         let conditions = r.conditions
         status.removeValue(forKey: "conditions")
-        s += "Status:\n" + indented(.object(status))
+        var jobSections = ""
+        if r.kind == "FederatedJob" {
+            if let q = status.removeValue(forKey: "quote"), let quote = Quote(json: q) { jobSections += QuoteText.render(quote) }
+            if let a = status.removeValue(forKey: "allocation") { jobSections += QuoteText.participants(a) }
+        }
+        s += "Status:\n" + indented(.object(status)) + jobSections
         s += "Conditions:\n"
         if conditions.isEmpty {
             s += "  <none>\n"

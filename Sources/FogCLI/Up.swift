@@ -111,8 +111,19 @@ struct Up: AsyncParsableCommand {
             + (harvestMatched > 0 ? "; harvestable: \(harvestable) of \(harvestMatched) under harvest policies" : "") + "\n"
         for job in m.cache.list("FederatedJob") {
             let phase = job.status?["phase"]?.stringValue ?? "-"
-            let waiting = job.conditions.filter { $0.status != .true }.map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }
-            s += "job \(job.namespace)/\(job.name): \(phase)" + (waiting.isEmpty ? "" : "; " + waiting.joined(separator: ", ")) + "\n"
+            // Conditions that hold the job back (Degraded=False is good news).
+            let waiting = job.conditions.filter { $0.type == "Degraded" ? $0.status == .true : $0.status != .true }
+                .map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }
+            var facts: [String] = []
+            if let q = job.status?["quote"], let total = q["total"]?.numberValue {
+                facts.append(String(format: "quote %.2f %@", total, q["currency"]?.stringValue ?? "USD"))
+            }
+            if let a = job.status?["allocation"], let ps = a["participants"]?.arrayValue {
+                let regions = Set(ps.compactMap { $0["region"]?.stringValue })
+                facts.append("\(ps.count) participants in \(regions.count) region\(regions.count == 1 ? "" : "s")")
+            }
+            s += "job \(job.namespace)/\(job.name): \(phase)" + (facts.isEmpty ? "" : " (" + facts.joined(separator: "; ") + ")")
+                + (waiting.isEmpty ? "" : "; " + waiting.joined(separator: ", ")) + "\n"
         }
         return s
     }

@@ -12,6 +12,8 @@ public protocol FogClient: Sendable {
     func updateStatus(_ object: Resource) async throws -> Resource
     /// Merges a JSON merge patch into the object's status, without a version check.
     func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource
+    /// Status patches with expectations, all or nothing (see `StatusPatch`).
+    func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource]
     func delete(_ key: ObjectKey) async throws -> DeleteOutcome
     func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
@@ -35,6 +37,7 @@ public struct EmbeddedClient: FogClient {
     public func update(_ object: Resource) async throws -> Resource { try store.update(object) }
     public func updateStatus(_ object: Resource) async throws -> Resource { try store.updateStatus(object) }
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource { try store.patchStatus(key, patch) }
+    public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] { try store.patchStatuses(patches) }
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome { try store.delete(key) }
     public func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome {
         try store.delete(key, propagation: propagation)

@@ -15,6 +15,7 @@ public enum ControllerRegistry {
             TierController(),
             PrivacyPolicyController(),
             FederatedJobController(),
+            AllocationController(),
             HarvestController(),
             HarvestPolicyController(),
         ]

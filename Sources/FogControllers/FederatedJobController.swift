@@ -1,17 +1,32 @@
+import FogFleet
+import FogMarket
 import FogModel
 import FogRuntime
+import Foundation
 
-/// The job's first steps: resolve its tier and privacy policy. Quoting,
-/// admission, allocation and training build on this (marketplace and training
-/// milestones); until then a job with resolved references waits in `Pending`.
+/// A job's way in: resolve its tier and privacy policy, quote it, and admit it.
+/// `Pending` → `Admitted` when the tier allows its device classes and privacy
+/// level, the quote is within `spec.budget.max`, and the tier has a free slot in
+/// the job's namespace (queued jobs are admitted oldest first). The quote is
+/// locked at admission; allocation (`AllocationController`) takes over from there.
 public struct FederatedJobController: Controller {
     public let name = "federated-job"
     public let kind = "FederatedJob"
 
     public init() {}
 
+    /// Phases that hold a slot of the tier's concurrency.
+    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
+
     public var sources: [WatchSource] {
         [.kind("FederatedJob"),
+         // A job leaving a slot (or changing) lets the jobs queued behind it in.
+         .mapped("FederatedJob") { job, cache in
+             let tier = job.spec?["tier"]?.stringValue
+             return cache.list("FederatedJob", namespace: job.namespace).filter {
+                 $0.key != job.key && $0.spec?["tier"]?.stringValue == tier && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
+             }.map(\.key)
+         },
          .mapped("Tier") { tier, cache in
              cache.list("FederatedJob").filter { $0.spec?["tier"]?.stringValue == tier.name }.map(\.key)
          },
@@ -22,19 +37,102 @@ public struct FederatedJobController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let job = ctx.cache.get(key), job.metadata.deletionTimestamp == nil else { return .done }
-        let tierName = job.spec?["tier"]?.stringValue ?? ""
-        let privacyName = job.spec?["privacy"]?.stringValue ?? "low"
-        let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: tierName))
-        let privacy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: privacyName))
-        let tierCondition = tier == nil
-            ? Condition(type: "TierResolved", status: .false, reason: "TierNotFound", message: "tier \"\(tierName)\" does not exist")
-            : Condition(type: "TierResolved", status: .true, reason: "Found", message: "")
-        let privacyCondition = privacy == nil
-            ? Condition(type: "PrivacyResolved", status: .false, reason: "PrivacyPolicyNotFound", message: "privacy policy \"\(privacyName)\" does not exist")
-            : Condition(type: "PrivacyResolved", status: .true, reason: "Found", message: "")
+        let view = JobView(job)
+        let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier))
+        let privacy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: view.privacy))
+        var conditions = [
+            tier == nil
+                ? Condition(type: "TierResolved", status: .false, reason: "TierNotFound", message: "tier \"\(view.tier)\" does not exist")
+                : Condition(type: "TierResolved", status: .true, reason: "Found", message: ""),
+            privacy == nil
+                ? Condition(type: "PrivacyResolved", status: .false, reason: "PrivacyPolicyNotFound", message: "privacy policy \"\(view.privacy)\" does not exist")
+                : Condition(type: "PrivacyResolved", status: .true, reason: "Found", message: ""),
+        ]
+        let phase = job.status?["phase"]?.stringValue ?? "Pending"
+        guard phase == "Pending", let tier, let privacy else {
+            try await ctx.updateStatus(job, { s in if s["phase"] == nil { s["phase"] = "Pending" } }, conditions: conditions)
+            return .done
+        }
+
+        let terms = TierTerms(name: tier.name, spec: tier.spec)
+        let decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache)
+        var quoteJSON: JSONValue?
+        switch decision {
+        case .quoteFailed(let reason, let message):
+            conditions.append(Condition(type: "Admitted", status: .false, reason: reason, message: message))
+        case .refused(let reason, let message, let quote):
+            quoteJSON = quote?.json
+            conditions.append(Condition(type: "Admitted", status: .false, reason: reason, message: message))
+        case .queued(let message, let quote):
+            quoteJSON = quote.json
+            conditions.append(Condition(type: "Admitted", status: .false, reason: "TierConcurrencyLimit", message: message))
+        case .admitted(let quote):
+            quoteJSON = quote.json
+            conditions.append(Condition(type: "Admitted", status: .true, reason: "Admitted",
+                                        message: String(format: "quoted %.2f %@ (%@), within budget", quote.total, quote.currency, Self.unitText(quote))))
+        }
+        let admitted: Bool
+        if case .admitted = decision { admitted = true } else { admitted = false }
         try await ctx.updateStatus(job, { s in
-            if s["phase"] == nil { s["phase"] = "Pending" }
-        }, conditions: [tierCondition, privacyCondition])
+            s["phase"] = admitted ? "Admitted" : "Pending"
+            if let quoteJSON { s["quote"] = quoteJSON }
+        }, conditions: conditions)
+        if admitted {
+            await ctx.events.record(job, .normal, reason: "Admitted", message: conditions.last!.message)
+        }
         return .done
+    }
+
+    static func unitText(_ q: Quote) -> String {
+        String(format: "%.4g per %@ × %.4g", q.unitPrice, q.unit, q.quantity)
+    }
+
+    enum Admission {
+        case admitted(Quote)
+        case queued(String, Quote)
+        case refused(reason: String, message: String, quote: Quote?)
+        case quoteFailed(reason: String, message: String)
+    }
+
+    /// The admission decision for a Pending job (pure over the cache).
+    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: Resource, cache: InformerSet) -> Admission {
+        let level = privacy.spec?["level"]?.stringValue ?? privacy.name
+        if !terms.allowedPrivacyLevels.isEmpty && !terms.allowedPrivacyLevels.contains(level) {
+            return .refused(reason: "PrivacyLevelNotAllowed",
+                            message: "tier \(terms.name) allows privacy levels \(terms.allowedPrivacyLevels.joined(separator: ", ")); the job asks for \(level)", quote: nil)
+        }
+        let outside = view.deviceClasses.subtracting(terms.deviceClasses)
+        if !terms.deviceClasses.isEmpty && !outside.isEmpty {
+            return .refused(reason: "DeviceClassNotAllowed",
+                            message: "tier \(terms.name) allows device classes \(terms.deviceClasses.joined(separator: ", ")); the job asks for \(outside.sorted().joined(separator: ", "))", quote: nil)
+        }
+        let quote: Quote
+        do {
+            let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
+            quote = try Pricing.quote(request, tier: terms, market: MarketState(nodes: cache.list("FogNode"), tier: terms))
+        } catch {
+            return .quoteFailed(reason: error.reason, message: error.message)
+        }
+        if let budget = view.budget, quote.total > budget + 1e-9 {
+            return .refused(reason: "OverBudget",
+                            message: String(format: "quote %.2f %@ (%@) exceeds spec.budget.max %.2f", quote.total, quote.currency, unitText(quote), budget),
+                            quote: quote)
+        }
+        if let limit = terms.maxConcurrentJobs {
+            let peers = cache.list("FederatedJob", namespace: view.key.namespace).filter {
+                $0.spec?["tier"]?.stringValue == view.tier && $0.metadata.deletionTimestamp == nil
+            }
+            let active = peers.filter { activePhases.contains($0.status?["phase"]?.stringValue ?? "") }.count
+            // Queued jobs are admitted oldest first (creation time, then name).
+            let ahead = peers.filter {
+                ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" && $0.key != view.key
+                    && ($0.metadata.creationTimestamp ?? "", $0.name) < (job.metadata.creationTimestamp ?? "", job.name)
+                    && $0.conditions[type: "Admitted"].map { $0.status == .false && $0.reason != "TierConcurrencyLimit" } != true
+            }.count
+            if active + ahead >= limit {
+                return .queued("tier \(terms.name) allows \(limit) concurrent job\(limit == 1 ? "" : "s") in namespace \(view.key.namespace): \(active) active, \(ahead) queued ahead", quote)
+            }
+        }
+        return .admitted(quote)
     }
 }

@@ -12,30 +12,10 @@ struct HarvestPolicyView {
 
     init(_ policy: Resource) {
         name = policy.name
-        selector = HarvestPolicyView.selector(policy.spec)
+        selector = LabelSelector(json: policy.spec?["nodeSelector"])
         do { rules = .success(try HarvestRules(spec: policy.spec)) } catch let e as HarvestRules.Invalid { rules = .failure(e) } catch {
             rules = .failure(.init(description: "\(error)"))
         }
-    }
-
-    /// The policy's `nodeSelector` (matchLabels and matchExpressions) as a label selector.
-    static func selector(_ spec: JSONValue?) -> LabelSelector {
-        var reqs: [LabelSelector.Requirement] = []
-        for (k, v) in (spec?.value(at: "nodeSelector.matchLabels")?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let s = v.stringValue { reqs.append(.equals(k, s)) }
-        }
-        for e in spec?.value(at: "nodeSelector.matchExpressions")?.arrayValue ?? [] {
-            guard let key = e["key"]?.stringValue, let op = e["operator"]?.stringValue else { continue }
-            let values = Set((e["values"]?.arrayValue ?? []).compactMap(\.stringValue))
-            switch op {
-            case "In": reqs.append(.isIn(key, values))
-            case "NotIn": reqs.append(.notIn(key, values))
-            case "Exists": reqs.append(.exists(key))
-            case "DoesNotExist": reqs.append(.doesNotExist(key))
-            default: break
-            }
-        }
-        return LabelSelector(reqs)
     }
 
     static func all(_ cache: InformerSet) -> [HarvestPolicyView] {

@@ -129,3 +129,27 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension LabelSelector {
+    /// A Kubernetes-style selector object, `{matchLabels: {…}, matchExpressions: [{key, operator, values}]}`
+    /// (absent or empty: matches everything). Operators other than In, NotIn, Exists and
+    /// DoesNotExist are left to the schema to refuse.
+    public init(json: JSONValue?) {
+        var reqs: [Requirement] = []
+        for (k, v) in (json?["matchLabels"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let s = v.stringValue { reqs.append(.equals(k, s)) }
+        }
+        for e in json?["matchExpressions"]?.arrayValue ?? [] {
+            guard let key = e["key"]?.stringValue, let op = e["operator"]?.stringValue else { continue }
+            let values = Set((e["values"]?.arrayValue ?? []).compactMap(\.stringValue))
+            switch op {
+            case "In": reqs.append(.isIn(key, values))
+            case "NotIn": reqs.append(.notIn(key, values))
+            case "Exists": reqs.append(.exists(key))
+            case "DoesNotExist": reqs.append(.doesNotExist(key))
+            default: break
+            }
+        }
+        self.init(reqs)
+    }
+}

@@ -109,6 +109,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         try Resource(json: try await send(.PATCH, try item(key) + "/status", body: patch, contentType: "application/merge-patch+json"))
     }
 
+    public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] {
+        let body = StatusPatch.batchJSON(patches)
+        let result = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/statuspatches", body: body)
+        return try (result["items"]?.arrayValue ?? []).map { try Resource(json: $0) }
+    }
+
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome {
         try await delete(key, propagation: .background)
     }

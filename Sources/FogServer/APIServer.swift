@@ -149,6 +149,10 @@ public struct APIServer: Sendable {
                 guard request.method == .post else { throw StoreError(.badRequest, "apply takes POST") }
                 return try await apply(request, identity: identity)
             }
+            if rest == ["statuspatches"] {
+                guard request.method == .post else { throw StoreError(.badRequest, "statuspatches takes POST") }
+                return try await statusPatches(request, identity: identity)
+            }
             let route = try Self.route(rest, registry: schemas.registry)
             return try await dispatch(request, route: route, identity: identity)
         } catch let e as StoreError {
@@ -337,6 +341,22 @@ public struct APIServer: Sendable {
         let outcomes = try store.apply(objects, dryRun: dryRun)
         return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
                                "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
+    }
+
+    /// Status merge patches with expectations, applied together or not at all (409 when an expectation fails).
+    func statusPatches(_ request: Request, identity: Identity) async throws -> Response {
+        let bytes = try await body(request)
+        let raw: JSONValue
+        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        let patches = try StatusPatch.batch(from: raw)
+        for p in patches {
+            guard let info = schemas.registry.info(forKind: p.key.kind) else { throw StoreError(.badRequest, "unknown kind \(p.key.kind)") }
+            let route = Route(kind: info, namespace: p.key.namespace, name: p.key.name)
+            guard let existing = try store.get(p.key), visible(identity, existing) else { throw StoreError(.notFound, "\(p.key) not found") }
+            try authorize(identity, .updateStatus, route, object: existing)
+        }
+        let results = try store.patchStatuses(patches)
+        return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
     }
 
     /// Newline-delimited JSON events, as Kubernetes' watch: ADDED, MODIFIED, DELETED,

@@ -53,6 +53,55 @@ public struct ObjectList: Sendable {
     }
 }
 
+/// One status merge patch in a batch, applied only if the object's status holds
+/// the expected values: a compare-and-swap on the fields a writer owns (say a
+/// node's reservations), which other writers' patches (heartbeats) do not disturb.
+public struct StatusPatch: Sendable, Equatable {
+    public struct Expectation: Sendable, Equatable {
+        /// Dotted path under `status`, e.g. `reservations`.
+        public var path: String
+        /// The value the field must have; nil: it must be absent.
+        public var value: JSONValue?
+        public init(path: String, value: JSONValue?) { self.path = path; self.value = value }
+    }
+    public var key: ObjectKey
+    public var expect: [Expectation]
+    public var patch: JSONValue
+    public init(key: ObjectKey, expect: [Expectation] = [], patch: JSONValue) {
+        self.key = key; self.expect = expect; self.patch = patch
+    }
+}
+
+extension StatusPatch {
+    /// The wire form of a batch: `{"items": [{"kind", "namespace", "name", "expect": [{"path", "value"?}], "patch"}]}`;
+    /// an expectation without `value` means the field must be absent.
+    public static func batchJSON(_ patches: [StatusPatch]) -> JSONValue {
+        .object(["items": .array(patches.map { p in
+            .object(["kind": .string(p.key.kind), "namespace": .string(p.key.namespace), "name": .string(p.key.name),
+                     "expect": .array(p.expect.map { e in
+                         var o: [String: JSONValue] = ["path": .string(e.path)]
+                         if let v = e.value { o["value"] = v }
+                         return .object(o)
+                     }),
+                     "patch": p.patch])
+        })])
+    }
+
+    public static func batch(from json: JSONValue) throws -> [StatusPatch] {
+        guard let items = json["items"]?.arrayValue else { throw StoreError(.badRequest, "expected {\"items\": [...]}") }
+        return try items.enumerated().map { i, item in
+            guard let kind = item["kind"]?.stringValue, let name = item["name"]?.stringValue, let patch = item["patch"], patch.objectValue != nil else {
+                throw StoreError(.badRequest, "items[\(i)]: kind, name and an object patch are required")
+            }
+            let expect = try (item["expect"]?.arrayValue ?? []).map { e -> Expectation in
+                guard let path = e["path"]?.stringValue else { throw StoreError(.badRequest, "items[\(i)].expect: path is required") }
+                return Expectation(path: path, value: e["value"])
+            }
+            return StatusPatch(key: ObjectKey(kind: kind, namespace: item["namespace"]?.stringValue ?? "", name: name), expect: expect, patch: patch)
+        }
+    }
+}
+
 /// The store every layer above talks to. Every method is one transaction.
 public protocol ObjectStore: Sendable {
     func get(_ key: ObjectKey) throws -> Resource?
@@ -67,6 +116,9 @@ public protocol ObjectStore: Sendable {
     /// Merges `patch` (a JSON merge patch, RFC 7386) into the object's status, with
     /// no version check: for writers that own a part of status (agents' telemetry).
     func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource
+    /// Applies every patch in one transaction, or none: a `.conflict` error when an
+    /// expectation does not hold, `.notFound` when an object is missing.
+    func patchStatuses(_ patches: [StatusPatch]) throws -> [Resource]
     func delete(_ key: ObjectKey) throws -> DeleteOutcome
     func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome
     /// Creates or updates the desired objects, all or nothing, in one transaction.

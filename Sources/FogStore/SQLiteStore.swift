@@ -188,6 +188,10 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try write { tx in try tx.patchStatus(key, patch) }
     }
 
+    public func patchStatuses(_ patches: [StatusPatch]) throws -> [Resource] {
+        try write { tx in try patches.map { try tx.patchStatus($0) } }
+    }
+
     public func delete(_ key: ObjectKey) throws -> DeleteOutcome {
         try write { tx in try tx.delete(key) }
     }
@@ -330,6 +334,18 @@ public final class StoreTransaction {
         let existing = try current(object)
         guard let next = ObjectMutation.statusUpdated(existing, with: object) else { return existing }
         return try replace(next)
+    }
+
+    /// A patch with expectations (see `StatusPatch`); throws `.conflict` when one fails.
+    public func patchStatus(_ p: StatusPatch) throws -> Resource {
+        guard let existing = try get(p.key) else { throw StoreError.notFound(p.key) }
+        for e in p.expect {
+            let actual = existing.status?.value(at: e.path)
+            if actual != e.value {
+                throw StoreError(.conflict, "\(p.key): status.\(e.path) has changed (expected \(e.value.map { JSONCoding.encode($0) } ?? "absent"), found \(actual.map { JSONCoding.encode($0) } ?? "absent"))")
+            }
+        }
+        return try patchStatus(p.key, p.patch)
     }
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource {

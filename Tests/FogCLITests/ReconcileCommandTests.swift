@@ -103,7 +103,9 @@ import Testing
         #expect(tiers.filter { $0.conditions[type: "Ready"]?.status == .true }.count == 4)
         #expect(try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { $0.conditions[type: "Ready"]?.reason == "NoHeartbeat" })
         let jobs = try store.list(kind: "FederatedJob", namespace: nil).items
-        #expect(jobs.count == 2 && jobs.allSatisfy { $0.status?["phase"] == .string("Pending") })
+        // Quoted and admitted; with no node reporting, nothing to allocate them to.
+        #expect(jobs.count == 2 && jobs.allSatisfy { $0.status?["phase"] == .string("Admitted") })
+        #expect(jobs.allSatisfy { $0.conditions[type: "Allocated"]?.reason == "InsufficientNodes" })
         // Running again changes nothing: the state had converged.
         let before = try store.currentRevision()
         #expect(await h.fogctl(["reconcile", "--once"]).code == 1)

@@ -1,0 +1,96 @@
+import ArgumentParser
+import FogClient
+import FogMarket
+import FogModel
+import FogStore
+import Foundation
+
+struct QuoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quote",
+        abstract: "Price federated jobs without creating anything: every factor, the unit price and the total.",
+        discussion: "Tiers and privacy policies are read from the store (or --server); the market factor from its nodes.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("FederatedJob manifests (file, directory or -).", valueName: "file"))
+    var filename: [String] = []
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output format: table, json or yaml.", valueName: "format"))
+    var output = "table"
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if !["table", "json", "yaml"].contains(output) { throw ValidationError("--output must be table, json or yaml (got \(output))") }
+    }
+
+    func run() async throws {
+        let objects = try CLI.decode(files: filename, recursive: false, namespace: nil)
+        let jobs = objects.filter { $0.resource.kind == "FederatedJob" }
+        if jobs.isEmpty { throw CommandFailure(code: 1, "error: no FederatedJob in \(filename.joined(separator: ", "))") }
+        let client = try global.client()
+        var quotes: [(Resource, Quote)] = []
+        var problems: [String] = []
+        do {
+            let nodes = try await client.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
+            for decoded in jobs {
+                let job = decoded.resource
+                let tierName = job.spec?["tier"]?.stringValue ?? ""
+                let privacyName = job.spec?["privacy"]?.stringValue ?? "low"
+                guard let tier = try await client.get(ObjectKey(kind: "Tier", namespace: "", name: tierName)) else {
+                    problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): tier \"\(tierName)\" does not exist (apply manifests/tiers.yaml)")
+                    continue
+                }
+                guard let privacy = try await client.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: privacyName)) else {
+                    problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): privacy policy \"\(privacyName)\" does not exist (apply manifests/privacy-policies.yaml)")
+                    continue
+                }
+                let terms = TierTerms(name: tier.name, spec: tier.spec)
+                do {
+                    let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
+                    let market = MarketState(nodes: nodes, tier: terms)
+                    quotes.append((job, try Pricing.quote(request, tier: terms, market: market)))
+                } catch {
+                    problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): \(error)")
+                }
+            }
+        } catch { throw CLI.storeFailure(error) }
+        if !problems.isEmpty { throw CommandFailure(code: 1, problems.map { "error: " + $0 }.joined(separator: "\n")) }
+        switch output {
+        case "json", "yaml":
+            let items: [JSONValue] = quotes.map { job, q in ["job": .string(job.namespace + "/" + job.name), "quote": q.json] }
+            let value: JSONValue = items.count == 1 ? items[0] : .object(["items": .array(items)])
+            CLI.console.out(output == "json" ? JSONPrettyPrinter.render(value) + "\n" : YAMLPrinter.render(value))
+        default:
+            CLI.console.out(quotes.map { job, q in "federatedjob/\(job.name) (\(job.spec?["type"]?.stringValue ?? "training"), tier \(job.spec?["tier"]?.stringValue ?? "")):\n" + QuoteText.render(q) }
+                .joined(separator: "\n"))
+        }
+    }
+}
+
+/// Quotes and allocations as text, for `quote` and `describe`.
+enum QuoteText {
+    static func number(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
+        return String(format: "%.4g", v)
+    }
+
+    static func render(_ q: Quote) -> String {
+        var rows = q.factors.map { ["  " + $0.name, number($0.value), $0.detail] }
+        rows.append(["  unit price", number(q.unitPrice), "\(q.currency) per \(q.unit)" + (q.clampedTo.map { " (clamped to the tier's \($0); unclamped \(number(q.unclampedUnitPrice)))" } ?? "")])
+        rows.append(["  quantity", number(q.quantity), q.unit + (q.quantity == 1 ? "" : "s")])
+        rows.append(["  total", String(format: "%.2f", q.total), q.currency])
+        return "Quote:\n" + TablePrinter.render(header: ["  FACTOR", "VALUE", "DETAIL"], rows: rows)
+    }
+
+    static func participants(_ a: JSONValue) -> String {
+        let ps = a["participants"]?.arrayValue ?? []
+        var s = "Participants: \(ps.count) (algorithm \(a["algorithm"]?.stringValue ?? "-"), total score \(number(a["totalScore"]?.numberValue ?? 0)), "
+            + String(format: "%.2f to nodes)\n", a["totalPrice"]?.numberValue ?? 0)
+        guard !ps.isEmpty else { return s }
+        let rows = ps.map { p -> [String] in
+            ["  " + (p["node"]?.stringValue ?? ""), p["region"]?.stringValue ?? "", p["class"]?.stringValue ?? "",
+             number(p["score"]?.numberValue ?? 0), String(format: "%.4f", p["price"]?.numberValue ?? 0),
+             p["aggregator"]?.boolValue == true ? "yes" : "", p["since"]?.stringValue ?? ""]
+        }
+        s += TablePrinter.render(header: ["  NODE", "REGION", "CLASS", "SCORE", "PRICE", "AGGREGATOR", "SINCE"], rows: rows)
+        return s
+    }
+}

@@ -1,0 +1,234 @@
+import FogFleet
+import FogMarket
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+/// Turns an admitted job (`allocation.mode: direct`) into participants and keeps
+/// them healthy. Eligible nodes (`Eligibility`) are ranked with the job's
+/// scoring algorithm, and `ParticipantSelection` chooses between
+/// `participants.min` and `.max` of them maximising total score within the
+/// job's quote. Capacity is reserved in each node's `status.reservations` in the
+/// same store transaction as the job's `status.allocation`, with a
+/// compare-and-swap on every touched node's reservations: two workers or two
+/// servers can never book the same capacity twice. A participant that stops
+/// being eligible (NotReady, no longer Harvestable, cordoned…) is replaced by
+/// the best eligible node (`ParticipantReplaced`); with fewer than
+/// `participants.min` left and none to be found, the job is `Degraded=True`
+/// until nodes return. Reservations are released when the job ends or is deleted.
+public struct AllocationController: Controller {
+    public let name = "allocation"
+    public let kind = "FederatedJob"
+    public static let finalizer = "fog/allocation"
+    /// How often a job waiting for nodes looks again (besides node changes of its own participants).
+    public let retryInterval: Double
+
+    public init(retryInterval: Double = 5) { self.retryInterval = retryInterval }
+
+    public var sources: [WatchSource] {
+        [.kind("FederatedJob"),
+         .mapped("FogNode") { node, cache in
+             // Jobs holding the node, and (on Ready/Harvestable nodes) jobs still waiting for participants.
+             cache.list("FederatedJob").filter { job in
+                 let holds = node.status?["reservations"]?[job.namespace + "/" + job.name] != nil
+                     || (job.status?["allocation"]?["participants"]?.arrayValue ?? []).contains { $0["node"]?.stringValue == node.name }
+                 if holds { return true }
+                 let waiting = job.status?["phase"]?.stringValue == "Admitted" || job.conditions[type: "Degraded"]?.status == .true
+                 return waiting && node.conditions[type: "Ready"]?.status == .true
+             }.map(\.key)
+         }]
+    }
+
+    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let job = ctx.cache.get(key) else { return .done }
+        let view = JobView(job)
+        let phase = job.status?["phase"]?.stringValue ?? "Pending"
+        if job.metadata.deletionTimestamp != nil || phase == "Succeeded" || phase == "Failed" {
+            return try await release(job, view: view, ctx)
+        }
+        guard Self.activePhases.contains(phase) else { return .done }
+        guard view.mode == "direct" else {
+            try await ctx.updateStatus(job, { _ in }, conditions: [
+                Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])
+            return .done
+        }
+        guard let tierObject = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier)) else { return .done }
+        let tier = TierTerms(name: tierObject.name, spec: tierObject.spec)
+        let quote = Quote(json: job.status?["quote"])
+        let nodes = ctx.cache.list("FogNode")
+        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let now = ctx.now.timeIntervalSince1970
+
+        // Current participants, and which of them still qualify.
+        let current = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        var kept: [String] = []
+        var lost: [(String, String)] = []
+        for name in current {
+            if let node = byName[name] {
+                if let why = Eligibility.exclusion(node, job: view, tier: tier) { lost.append((name, why.rawValue)) } else { kept.append(name) }
+            } else {
+                lost.append((name, "Deleted"))
+            }
+        }
+        if !current.isEmpty && lost.isEmpty && job.conditions[type: "Degraded"]?.status != .true
+            && job.conditions[type: "Allocated"]?.status == .true {
+            return .done
+        }
+
+        // Candidates: eligible nodes not already in the job, scored with the job's algorithm.
+        let context = ScoringContext()
+        var candidates: [Candidate] = []
+        var scoreOf: [String: Double] = [:]
+        for node in nodes where !kept.contains(node.name) && !current.contains(node.name) {
+            guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
+            let score = PeerScoring.score(NodeStats(node: node, now: now), algorithm: view.algorithm, context: context).total
+            scoreOf[node.name] = score
+            let roles = (node.spec?["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
+            candidates.append(Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote),
+                                        region: node.spec?["region"]?.stringValue ?? "", aggregator: roles.contains("aggregator")))
+        }
+        let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
+        var chosen: [String]
+        var replaced: [(String, String)] = []
+        var shortfall: String?
+        if current.isEmpty {
+            let problem = SelectionProblem(candidates: candidates, minCount: view.minParticipants, maxCount: view.maxParticipants,
+                                           budget: budget, hierarchy: view.hierarchy,
+                                           requiredRegions: view.hierarchy ? Array(view.regions).sorted() : [])
+            switch ParticipantSelection.select(problem) {
+            case .success(let s): chosen = s.chosen.map(\.id)
+            case .failure(let f):
+                try await ctx.updateStatus(job, { _ in }, conditions: [
+                    Condition(type: "Allocated", status: .false, reason: "InsufficientNodes", message: f.description)])
+                return .requeue(after: retryInterval)
+            }
+        } else {
+            // Failover: the best eligible candidate for each lost participant, within what is left of the budget.
+            chosen = kept
+            var spent = kept.compactMap { byName[$0] }.map { Eligibility.price($0, job: view, quote: quote) }.reduce(0, +)
+            var pool = candidates.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+            let target = max(view.minParticipants, current.count)
+            for (old, _) in lost where chosen.count < target {
+                let oldRegion = byName[old]?.spec?["region"]?.stringValue
+                let fits = { (c: Candidate) in budget.map { spent + c.price <= $0 + 1e-9 } ?? true }
+                let pick = (view.hierarchy ? pool.firstIndex { $0.region == oldRegion && fits($0) } : nil) ?? pool.firstIndex(where: fits)
+                guard let i = pick else { continue }
+                let c = pool.remove(at: i)
+                chosen.append(c.id)
+                spent += c.price
+                replaced.append((old, c.id))
+            }
+            // Back to strength when nodes return after a shortfall.
+            while chosen.count < view.minParticipants, let i = pool.firstIndex(where: { c in budget.map { spent + c.price <= $0 + 1e-9 } ?? true }) {
+                let c = pool.remove(at: i)
+                chosen.append(c.id)
+                spent += c.price
+            }
+            if chosen.count < view.minParticipants {
+                shortfall = "\(chosen.count) of at least \(view.minParticipants) participants eligible; lost: "
+                    + lost.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
+            }
+        }
+
+        // One transaction: reservations on every touched node (compare-and-swap) and the job's allocation.
+        let resKey = view.reservationKey
+        var patches: [StatusPatch] = []
+        let added = chosen.filter { !current.contains($0) }
+        let removed = current.filter { !chosen.contains($0) }
+        for name in added {
+            guard let node = byName[name] else { continue }
+            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.status?["reservations"])],
+                                       patch: ["reservations": .object([resKey: view.reservation])]))
+        }
+        for name in removed {
+            guard let node = byName[name], node.status?["reservations"]?[resKey] != nil else { continue }
+            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.status?["reservations"])],
+                                       patch: ["reservations": .object([resKey: .null])]))
+        }
+        let allocation = Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
+                                             previous: job.status?["allocation"])
+        patches.append(StatusPatch(key: job.key, expect: [.init(path: "allocation", value: job.status?["allocation"])],
+                                   patch: ["allocation": allocation]))
+        if !added.isEmpty { _ = try await ctx.ensureFinalizer(job, Self.finalizer) }
+        do {
+            _ = try await ctx.client.patchStatuses(patches)
+        } catch let e as StoreError where e.code == .conflict {
+            // Someone booked one of these nodes first (or the cache is behind): look again shortly.
+            return .requeue(after: 0.02)
+        }
+        for (old, new) in replaced {
+            await ctx.events.record(job, .normal, reason: "ParticipantReplaced", message: "\(old) → \(new): \(lost.first { $0.0 == old }?.1 ?? "lost")")
+        }
+        let total = allocation["totalPrice"]?.numberValue ?? 0
+        let regions = Set(chosen.compactMap { byName[$0]?.spec?["region"]?.stringValue })
+        var conditions = [Condition(type: "Allocated", status: .true, reason: "Allocated",
+                                    message: String(format: "%d participants in %d region%@, %.2f %@ to nodes", chosen.count, regions.count,
+                                                    regions.count == 1 ? "" : "s", total, quote?.currency ?? "USD"))]
+        conditions.append(shortfall.map { Condition(type: "Degraded", status: .true, reason: "InsufficientNodes", message: $0) }
+                          ?? Condition(type: "Degraded", status: .false, reason: "AtStrength", message: ""))
+        let fresh = try await ctx.client.get(job.key) ?? job
+        try await ctx.updateStatus(fresh, { s in if s["phase"] == "Admitted" { s["phase"] = "Allocated" } }, conditions: conditions)
+        if current.isEmpty {
+            await ctx.events.record(job, .normal, reason: "Allocated", message: conditions[0].message)
+        }
+        return shortfall == nil ? .done : .requeue(after: retryInterval)
+    }
+
+    static func allocationJSON(chosen: [String], byName: [String: Resource], scores: [String: Double], job: JobView,
+                               quote: Quote?, now: Double, previous: JSONValue?) -> JSONValue {
+        var old: [String: JSONValue] = [:]
+        for p in previous?["participants"]?.arrayValue ?? [] { if let n = p["node"]?.stringValue { old[n] = p } }
+        var participants: [JSONValue] = []
+        var totalScore = 0.0, totalPrice = 0.0
+        var aggregators: [String: String] = [:]
+        for name in chosen {
+            if let kept = old[name] {
+                participants.append(kept)
+                totalScore += kept["score"]?.numberValue ?? 0
+                totalPrice += kept["price"]?.numberValue ?? 0
+                if kept["aggregator"]?.boolValue == true, let r = kept["region"]?.stringValue { aggregators[r] = aggregators[r] ?? name }
+                continue
+            }
+            guard let node = byName[name] else { continue }
+            let region = node.spec?["region"]?.stringValue ?? ""
+            let roles = (node.spec?["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let score = ((scores[name] ?? 0) * 100).rounded() / 100
+            let price = (Eligibility.price(node, job: job, quote: quote) * 10000).rounded() / 10000
+            let isAggregator = job.hierarchy && roles.contains("aggregator") && aggregators[region] == nil
+            if isAggregator { aggregators[region] = name }
+            participants.append(["node": .string(name), "region": .string(region), "class": node.spec?["class"] ?? .null,
+                                 "score": .double(score), "price": .double(price), "aggregator": .bool(isAggregator),
+                                 "since": .string(Timestamp.format(Date(timeIntervalSince1970: now)))])
+            totalScore += score
+            totalPrice += price
+        }
+        var o: [String: JSONValue] = ["participants": .array(participants), "algorithm": .string(job.algorithm.rawValue),
+                                      "totalScore": .double((totalScore * 100).rounded() / 100),
+                                      "totalPrice": .double((totalPrice * 10000).rounded() / 10000)]
+        if job.hierarchy { o["aggregators"] = .object(aggregators.mapValues { .string($0) }) }
+        return .object(o)
+    }
+
+    /// Gives back every reservation the job holds, then lets a deleted job go.
+    func release(_ job: Resource, view: JobView, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let resKey = view.reservationKey
+        let holding = ctx.cache.list("FogNode").filter { $0.status?["reservations"]?[resKey] != nil }
+        if !holding.isEmpty {
+            let patches = holding.map { n in
+                StatusPatch(key: n.key, expect: [.init(path: "reservations", value: n.status?["reservations"])],
+                            patch: ["reservations": .object([resKey: .null])])
+            }
+            do { _ = try await ctx.client.patchStatuses(patches) } catch let e as StoreError where e.code == .conflict {
+                return .requeue(after: 0.02)
+            }
+            await ctx.events.record(job, .normal, reason: "Released", message: "released reservations on \(holding.count) node\(holding.count == 1 ? "" : "s")")
+        }
+        if job.metadata.deletionTimestamp != nil {
+            try await ctx.removeFinalizer(job, Self.finalizer)
+        }
+        return .done
+    }
+}

@@ -1,0 +1,150 @@
+import FogFleet
+import FogMarket
+import FogModel
+import Foundation
+
+/// What a `FederatedJob` asks of each participant, read from its spec.
+struct JobView {
+    var key: ObjectKey
+    var spec: JSONValue?
+    var type: String
+    var tier: String
+    var privacy: String
+    var cpu: Double
+    var memoryGiB: Double
+    var gpu: Bool
+    var regions: Set<String>
+    var deviceClasses: Set<String>
+    var selector: LabelSelector
+    var minTrust: Double
+    var algorithm: ScoringAlgorithm
+    var minParticipants: Int
+    var maxParticipants: Int
+    var hierarchy: Bool
+    var budget: Double?
+    var mode: String
+
+    init(_ job: Resource) {
+        key = job.key
+        let s = job.spec
+        spec = s
+        type = s?["type"]?.stringValue ?? "training"
+        tier = s?["tier"]?.stringValue ?? ""
+        privacy = s?["privacy"]?.stringValue ?? "low"
+        cpu = s?.value(at: "placement.requirements.cpu")?.numberValue ?? 1
+        memoryGiB = s?.value(at: "placement.requirements.memoryGiB")?.numberValue ?? 1
+        gpu = s?.value(at: "placement.requirements.gpu")?.boolValue ?? false
+        regions = Set((s?.value(at: "placement.regions")?.arrayValue ?? []).compactMap(\.stringValue))
+        deviceClasses = Set((s?.value(at: "placement.deviceClasses")?.arrayValue ?? []).compactMap(\.stringValue))
+        // Like a pod's nodeSelector: labels a node must carry.
+        selector = LabelSelector(matchLabels: (s?.value(at: "placement.nodeSelector")?.objectValue ?? [:]).compactMapValues(\.stringValue))
+        minTrust = s?.value(at: "placement.minTrust")?.numberValue ?? 0
+        algorithm = s?.value(at: "placement.algorithm")?.stringValue.flatMap(ScoringAlgorithm.init(rawValue:)) ?? .standard
+        minParticipants = Int(s?.value(at: "participants.min")?.intValue ?? 2)
+        maxParticipants = max(minParticipants, Int(s?.value(at: "participants.max")?.intValue ?? Int64(minParticipants)))
+        hierarchy = s?.value(at: "hierarchy.enabled")?.boolValue ?? false
+        budget = s?.value(at: "budget.max")?.numberValue
+        mode = s?.value(at: "allocation.mode")?.stringValue ?? "direct"
+    }
+
+    /// The key of this job's entry in a node's `status.reservations`.
+    var reservationKey: String { key.namespace + "/" + key.name }
+
+    /// What one participant reserves on its node.
+    var reservation: JSONValue {
+        ["cpu": .double(cpu), "memoryGiB": .double(memoryGiB), "gpu": .int(gpu ? 1 : 0)]
+    }
+}
+
+/// A node's capacity and what jobs have reserved on it (`status.reservations`,
+/// written only by the allocation controller, in the same transaction as the job's allocation).
+struct NodeCapacity {
+    var cpu: Double
+    var memoryGiB: Double
+    var gpus: Int
+    var reservedCpu = 0.0
+    var reservedMemoryGiB = 0.0
+    var reservedGpus = 0
+
+    init(_ node: Resource, excluding job: String? = nil) {
+        let c = node.spec?["capacity"]
+        cpu = c?["cpu"]?.numberValue ?? 0
+        memoryGiB = c?["memoryGiB"]?.numberValue ?? 0
+        gpus = c?["gpu"] == nil ? 0 : Int(c?["gpu"]?["count"]?.intValue ?? 1)
+        for (k, r) in node.status?["reservations"]?.objectValue ?? [:] where k != job {
+            reservedCpu += r["cpu"]?.numberValue ?? 0
+            reservedMemoryGiB += r["memoryGiB"]?.numberValue ?? 0
+            reservedGpus += Int(r["gpu"]?.intValue ?? 0)
+        }
+    }
+
+    var freeCpu: Double { cpu - reservedCpu }
+    var freeMemoryGiB: Double { memoryGiB - reservedMemoryGiB }
+    var freeGpus: Int { gpus - reservedGpus }
+}
+
+/// Why a node cannot host a participant of a job (each is a test case).
+enum Exclusion: String, CaseIterable {
+    case notReady = "NotReady"
+    case unschedulable = "Unschedulable"
+    case noComputeRole = "NoComputeRole"
+    case classNotAllowed = "ClassNotAllowed"
+    case notHarvestable = "NotHarvestable"
+    case regionNotSelected = "RegionNotSelected"
+    case selectorMismatch = "SelectorMismatch"
+    case trustBelowMinimum = "TrustBelowMinimum"
+    case insufficientCPU = "InsufficientCPU"
+    case insufficientMemory = "InsufficientMemory"
+    case noGPU = "NoGPU"
+    case latencyAboveSLA = "LatencyAboveSLA"
+    case uptimeBelowSLA = "UptimeBelowSLA"
+}
+
+enum Eligibility {
+    /// The first reason `node` cannot take a participant of `job` under `tier`, or nil.
+    /// Capacity already reserved by `job` itself on the node does not count against it.
+    static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
+        guard node.metadata.deletionTimestamp == nil, node.conditions[type: "Ready"]?.status == .true else { return .notReady }
+        let spec = node.spec
+        if spec?["unschedulable"]?.boolValue == true { return .unschedulable }
+        let roles = (spec?["roles"]?.arrayValue ?? ["compute"]).compactMap(\.stringValue)
+        if !roles.contains("compute") { return .noComputeRole }
+        let cls = spec?["class"]?.stringValue ?? ""
+        if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }
+        if !job.deviceClasses.isEmpty && !job.deviceClasses.contains(cls) { return .classNotAllowed }
+        if cls == "mobile" && node.conditions[type: "Harvestable"]?.status != .true { return .notHarvestable }
+        if !job.regions.isEmpty && !job.regions.contains(spec?["region"]?.stringValue ?? "") { return .regionNotSelected }
+        if !job.selector.matches(node.metadata.labels) { return .selectorMismatch }
+        if TrustScore(outcomes: node.status?["taskOutcomes"]).value < job.minTrust { return .trustBelowMinimum }
+        let capacity = NodeCapacity(node, excluding: job.reservationKey)
+        // A phone lends only its harvestable share.
+        let cpuLimit = cls == "mobile" ? min(capacity.freeCpu, node.status?["harvest"]?["allocatableCpu"]?.numberValue ?? 0) : capacity.freeCpu
+        if cpuLimit + 1e-9 < job.cpu { return .insufficientCPU }
+        if capacity.freeMemoryGiB + 1e-9 < job.memoryGiB { return .insufficientMemory }
+        if job.gpu && capacity.freeGpus < 1 { return .noGPU }
+        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
+        if let maxLatency = tier.slaMaxLatencyMs {
+            guard let rtt = telemetry?.rttAverageMillis ?? telemetry?.rttMillis, rtt <= maxLatency else { return .latencyAboveSLA }
+        }
+        // A node with no observed time yet has no record to hold against it.
+        if let uptime = tier.slaUptimePercent, let u = Availability(json: node.status?["availability"])?.weightedUptime,
+           u * 100 + 1e-9 < uptime {
+            return .uptimeBelowSLA
+        }
+        return nil
+    }
+
+    /// What the job pays a participant on `node`: the node's ask for the job's
+    /// estimated hours (training), or per request for its share of requests (inference;
+    /// without `askPerRequest`, the hourly ask over 3,600 one-second requests).
+    static func price(_ node: Resource, job: JobView, quote: Quote?) -> Double {
+        let price = node.spec?["price"]
+        let perHour = price?["askPerHour"]?.numberValue ?? 0
+        if job.type == "inference" {
+            let requests = quote?.quantity ?? job.spec?.value(at: "inference.requests")?.numberValue ?? 100
+            let perRequest = price?["askPerRequest"]?.numberValue ?? perHour / 3600
+            return perRequest * (requests / Double(max(1, job.maxParticipants))).rounded(.up)
+        }
+        return perHour * (quote?.quantity ?? 1)
+    }
+}
