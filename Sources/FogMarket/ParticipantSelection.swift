@@ -518,13 +518,14 @@ final class SelectionSolver {
     func binding(best: SelectionPick, cheapest: SelectionPick) -> [Int] {
         var fitting: [SelectionPick] = [cheapest]
         var over = best
+        var overs = [best]
         var low = 0.0
         var lambda = max(best.score, 1) / max(best.price, 1e-12)
         var high = Double.infinity
         for _ in 0..<64 {
             guard let p = oracle(.lagrangian(lambda)) else { break }
             if p.price <= limit { high = lambda; fitting.append(p); break }
-            low = lambda; over = p; lambda *= 4
+            low = lambda; over = p; overs.append(p); lambda *= 4
         }
         if high.isFinite {
             var narrowedWidth = Double.infinity
@@ -542,17 +543,24 @@ final class SelectionSolver {
                 if high - low <= narrowedWidth / 8 { narrow(low: low, high: high); narrowedWidth = high - low }
                 let mid = (low + high) / 2
                 guard let p = oracle(.lagrangian(mid)) else { break }
-                if p.price <= limit { high = mid; fitting.append(p) } else { low = mid; over = p }
+                if p.price <= limit { high = mid; fitting.append(p) } else { low = mid; over = p; overs.append(p) }
             }
         }
         let multiplier = high.isFinite ? high : lambda
 
-        // The starts: the best-scoring distinct fitting selections.
+        // The starts: the best-scoring distinct fitting selections, and the last
+        // selections over budget, to be cut down until they fit (the answer
+        // often lies between two multipliers, next to one of them).
         var starts: [SelectionPick] = []
         var seen = Set<[Int]>()
         for p in fitting.sorted(by: { $0.score != $1.score ? $0.score > $1.score : $0.price < $1.price }) {
             if seen.insert(p.members.sorted()).inserted { starts.append(p) }
             if starts.count == Self.starts { break }
+        }
+        var cuts: [SelectionPick] = []
+        for p in overs.reversed() {
+            if seen.insert(p.members.sorted()).inserted { cuts.append(p) }
+            if cuts.count == Self.cuts { break }
         }
 
         // The pool: the candidates best at the final multiplier, the starts, the
@@ -569,7 +577,7 @@ final class SelectionSolver {
             SelectionRanking(primary: primary, secondary: secondary, ids: ids).selectTop(&all, poolSize)
             for i in all[0..<poolSize] { inPool[i] = true }
             for p in starts { for i in p.members { inPool[i] = true } }
-            for i in over.members { inPool[i] = true }
+            for p in cuts { for i in p.members { inPool[i] = true } }
             if hierarchy {
                 var bestAggregator = [Int](repeating: -1, count: regionNames.count)
                 var cheapAggregator = [Int](repeating: -1, count: regionNames.count)
@@ -596,8 +604,9 @@ final class SelectionSolver {
             lo: lo, hi: hi, limit: limit)
         var bestMembers = starts[0].members.map { local[$0] }
         var bestScore = -Double.infinity, bestPrice = Double.infinity
-        for start in starts {
+        for (t, start) in (starts + cuts).enumerated() {
             search.load(start.members.map { local[$0] })
+            if t >= starts.count && !search.cut() { continue }
             search.improve(maxMoves: 4 * hi + 64)
             if search.total > bestScore + 1e-9 || (search.total >= bestScore - 1e-9 && search.spent < bestPrice - 1e-9) {
                 bestScore = search.total; bestPrice = search.spent; bestMembers = search.members()
@@ -650,6 +659,7 @@ final class SelectionSolver {
         }
     }
     static let starts = 4
+    static let cuts = 2
 
     // MARK: Result
 
@@ -730,6 +740,27 @@ struct SelectionSearch {
         chosen[i] = false; count -= 1; total -= score[i]; spent -= price[i]
         regionMembers[region[i]] -= 1
         if aggregator[i] { regionAggregators[region[i]] -= 1 }
+    }
+
+    /// Drops members of a selection over budget until it fits: the single drop
+    /// that makes it fit losing the least score if there is one, else the member
+    /// with the least score per unit of price. False if the rules stop it first.
+    mutating func cut() -> Bool {
+        while spent > limit {
+            guard count > lo else { return false }
+            var fit = -1, thin = -1
+            for i in chosen.indices where chosen[i] && allows(i, -1, -1, -1) {
+                if spent - price[i] <= limit {
+                    if fit < 0 || score[i] < score[fit] { fit = i }
+                } else if price[i] > 0 && (thin < 0 || score[i] * price[thin] < score[thin] * price[i]) {
+                    thin = i
+                }
+            }
+            if fit >= 0 { remove(fit); return true }
+            guard thin >= 0 else { return false }
+            remove(thin)
+        }
+        return true
     }
 
     /// Whether removing `r1`, `r2` and adding `a1`, `a2` (−1: none) keeps the region rules.

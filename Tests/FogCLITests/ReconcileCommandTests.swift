@@ -175,3 +175,60 @@ import Testing
         #expect(node.status?["lastHeartbeatTime"] != nil)
     }
 }
+
+@Suite(.serialized) struct MarketCommandTests {
+    @Test func quoteShowsEveryFactorAndWritesNothing() async throws {
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Harness.root + "/manifests"]).code == 0)
+        let before = try h.store().currentRevision()
+        let jobs = Harness.root + "/examples/quickstart/jobs.yaml"
+        let table = await h.fogctl(["quote", "-f", jobs])
+        #expect(table.code == 0, "\(table.stderr)")
+        for factor in ["base", "model", "privacy", "participants", "volumeDiscount", "market", "duration", "unit price", "total"] {
+            #expect(table.stdout.contains("  " + factor), "\(factor)")
+        }
+        #expect(table.stdout.contains("federatedjob/digits-inference (inference, tier small)"))
+        let json = await h.fogctl(["quote", "-f", jobs, "-o", "json"])
+        let items = try JSONCoding.parse(bytes: Array(json.stdout.utf8))["items"]?.arrayValue ?? []
+        #expect(items.count == 2)
+        // No nodes report, so no supply information: the market factor is 1, and digits-inference
+        // costs √(0.01 × 0.1) × 3^0.28 per request for 50 requests.
+        let inference = try #require(items.first { $0["job"] == "default/digits-inference" })
+        let expected = (0.01 * 0.1).squareRoot() * pow(3, 0.28) * 50
+        #expect(abs((inference["quote"]?["total"]?.numberValue ?? 0) - expected) < 1e-9)
+        #expect(try h.store().currentRevision() == before)
+    }
+
+    @Test func quoteRefusesWhatItCannotPrice() async throws {
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Harness.root + "/manifests"]).code == 0)
+        let missingTier = try h.write("j.yaml", "apiVersion: fog/v1alpha1\nkind: FederatedJob\nmetadata: {name: x}\nspec: {type: training, tier: gold, data: {dataset: digits}}\n")
+        let r = await h.fogctl(["quote", "-f", missingTier])
+        #expect(r.code == 1 && r.stderr.contains("j.yaml:1:1: federatedjob/x: tier \"gold\" does not exist"))
+        let noJob = await h.fogctl(["quote", "-f", Harness.root + "/manifests/tiers.yaml"])
+        #expect(noJob.code == 1 && noJob.stderr.contains("no FederatedJob"))
+        let invalid = try h.write("bad.yaml", "apiVersion: fog/v1alpha1\nkind: FederatedJob\nmetadata: {name: x}\nspec: {type: training, tier: small, participants: {min: 0}, data: {dataset: digits}}\n")
+        let bad = await h.fogctl(["quote", "-f", invalid])
+        #expect(bad.code == 1 && bad.stderr.contains("bad.yaml:4:") && bad.stderr.contains("spec.participants.min"))
+        let format = await h.fogctl(["quote", "-f", invalid, "-o", "xml"])
+        #expect(format.code != 0 && format.stderr.contains("--output must be table, json or yaml"))
+    }
+
+    @Test func upQuotesAdmitsAndAllocatesTheQuickstartJobs() async throws {
+        let h = try Harness()
+        let r = await h.fogctl(["up", "-f", Harness.root + "/examples/quickstart", "--seed", "1"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("job default/digits-fedavg: Allocated (quote "))
+        #expect(r.stdout.contains("10 participants in 3 regions"))
+        let d = await h.fogctl(["describe", "federatedjob", "digits-fedavg"])
+        #expect(d.stdout.contains("Quote:") && d.stdout.contains("Participants: 10"))
+        #expect(d.stdout.contains("AGGREGATOR"))
+        // Every region has its aggregator; capacity is reserved on each participant.
+        let job = try #require(try h.store().get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-fedavg")))
+        #expect(job.status?["allocation"]?["aggregators"]?.objectValue?.count == 3)
+        for p in job.status?["allocation"]?["participants"]?.arrayValue ?? [] {
+            let node = try h.store().get(ObjectKey(kind: "FogNode", namespace: "", name: p["node"]?.stringValue ?? ""))
+            #expect(node?.status?["reservations"]?["default/digits-fedavg"]?["cpu"] == 2.0)
+        }
+    }
+}
