@@ -1842,7 +1842,7 @@ enum EmbeddedSchemas {
         },
         "volumeDiscounts": {
           "type": "array",
-          "description": "Discount steps; a step applies when every threshold it states is met, and the largest applicable percent wins.",
+          "description": "Graduated discount steps: a step takes its percent off the units (requests or hours) beyond its threshold; where steps overlap the largest percent wins.",
           "items": {"$ref": "#/$defs/VolumeDiscount"}
         }
       },
@@ -1882,24 +1882,24 @@ enum EmbeddedSchemas {
       "properties": {
         "minRequests": {
           "type": "integer",
-          "description": "Applies to inference jobs of at least this many requests.",
+          "description": "Inference: the requests beyond this many are discounted.",
           "minimum": 1
         },
         "minHours": {
           "type": "number",
-          "description": "Applies to training jobs of at least this many estimated hours.",
+          "description": "Training: the estimated hours beyond this many are discounted.",
           "exclusiveMinimum": 0
         },
         "minSpend": {
           "type": "number",
-          "description": "Applies when the undiscounted job total is at least this much.",
+          "description": "The units beyond the point where the undiscounted spend reaches this much are discounted.",
           "exclusiveMinimum": 0
         },
         "percent": {
           "type": "number",
-          "description": "Percent off the unit price.",
+          "description": "Percent off the discounted units (at most 90).",
           "exclusiveMinimum": 0,
-          "maximum": 100
+          "maximum": 90
         }
       },
       "required": ["percent"],

@@ -658,7 +658,7 @@ final class SelectionSolver {
             }
         }
     }
-    static let starts = 4
+    static let starts = 2
     static let cuts = 2
 
     // MARK: Result
@@ -708,7 +708,11 @@ struct SelectionSearch {
 
     static let epsilon = 1e-9
     /// How many leading candidates the two-in and two-out moves try.
-    static let breadth = 48
+    static let breadth = 16
+    /// Three for two is tried while the selection has at most this many members.
+    static let tripleLimit = 24
+    /// Two for two is tried on pairs among this many lowest-scoring members.
+    static let pairLimit = 24
 
     init(score: [Double], price: [Double], region: [Int], aggregator: [Bool], requiredRegion: [Bool],
          hierarchy: Bool, lo: Int, hi: Int, limit: Double) {
@@ -749,7 +753,7 @@ struct SelectionSearch {
         while spent > limit {
             guard count > lo else { return false }
             var fit = -1, thin = -1
-            for i in chosen.indices where chosen[i] && allows(i, -1, -1, -1) {
+            for i in chosen.indices where chosen[i] && allows(i, -1, -1, -1, -1) {
                 if spent - price[i] <= limit {
                     if fit < 0 || score[i] < score[fit] { fit = i }
                 } else if price[i] > 0 && (thin < 0 || score[i] * price[thin] < score[thin] * price[i]) {
@@ -763,19 +767,21 @@ struct SelectionSearch {
         return true
     }
 
-    /// Whether removing `r1`, `r2` and adding `a1`, `a2` (−1: none) keeps the region rules.
-    @inline(__always) func allows(_ r1: Int, _ r2: Int, _ a1: Int, _ a2: Int) -> Bool {
+    /// Whether removing `r1`, `r2`, `r3` and adding `a1`, `a2` (−1: none) keeps the region rules.
+    @inline(__always) func allows(_ r1: Int, _ r2: Int, _ r3: Int, _ a1: Int, _ a2: Int) -> Bool {
         guard constrained else { return true }
-        return regionAllows(r1, r1, r2, a1, a2) && regionAllows(r2, r1, r2, a1, a2)
-            && regionAllows(a1, r1, r2, a1, a2) && regionAllows(a2, r1, r2, a1, a2)
+        return regionAllows(r1, r1, r2, r3, a1, a2) && regionAllows(r2, r1, r2, r3, a1, a2)
+            && regionAllows(r3, r1, r2, r3, a1, a2)
+            && regionAllows(a1, r1, r2, r3, a1, a2) && regionAllows(a2, r1, r2, r3, a1, a2)
     }
 
-    @inline(__always) func regionAllows(_ s: Int, _ r1: Int, _ r2: Int, _ a1: Int, _ a2: Int) -> Bool {
+    @inline(__always) func regionAllows(_ s: Int, _ r1: Int, _ r2: Int, _ r3: Int, _ a1: Int, _ a2: Int) -> Bool {
         if s < 0 { return true }
         let reg = region[s]
         var dm = 0, da = 0
         if r1 >= 0 && region[r1] == reg { dm -= 1; if aggregator[r1] { da -= 1 } }
         if r2 >= 0 && region[r2] == reg { dm -= 1; if aggregator[r2] { da -= 1 } }
+        if r3 >= 0 && region[r3] == reg { dm -= 1; if aggregator[r3] { da -= 1 } }
         if a1 >= 0 && region[a1] == reg { dm += 1; if aggregator[a1] { da += 1 } }
         if a2 >= 0 && region[a2] == reg { dm += 1; if aggregator[a2] { da += 1 } }
         let m = regionMembers[reg] + dm
@@ -791,6 +797,7 @@ struct SelectionSearch {
             guard let move = bestExchange() else { break }
             if move.r1 >= 0 { remove(move.r1) }
             if move.r2 >= 0 { remove(move.r2) }
+            if move.r3 >= 0 { remove(move.r3) }
             if move.a1 >= 0 { add(move.a1) }
             if move.a2 >= 0 { add(move.a2) }
             moves += 1
@@ -807,12 +814,12 @@ struct SelectionSearch {
             if count < hi {
                 let slack = limit - spent
                 for j in score.indices where !chosen[j] && score[j] > Self.epsilon && price[j] <= slack
-                    && allows(-1, -1, j, -1) {
+                    && allows(-1, -1, -1, j, -1) {
                     add(j); moves += 1; changed = true; break
                 }
             }
             if !changed && count > lo {
-                for i in score.indices.reversed() where chosen[i] && score[i] < -Self.epsilon && allows(i, -1, -1, -1) {
+                for i in score.indices.reversed() where chosen[i] && score[i] < -Self.epsilon && allows(i, -1, -1, -1, -1) {
                     remove(i); moves += 1; changed = true; break
                 }
             }
@@ -820,94 +827,106 @@ struct SelectionSearch {
         return moves
     }
 
-    struct Exchange { var gain: Double; var r1: Int; var r2: Int; var a1: Int; var a2: Int }
+    struct Exchange { var gain: Double; var r1: Int; var r2: Int; var r3: Int; var a1: Int; var a2: Int }
 
-    /// The exchange with the largest gain in score: one for one, one for two,
-    /// two for one and, on small pools, two for two. The pool is in descending
-    /// score, so each scan stops as soon as it cannot beat the best gain found.
+    /// The exchange with the largest gain in score: one for one, two for one,
+    /// and one, two or (up to `tripleLimit` triples of members) three for two.
+    /// The pool is in descending score, so the scans stop as soon as they cannot
+    /// beat the best gain found.
     func bestExchange() -> Exchange? {
         let n = score.count
-        let eps = Self.epsilon
         let slack = limit - spent
         var best: Exchange?
-        var bestGain = eps
-        func consider(_ gain: Double, _ r1: Int, _ r2: Int, _ a1: Int, _ a2: Int) {
-            if gain > bestGain { bestGain = gain; best = Exchange(gain: gain, r1: r1, r2: r2, a1: a1, a2: a2) }
+        var bestGain = Self.epsilon
+        func consider(_ gain: Double, _ r1: Int, _ r2: Int, _ r3: Int, _ a1: Int, _ a2: Int) {
+            if gain > bestGain { bestGain = gain; best = Exchange(gain: gain, r1: r1, r2: r2, r3: r3, a1: a1, a2: a2) }
         }
         let inside = (0..<n).filter { chosen[$0] }
         let outside = OutsidersByPrice(self)
+        guard let first = outside.top.first else { return nil }
+        let topTwo = score[first] + (outside.top.count > 1 ? score[outside.top[1]] : -Double.infinity)
 
         // One for one: for each member, the best outsider with a higher score that fits.
         for i in inside {
             let j = outside.best(maxPrice: slack + price[i], excluding: -1)
             if j < 0 || score[j] - score[i] <= bestGain { continue }
-            if allows(i, -1, j, -1) { consider(score[j] - score[i], i, -1, j, -1); continue }
-            for j in 0..<i where !chosen[j] {
-                if score[j] - score[i] <= bestGain { break }
-                if price[j] - price[i] <= slack && allows(i, -1, j, -1) { consider(score[j] - score[i], i, -1, j, -1); break }
+            if allows(i, -1, -1, j, -1) { consider(score[j] - score[i], i, -1, -1, j, -1); continue }
+            var tried = 0
+            for j in 0..<i where !chosen[j] && price[j] - price[i] <= slack {
+                if score[j] - score[i] <= bestGain || tried == Self.breadth { break }
+                tried += 1
+                if allows(i, -1, -1, j, -1) { consider(score[j] - score[i], i, -1, -1, j, -1); break }
             }
         }
 
-        // One for two: for each member and each of the best outsiders that fit in
-        // its place, the best second outsider that fits beside it.
+        // Two outsiders (the best pairs that fit under `cap`) in place of the members given.
+        func pairs(_ r1: Int, _ r2: Int, _ r3: Int) {
+            var cap = slack + price[r1], out = score[r1]
+            if r2 >= 0 { cap += price[r2]; out += score[r2] }
+            if r3 >= 0 { cap += price[r3]; out += score[r3] }
+            let (top, second) = outside.bestTwo(maxPrice: cap)
+            if second < 0 || score[top] + score[second] - out <= bestGain { return }
+            var tried = 0
+            for j1 in 0..<n where !chosen[j1] && price[j1] <= cap {
+                if score[j1] + score[top] - out <= bestGain || tried == Self.breadth { break }
+                tried += 1
+                let j2 = outside.best(maxPrice: cap - price[j1], excluding: j1)
+                if j2 < 0 || score[j1] + score[j2] - out <= bestGain { continue }
+                if allows(r1, r2, r3, j1, j2) { consider(score[j1] + score[j2] - out, r1, r2, r3, j1, j2); continue }
+                var scanned = 0
+                for j2 in 0..<n where j2 != j1 && !chosen[j2] && price[j1] + price[j2] <= cap {
+                    if score[j1] + score[j2] - out <= bestGain || scanned == Self.breadth { break }
+                    scanned += 1
+                    if allows(r1, r2, r3, j1, j2) { consider(score[j1] + score[j2] - out, r1, r2, r3, j1, j2); break }
+                }
+            }
+        }
+        // Members from the lowest score up: once the two best outsiders cannot
+        // beat what leaves, no later (higher-scoring) set can either.
+        let ascending = Array(inside.reversed())
+        let lowest = ascending.prefix(Self.pairLimit)
         if count < hi {
-            for i in inside {
-                let cap = slack + price[i]
-                let top = outside.best(maxPrice: cap, excluding: -1)
-                if top < 0 { continue }
-                var tried = 0
-                for j1 in 0..<n where !chosen[j1] && price[j1] <= cap {
-                    if score[j1] + score[top] - score[i] <= bestGain || tried == Self.breadth { break }
-                    tried += 1
-                    let j2 = outside.best(maxPrice: cap - price[j1], excluding: j1)
-                    if j2 < 0 || score[j1] + score[j2] - score[i] <= bestGain { continue }
-                    if allows(i, -1, j1, j2) { consider(score[j1] + score[j2] - score[i], i, -1, j1, j2); continue }
-                    for j2 in 0..<n where j2 != j1 && !chosen[j2] {
-                        if score[j1] + score[j2] - score[i] <= bestGain { break }
-                        if price[j1] + price[j2] <= cap && allows(i, -1, j1, j2) {
-                            consider(score[j1] + score[j2] - score[i], i, -1, j1, j2); break
-                        }
+            for i in ascending {
+                if topTwo - score[i] <= bestGain { break }
+                pairs(i, -1, -1)
+            }
+        }
+        for x in lowest.indices {
+            if topTwo - score[lowest[x]] <= bestGain { break }
+            for y in (x + 1)..<lowest.count {
+                let i1 = lowest[x], i2 = lowest[y]
+                if topTwo - score[i1] - score[i2] <= bestGain { break }
+                pairs(i1, i2, -1)
+            }
+        }
+        if count > lo && inside.count <= Self.tripleLimit {
+            for x in ascending.indices {
+                for y in (x + 1)..<ascending.count {
+                    if topTwo - score[ascending[x]] - score[ascending[y]] <= bestGain { break }
+                    for z in (y + 1)..<ascending.count {
+                        let i1 = ascending[x], i2 = ascending[y], i3 = ascending[z]
+                        if topTwo - score[i1] - score[i2] - score[i3] <= bestGain { break }
+                        pairs(i1, i2, i3)
                     }
                 }
             }
         }
 
-        // Two for one: an outsider in place of two members, the lowest-scoring first.
+        // Two for one: an outsider that does not fit, in place of two members.
         if count > lo && count >= 2 {
             var tried = 0
             for j in 0..<n where !chosen[j] && price[j] > slack {
-                if score[j] - 2 * score[inside[inside.count - 1]] <= bestGain || tried == Self.breadth { break }
+                if score[j] - score[ascending[0]] - score[ascending[1]] <= bestGain || tried == Self.breadth { break }
                 tried += 1
-                for x in stride(from: inside.count - 1, through: 1, by: -1) {
-                    let i1 = inside[x]
-                    if score[j] - score[i1] - score[inside[x - 1]] <= bestGain { break }
-                    for y in stride(from: x - 1, through: 0, by: -1) {
-                        let i2 = inside[y]
+                for x in 0..<(ascending.count - 1) {
+                    let i1 = ascending[x]
+                    if score[j] - score[i1] - score[ascending[x + 1]] <= bestGain { break }
+                    for y in (x + 1)..<ascending.count {
+                        let i2 = ascending[y]
                         let gain = score[j] - score[i1] - score[i2]
                         if gain <= bestGain { break }
-                        if price[j] - price[i1] - price[i2] <= slack && allows(i1, i2, j, -1) { consider(gain, i1, i2, j, -1) }
-                    }
-                }
-            }
-        }
-
-        // Two for two, on small pools only.
-        if n <= 40 && inside.count >= 2 {
-            let outside = (0..<n).filter { !chosen[$0] }
-            for x in 0..<inside.count {
-                for y in (x + 1)..<inside.count {
-                    let i1 = inside[x], i2 = inside[y]
-                    let cap = slack + price[i1] + price[i2]
-                    let out = score[i1] + score[i2]
-                    for u in 0..<outside.count {
-                        let j1 = outside[u]
-                        if price[j1] > cap { continue }
-                        for v in (u + 1)..<outside.count {
-                            let j2 = outside[v]
-                            let gain = score[j1] + score[j2] - out
-                            if gain > bestGain && price[j1] + price[j2] <= cap && allows(i1, i2, j1, j2) {
-                                consider(gain, i1, i2, j1, j2)
-                            }
+                        if price[j] - price[i1] - price[i2] <= slack && allows(i1, i2, -1, j, -1) {
+                            consider(gain, i1, i2, -1, j, -1)
                         }
                     }
                 }
@@ -923,6 +942,8 @@ struct OutsidersByPrice {
     let prices: [Double]
     let first: [Int]
     let second: [Int]
+    /// The two highest-scoring outsiders (fewer if there are fewer).
+    let top: [Int]
 
     init(_ search: SelectionSearch) {
         let byPrice = search.score.indices.filter { !search.chosen[$0] }.sorted {
@@ -936,16 +957,29 @@ struct OutsidersByPrice {
         }
         prices = byPrice.map { search.price[$0] }
         self.first = first; self.second = second
+        top = [a, b].filter { $0 >= 0 }
     }
 
-    /// The highest-scoring outsider other than `excluding` with a price ≤ `maxPrice`, or −1.
-    func best(maxPrice: Double, excluding: Int) -> Int {
+    /// How many outsiders cost at most `maxPrice`.
+    func affordable(_ maxPrice: Double) -> Int {
         var low = 0, high = prices.count
         while low < high {
             let mid = (low + high) / 2
             if prices[mid] <= maxPrice { low = mid + 1 } else { high = mid }
         }
-        guard low > 0 else { return -1 }
-        return first[low - 1] != excluding ? first[low - 1] : second[low - 1]
+        return low
+    }
+
+    /// The highest-scoring outsider other than `excluding` with a price ≤ `maxPrice`, or −1.
+    func best(maxPrice: Double, excluding: Int) -> Int {
+        let t = affordable(maxPrice)
+        guard t > 0 else { return -1 }
+        return first[t - 1] != excluding ? first[t - 1] : second[t - 1]
+    }
+
+    /// The two highest-scoring outsiders with a price ≤ `maxPrice` (−1 where there are fewer).
+    func bestTwo(maxPrice: Double) -> (Int, Int) {
+        let t = affordable(maxPrice)
+        return t > 0 ? (first[t - 1], second[t - 1]) : (-1, -1)
     }
 }
