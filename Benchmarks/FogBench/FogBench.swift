@@ -6,7 +6,7 @@ import Foundation
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "api", "fleet"]
+        let all = ["apply", "reconcile", "api", "fleet", "allocation"]
         let selected = args.isEmpty ? all : args
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -17,6 +17,9 @@ struct FogBench {
             case "reconcile": try await ReconcileBenchmark.run(count: 10_000, idleSeconds: 10, dir: dir)
             case "api": try await APIBenchmark.run(dir: dir)
             case "fleet": try await FleetBenchmark.run(dir: dir)
+            case "allocation":
+                AllocationBenchmark.run()
+                try await FailoverBenchmark.run(dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

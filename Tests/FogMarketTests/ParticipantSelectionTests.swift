@@ -5,7 +5,7 @@ import Testing
 // MARK: - Helpers
 
 /// SplitMix64: a tiny seeded generator, so every random instance is reproducible.
-struct SplitMix64: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -22,7 +22,7 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 /// The exact optimum by depth-first enumeration of subsets with bounds (for n ≤ 20).
-enum ExactSelection {
+private enum ExactSelection {
     struct Answer { var score: Double; var members: [Int] }
 
     static func solve(_ problem: SelectionProblem) -> Answer? {
@@ -79,14 +79,20 @@ enum ExactSelection {
 
 /// A random instance: 1–4 regions, about 30 % aggregators, prices 1–50 (a few
 /// free), sometimes integer scores (ties), sometimes required regions.
-func randomProblem(_ rng: inout SplitMix64, n: Int, binding: Bool, hierarchy: Bool) -> SelectionProblem {
+private func randomProblem(_ rng: inout SplitMix64, n: Int, binding: Bool, hierarchy: Bool,
+                           prices: PriceModel = .independent) -> SelectionProblem {
     let regionCount = 1 + rng.below(4)
     let integral = rng.chance(0.2)
     var candidates: [Candidate] = []
     for i in 0..<n {
         var score = rng.unit() * 100
         if integral { score = Double(Int(score / 10) * 10) }
-        let price = rng.chance(0.05) ? 0 : 1 + rng.unit() * 49
+        let price: Double
+        switch prices {
+        case .independent: price = rng.chance(0.05) ? 0 : 1 + rng.unit() * 49
+        case .correlated: price = score / 2 + rng.unit() * 10
+        case .proportional: price = score / 2 + 5
+        }
         candidates.append(Candidate(id: "n\(i)", score: score, price: price, region: "r\(rng.below(regionCount))",
                                     aggregator: rng.chance(0.3)))
     }
@@ -108,8 +114,12 @@ func randomProblem(_ rng: inout SplitMix64, n: Int, binding: Bool, hierarchy: Bo
                             hierarchy: hierarchy, requiredRegions: required)
 }
 
+/// How prices relate to scores. Knapsacks are hardest when price follows value:
+/// `proportional` (price = score/2 + 5) is close to subset sum.
+private enum PriceModel { case independent, correlated, proportional }
+
 /// Every rule the selection must follow; returns what is broken, or nil.
-func violation(_ s: Selection, _ p: SelectionProblem) -> String? {
+private func violation(_ s: Selection, _ p: SelectionProblem) -> String? {
     if s.chosen.count < p.minCount || s.chosen.count > p.maxCount { return "count \(s.chosen.count)" }
     let price = s.chosen.reduce(0) { $0 + $1.price }
     if let budget = p.budget, price > budget + 1e-9 * max(1, abs(budget)) { return "price \(price) > \(budget)" }
@@ -133,8 +143,7 @@ func violation(_ s: Selection, _ p: SelectionProblem) -> String? {
     return nil
 }
 
-extension Result {
-    var value: Success? { if case let .success(v) = self { return v } else { return nil } }
+private extension Result {
     var failure: Failure? { if case let .failure(f) = self { return f } else { return nil } }
 }
 
@@ -200,6 +209,28 @@ extension Result {
         #expect(worst >= 0.90)
         // Feasibility is decided exactly (the cheapest feasible selection is computed exactly).
         #expect(disagree == 0)
+    }
+
+    @Test func qualityWhenPricesFollowScores() {
+        var rng = SplitMix64(seed: 31)
+        for model in [PriceModel.correlated, .proportional] {
+            var ratios: [Double] = []
+            for round in 0..<300 {
+                let p = randomProblem(&rng, n: 12 + rng.below(7), binding: true, hierarchy: round % 2 == 0, prices: model)
+                guard let exact = ExactSelection.solve(p) else {
+                    #expect(ParticipantSelection.select(p).failure != nil)
+                    continue
+                }
+                let s = try? ParticipantSelection.select(p).get()
+                #expect(s != nil)
+                ratios.append(exact.score <= 1e-9 ? 1 : (s?.totalScore ?? 0) / exact.score)
+            }
+            let mean = ratios.reduce(0, +) / Double(ratios.count)
+            let optimal = ratios.filter { $0 >= 1 - 1e-9 }.count
+            print("\(model) prices, binding budget: \(ratios.count) instances, mean \(mean), min \(ratios.min() ?? 1), optimal \(optimal)")
+            #expect(mean >= 0.99)
+            #expect((ratios.min() ?? 1) >= 0.93)
+        }
     }
 
     @Test func sameAnswerWhateverTheOrder() {
@@ -437,6 +468,60 @@ extension Result {
         guard case let .success(solver) = SelectionSolver.make(p) else { return }
         _ = solver.solve()
         #expect(solver.oracleCalls == 1)
+    }
+
+    @Test func divideAndConquerMatchesTheFullProgramme() {
+        var rng = SplitMix64(seed: 11)
+        for round in 0..<400 {
+            let hi = 1 + rng.below(80)
+            let reach = rng.below(hi + 1)
+            let floor = rng.below(reach + 1)
+            var best1 = [Double](repeating: -.infinity, count: hi + 1), best2 = best1
+            for c in floor...reach { best1[c] = rng.unit() * 100 - 50; best2[c] = rng.unit() }
+            // A group's values: an anchor, then the others in descending value.
+            let m = rng.below(60)
+            let values = [rng.unit() * 40 - 20] + (0..<max(0, m - 1)).map { _ in rng.unit() * 60 - 30 }.sorted(by: >)
+            var v1 = [0.0], v2 = [0.0]
+            for x in values.prefix(m) { v1.append(v1.last! + x); v2.append(v2.last! + rng.unit()) }
+            let required = rng.chance(0.3)
+            if required { v1[0] = -.infinity }
+            let step = SelectionSolver.extend(best1, best2, reach: reach, v1: v1, v2: v2, required: required, hi: hi)
+            #expect(step.reach == min(hi, reach + m))
+            for c in 0...hi {
+                var expected = -Double.infinity
+                for j in 0...min(m, c) where c - j <= reach && best1[c - j] != -.infinity && v1[j] != -.infinity {
+                    expected = max(expected, best1[c - j] + v1[j])
+                }
+                if expected == -.infinity {
+                    #expect(step.best1[c] == -.infinity && step.choice[c] < 0, "round \(round) count \(c)")
+                } else {
+                    let j = step.choice[c]
+                    #expect(abs(step.best1[c] - expected) <= 1e-9, "round \(round) count \(c)")
+                    #expect(j >= 0 && abs(best1[c - j] + v1[j] - step.best1[c]) <= 1e-9)
+                }
+            }
+        }
+    }
+
+    @Test func narrowingKeepsTheOracleAnswers() {
+        var rng = SplitMix64(seed: 12)
+        for round in 0..<40 {
+            let regions = 1 + rng.below(4)
+            let candidates = (0..<300).map { i in
+                Candidate(id: "n\(i)", score: rng.unit() * 100, price: 1 + rng.unit() * 20,
+                          region: "r\(rng.below(regions))", aggregator: rng.chance(0.2))
+            }
+            let p = SelectionProblem(candidates: candidates, minCount: rng.below(5), maxCount: 5 + rng.below(20),
+                                     budget: 100, hierarchy: round % 2 == 0, requiredRegions: rng.chance(0.5) ? ["r0"] : [])
+            guard case let .success(solver) = SelectionSolver.make(p) else { Issue.record("infeasible"); continue }
+            let low = rng.unit() * 5, high = low * (1 + rng.unit()) + 0.01
+            let lambdas = [low, high] + (0..<6).map { _ in low + (high - low) * rng.unit() }
+            let before = lambdas.map { solver.oracle(.lagrangian($0))!.members.sorted() }
+            let size = solver.groups.reduce(0) { $0 + $1.members.count }
+            solver.narrow(low: low, high: high)
+            #expect(solver.groups.reduce(0) { $0 + $1.members.count } < size, "round \(round): nothing dropped")
+            #expect(lambdas.map { solver.oracle(.lagrangian($0))!.members.sorted() } == before, "round \(round)")
+        }
     }
 
     @Test func partialSelectionMatchesAFullSort() {
