@@ -197,6 +197,13 @@ final class MarketHarness: @unchecked Sendable {
     /// never booked twice, every reservation matches an allocation, no budget is exceeded.
     @Test func fiftyConcurrentJobsNeverDoubleBook() async throws {
         let h = try await MarketHarness(nodes: 200, profiles: [.stable, .lowLatency, .loadBalanced])
+        // A second control plane on the same state file (its own connection, caches and workers),
+        // as a second server would be: the two allocate against each other.
+        let second = try SQLiteStore(path: h.fleet.dir + "/state.db", now: { [clock = h.fleet.clock] in clock.now() }, pollInterval: .milliseconds(20))
+        let rival = Manager(client: EmbeddedClient(store: second), controllers: [FederatedJobController(), AllocationController()],
+                            registry: SchemaSet.builtIn.registry, clock: h.fleet.clock)
+        let rivalTask = Task { try await rival.run() }
+        defer { rivalTask.cancel() }
         var yaml = ""
         for i in 0..<50 { yaml += job("job-\(i)", namespace: "ns-\(i % 3)", min: 3, max: 4, budget: 500, cpu: 4) }
         try h.apply(yaml)
