@@ -29,7 +29,8 @@ let package = Package(
         // Manifest decoding (YAML/JSON with source positions), JSON Schema admission, defaults.
         .target(name: "FogManifest", dependencies: ["FogModel", "CLibYAML"]),
         // The store protocol and the embedded SQLite store.
-        .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         // The client protocol and its in-process implementation.
         .target(name: "FogClient", dependencies: ["FogModel", "FogStore"]),
         // Watch-fed informer caches, work queues, the controller protocol, the manager, GC, events.
@@ -41,11 +42,14 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogFleet", "FogStore", "FogClient", "FogRuntime"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
+        // strategies and Byzantine detection, differential privacy, update compression.
+        .target(name: "FogLearning", dependencies: ["FogModel"]),
         // Marketplace domain (pure): tier terms, pricing and quotes, participant selection.
         .target(name: "FogMarket", dependencies: ["FogModel"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime",
@@ -62,14 +66,14 @@ let package = Package(
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogFleet", "FogAgent", "FogMarket",
+            "FogFleet", "FogAgent", "FogMarket", "FogLearning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent", "FogMarket",
+                           "FogFleet", "FogAgent", "FogMarket", "FogLearning",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "FogManifestTests", dependencies: ["FogModel", "FogManifest"]),
         .testTarget(name: "FogFleetTests", dependencies: ["FogModel", "FogFleet"]),
         .testTarget(name: "FogMarketTests", dependencies: ["FogModel", "FogMarket"]),
+        .testTarget(name: "FogLearningTests", dependencies: ["FogModel", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: [
             "FogModel", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             "FogManifest",

@@ -1,5 +1,6 @@
 import FogClient
 import FogFleet
+import FogLearning
 import FogModel
 import FogRuntime
 import FogStore
@@ -24,6 +25,8 @@ public final class SimulatedFleet: @unchecked Sendable {
         public var concurrency = 32
         /// Keep phones' daily routines exact (no per-phone jitter).
         public var exactRoutines = false
+        /// Where data sets live, for training tasks bound to simulated nodes (nil: tasks are not run).
+        public var dataDirectory: String?
         public init() {}
     }
 
@@ -158,7 +161,38 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
         lock.withLock { heartbeatsSent += sent }
         if sent == 0, let failure { throw failure }
+        try await runTasks()
         return sent
+    }
+
+    private var catalog: DataCatalog?
+
+    /// Trains the tasks bound to online simulated nodes (a phone on battery below 20 % skips;
+    /// above 40 °C it trains half the steps; Byzantine nodes send poisoned updates).
+    public func runTasks() async throws {
+        guard let dir = options.dataDirectory else { return }
+        try await taskGate.run { try await self.runPendingTasks(dir) }
+    }
+
+    private let taskGate = SerialGate()
+
+    private func runPendingTasks(_ dir: String) async throws {
+        let executor = lock.withLock { () -> TaskExecutor in
+            if catalog == nil { catalog = DataCatalog(directory: dir) }
+            return TaskExecutor(client: client, data: catalog!)
+        }
+        let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
+        for task in try await executor.pending(for: online) {
+            let node = task.spec?["node"]?.stringValue ?? ""
+            let device = lock.withLock { () -> TaskExecutor.DeviceState in
+                guard let i = model.index(of: node) else { return .init() }
+                let n = model.nodes[i]
+                let plugged = model.telemetry(i)?.onExternalPower ?? true
+                return .init(lowBattery: n.routine != nil && n.batteryPercent < 20 && !plugged, hot: n.routine != nil && n.celsius > 40,
+                             byzantine: n.byzantine)
+            }
+            try await executor.run(task, device: device)
+        }
     }
 
     /// Fault injection: keeps `name` offline (silent) or online until `release(name)`.
@@ -182,6 +216,37 @@ public final class SimulatedFleet: @unchecked Sendable {
 
     /// Ticks until cancelled; errors (server away) are retried with backoff and jitter.
     public func run() async throws {
+        guard options.dataDirectory != nil else { return try await heartbeatLoop() }
+        // Heartbeats on the clock; training tasks as soon as they are created.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.heartbeatLoop() }
+            group.addTask { try await self.taskLoop() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Runs the pending tasks whenever a TrainingTask changes (a watch, resumed after errors).
+    func taskLoop() async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let from = try await client.currentRevision()
+                try await runTasks()
+                for try await event in client.watch(kind: "TrainingTask", namespace: nil, from: from) {
+                    if event.object?.status?["phase"] == nil { try await runTasks() }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let wait = Backoff.delay(attempt: failures, jitter: lock.withLock { rng.unit() })
+                do { try await clock.sleep(until: clock.now().addingTimeInterval(wait)) } catch { return }
+            }
+        }
+    }
+
+    func heartbeatLoop() async throws {
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -213,5 +278,21 @@ extension JSONValue {
         var o = objectValue ?? [:]
         o[key] = value
         return .object(o)
+    }
+}
+
+/// Runs one body at a time; callers queue in order.
+actor SerialGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
     }
 }

@@ -91,9 +91,11 @@ extension GlobalOptions {
     /// The controller manager over the embedded store; it also compacts the event log
     /// every minute, keeping the larger of the last `keepRevisions` revisions and the last `keepSeconds`.
     func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300,
+                 dataDirectory: String = "examples/data",
                  only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         var options = ControllerRegistry.Options()
         options.heartbeatTimeout = heartbeatTimeout
+        options.dataDirectory = dataDirectory
         var managerOptions = Manager.Options()
         if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
         managerOptions.observer = observer
@@ -115,10 +117,13 @@ struct ControllerOptions: ParsableArguments {
     var compactionRevisions: Int64 = 10_000
     @Option(help: ArgumentHelp("...and at least this much time, whichever keeps more.", valueName: "duration"))
     var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
+    @Option(help: ArgumentHelp("Where data sets live (<dir>/<name>.csv), for training and evaluation.", valueName: "dir"))
+    var dataDir = "examples/data"
 
     func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil,
                  observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds,
-                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, only: only, observer: observer)
+                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, dataDirectory: dataDir,
+                       only: only, observer: observer)
     }
 }

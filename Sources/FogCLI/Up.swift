@@ -47,6 +47,7 @@ struct Up: AsyncParsableCommand {
         if !noSimulate {
             var options = SimulatedFleet.Options()
             options.seed = seed
+            options.dataDirectory = controllerOptions.dataDir
             let f = SimulatedFleet(client: client, clock: SystemClock(), options: options)
             let adopted: Int
             do {
@@ -61,6 +62,7 @@ struct Up: AsyncParsableCommand {
         }
         defer { fleetTask?.cancel() }
         let simulated = Set(fleet?.nodeNames ?? [])
+        let hasFleet = fleet != nil
         let manager = controllerOptions.manager(global, store: store)
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
@@ -75,7 +77,12 @@ struct Up: AsyncParsableCommand {
             let nodesSeen = simulated.isEmpty || m.cache.list("FogNode").allSatisfy { n in
                 !simulated.contains(n.name) || n.status?["lastHeartbeatTime"] == nil || n.conditions[type: "Ready"] != nil
             }
-            if nodesSeen, await m.isSettled(within: 1) {
+            // Training jobs run to the end (the simulated fleet works outside the manager's queues).
+            let training = m.cache.list("FederatedJob").contains { j in
+                let phase = j.status?["phase"]?.stringValue ?? ""
+                return (j.spec?["type"]?.stringValue ?? "training") == "training" && (phase == "Running" || phase == "Allocated")
+            }
+            if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
                 if !converged.value {
                     converged.value = true
                     progress.show(m, elapsed: Date().timeIntervalSince(start), force: true)
@@ -112,11 +119,16 @@ struct Up: AsyncParsableCommand {
         for job in m.cache.list("FederatedJob") {
             let phase = job.status?["phase"]?.stringValue ?? "-"
             // Conditions that hold the job back (Degraded=False is good news).
-            let waiting = job.conditions.filter { $0.type == "Degraded" ? $0.status == .true : $0.status != .true }
+            let waiting = job.conditions.filter {
+                $0.type == "Degraded" ? $0.status == .true : $0.status != .true && !($0.type == "Training" && $0.reason == "Completed")
+            }
                 .map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }
             var facts: [String] = []
             if let q = job.status?["quote"], let total = q["total"]?.numberValue {
                 facts.append(String(format: "quote %.2f %@", total, q["currency"]?.stringValue ?? "USD"))
+            }
+            if let t = job.status?["training"], let accuracy = t["accuracy"]?.numberValue {
+                facts.append(String(format: "round %lld, test accuracy %.4f", t["round"]?.intValue ?? 0, accuracy))
             }
             if let a = job.status?["allocation"], let ps = a["participants"]?.arrayValue {
                 let regions = Set(ps.compactMap { $0["region"]?.stringValue })

@@ -21,13 +21,33 @@ public protocol FogClient: Sendable {
     /// `StoreError` of code `.compacted` when `revision` is too old (list again).
     func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error>
     func currentRevision() async throws -> Int64
+    /// Stores a content-addressed blob (model updates, global models); returns its `sha256:<hex>` digest.
+    func putBlob(_ bytes: [UInt8]) async throws -> String
+    /// The blob named `digest`; a `.notFound` error when absent.
+    func getBlob(_ digest: String) async throws -> [UInt8]
 }
 
 /// A client over a store in this process: nothing to start, nothing to configure.
 public struct EmbeddedClient: FogClient {
     public let store: any ObjectStore
+    public let blobs: BlobStore
 
-    public init(store: any ObjectStore) { self.store = store }
+    /// Blobs live beside the state file (`blobs/`), where a server over the same file keeps them.
+    public init(store: SQLiteStore) {
+        self.store = store
+        blobs = BlobStore.beside(statePath: store.path)
+    }
+
+    public init(store: any ObjectStore, blobs: BlobStore) {
+        self.store = store
+        self.blobs = blobs
+    }
+
+    public func putBlob(_ bytes: [UInt8]) async throws -> String { try blobs.put(bytes) }
+    public func getBlob(_ digest: String) async throws -> [UInt8] {
+        guard let bytes = try blobs.read(digest) else { throw StoreError(.notFound, "blob \(digest) not found") }
+        return bytes
+    }
 
     public func get(_ key: ObjectKey) async throws -> Resource? { try store.get(key) }
     public func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList {

@@ -6,6 +6,8 @@ public enum ControllerRegistry {
     public struct Options: Sendable {
         /// A node whose last heartbeat is older than this is not Ready.
         public var heartbeatTimeout: Double = 15
+        /// Where data sets live (`<dir>/<name>.csv`), for training.
+        public var dataDirectory = "examples/data"
         public init() {}
     }
 
@@ -16,6 +18,7 @@ public enum ControllerRegistry {
             PrivacyPolicyController(),
             FederatedJobController(),
             AllocationController(),
+            TrainingController(dataDirectory: options.dataDirectory),
             HarvestController(),
             HarvestPolicyController(),
         ]

@@ -1909,5 +1909,77 @@ enum EmbeddedSchemas {
 }
 
 """####,
+        "trainingtask.json": ####"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "trainingtask.json",
+  "title": "TrainingTask",
+  "description": "One participant's work in one round of a FederatedJob, bound to a node like a pod: created by the training controller (owned by the job, labelled fog/job and fog/node), carried out by that node's agent or the simulated fleet, which report in status. Namespaced.",
+  "x-fog": {
+    "kind": "TrainingTask",
+    "plural": "trainingtasks",
+    "singular": "trainingtask",
+    "shortNames": ["tt"],
+    "scope": "Namespaced",
+    "columns": [
+      {"name": "JOB", "jsonPath": ".spec.job", "type": "string"},
+      {"name": "ROUND", "jsonPath": ".spec.round", "type": "integer"},
+      {"name": "NODE", "jsonPath": ".spec.node", "type": "string"},
+      {"name": "PHASE", "jsonPath": ".status.phase", "type": "string"},
+      {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
+      {"name": "SAMPLES", "jsonPath": ".status.samples", "type": "integer", "priority": 1},
+      {"name": "LOSS", "jsonPath": ".status.loss", "type": "number", "priority": 1},
+      {"name": "BYTES", "jsonPath": ".status.bytesSent", "type": "integer", "priority": 1}
+    ]
+  },
+  "type": "object",
+  "properties": {
+    "apiVersion": {"type": "string", "description": "API version; always fog/v1alpha1.", "const": "fog/v1alpha1"},
+    "kind": {"type": "string", "description": "Object kind; always TrainingTask.", "const": "TrainingTask"},
+    "metadata": {"$ref": "objectmeta.json", "description": "Standard object metadata."},
+    "spec": {
+      "type": "object",
+      "description": "What to do; written by the training controller.",
+      "properties": {
+        "job": {"type": "string", "description": "The FederatedJob (same namespace).", "minLength": 1},
+        "round": {"type": "integer", "description": "Round number, from 1.", "minimum": 1},
+        "node": {"type": "string", "description": "The FogNode that carries the task out.", "minLength": 1},
+        "type": {"type": "string", "description": "train or infer. Default: train.", "enum": ["train", "infer"], "default": "train"},
+        "model": {"type": "string", "description": "Digest of the global model blob to start from (sha256:<hex>).", "pattern": "^sha256:[0-9a-f]{64}$"},
+        "dataset": {"type": "string", "description": "Data set name (a CSV under the agent's data directory).", "minLength": 1},
+        "shard": {
+          "type": "object",
+          "description": "Which part of the data set is this participant's.",
+          "properties": {
+            "index": {"type": "integer", "description": "This participant's shard.", "minimum": 0},
+            "count": {"type": "integer", "description": "Number of shards.", "minimum": 1}
+          },
+          "required": ["index", "count"],
+          "additionalProperties": false
+        },
+        "partition": {"type": "string", "description": "iid or dirichlet.", "enum": ["iid", "dirichlet"], "default": "iid"},
+        "alpha": {"type": "number", "description": "Dirichlet concentration for a dirichlet partition.", "exclusiveMinimum": 0},
+        "testFraction": {"type": "number", "description": "Share held out for evaluation (excluded from every shard).", "minimum": 0, "exclusiveMaximum": 1},
+        "architecture": {"type": "string", "description": "Model architecture.", "enum": ["logistic-regression", "mlp"]},
+        "hiddenUnits": {"type": "integer", "description": "MLP hidden units.", "minimum": 1},
+        "learningRate": {"type": "number", "description": "SGD learning rate.", "exclusiveMinimum": 0},
+        "batchSize": {"type": "integer", "description": "Minibatch size.", "minimum": 1},
+        "localEpochs": {"type": "integer", "description": "Local epochs.", "minimum": 1},
+        "proximalMu": {"type": "number", "description": "FedProx proximal term.", "minimum": 0},
+        "compression": {"type": "string", "description": "Codec for the update: none, int8 or topk.", "enum": ["none", "int8", "topk"]},
+        "topkFraction": {"type": "number", "description": "Share of coordinates kept by topk.", "exclusiveMinimum": 0, "maximum": 1},
+        "seed": {"type": "integer", "description": "Seed for partitioning and shuffling."},
+        "deadline": {"type": "string", "description": "RFC 3339 time after which the round goes on without this task."}
+      },
+      "required": ["job", "round", "node"],
+      "additionalProperties": false
+    },
+    "status": {"type": "object", "description": "Reported by the node: phase, update digest, samples, loss, bytes sent."}
+  },
+  "required": ["apiVersion", "kind", "metadata", "spec"],
+  "additionalProperties": false
+}
+
+"""####,
     ]
 }

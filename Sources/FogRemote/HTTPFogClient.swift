@@ -109,6 +109,37 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         try Resource(json: try await send(.PATCH, try item(key) + "/status", body: patch, contentType: "application/merge-patch+json"))
     }
 
+    public func putBlob(_ bytes: [UInt8]) async throws -> String {
+        let digest = BlobStore.digest(of: bytes)
+        var request = HTTPClientRequest(url: "\(baseURL)/blobs/\(digest)")
+        request.method = .PUT
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(bytes: bytes))
+        let response: HTTPClientResponse
+        do { response = try await http.execute(request, timeout: timeout) } catch {
+            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+        }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw Self.error(try? JSONCoding.parse(bytes: Array(body.readableBytesView)), status: Int(response.status.code))
+        }
+        return digest
+    }
+
+    public func getBlob(_ digest: String) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: "\(baseURL)/blobs/\(digest)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        do { response = try await http.execute(request, timeout: timeout) } catch {
+            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+        }
+        let body = try await response.body.collect(upTo: 1 << 30)
+        guard response.status.code == 200 else {
+            throw Self.error(try? JSONCoding.parse(bytes: Array(body.readableBytesView)), status: Int(response.status.code))
+        }
+        return Array(body.readableBytesView)
+    }
+
     public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] {
         let body = StatusPatch.batchJSON(patches)
         let result = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/statuspatches", body: body)

@@ -178,7 +178,8 @@ import Testing
         let h = try Harness()
         let r = await h.offline(["kinds"])
         #expect(r.stdout.contains("fognodes"))
-        #expect(r.stdout.split(separator: "\n").count == 11)
+        #expect(r.stdout.split(separator: "\n").count == 12)  // header and 11 kinds
+        #expect(r.stdout.contains("trainingtasks"))
     }
 
     @Test func usageErrorsExitNonZero() async throws {

@@ -30,7 +30,7 @@ func decodeErrors(_ text: String) -> [ManifestError] {
 
     @Test func everyKindOfTheDesignIsRegistered() {
         let kinds = Set(SchemaSet.builtIn.registry.kinds.map(\.kind))
-        #expect(kinds == ["FogNode", "Tier", "PrivacyPolicy", "FederatedJob", "Auction", "Bid", "HarvestPolicy", "CircuitPool", "GitSource", "Event"])
+        #expect(kinds == ["FogNode", "Tier", "PrivacyPolicy", "FederatedJob", "Auction", "Bid", "HarvestPolicy", "CircuitPool", "GitSource", "TrainingTask", "Event"])
         let r = SchemaSet.builtIn.registry
         #expect(r.lookup("fn")?.kind == "FogNode")
         #expect(r.lookup("FOGNODES")?.kind == "FogNode")
@@ -38,7 +38,7 @@ func decodeErrors(_ text: String) -> [ManifestError] {
         #expect(r.lookup("fj")?.kind == "FederatedJob")
         #expect(r.lookup("privacypolicies")?.kind == "PrivacyPolicy")
         for k in ["FogNode", "Tier", "PrivacyPolicy", "HarvestPolicy"] { #expect(r.info(forKind: k)?.namespaced == false) }
-        for k in ["FederatedJob", "Auction", "Bid", "CircuitPool", "GitSource", "Event"] { #expect(r.info(forKind: k)?.namespaced == true) }
+        for k in ["FederatedJob", "Auction", "Bid", "CircuitPool", "GitSource", "TrainingTask", "Event"] { #expect(r.info(forKind: k)?.namespaced == true) }
     }
 
     /// Strictness is a property of the schema files: every object with properties must close them.

@@ -1,5 +1,4 @@
 import Crypto
-import FogStore
 import Foundation
 
 /// Content-addressed artifacts (model updates, global models): `sha256:<hex>` names
@@ -47,6 +46,26 @@ public struct BlobStore: Sendable {
     }
 
     public func handle(_ hex: String) -> FileHandle? { FileHandle(forReadingAtPath: path(hex)) }
+
+    /// Stores `bytes` under their own digest, which it returns.
+    @discardableResult
+    public func put(_ bytes: [UInt8]) throws -> String {
+        let digest = Self.digest(of: bytes)
+        try put(String(digest.dropFirst(7)), bytes)
+        return digest
+    }
+
+    /// The blob named `digest` (`sha256:<hex>`), read whole; nil when absent.
+    public func read(_ digest: String) throws -> [UInt8]? {
+        guard let hex = Self.parse(digest) else { throw StoreError(.badRequest, "blob names are sha256:<64 lowercase hex digits> (got \(digest))") }
+        guard let data = FileManager.default.contents(atPath: path(hex)) else { return nil }
+        return [UInt8](data)
+    }
+
+    /// Blobs beside a state file: `<dir of state>/blobs`, as the server keeps them.
+    public static func beside(statePath: String) -> BlobStore {
+        BlobStore(directory: (statePath as NSString).deletingLastPathComponent + "/blobs")
+    }
 
     public func size(_ hex: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path(hex))[.size] as? NSNumber)?.intValue

@@ -1,0 +1,288 @@
+import FogFleet
+import FogLearning
+import FogMarket
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+/// Runs an allocated training job round by round. Each round it creates one
+/// `TrainingTask` per participant (owned by the job, labelled with its node),
+/// bound to that node like a pod; the node's agent or the simulated fleet
+/// trains on its shard from the round's global model and reports an update
+/// blob. When every task has reported, or the round's deadline passes with at
+/// least one report (stragglers are dropped and reported), the controller
+/// screens the updates (Byzantine detection, when enabled), aggregates them
+/// with the job's strategy (by region first with `hierarchy.enabled`), applies
+/// the privacy policy's clipping and noise, evaluates the new global model on
+/// the held-out test set, stores it as a blob, and starts the next round.
+public struct TrainingController: Controller {
+    public let name = "training"
+    public let kind = "FederatedJob"
+    /// Where data sets live (`<dir>/<name>.csv`): for the held-out evaluation.
+    public let data: DataCatalog
+    /// Rounds kept in `status.training.rounds` (older ones are summarised by the counters).
+    public static let historyLimit = 200
+
+    public init(dataDirectory: String) { data = DataCatalog(directory: dataDirectory) }
+
+    public var workers: Int { 1 }
+
+    public var sources: [WatchSource] { [.kind("FederatedJob"), .owned("TrainingTask")] }
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil else { return .done }
+        guard (cached.spec?["type"]?.stringValue ?? "training") == "training" else { return .done }
+        // The round counter moves with every write of ours: read it from the store, not a cache that may lag.
+        guard let job = try await ctx.client.get(key) else { return .done }
+        let phase = job.status?["phase"]?.stringValue ?? "Pending"
+        guard phase == "Allocated" || phase == "Running" else { return .done }
+        let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? [])
+        guard !participants.isEmpty else { return .done }
+        let spec = job.spec
+        let rounds = Int(spec?.value(at: "training.rounds")?.intValue ?? 10)
+        let roundTimeout = Pricing.parseDuration(spec?.value(at: "training.roundTimeout")?.stringValue ?? "60s") ?? 60
+        let dataset = spec?.value(at: "data.dataset")?.stringValue ?? "digits"
+        let seed = UInt64(bitPattern: spec?["seed"]?.intValue ?? 0)
+        let testFraction = spec?.value(at: "data.testFraction")?.numberValue ?? 0.2
+        let now = ctx.now
+        var training = job.status?["training"]?.objectValue ?? [:]
+
+        // First round: the initial model.
+        guard let modelDigest = training["model"]?.stringValue else {
+            let split: (train: Dataset, test: Dataset)
+            do { split = try data.split(dataset, testFraction: testFraction, seed: seed) } catch {
+                try await fail(job, ctx, reason: "DataUnavailable", message: "\(error)")
+                return .done
+            }
+            let model = Self.modelKind(spec).make(featureCount: split.train.featureCount, classCount: split.train.classCount)
+            let digest = try await ctx.client.putBlob(ParameterBlob.encode(model.initialParameters(seed: SplitMix64.mix(seed, 3))))
+            // Each participant keeps one shard for the whole job; a replacement takes over the shard of the node it replaces.
+            var shards: [String: JSONValue] = [:]
+            for (i, p) in participants.enumerated() { if let n = p["node"]?.stringValue { shards[n] = .int(Int64(i)) } }
+            training = ["model": .string(digest), "round": 0, "rounds": .array([]), "shards": .object(shards),
+                        "shardCount": .int(Int64(participants.count)), "startedAt": .string(ctx.timestamp),
+                        "bytesSent": 0, "bytesCrossRegion": 0, "bytesCrossRegionFlat": 0]
+            try await ctx.updateStatus(job, { s in
+                s["phase"] = "Running"
+                s["training"] = .object(training)
+            }, conditions: [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")])
+            return .requeue(after: 0)
+        }
+
+        let round = Int(training["round"]?.intValue ?? 0)
+        let tasks = ctx.cache.list("TrainingTask", namespace: key.namespace).filter {
+            $0.spec?["job"]?.stringValue == key.name && Int($0.spec?["round"]?.intValue ?? 0) == round
+        }
+        if round == 0 || tasks.isEmpty {
+            // Start the next round.
+            return try await startRound(job, round: round + 1, model: modelDigest, training: training, participants: participants,
+                                        dataset: dataset, testFraction: testFraction, seed: seed, timeout: roundTimeout, ctx)
+        }
+        let deadline = Timestamp.parse(tasks.compactMap { $0.spec?["deadline"]?.stringValue }.first ?? "") ?? now
+        let reported = tasks.filter { ["Succeeded", "Skipped", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
+        // A task whose node stopped being Ready (or left the job) will not report: do not wait for it.
+        let current = Set(participants.compactMap { $0["node"]?.stringValue })
+        let unreachable = tasks.filter { t in
+            guard t.status?["phase"] == nil, let node = t.spec?["node"]?.stringValue else { return false }
+            return !current.contains(node)
+                || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.conditions[type: "Ready"]?.status != .true
+        }
+        let waiting = tasks.count - reported.count - unreachable.count
+        guard waiting == 0 && !reported.isEmpty || now >= deadline else {
+            return .requeue(after: max(0.01, deadline.timeIntervalSince(now)))
+        }
+        let succeeded = tasks.filter { $0.status?["phase"]?.stringValue == "Succeeded" && $0.status?["update"]?.stringValue != nil }
+        if succeeded.isEmpty {
+            // Nobody delivered: run the round again (with whoever is allocated now).
+            for t in tasks { _ = try? await ctx.client.delete(t.key) }
+            return .requeue(after: 0.01)
+        }
+        return try await finishRound(job, round: round, rounds: rounds, model: modelDigest, training: training, tasks: tasks,
+                                     succeeded: succeeded, dataset: dataset, testFraction: testFraction, seed: seed, ctx)
+    }
+
+    static func modelKind(_ spec: JSONValue?) -> ModelKind {
+        spec?.value(at: "model.architecture")?.stringValue == "mlp"
+            ? .mlp(hidden: Int(spec?.value(at: "model.hiddenUnits")?.intValue ?? 32)) : .logisticRegression
+    }
+
+    func startRound(_ job: Resource, round: Int, model: String, training: [String: JSONValue], participants: [JSONValue],
+                    dataset: String, testFraction: Double, seed: UInt64, timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let spec = job.spec
+        var shards = training["shards"]?.objectValue ?? [:]
+        let shardCount = Int(training["shardCount"]?.intValue ?? Int64(participants.count))
+        // Replacements take over the shards of the nodes that left.
+        let current = participants.compactMap { $0["node"]?.stringValue }
+        let freed = shards.filter { !current.contains($0.key) }.compactMap { $0.value.intValue }.sorted()
+        var free = freed.makeIterator()
+        var used = Set(shards.filter { current.contains($0.key) }.compactMap { $0.value.intValue })
+        for n in current where shards[n] == nil {
+            if let s = free.next() { shards[n] = .int(s); used.insert(s) } else if let s = (0..<Int64(shardCount)).first(where: { !used.contains($0) }) {
+                shards[n] = .int(s); used.insert(s)
+            }
+        }
+        for k in shards.keys where !current.contains(k) { shards[k] = nil }
+        let deadline = Timestamp.format(ctx.now.addingTimeInterval(timeout))
+        let partition = spec?.value(at: "data.partition.type")?.stringValue ?? "iid"
+        let compression = CompressionSetting(rawValue: spec?.value(at: "aggregation.compression")?.stringValue ?? "auto") ?? .auto
+        for p in participants {
+            guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { continue }
+            var recipe = TaskRecipe(dataset: dataset, testFraction: testFraction,
+                                    partition: partition == "dirichlet" ? .dirichlet(alpha: spec?.value(at: "data.partition.alpha")?.numberValue ?? 0.5) : .iid,
+                                    shardIndex: Int(shard), shardCount: shardCount, model: Self.modelKind(spec),
+                                    training: LocalTrainingConfig(learningRate: Float(spec?.value(at: "training.learningRate")?.numberValue ?? 0.1),
+                                                                  batchSize: Int(spec?.value(at: "training.batchSize")?.intValue ?? 32),
+                                                                  epochs: Int(spec?.value(at: "training.localEpochs")?.intValue ?? 1),
+                                                                  proximalMu: Float(spec?.value(at: "training.proximalMu")?.numberValue ?? 0)),
+                                    seed: seed)
+            recipe.codec = compression.codec(deviceClass: p["class"]?.stringValue ?? "", topkFraction: spec?.value(at: "aggregation.topkFraction")?.numberValue)
+            var taskSpec = recipe.specJSON
+            taskSpec["job"] = .string(job.name)
+            taskSpec["round"] = .int(Int64(round))
+            taskSpec["node"] = .string(node)
+            taskSpec["type"] = "train"
+            taskSpec["model"] = .string(model)
+            taskSpec["deadline"] = .string(deadline)
+            var meta = ObjectMeta(name: "\(job.name)-r\(round)-\(shard)", namespace: job.namespace)
+            meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": String(round)]
+            meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
+            do {
+                _ = try await ctx.client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)]))
+            } catch let e as StoreError where e.code == .alreadyExists {}
+        }
+        // The round before last is no longer needed.
+        for old in ctx.cache.list("TrainingTask", namespace: job.namespace) where old.spec?["job"]?.stringValue == job.name
+            && Int(old.spec?["round"]?.intValue ?? 0) < round - 1 {
+            _ = try? await ctx.client.delete(old.key)
+        }
+        var t = training
+        t["round"] = .int(Int64(round))
+        t["shards"] = .object(shards)
+        t["roundStartedAt"] = .string(ctx.timestamp)
+        try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
+        return .requeue(after: timeout)
+    }
+
+    func finishRound(_ job: Resource, round: Int, rounds: Int, model digest: String, training: [String: JSONValue], tasks: [Resource],
+                     succeeded: [Resource], dataset: String, testFraction: Double, seed: UInt64, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let spec = job.spec
+        let global = try ParameterBlob.decode(try await ctx.client.getBlob(digest))
+        var updates: [Update] = []
+        var regionOf: [String: String] = [:]
+        var bytes = 0
+        for p in job.status?["allocation"]?["participants"]?.arrayValue ?? [] {
+            if let n = p["node"]?.stringValue { regionOf[n] = p["region"]?.stringValue ?? "" }
+        }
+        for t in succeeded {
+            guard let node = t.spec?["node"]?.stringValue, let u = t.status?["update"]?.stringValue else { continue }
+            let blob = try await ctx.client.getBlob(u)
+            bytes += blob.count
+            let parameters = try ParameterBlob.decodeUpdate(blob)
+            guard parameters.count == global.count else { continue }
+            updates.append(Update(id: node, parameters: parameters, samples: Int(t.status?["samples"]?.intValue ?? 1)))
+        }
+        // Screen, aggregate, privatise.
+        var flagged: [String] = []
+        var accepted = updates
+        if spec?.value(at: "aggregation.byzantineDetection")?.boolValue == true, updates.count >= 4 {
+            let report = try ByzantineDetector().inspect(updates, global: global)
+            accepted = report.accepted
+            flagged = report.flaggedIDs
+        }
+        let strategy = AggregationStrategy(rawValue: spec?.value(at: "aggregation.strategy")?.stringValue ?? "fedavg") ?? .fedavg
+        var aggregator = Aggregator(strategy: strategy, trimFraction: spec?.value(at: "aggregation.trimBeta")?.numberValue ?? 0.2,
+                                    byzantineCount: Int(spec?.value(at: "aggregation.byzantineF")?.intValue ?? 0))
+        aggregator.byzantineCount = min(aggregator.byzantineCount, max(0, accepted.count - 3))
+        let hierarchy = spec?.value(at: "hierarchy.enabled")?.boolValue ?? false
+        var next: [Float]
+        if hierarchy && (strategy == .fedavg || strategy == .fedprox) {
+            // Regional aggregates, then the global step over them, weighted by samples: equal to flat FedAvg.
+            var byRegion: [String: [Update]] = [:]
+            for u in accepted { byRegion[regionOf[u.id] ?? "", default: []].append(u) }
+            let regional = try byRegion.sorted { $0.key < $1.key }.map { region, us in
+                Update(id: region, parameters: try aggregator.aggregate(us).parameters, samples: us.reduce(0) { $0 + $1.samples })
+            }
+            next = try aggregator.aggregate(regional).parameters
+        } else {
+            next = accepted.isEmpty ? global : try aggregator.aggregate(accepted).parameters
+        }
+        // Bytes that crossed regions: every update outside the global aggregator's region (flat), or one
+        // regional aggregate per other region (hierarchical). The global aggregator sits in the largest region.
+        let counts = Dictionary(grouping: succeeded.compactMap { $0.spec?["node"]?.stringValue }, by: { regionOf[$0] ?? "" })
+        let home = counts.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key ?? ""
+        var flatCross = 0
+        for t in succeeded where regionOf[t.spec?["node"]?.stringValue ?? ""] != home { flatCross += Int(t.status?["bytesSent"]?.intValue ?? 0) }
+        let modelBytes = 8 + global.count * 4
+        let hierCross = hierarchy ? (counts.keys.filter { $0 != home }.count * modelBytes) : flatCross
+
+        // Evaluate on the held-out test set.
+        let split = try data.split(dataset, testFraction: testFraction, seed: seed)
+        let model = Self.modelKind(spec).make(featureCount: split.test.featureCount, classCount: split.train.classCount)
+        let evaluation = model.evaluate(parameters: next, on: split.test)
+        let newDigest = try await ctx.client.putBlob(ParameterBlob.encode(next))
+        let dropped = tasks.filter { $0.status?["phase"]?.stringValue != "Succeeded" }.compactMap { $0.spec?["node"]?.stringValue }
+
+        var t = training
+        var history = t["rounds"]?.arrayValue ?? []
+        history.append(["round": .int(Int64(round)), "loss": .double(Double(evaluation.loss)), "accuracy": .double(Double(evaluation.accuracy)),
+                        "participants": .int(Int64(accepted.count)), "excluded": .array(flagged.map { .string($0) }),
+                        "dropped": .array(dropped.map { .string($0) }), "bytes": .int(Int64(bytes))])
+        if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
+        t["rounds"] = .array(history)
+        t["model"] = .string(newDigest)
+        t["accuracy"] = .double(Double(evaluation.accuracy))
+        t["loss"] = .double(Double(evaluation.loss))
+        t["bytesSent"] = .int((t["bytesSent"]?.intValue ?? 0) + Int64(bytes))
+        t["bytesCrossRegion"] = .int((t["bytesCrossRegion"]?.intValue ?? 0) + Int64(hierCross))
+        t["bytesCrossRegionFlat"] = .int((t["bytesCrossRegionFlat"]?.intValue ?? 0) + Int64(flatCross))
+        let target = spec?.value(at: "training.targetAccuracy")?.numberValue
+        let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false)
+        // Trust: a delivered, accepted update is a success; an excluded or missing one a failure.
+        try await recordOutcomes(succeeded: accepted.map(\.id), failed: flagged + dropped, ctx)
+        if done {
+            let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
+            let hours = ctx.now.timeIntervalSince(startedAt) / 3600
+            let unit = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
+            t["finishedAt"] = .string(ctx.timestamp)
+            try await ctx.updateStatus(job, { s in
+                s["phase"] = "Succeeded"
+                s["training"] = .object(t)
+                s["cost"] = ["total": .double((unit * hours * 10000).rounded() / 10000), "hours": .double(hours),
+                             "currency": job.status?["quote"]?["currency"] ?? "USD"]
+            }, conditions: [Condition(type: "Training", status: .false, reason: "Completed",
+                                      message: String(format: "%d rounds, test accuracy %.4f", round, evaluation.accuracy))])
+            await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
+            return .done
+        }
+        try await ctx.updateStatus(job, { s in s["training"] = .object(t) }, conditions: [
+            Condition(type: "Training", status: .true, reason: "Running", message: String(format: "round %d of %d: test accuracy %.4f", round, rounds, evaluation.accuracy))])
+        return try await startRound(job, round: round + 1, model: newDigest, training: t,
+                                    participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],
+                                    dataset: dataset, testFraction: testFraction, seed: seed,
+                                    timeout: Pricing.parseDuration(spec?.value(at: "training.roundTimeout")?.stringValue ?? "60s") ?? 60, ctx)
+    }
+
+    func recordOutcomes(succeeded: [String], failed: [String], _ ctx: ReconcileContext) async throws {
+        var tally: [String: (Int64, Int64)] = [:]
+        for n in succeeded { tally[n, default: (0, 0)].0 += 1 }
+        for n in failed { tally[n, default: (0, 0)].1 += 1 }
+        for (name, (s, f)) in tally {
+            for _ in 0..<3 {
+                guard let node = try await ctx.client.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) else { break }
+                let old = node.status?["taskOutcomes"]
+                let patch: JSONValue = ["taskOutcomes": ["succeeded": .int((old?["succeeded"]?.intValue ?? 0) + s),
+                                                         "failed": .int((old?["failed"]?.intValue ?? 0) + f)]]
+                do {
+                    _ = try await ctx.client.patchStatuses([StatusPatch(key: node.key, expect: [.init(path: "taskOutcomes", value: old)], patch: patch)])
+                    break
+                } catch let e as StoreError where e.code == .conflict { continue }
+            }
+        }
+    }
+
+    func fail(_ job: Resource, _ ctx: ReconcileContext, reason: String, message: String) async throws {
+        try await ctx.updateStatus(job, { s in s["phase"] = "Failed" },
+                                   conditions: [Condition(type: "Failed", status: .true, reason: reason, message: message)])
+    }
+}

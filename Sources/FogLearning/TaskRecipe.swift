@@ -1,0 +1,181 @@
+import FogModel
+import Foundation
+
+/// What one training task needs to run, read from a `TrainingTask`'s spec: the
+/// data set and this participant's shard of it, the model, and the local
+/// training settings. The training controller and every executor (the
+/// simulated fleet, `fogctl agent --data`) derive the same split and shards
+/// from it, so only the spec travels.
+public struct TaskRecipe: Sendable, Equatable {
+    public var dataset: String
+    public var testFraction: Double
+    public var partition: PartitionScheme
+    public var shardIndex: Int
+    public var shardCount: Int
+    public var model: ModelKind
+    public var training: LocalTrainingConfig
+    public var codec: UpdateCodec
+    public var seed: UInt64
+
+    public init(dataset: String, testFraction: Double = 0.2, partition: PartitionScheme = .iid, shardIndex: Int = 0, shardCount: Int = 1,
+                model: ModelKind = .logisticRegression, training: LocalTrainingConfig = LocalTrainingConfig(),
+                codec: UpdateCodec = .none, seed: UInt64 = 0) {
+        self.dataset = dataset; self.testFraction = testFraction; self.partition = partition
+        self.shardIndex = shardIndex; self.shardCount = shardCount; self.model = model
+        self.training = training; self.codec = codec; self.seed = seed
+    }
+
+    public init(taskSpec s: JSONValue?) throws {
+        guard let dataset = s?["dataset"]?.stringValue else { throw LearningError.invalidArgument("the task names no dataset") }
+        var partition = PartitionScheme.iid
+        if s?["partition"]?.stringValue == "dirichlet" { partition = .dirichlet(alpha: s?["alpha"]?.numberValue ?? 0.5) }
+        let model: ModelKind = s?["architecture"]?.stringValue == "mlp" ? .mlp(hidden: Int(s?["hiddenUnits"]?.intValue ?? 32)) : .logisticRegression
+        var codec = UpdateCodec.none
+        switch s?["compression"]?.stringValue {
+        case "int8": codec = .int8
+        case "topk": codec = .topK(fraction: s?["topkFraction"]?.numberValue ?? UpdateCodec.defaultTopKFraction)
+        default: break
+        }
+        self.init(dataset: dataset, testFraction: s?["testFraction"]?.numberValue ?? 0.2, partition: partition,
+                  shardIndex: Int(s?.value(at: "shard.index")?.intValue ?? 0), shardCount: Int(s?.value(at: "shard.count")?.intValue ?? 1),
+                  model: model,
+                  training: LocalTrainingConfig(learningRate: Float(s?["learningRate"]?.numberValue ?? 0.1),
+                                                batchSize: Int(s?["batchSize"]?.intValue ?? 32),
+                                                epochs: Int(s?["localEpochs"]?.intValue ?? 1),
+                                                proximalMu: Float(s?["proximalMu"]?.numberValue ?? 0)),
+                  codec: codec, seed: UInt64(bitPattern: s?["seed"]?.intValue ?? 0))
+    }
+
+    /// The spec fields a task carries (merged with job, round, node by the controller).
+    public var specJSON: [String: JSONValue] {
+        var o: [String: JSONValue] = ["dataset": .string(dataset), "testFraction": .double(testFraction),
+                                      "shard": ["index": .int(Int64(shardIndex)), "count": .int(Int64(shardCount))],
+                                      "learningRate": .double(Double(training.learningRate)), "batchSize": .int(Int64(training.batchSize)),
+                                      "localEpochs": .int(Int64(training.epochs)), "seed": .int(Int64(bitPattern: seed))]
+        switch partition {
+        case .iid: o["partition"] = "iid"
+        case .dirichlet(let alpha): o["partition"] = "dirichlet"; o["alpha"] = .double(alpha)
+        }
+        switch model {
+        case .logisticRegression: o["architecture"] = "logistic-regression"
+        case .mlp(let h): o["architecture"] = "mlp"; o["hiddenUnits"] = .int(Int64(h))
+        }
+        if training.proximalMu > 0 { o["proximalMu"] = .double(Double(training.proximalMu)) }
+        switch codec {
+        case .none: o["compression"] = "none"
+        case .int8: o["compression"] = "int8"
+        case .topK(let f): o["compression"] = "topk"; o["topkFraction"] = .double(f)
+        }
+        return o
+    }
+}
+
+/// Data sets by name under a directory (`<dir>/<name>.csv`), split into a
+/// training and a test part and partitioned, cached: an executor trains many
+/// rounds on the same shard.
+public final class DataCatalog: @unchecked Sendable {
+    public let directory: String
+    private let lock = NSLock()
+    private var splits: [String: (train: Dataset, test: Dataset)] = [:]
+    private var partitions: [String: Partition] = [:]
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Training and test parts of `name`, features scaled to [0, 1] by the training part's range.
+    public func split(_ name: String, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
+        let key = "\(name)|\(testFraction)|\(seed)"
+        if let s = lock.withLock({ splits[key] }) { return s }
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+            throw LearningError.invalidArgument("data set names are letters, digits, '.', '_' and '-' (got \(name))")
+        }
+        let data = try Dataset(contentsOfCSV: directory + "/" + name + ".csv")
+        let parts = data.split(testFraction: testFraction, seed: SplitMix64.mix(seed, 11))
+        let scaled = FeatureScaling.minMax.apply(train: parts.train, test: parts.test)
+        lock.withLock { splits[key] = scaled }
+        return scaled
+    }
+
+    /// This recipe's shard of the training part.
+    public func shard(_ r: TaskRecipe) throws -> Dataset {
+        let (train, _) = try split(r.dataset, testFraction: r.testFraction, seed: r.seed)
+        let key = "\(r.dataset)|\(r.testFraction)|\(r.seed)|\(r.partition)|\(r.shardCount)"
+        let partition: Partition
+        if let p = lock.withLock({ partitions[key] }) { partition = p } else {
+            partition = try Partition(labels: train.labels, classCount: train.classCount, clients: r.shardCount, scheme: r.partition,
+                                      seed: SplitMix64.mix(r.seed, 1), minimumSamples: min(10, max(1, train.count / max(1, r.shardCount) / 2)))
+            lock.withLock { partitions[key] = partition }
+        }
+        guard r.shardIndex >= 0 && r.shardIndex < partition.shards.count else {
+            throw LearningError.invalidArgument("shard \(r.shardIndex) of \(r.shardCount) does not exist")
+        }
+        return train.rows(partition.shards[r.shardIndex])
+    }
+}
+
+/// Model parameters as a blob: "FOGP", a little-endian UInt32 count, then the Float32 values.
+public enum ParameterBlob {
+    public static func encode(_ parameters: [Float]) -> [UInt8] {
+        var out: [UInt8] = Array("FOGP".utf8)
+        out.reserveCapacity(8 + parameters.count * 4)
+        withUnsafeBytes(of: UInt32(parameters.count).littleEndian) { out.append(contentsOf: $0) }
+        for p in parameters { withUnsafeBytes(of: p.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> [Float] {
+        guard bytes.count >= 8, Array(bytes[0..<4]) == Array("FOGP".utf8) else { throw LearningError.invalidArgument("not a parameter blob") }
+        let count = Int(UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24)
+        guard bytes.count == 8 + count * 4 else { throw LearningError.invalidArgument("parameter blob of \(bytes.count) bytes cannot hold \(count) values") }
+        var out = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            let o = 8 + i * 4
+            out[i] = Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+        }
+        return out
+    }
+
+    /// An update as sent: "FOGU", the codec name length and name, the value count, then the codec's bytes.
+    public static func encodeUpdate(_ parameters: [Float], codec: UpdateCodec) -> [UInt8] {
+        var out: [UInt8] = Array("FOGU".utf8)
+        let name = Array(codec.wireName.utf8)
+        out.append(UInt8(name.count))
+        out.append(contentsOf: name)
+        withUnsafeBytes(of: UInt32(parameters.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: codec.encode(parameters))
+        return out
+    }
+
+    public static func decodeUpdate(_ bytes: [UInt8]) throws -> [Float] {
+        guard bytes.count >= 5, Array(bytes[0..<4]) == Array("FOGU".utf8) else { throw LearningError.invalidArgument("not an update blob") }
+        let n = Int(bytes[4])
+        guard bytes.count >= 5 + n + 4 else { throw LearningError.invalidArgument("truncated update blob") }
+        let name = String(decoding: bytes[5..<(5 + n)], as: UTF8.self)
+        guard let codec = UpdateCodec(wireName: name) else { throw LearningError.invalidArgument("unknown codec \(name)") }
+        let c = 5 + n
+        let count = Int(UInt32(bytes[c]) | UInt32(bytes[c + 1]) << 8 | UInt32(bytes[c + 2]) << 16 | UInt32(bytes[c + 3]) << 24)
+        do { return try codec.decode(Array(bytes[(c + 4)...]), count: count) } catch {
+            throw LearningError.invalidArgument("update blob: \(error)")
+        }
+    }
+}
+
+extension UpdateCodec {
+    /// Name and parameters as one token: `none`, `int8/512`, `topk/0.1`.
+    var wireName: String {
+        switch self {
+        case .none: return "none"
+        case .int8(let chunk): return "int8/\(chunk)"
+        case .topK(let f): return "topk/\(f)"
+        }
+    }
+
+    init?(wireName: String) {
+        let parts = wireName.split(separator: "/")
+        switch parts.first {
+        case "none": self = .none
+        case "int8": self = .int8(chunkSize: parts.count > 1 ? Int(parts[1]) ?? UpdateCodec.defaultInt8ChunkSize : UpdateCodec.defaultInt8ChunkSize)
+        case "topk": self = .topK(fraction: parts.count > 1 ? Double(parts[1]) ?? UpdateCodec.defaultTopKFraction : UpdateCodec.defaultTopKFraction)
+        default: return nil
+        }
+    }
+}
