@@ -89,6 +89,12 @@ struct Describe: AsyncParsableCommand {
         if r.kind == "FederatedJob" {
             if let q = status.removeValue(forKey: "quote"), let quote = Quote(json: q) { jobSections += QuoteText.render(quote) }
             if let a = status.removeValue(forKey: "allocation") { jobSections += QuoteText.participants(a) }
+            if var t = status["training"]?.objectValue, let rounds = t["rounds"]?.arrayValue {
+                jobSections += AccuracyChart.render(rounds)
+                // The per-round list is long: the chart and the summary stand for it.
+                t["rounds"] = .string("\(rounds.count) rounds (fogctl get federatedjob \(r.name) -o yaml shows them)")
+                status["training"] = .object(t)
+            }
         }
         s += "Status:\n" + indented(.object(status)) + jobSections
         s += "Conditions:\n"

@@ -55,6 +55,12 @@ public struct TrainingController: Controller {
                 try await fail(job, ctx, reason: "DataUnavailable", message: "\(error)")
                 return .done
             }
+            if let privacy = Self.privacy(job, ctx), privacy.spent(after: 1) > privacy.epsilon {
+                try await ctx.updateStatus(job, { s in s["phase"] = "Failed" }, conditions: [
+                    Condition(type: "Failed", status: .true, reason: "PrivacyBudgetExhausted",
+                              message: String(format: "one round with noise multiplier %.3g would spend ε %.3g, above the policy's %.3g", privacy.noiseMultiplier, privacy.spent(after: 1), privacy.epsilon))])
+                return .done
+            }
             let model = Self.modelKind(spec).make(featureCount: split.train.featureCount, classCount: split.train.classCount)
             let digest = try await ctx.client.putBlob(ParameterBlob.encode(model.initialParameters(seed: SplitMix64.mix(seed, 3))))
             // Each participant keeps one shard for the whole job; a replacement takes over the shard of the node it replaces.
@@ -100,6 +106,41 @@ public struct TrainingController: Controller {
         }
         return try await finishRound(job, round: round, rounds: rounds, model: modelDigest, training: training, tasks: tasks,
                                      succeeded: succeeded, dataset: dataset, testFraction: testFraction, seed: seed, ctx)
+    }
+
+    /// The job's differential privacy, from its PrivacyPolicy: clip norm, noise multiplier (the
+    /// policy's, or calibrated so that all the job's rounds fit in ε), ε and δ.
+    struct Privacy {
+        var clipNorm: Double
+        var noiseMultiplier: Double
+        var epsilon: Double
+        var delta: Double
+
+        /// Every allocated participant joins every round: no subsampling to amplify privacy.
+        static let samplingRate = 1.0
+
+        init?(policy: JSONValue?, rounds: Int) {
+            guard let dp = policy?["differentialPrivacy"], dp["enabled"]?.boolValue ?? true else { return nil }
+            epsilon = dp["epsilon"]?.numberValue ?? 8
+            delta = dp["delta"]?.numberValue ?? 1e-5
+            clipNorm = dp["clipNorm"]?.numberValue ?? 1
+            noiseMultiplier = dp["noiseMultiplier"]?.numberValue
+                ?? RDPAccountant.noiseMultiplier(epsilonBudget: epsilon, delta: delta, samplingRate: Self.samplingRate, steps: max(1, rounds))
+                ?? 1
+        }
+
+        /// ε spent after `steps` rounds.
+        func spent(after steps: Int) -> Double {
+            var a = RDPAccountant()
+            a.compose(noiseMultiplier: noiseMultiplier, samplingRate: Self.samplingRate, steps: steps)
+            return a.epsilon(delta: delta).epsilon
+        }
+    }
+
+    static func privacy(_ job: Resource, _ ctx: ReconcileContext) -> Privacy? {
+        let name = job.spec?["privacy"]?.stringValue ?? "low"
+        let policy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: name))
+        return Privacy(policy: policy?.spec, rounds: Int(job.spec?.value(at: "training.rounds")?.intValue ?? 10))
     }
 
     static func modelKind(_ spec: JSONValue?) -> ModelKind {
@@ -195,15 +236,19 @@ public struct TrainingController: Controller {
                                     byzantineCount: Int(spec?.value(at: "aggregation.byzantineF")?.intValue ?? 0))
         aggregator.byzantineCount = min(aggregator.byzantineCount, max(0, accepted.count - 3))
         let hierarchy = spec?.value(at: "hierarchy.enabled")?.boolValue ?? false
+        let privacy = Self.privacy(job, ctx)
         var next: [Float]
-        if hierarchy && (strategy == .fedavg || strategy == .fedprox) {
+        if let privacy, !accepted.isEmpty {
+            // DP-FedAvg: each update's change from the global model clipped to C, their mean, and
+            // Gaussian noise of σ·C/n on it (the strategy's robust rule does not apply under DP).
+            let mechanism = GaussianMechanism(clipNorm: Float(privacy.clipNorm), noiseMultiplier: privacy.noiseMultiplier)
+            let deltas = accepted.map { u in zip(u.parameters, global).map { $0 - $1 } }
+            var rng = SystemRandomNumberGenerator()
+            let noisy = mechanism.noisyMean(of: deltas, using: &rng).mean
+            next = zip(global, noisy).map { $0 + $1 }
+        } else if hierarchy && (strategy == .fedavg || strategy == .fedprox) {
             // Regional aggregates, then the global step over them, weighted by samples: equal to flat FedAvg.
-            var byRegion: [String: [Update]] = [:]
-            for u in accepted { byRegion[regionOf[u.id] ?? "", default: []].append(u) }
-            let regional = try byRegion.sorted { $0.key < $1.key }.map { region, us in
-                Update(id: region, parameters: try aggregator.aggregate(us).parameters, samples: us.reduce(0) { $0 + $1.samples })
-            }
-            next = try aggregator.aggregate(regional).parameters
+            next = try HierarchicalAggregation.aggregate(accepted, region: { regionOf[$0] ?? "" }, with: aggregator)
         } else {
             next = accepted.isEmpty ? global : try aggregator.aggregate(accepted).parameters
         }
@@ -236,8 +281,22 @@ public struct TrainingController: Controller {
         t["bytesSent"] = .int((t["bytesSent"]?.intValue ?? 0) + Int64(bytes))
         t["bytesCrossRegion"] = .int((t["bytesCrossRegion"]?.intValue ?? 0) + Int64(hierCross))
         t["bytesCrossRegionFlat"] = .int((t["bytesCrossRegionFlat"]?.intValue ?? 0) + Int64(flatCross))
+        var exhausted: String?
+        if let privacy {
+            let spent = privacy.spent(after: round)
+            var last = history.removeLast().objectValue ?? [:]
+            last["epsilon"] = .double(spent)
+            history.append(.object(last))
+            t["rounds"] = .array(history)
+            t["privacy"] = ["epsilon": .double(spent), "epsilonBudget": .double(privacy.epsilon), "delta": .double(privacy.delta),
+                            "noiseMultiplier": .double(privacy.noiseMultiplier), "clipNorm": .double(privacy.clipNorm)]
+            let next = privacy.spent(after: round + 1)
+            if round < rounds && next > privacy.epsilon {
+                exhausted = String(format: "stopped after round %d: ε %.3g spent; round %d would reach %.3g, above the policy's %.3g", round, spent, round + 1, next, privacy.epsilon)
+            }
+        }
         let target = spec?.value(at: "training.targetAccuracy")?.numberValue
-        let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false)
+        let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false) || exhausted != nil
         // Trust: a delivered, accepted update is a success; an excluded or missing one a failure.
         try await recordOutcomes(succeeded: accepted.map(\.id), failed: flagged + dropped, ctx)
         if done {
@@ -250,8 +309,8 @@ public struct TrainingController: Controller {
                 s["training"] = .object(t)
                 s["cost"] = ["total": .double((unit * hours * 10000).rounded() / 10000), "hours": .double(hours),
                              "currency": job.status?["quote"]?["currency"] ?? "USD"]
-            }, conditions: [Condition(type: "Training", status: .false, reason: "Completed",
-                                      message: String(format: "%d rounds, test accuracy %.4f", round, evaluation.accuracy))])
+            }, conditions: [Condition(type: "Training", status: .false, reason: exhausted == nil ? "Completed" : "PrivacyBudgetExhausted",
+                                      message: exhausted ?? String(format: "%d rounds, test accuracy %.4f", round, evaluation.accuracy))])
             await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
             return .done
         }

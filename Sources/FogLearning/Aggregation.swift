@@ -381,3 +381,18 @@ enum Aggregation {
         return nest(0)
     }
 }
+
+/// Two-level aggregation: each region's updates are combined by its aggregator,
+/// then the regional results are combined, weighted by the samples behind them.
+/// With `fedavg` this is exactly flat FedAvg (up to floating-point rounding):
+/// Σ_r (n_r/N) Σ_{i∈r} (n_i/n_r) w_i = Σ_i (n_i/N) w_i.
+public enum HierarchicalAggregation {
+    public static func aggregate(_ updates: [Update], region: (String) -> String, with aggregator: Aggregator) throws -> [Float] {
+        var byRegion: [String: [Update]] = [:]
+        for u in updates { byRegion[region(u.id), default: []].append(u) }
+        let regional = try byRegion.sorted { $0.key < $1.key }.map { name, us in
+            Update(id: name, parameters: try aggregator.aggregate(us).parameters, samples: us.reduce(0) { $0 + $1.samples })
+        }
+        return try aggregator.aggregate(regional).parameters
+    }
+}

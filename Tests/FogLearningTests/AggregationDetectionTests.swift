@@ -182,3 +182,22 @@ struct ByzantineDetectionTests {
         #expect(fence == 10)
     }
 }
+
+@Suite struct HierarchicalAggregationTests {
+    @Test func regionalThenGlobalFedAvgEqualsFlatFedAvg() throws {
+        var rng = Xoshiro256(seed: 77)
+        let regions = ["eu-west", "us-east", "ap-south"]
+        var updates: [Update] = []
+        var regionOf: [String: String] = [:]
+        for i in 0..<13 {
+            let id = "node-\(i)"
+            regionOf[id] = regions[rng.nextInt(below: 3)]
+            updates.append(Update(id: id, parameters: (0..<1000).map { _ in Float(rng.nextGaussian()) }, samples: 20 + rng.nextInt(below: 200)))
+        }
+        let aggregator = Aggregator(strategy: .fedavg)
+        let flat = try aggregator.aggregate(updates).parameters
+        let twoLevel = try HierarchicalAggregation.aggregate(updates, region: { regionOf[$0]! }, with: aggregator)
+        let worst = zip(flat, twoLevel).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5, "largest difference \(worst)")
+    }
+}

@@ -1,0 +1,171 @@
+import FogAgent
+import FogClient
+@testable import FogControllers
+import FogFleet
+import FogLearning
+import FogManifest
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+import Testing
+
+/// A store on a manual clock with every controller (training reads the repository's
+/// data sets), the default tiers and privacy policies, and a simulated fleet that
+/// runs the training tasks bound to its nodes.
+final class TrainingHarness: @unchecked Sendable {
+    let fleet: FleetHarness
+    let sim: SimulatedFleet
+    var store: SQLiteStore { fleet.store }
+
+    init(nodes: Int, byzantineShare: Double = 0, extra: [Resource] = []) async throws {
+        var options = ControllerRegistry.Options()
+        options.dataDirectory = repositoryRoot + "/examples/data"
+        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerRegistry.all(options))
+        _ = try fleet.store.apply(try defaultManifests() + extra, dryRun: false)
+        var simOptions = SimulatedFleet.Options()
+        simOptions.seed = 23
+        simOptions.byzantineShare = byzantineShare
+        simOptions.dataDirectory = repositoryRoot + "/examples/data"
+        sim = SimulatedFleet(client: EmbeddedClient(store: fleet.store), clock: fleet.clock, options: simOptions)
+        try await sim.createNodes(count: nodes, profiles: [.stable, .lowLatency])
+        for n in sim.nodeNames { sim.force(n, online: true) }
+        try await sim.tick()
+        try await fleet.settle()
+    }
+
+    func job(_ name: String) throws -> Resource {
+        try #require(try store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: name)))
+    }
+
+    /// Runs tasks and lets the controllers react until the job ends or `steps` passes are used.
+    func train(_ name: String, steps: Int = 400, advance: Double = 0) async throws {
+        for _ in 0..<steps {
+            let phase = try job(name).status?["phase"]?.stringValue
+            if phase == "Succeeded" || phase == "Failed" { return }
+            if advance > 0 { fleet.clock.advance(by: advance) }
+            try await sim.tick()
+            try await fleet.settle()
+        }
+    }
+
+    func shutdown() async { await fleet.shutdown() }
+}
+
+func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: String = "fedavg", detection: Bool = false,
+                 privacy: String = "low", hierarchy: Bool = false, learningRate: Double = 0.1) -> String {
+    """
+    apiVersion: fog/v1alpha1
+    kind: FederatedJob
+    metadata: {name: \(name), namespace: default}
+    spec:
+      type: training
+      tier: medium
+      privacy: \(privacy)
+      data: {dataset: digits, testFraction: 0.2}
+      training: {rounds: \(rounds), learningRate: \(learningRate), batchSize: 32, localEpochs: 1, roundTimeout: 30s}
+      aggregation: {strategy: \(strategy), byzantineDetection: \(detection), byzantineF: 3, trimBeta: 0.3}
+      participants: {min: \(participants), max: \(participants)}
+      hierarchy: {enabled: \(hierarchy)}
+      placement: {requirements: {cpu: 1, memoryGiB: 1}}
+      budget: {max: 1000}
+      seed: 7
+    """
+}
+
+@Suite(.serialized) struct TrainingTests {
+    @Test func aJobTrainsRoundByRoundThroughTasksBoundToNodes() async throws {
+        let h = try await TrainingHarness(nodes: 8)
+        _ = try h.store.apply(try manifests(trainingJob("digits", participants: 6, rounds: 12, learningRate: 0.5)), dryRun: false)
+        try await h.train("digits")
+        let job = try h.job("digits")
+        #expect(job.status?["phase"] == "Succeeded")
+        let t = try #require(job.status?["training"])
+        let rounds = t["rounds"]?.arrayValue ?? []
+        #expect(rounds.count == 12)
+        #expect(rounds.allSatisfy { $0["participants"] == 6 })
+        // lr 0.5 on six IID shards of the digits.
+        #expect((t["accuracy"]?.numberValue ?? 0) >= 0.9)
+        // The model is a blob the job names; the tasks of the last round remain, bound to their nodes.
+        let model = try ParameterBlob.decode(try await EmbeddedClient(store: h.store).getBlob(t["model"]?.stringValue ?? ""))
+        #expect(model.count == 650)
+        let tasks = try h.store.list(kind: "TrainingTask", namespace: "default", selector: LabelSelector()).items
+        #expect(tasks.allSatisfy { $0.metadata.labels["fog/node"] == $0.spec?["node"]?.stringValue && $0.metadata.ownerReferences.first?.name == "digits" })
+        #expect(tasks.filter { $0.spec?["round"] == 12 }.count == 6)
+        // Trust rose with every delivered update.
+        let participant = try #require(job.status?["allocation"]?["participants"]?.arrayValue?.first?["node"]?.stringValue)
+        let outcomes = try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: participant))?.status?["taskOutcomes"]
+        #expect(outcomes?["succeeded"] == 12)
+        await h.shutdown()
+    }
+
+    @Test func byzantineParticipantsAreExcludedAndLoseTrust() async throws {
+        let h = try await TrainingHarness(nodes: 10, byzantineShare: 0.3)
+        _ = try h.store.apply(try manifests(trainingJob("robust", participants: 10, rounds: 10, detection: true, learningRate: 0.5)), dryRun: false)
+        try await h.train("robust")
+        let job = try h.job("robust")
+        #expect(job.status?["phase"] == "Succeeded")
+        let byzantine = Set(h.sim.nodeNames.filter { h.sim.isByzantine($0) })
+        #expect(byzantine.count == 3)
+        let rounds = job.status?["training"]?["rounds"]?.arrayValue ?? []
+        var flaggedByzantine = 0, flaggedHonest = 0
+        for r in rounds {
+            for e in r["excluded"]?.arrayValue ?? [] {
+                if byzantine.contains(e.stringValue ?? "") { flaggedByzantine += 1 } else { flaggedHonest += 1 }
+            }
+        }
+        #expect(flaggedByzantine >= Int(0.95 * Double(3 * rounds.count)))
+        #expect(Double(flaggedHonest) <= 0.05 * Double(7 * rounds.count))
+        #expect((job.status?["training"]?["accuracy"]?.numberValue ?? 0) >= 0.88)
+        for name in byzantine {
+            let trust = TrustScore(outcomes: try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: name))?.status?["taskOutcomes"]).value
+            #expect(trust < 0.2, "\(name): \(trust)")
+        }
+        await h.shutdown()
+    }
+
+    @Test func aParticipantLostMidRoundDoesNotStopTheJob() async throws {
+        let h = try await TrainingHarness(nodes: 6)
+        _ = try h.store.apply(try manifests(trainingJob("resilient", participants: 4, rounds: 6)), dryRun: false)
+        try await h.fleet.settle()
+        // Round 1's tasks exist; one participant dies before running its task.
+        let victim = try #require(try h.job("resilient").status?["allocation"]?["participants"]?.arrayValue?.first?["node"]?.stringValue)
+        h.sim.force(victim, online: false)
+        try await h.train("resilient", steps: 200, advance: 5)
+        let job = try h.job("resilient")
+        #expect(job.status?["phase"] == "Succeeded")
+        let rounds = job.status?["training"]?["rounds"]?.arrayValue ?? []
+        #expect(rounds.count == 6)
+        #expect(rounds.contains { ($0["dropped"]?.arrayValue ?? []).contains(.string(victim)) })
+        let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        #expect(!participants.contains(victim) && participants.count == 4)
+        await h.shutdown()
+    }
+
+    @Test func differentialPrivacyStopsBeforeTheBudgetIsExceeded() async throws {
+        let tight = """
+            apiVersion: fog/v1alpha1
+            kind: PrivacyPolicy
+            metadata: {name: tight}
+            spec:
+              level: medium
+              priceMultiplier: 1.2
+              differentialPrivacy: {enabled: true, epsilon: 3.0, delta: 1.0e-5, clipNorm: 1.0, noiseMultiplier: 2.0}
+            """
+        let h = try await TrainingHarness(nodes: 6, extra: try manifests(tight))
+        _ = try h.store.apply(try manifests(trainingJob("private", participants: 4, rounds: 50, privacy: "tight")), dryRun: false)
+        try await h.train("private")
+        let job = try h.job("private")
+        #expect(job.status?["phase"] == "Succeeded")
+        #expect(job.conditions[type: "Training"]?.reason == "PrivacyBudgetExhausted")
+        let rounds = job.status?["training"]?["rounds"]?.arrayValue ?? []
+        let spent = rounds.compactMap { $0["epsilon"]?.numberValue }
+        #expect(rounds.count < 50 && spent.count == rounds.count)
+        #expect((spent.last ?? 99) <= 3.0 && spent == spent.sorted())
+        // One more round would have gone over.
+        var accountant = RDPAccountant()
+        accountant.compose(noiseMultiplier: 2.0, samplingRate: 1, steps: rounds.count + 1)
+        #expect(accountant.epsilon(delta: 1e-5).epsilon > 3.0)
+        await h.shutdown()
+    }
+}
