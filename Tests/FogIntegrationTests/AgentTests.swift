@@ -13,7 +13,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-func eventually(_ what: String, limit: Double = 10, _ condition: () async throws -> Bool) async throws {
+func eventually(_ what: String, limit: Double = 30, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(limit)
     while Date() < deadline {
         if try await condition() { return }

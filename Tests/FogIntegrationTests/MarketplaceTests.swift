@@ -211,6 +211,8 @@ final class MarketHarness: @unchecked Sendable {
         try h.apply(yaml)
         try await h.fleet.settle()
         try await h.run(seconds: 10)
+        try await eventually("the second control plane settled") { await rival.isSettled(within: 0) }
+        try await h.fleet.settle()
         let nodes = try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
         let jobs = try h.store.list(kind: "FederatedJob", namespace: nil, selector: LabelSelector()).items
         var holders: [String: Set<String>] = [:]

@@ -53,7 +53,7 @@ final class RuntimeHarness: @unchecked Sendable {
 
 /// Waits for asynchronous work to reach a state (a condition, not a duration): polls
 /// every few milliseconds and fails after `limit` seconds.
-func eventually(_ what: String, limit: Double = 10, _ condition: () async throws -> Bool) async throws {
+func eventually(_ what: String, limit: Double = 30, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(limit)
     while Date() < deadline {
         if try await condition() { return }
