@@ -1,5 +1,6 @@
 import FogClient
 import FogFleet
+import FogLearning
 import FogModel
 import FogRuntime
 import FogStore
@@ -19,6 +20,8 @@ public final class NodeAgent: @unchecked Sendable {
         /// Seconds between heartbeats.
         public var interval: Double = 5
         public var latencyAlpha = 0.3
+        /// Where data sets live: with it, the agent runs the training tasks bound to its node.
+        public var dataDirectory: String?
         public init(node: String) { self.node = node }
     }
 
@@ -44,6 +47,28 @@ public final class NodeAgent: @unchecked Sendable {
     }
 
     public var state: State { lock.withLock { _state } }
+    private var catalog: DataCatalog?
+    private var _tasksRun = 0
+    public var tasksRun: Int { lock.withLock { _tasksRun } }
+
+    /// Runs the training tasks bound to this node that nobody has started. A phone
+    /// below 20 % on battery skips; above 40 °C it trains half its steps.
+    public func runTasks() async throws {
+        guard let dir = options.dataDirectory else { return }
+        let executor = lock.withLock { () -> TaskExecutor in
+            if catalog == nil { catalog = DataCatalog(directory: dir) }
+            return TaskExecutor(client: client, data: catalog!)
+        }
+        let pending = try await executor.pending(for: [options.node])
+        guard !pending.isEmpty else { return }
+        let t = lock.withLock { reader.read(now: clock.now().timeIntervalSince1970) }
+        let device = TaskExecutor.DeviceState(lowBattery: (t.battery?.percent ?? 100) < 20 && t.onExternalPower != true,
+                                              hot: (t.maxCelsius ?? 0) > 40)
+        for task in pending {
+            try await executor.run(task, device: device)
+            lock.withLock { _tasksRun += 1 }
+        }
+    }
     private var _sleepingUntil: Date?
     /// When the agent's loop wakes next, while it waits (for tests and status lines).
     public var sleepingUntil: Date? { lock.withLock { _sleepingUntil } }
@@ -114,6 +139,7 @@ public final class NodeAgent: @unchecked Sendable {
             do {
                 if !lock.withLock({ registered }) { try await register() }
                 try await heartbeat()
+                try await runTasks()
                 failures = 0
                 try await pause(options.interval)
             } catch is CancellationError {

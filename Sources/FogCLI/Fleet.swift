@@ -51,6 +51,8 @@ struct AgentCommand: AsyncParsableCommand {
     var sysfsRoot = "/"
     @Option(help: ArgumentHelp("Stop after this many heartbeats (0: run until signalled).", valueName: "n"))
     var count = 0
+    @Option(help: ArgumentHelp("Data sets (<dir>/<name>.csv): run the training tasks bound to this node.", valueName: "dir"))
+    var data: String?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -67,6 +69,9 @@ struct AgentCommand: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: sysfsRoot, isDirectory: &isDir) || !isDir.boolValue {
             throw ValidationError("--sysfs-root \(sysfsRoot) is not a directory")
         }
+        if let data, !FileManager.default.fileExists(atPath: data, isDirectory: &isDir) || !isDir.boolValue {
+            throw ValidationError("--data \(data) is not a directory")
+        }
     }
 
     var roleList: [String] { roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -78,6 +83,7 @@ struct AgentCommand: AsyncParsableCommand {
         options.zone = zone
         options.roles = roleList
         options.interval = interval.seconds
+        options.dataDirectory = data
         // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
         let agent = NodeAgent(client: try global.client(timeout: max(2, interval.seconds)), clock: SystemClock(),
                               reader: HostTelemetryReader(root: sysfsRoot), options: options)
@@ -92,6 +98,7 @@ struct AgentCommand: AsyncParsableCommand {
                     do {
                         if agent.state == .starting { try await agent.register() }
                         try await agent.heartbeat()
+                        try await agent.runTasks()
                     } catch is CancellationError { return } catch {
                         console.err("heartbeat failed: \(error)\n")
                         try await Task.sleep(for: .seconds(1))

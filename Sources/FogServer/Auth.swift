@@ -164,6 +164,13 @@ public enum Authorizer {
                 case .list, .watch: return true  // filtered to its own bids by the server
                 default: return false
                 }
+            case "TrainingTask":
+                // Tasks bound to its node: read them (lists and watches are filtered), report in their status.
+                switch verb {
+                case .get, .list, .watch: return object == nil || object?.spec?["node"]?.stringValue == node
+                case .updateStatus: return object?.spec?["node"]?.stringValue == node
+                default: return false
+                }
             case "Tier", "PrivacyPolicy", "HarvestPolicy", "Auction":
                 return verb == .get || verb == .list || verb == .watch
             default:
@@ -177,6 +184,7 @@ public enum Authorizer {
     public static func canSee(_ identity: Identity, _ object: Resource, auctionOpen: (Resource) -> Bool) -> Bool {
         guard object.kind == "Bid" else {
             if case .agent(let node) = identity.role, object.kind == "FogNode" { return object.name == node }
+            if case .agent(let node) = identity.role, object.kind == "TrainingTask" { return object.spec?["node"]?.stringValue == node }
             return true
         }
         let bidder = object.spec?["node"]?.stringValue

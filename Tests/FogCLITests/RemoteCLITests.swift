@@ -82,3 +82,81 @@ extension RemoteCLITests {
         _ = await task.result
     }
 }
+
+@Suite(.serialized) struct AgentProcessTests {
+    /// Three real `fogctl agent` processes on loopback register, heartbeat, and carry out the
+    /// training tasks of a small job to the end, through a real server and its controllers.
+    @Test func threeAgentProcessesTrainAJobEndToEnd() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db", pollInterval: .milliseconds(20))
+        let tokens = "tokens:\n- {token: admin-token, user: me, role: admin}\n"
+            + (1...3).map { "- {token: agent-\($0)-token, user: lab-\($0), role: agent, node: lab-\($0)}\n" }.joined()
+        FileManager.default.createFile(atPath: h.dir + "/tokens.yaml", contents: Data(tokens.utf8))
+        var config = APIServer.Configuration()
+        config.port = 0
+        config.tokens = try TokenBook(file: h.dir + "/tokens.yaml")
+        var logger = Logger(label: "agents-test")
+        logger.logLevel = .error
+        let api = try APIServer(store: store, configuration: config, logger: logger)
+        var options = ControllerRegistry.Options()
+        options.dataDirectory = Harness.root + "/examples/data"
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options),
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        let ready = AsyncStream<Int>.makeStream()
+        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in ready.stream { port = p; break }
+
+        var agents: [Process] = []
+        for i in 1...3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["agent", "--server", "http://127.0.0.1:\(port)", "--token", "agent-\(i)-token", "--node", "lab-\(i)",
+                           "--class", "edge", "--region", "eu-west", "--interval", "200ms", "--data", Harness.root + "/examples/data"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            agents.append(p)
+        }
+        defer { for p in agents where p.isRunning { p.terminate() } }
+        let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
+        _ = try store.apply(objects.map(\.resource), dryRun: false)
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: lab-digits, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 3, learningRate: 0.5, roundTimeout: 30s}
+              participants: {min: 3, max: 3}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+              seed: 3
+            """
+        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-digits")
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline, try store.get(key)?.status?["phase"] != "Succeeded" {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let done = try #require(try store.get(key))
+        #expect(done.status?["phase"] == "Succeeded", "\(done.status.map { JSONCoding.encode($0) } ?? "")")
+        let rounds = done.status?["training"]?["rounds"]?.arrayValue ?? []
+        #expect(rounds.count == 3 && rounds.allSatisfy { $0["participants"] == 3 })
+        #expect((done.status?["training"]?["accuracy"]?.numberValue ?? 0) > 0.8)
+        let nodes = Set((done.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue })
+        #expect(nodes == ["lab-1", "lab-2", "lab-3"])
+        // SIGTERM: each agent stops cleanly.
+        for p in agents {
+            p.terminate()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+        await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+}
