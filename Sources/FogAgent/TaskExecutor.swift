@@ -45,6 +45,7 @@ public struct TaskExecutor: Sendable {
             _ = try await client.patchStatus(task.key, ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)])
             return
         }
+        if task.spec?["type"]?.stringValue == "infer" { return try await infer(task, started: started) }
         do {
             let recipe = try TaskRecipe(taskSpec: task.spec)
             guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
@@ -71,6 +72,52 @@ public struct TaskExecutor: Sendable {
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
             ])
+        } catch let e as StoreError where e.code == .unavailable {
+            throw e
+        } catch {
+            _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
+        }
+    }
+}
+
+extension TaskExecutor {
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
+    /// from an input blob, scaled as the model's training data was) with the given model.
+    func infer(_ task: Resource, started: String) async throws {
+        do {
+            let recipe = try TaskRecipe(taskSpec: task.spec)
+            guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
+            let parameters = try ParameterBlob.decode(try await client.getBlob(modelDigest))
+            let (train, test) = try data.split(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed)
+            let model = recipe.model.make(featureCount: train.featureCount, classCount: max(train.classCount, 10))
+            guard model.parameterCount == parameters.count else { throw TaskError(message: "the model does not fit the data set") }
+            var features: [Float]
+            var labels: [Int]?
+            if let input = task.spec?["input"]?.stringValue {
+                let raw = try ParameterBlob.decode(try await client.getBlob(input))
+                guard raw.count % train.featureCount == 0 else {
+                    throw TaskError(message: "the input holds \(raw.count) values, not rows of \(train.featureCount) features")
+                }
+                let rows = Dataset(features: raw, labels: Array(repeating: 0, count: raw.count / train.featureCount), featureCount: train.featureCount,
+                                   classCount: train.classCount)
+                features = try data.scaler(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed).transform(rows).features
+            } else {
+                let start = Int(task.spec?.value(at: "rows.start")?.intValue ?? 0)
+                let count = Int(task.spec?.value(at: "rows.count")?.intValue ?? 0)
+                guard start >= 0, count > 0, start + count <= test.count else { throw TaskError(message: "rows \(start)..<\(start + count) are outside the test part (\(test.count) rows)") }
+                let batch = test.rows(Array(start..<(start + count)))
+                features = batch.features
+                labels = batch.labels
+            }
+            let predictions = model.predict(parameters: parameters, features: features)
+            var status: [String: JSONValue] = [
+                "phase": "Succeeded", "predictions": .array(predictions.map { .int(Int64($0)) }),
+                "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())), "finishedAtMillis": .int(Self.nowMillis()),
+            ]
+            if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
+            _ = try await client.patchStatus(task.key, .object(status))
         } catch let e as StoreError where e.code == .unavailable {
             throw e
         } catch {

@@ -80,7 +80,11 @@ struct Up: AsyncParsableCommand {
             // Training jobs run to the end (the simulated fleet works outside the manager's queues).
             let training = m.cache.list("FederatedJob").contains { j in
                 let phase = j.status?["phase"]?.stringValue ?? ""
-                return (j.spec?["type"]?.stringValue ?? "training") == "training" && (phase == "Running" || phase == "Allocated")
+                // Training jobs, and inference jobs whose model is ready, run to the end.
+                if phase == "Running" { return true }
+                if phase != "Allocated" { return false }
+                if (j.spec?["type"]?.stringValue ?? "training") == "training" { return true }
+                return j.conditions[type: "ModelReady"]?.status != .false
             }
             if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
                 if !converged.value {
@@ -126,6 +130,11 @@ struct Up: AsyncParsableCommand {
             var facts: [String] = []
             if let q = job.status?["quote"], let total = q["total"]?.numberValue {
                 facts.append(String(format: "quote %.2f %@", total, q["currency"]?.stringValue ?? "USD"))
+            }
+            if let i = job.status?["inference"], let served = i["served"]?.intValue {
+                facts.append(String(format: "%lld requests served, accuracy %.4f, p50 %.0f ms, p99 %.0f ms", served,
+                                    i["accuracy"]?.numberValue ?? 0, i["p50Millis"]?.numberValue ?? 0, i["p99Millis"]?.numberValue ?? 0)
+                             + (i["slaMillis"]?.numberValue.map { String(format: " (SLA %.0f ms)", $0) } ?? ""))
             }
             if let t = job.status?["training"], let accuracy = t["accuracy"]?.numberValue {
                 facts.append(String(format: "round %lld, test accuracy %.4f", t["round"]?.intValue ?? 0, accuracy))

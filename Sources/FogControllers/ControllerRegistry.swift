@@ -19,6 +19,7 @@ public enum ControllerRegistry {
             FederatedJobController(),
             AllocationController(),
             TrainingController(dataDirectory: options.dataDirectory),
+            InferenceController(),
             HarvestController(),
             HarvestPolicyController(),
         ]

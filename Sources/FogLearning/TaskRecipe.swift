@@ -77,6 +77,7 @@ public final class DataCatalog: @unchecked Sendable {
     public let directory: String
     private let lock = NSLock()
     private var splits: [String: (train: Dataset, test: Dataset)] = [:]
+    private var scalers: [String: MinMaxScaler] = [:]
     private var partitions: [String: Partition] = [:]
 
     public init(directory: String) { self.directory = directory }
@@ -90,9 +91,16 @@ public final class DataCatalog: @unchecked Sendable {
         }
         let data = try Dataset(contentsOfCSV: directory + "/" + name + ".csv")
         let parts = data.split(testFraction: testFraction, seed: SplitMix64.mix(seed, 11))
-        let scaled = FeatureScaling.minMax.apply(train: parts.train, test: parts.test)
-        lock.withLock { splits[key] = scaled }
+        let scaler = MinMaxScaler(fittedTo: parts.train)
+        let scaled = (scaler.transform(parts.train), scaler.transform(parts.test))
+        lock.withLock { splits[key] = scaled; scalers[key] = scaler }
         return scaled
+    }
+
+    /// The scaling the models of this split expect, for raw inputs (`fogctl infer`).
+    public func scaler(_ name: String, testFraction: Double, seed: UInt64) throws -> MinMaxScaler {
+        _ = try split(name, testFraction: testFraction, seed: seed)
+        return lock.withLock { scalers["\(name)|\(testFraction)|\(seed)"]! }
     }
 
     /// This recipe's shard of the training part.

@@ -1969,7 +1969,19 @@ enum EmbeddedSchemas {
         "compression": {"type": "string", "description": "Codec for the update: none, int8 or topk.", "enum": ["none", "int8", "topk"]},
         "topkFraction": {"type": "number", "description": "Share of coordinates kept by topk.", "exclusiveMinimum": 0, "maximum": 1},
         "seed": {"type": "integer", "description": "Seed for partitioning and shuffling."},
-        "deadline": {"type": "string", "description": "RFC 3339 time after which the round goes on without this task."}
+        "deadline": {"type": "string", "description": "RFC 3339 time after which the round goes on without this task."},
+        "rows": {
+          "type": "object",
+          "description": "infer: rows of the data set's test part to predict.",
+          "properties": {
+            "start": {"type": "integer", "description": "First row.", "minimum": 0},
+            "count": {"type": "integer", "description": "Number of rows.", "minimum": 1}
+          },
+          "required": ["start", "count"],
+          "additionalProperties": false
+        },
+        "input": {"type": "string", "description": "infer: digest of a blob of raw feature rows (Float32, row-major) to scale and predict.", "pattern": "^sha256:[0-9a-f]{64}$"},
+        "issuedAtMillis": {"type": "integer", "description": "infer: when the request was issued, milliseconds since the epoch (latency is measured from it)."}
       },
       "required": ["job", "round", "node"],
       "additionalProperties": false

@@ -169,3 +169,41 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
         await h.shutdown()
     }
 }
+
+@Suite(.serialized) struct InferenceTests {
+    @Test func anInferenceJobServesTheTrainedModelWithLatencyAgainstItsSLA() async throws {
+        let h = try await TrainingHarness(nodes: 6)
+        _ = try h.store.apply(try manifests(trainingJob("teacher", participants: 4, rounds: 8, learningRate: 0.5)), dryRun: false)
+        let serve = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: serve, namespace: default}
+            spec:
+              type: inference
+              tier: medium
+              model: {fromJob: teacher}
+              data: {dataset: digits}
+              inference: {requests: 40, batchSize: 8, maxLatencyMs: 1000}
+              participants: {min: 2, max: 2}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+            """
+        _ = try h.store.apply(try manifests(serve), dryRun: false)
+        try await h.fleet.settle()
+        // It waits for the teacher's model.
+        #expect(try h.job("serve").conditions[type: "ModelReady"]?.reason == "WaitingForModel")
+        try await h.train("teacher")
+        try await h.train("serve", advance: 1)
+        let job = try h.job("serve")
+        #expect(job.status?["phase"] == "Succeeded")
+        let i = try #require(job.status?["inference"])
+        #expect(i["served"] == 40 && i["batches"] == 5)
+        #expect((i["accuracy"]?.numberValue ?? 0) > 0.8)
+        #expect(i["slaMillis"]?.numberValue == 1000 && i["withinSLA"] == true)
+        #expect((i["p99Millis"]?.numberValue ?? -1) >= (i["p50Millis"]?.numberValue ?? 0))
+        let unit = try #require(job.status?["quote"]?["unitPrice"]?.numberValue)
+        #expect(abs((job.status?["cost"]?["total"]?.numberValue ?? 0) - (unit * 40 * 10000).rounded() / 10000) < 1e-9)
+        #expect(i["model"] == (try h.job("teacher")).status?["training"]?["model"])
+        await h.shutdown()
+    }
+}

@@ -1,0 +1,135 @@
+import FogLearning
+import FogMarket
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+
+/// Serves an allocated inference job (`type: inference`): once its model is ready (the
+/// digest in `spec.model.digest`, or the trained model of `spec.model.fromJob`), the
+/// job's `inference.requests` rows of its data set's test part are sent in batches of
+/// `inference.batchSize`, round-robin over the participants, as `infer` tasks bound to
+/// them. When every batch is back the job reports accuracy, p50/p99 latency (from
+/// issue to answer) against the SLA (`inference.maxLatencyMs`, else the tier's), and the
+/// cost per request from its quote. `fogctl infer` sends ad-hoc batches the same way.
+public struct InferenceController: Controller {
+    public let name = "inference"
+    public let kind = "FederatedJob"
+
+    public init() {}
+
+    public var workers: Int { 1 }
+
+    public var sources: [WatchSource] {
+        [.kind("FederatedJob"),
+         .owned("TrainingTask"),
+         // The job whose model this one serves finishing its training.
+         .mapped("FederatedJob") { source, cache in
+             cache.list("FederatedJob", namespace: source.namespace).filter {
+                 $0.spec?.value(at: "model.fromJob")?.stringValue == source.name
+             }.map(\.key)
+         }]
+    }
+
+    /// The model an inference job serves, and the training job it came from.
+    static func model(_ job: Resource, cache: InformerSet) -> (digest: String, source: Resource?)? {
+        if let digest = job.spec?.value(at: "model.digest")?.stringValue { return (digest, nil) }
+        guard let from = job.spec?.value(at: "model.fromJob")?.stringValue,
+              let source = cache.get(ObjectKey(kind: "FederatedJob", namespace: job.namespace, name: from)),
+              source.status?["phase"]?.stringValue == "Succeeded",
+              let digest = source.status?["training"]?["model"]?.stringValue else { return nil }
+        return (digest, source)
+    }
+
+    public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil,
+              cached.spec?["type"]?.stringValue == "inference" else { return .done }
+        guard let job = try await ctx.client.get(key) else { return .done }
+        let phase = job.status?["phase"]?.stringValue ?? "Pending"
+        guard phase == "Allocated" || phase == "Running" else { return .done }
+        let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        guard !participants.isEmpty else { return .done }
+        guard let (digest, source) = Self.model(job, cache: ctx.cache) else {
+            let from = job.spec?.value(at: "model.fromJob")?.stringValue ?? "-"
+            try await ctx.updateStatus(job, { _ in }, conditions: [
+                Condition(type: "ModelReady", status: .false, reason: "WaitingForModel", message: "federatedjob/\(from) has not finished training")])
+            return .requeue(after: 5)
+        }
+        let spec = job.spec
+        let requests = Int(spec?.value(at: "inference.requests")?.intValue ?? 100)
+        let batchSize = max(1, Int(spec?.value(at: "inference.batchSize")?.intValue ?? 16))
+        // The data and model settings of the training that produced the model.
+        let trainSpec = source?.spec ?? spec
+        let dataset = trainSpec?.value(at: "data.dataset")?.stringValue ?? spec?.value(at: "data.dataset")?.stringValue ?? "digits"
+        let testFraction = trainSpec?.value(at: "data.testFraction")?.numberValue ?? 0.2
+        let seed = trainSpec?["seed"]?.intValue ?? 0
+        let architecture = trainSpec?.value(at: "model.architecture")?.stringValue ?? "logistic-regression"
+
+        var inference = job.status?["inference"]?.objectValue ?? [:]
+        let batches = (requests + batchSize - 1) / batchSize
+        if inference["batches"] == nil {
+            let issued = Int64((ctx.now.timeIntervalSince1970 * 1000).rounded())
+            for b in 0..<batches {
+                let node = participants[b % participants.count]
+                var taskSpec: [String: JSONValue] = [
+                    "job": .string(job.name), "round": 1, "node": .string(node), "type": "infer", "model": .string(digest),
+                    "dataset": .string(dataset), "testFraction": .double(testFraction), "seed": .int(seed), "architecture": .string(architecture),
+                    "rows": ["start": .int(Int64(b * batchSize)), "count": .int(Int64(min(batchSize, requests - b * batchSize)))],
+                    "issuedAtMillis": .int(issued),
+                ]
+                if let h = trainSpec?.value(at: "model.hiddenUnits") { taskSpec["hiddenUnits"] = h }
+                var meta = ObjectMeta(name: "\(job.name)-b\(b)", namespace: job.namespace)
+                meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": "1"]
+                meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
+                do { _ = try await ctx.client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)])) }
+                catch let e as StoreError where e.code == .alreadyExists {}
+            }
+            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), "issuedAt": .string(ctx.timestamp)]
+            try await ctx.updateStatus(job, { s in
+                s["phase"] = "Running"
+                s["inference"] = .object(inference)
+            }, conditions: [Condition(type: "ModelReady", status: .true, reason: "Ready", message: digest)])
+            return .requeue(after: 1)
+        }
+        let tasks = try await ctx.client.list(kind: "TrainingTask", namespace: key.namespace,
+                                              selector: LabelSelector([.equals("fog/job", key.name)])).items
+            .filter { $0.spec?["type"]?.stringValue == "infer" && $0.name.hasPrefix(job.name + "-b") }
+        let done = tasks.filter { ["Succeeded", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
+        guard done.count >= batches else { return .requeue(after: 1) }
+        var latencies: [Double] = []
+        var served = 0, correct = 0, failed = 0
+        for t in done {
+            guard t.status?["phase"]?.stringValue == "Succeeded" else { failed += 1; continue }
+            let count = (t.status?["predictions"]?.arrayValue ?? []).count
+            served += count
+            correct += Int(t.status?["correct"]?.intValue ?? 0)
+            if let issued = t.spec?["issuedAtMillis"]?.intValue, let finished = t.status?["finishedAtMillis"]?.intValue {
+                latencies.append(contentsOf: Array(repeating: Double(finished - issued), count: count))
+            }
+        }
+        latencies.sort()
+        func quantile(_ q: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
+        let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: spec?["tier"]?.stringValue ?? ""))
+        let sla = spec?.value(at: "inference.maxLatencyMs")?.numberValue ?? tier?.spec?.value(at: "sla.maxLatencyMs")?.numberValue
+        let unit = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
+        let p99 = quantile(0.99)
+        inference["served"] = .int(Int64(served))
+        inference["failedBatches"] = .int(Int64(failed))
+        inference["accuracy"] = .double(served > 0 ? Double(correct) / Double(served) : 0)
+        inference["p50Millis"] = .double(quantile(0.5))
+        inference["p99Millis"] = .double(p99)
+        if let sla { inference["slaMillis"] = .double(sla); inference["withinSLA"] = .bool(p99 <= sla) }
+        inference["costPerRequest"] = .double(unit)
+        let within = sla.map { p99 <= $0 } ?? true
+        try await ctx.updateStatus(job, { s in
+            s["phase"] = failed == 0 ? "Succeeded" : "Failed"
+            s["inference"] = .object(inference)
+            s["cost"] = ["total": .double((unit * Double(served) * 10000).rounded() / 10000), "perRequest": .double(unit),
+                         "currency": job.status?["quote"]?["currency"] ?? "USD"]
+        }, conditions: [Condition(type: "Served", status: failed == 0 ? .true : .false, reason: failed == 0 ? (within ? "WithinSLA" : "SLAMissed") : "BatchesFailed",
+                                  message: String(format: "%d requests, accuracy %.4f, p50 %.0f ms, p99 %.0f ms%@", served,
+                                                  served > 0 ? Double(correct) / Double(served) : 0, quantile(0.5), p99,
+                                                  sla.map { String(format: " (SLA %.0f ms)", $0) } ?? ""))])
+        return .done
+    }
+}
