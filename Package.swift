@@ -96,6 +96,7 @@ let package = Package(
         ]),
         .testTarget(name: "FogCLITests", dependencies: [
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
+            "FogAgent", "FogLearning",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

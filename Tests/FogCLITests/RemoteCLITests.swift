@@ -5,6 +5,7 @@ import FogServer
 import FogStore
 import FogRuntime
 import FogControllers
+import FogAgent
 import FogClient
 import Foundation
 import Logging
@@ -158,5 +159,66 @@ extension RemoteCLITests {
         }
         await group.triggerGracefulShutdown()
         _ = await task.result
+    }
+}
+
+@Suite(.serialized) struct InferCommandTests {
+    /// Trains a small job with the controllers and a simulated fleet running on the real
+    /// clock, then sends raw digit rows with `fogctl infer` and checks the predictions.
+    @Test func inferSendsRowsToTheParticipantsAndPrintsPredictions() async throws {
+        let h = try Harness()
+        let store = try h.store()
+        let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
+        _ = try store.apply(objects.map(\.resource), dryRun: false)
+        var options = ControllerRegistry.Options()
+        options.dataDirectory = Harness.root + "/examples/data"
+        var logger = Logger(label: "infer-test")
+        logger.logLevel = .error
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options),
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        var simOptions = SimulatedFleet.Options()
+        simOptions.dataDirectory = Harness.root + "/examples/data"
+        simOptions.heartbeatInterval = 1
+        let fleet = SimulatedFleet(client: EmbeddedClient(store: store), clock: SystemClock(), options: simOptions)
+        try await fleet.createNodes(count: 4, profiles: [.stable])
+        for n in fleet.nodeNames { fleet.force(n, online: true) }
+        let managerTask = Task { try await manager.run() }
+        let fleetTask = Task { try await fleet.run() }
+        defer { managerTask.cancel(); fleetTask.cancel() }
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: digits, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 5, learningRate: 0.5, roundTimeout: 30s}
+              inference: {batchSize: 4}
+              participants: {min: 3, max: 3}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+            """
+        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try store.get(key)?.status?["phase"] != "Succeeded" { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try store.get(key)?.status?["phase"] == "Succeeded")
+        // Ten raw rows of the data set (with their header and label column).
+        let csv = try String(contentsOfFile: Harness.root + "/examples/data/digits.csv", encoding: .utf8).split(separator: "\n").prefix(11)
+        let input = try h.write("inputs.csv", csv.joined(separator: "\n") + "\n")
+        let labels = csv.dropFirst().map { Int($0.split(separator: ",").last!)! }
+        let r = await h.fogctl(["infer", "digits", "-f", input, "-o", "json", "--timeout", "30s"])
+        #expect(r.code == 0, "\(r.stderr)")
+        let predictions = (try JSONCoding.parse(bytes: Array(r.stdout.utf8))["predictions"]?.arrayValue ?? []).compactMap(\.intValue).map(Int.init)
+        #expect(predictions.count == 10)
+        #expect(zip(predictions, labels).filter { $0 == $1 }.count >= 8, "\(predictions) vs \(labels)")
+        #expect(r.stderr.contains("10 rows in 3 batches"))
+        // Bad input: a cell that is not a number, with its position.
+        let bad = try h.write("bad.csv", "1,2,3\n4,x,6\n")
+        let refused = await h.fogctl(["infer", "digits", "-f", bad])
+        #expect(refused.code == 1 && refused.stderr.contains("bad.csv:2:2: expected a number (got \"x\")"))
+        let missing = await h.fogctl(["infer", "nope", "-f", input])
+        #expect(missing.code == 1 && missing.stderr.contains("not found"))
     }
 }

@@ -1,0 +1,146 @@
+import ArgumentParser
+import FogClient
+import FogControllers
+import FogLearning
+import FogModel
+import FogStore
+import Foundation
+
+struct Infer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send inputs to an inference job's participants and print their predictions.",
+        discussion: """
+            INPUTS is a CSV of raw feature rows (a header line is skipped; a column named label is ignored), as the
+            job's data set stores them: they are scaled like the model's training data on the participant. Rows go in
+            batches of the job's inference.batchSize, round-robin over its participants, as infer tasks bound to them;
+            their agents (fogctl agent --data) or the simulated fleet must be running.
+            """)
+
+    @Argument(help: "The inference (or trained) FederatedJob.")
+    var job: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("CSV of feature rows (- for standard input).", valueName: "file"))
+    var filename: String
+    @Option(name: .shortAndLong, help: "Namespace (default: default).")
+    var namespace = "default"
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output: table or json.", valueName: "format"))
+    var output = "table"
+    @Option(help: ArgumentHelp("Give up when the answers take longer.", valueName: "duration"))
+    var timeout: DurationArgument = DurationArgument(argument: "60s")!
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if !["table", "json"].contains(output) { throw ValidationError("--output must be table or json (got \(output))") }
+    }
+
+    /// Rows of numbers; a first line that is not numbers is a header (a `label` column is dropped).
+    static func parse(_ text: String, source: String) throws -> [[Float]] {
+        var rows: [[Float]] = []
+        var labelColumn: Int?
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty { continue }
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            if rows.isEmpty && i == 0 && cells.contains(where: { Float($0) == nil }) {
+                labelColumn = cells.firstIndex(of: "label")
+                continue
+            }
+            var row: [Float] = []
+            for (c, cell) in cells.enumerated() where c != labelColumn {
+                guard let v = Float(cell), v.isFinite else {
+                    throw CommandFailure(code: 1, "error: \(source):\(i + 1):\(c + 1): expected a number (got \"\(cell)\")")
+                }
+                row.append(v)
+            }
+            if let width = rows.first?.count, width != row.count {
+                throw CommandFailure(code: 1, "error: \(source):\(i + 1): \(row.count) values where the first row has \(width)")
+            }
+            rows.append(row)
+        }
+        if rows.isEmpty { throw CommandFailure(code: 1, "error: \(source): no rows") }
+        return rows
+    }
+
+    func run() async throws {
+        let text: String
+        if filename == "-" {
+            let bytes = CLI.console.standardInput.map { $0() ?? [] } ?? [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            guard let data = FileManager.default.contents(atPath: filename) else { throw CommandFailure(code: 1, "error: \(filename): cannot read the file") }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        let rows = try Self.parse(text, source: filename)
+        let client = try global.client()
+        let key = ObjectKey(kind: "FederatedJob", namespace: namespace, name: job)
+        do {
+            guard let r = try await client.get(key) else { throw CommandFailure(code: 1, "Error from store (NotFound): federatedjobs \"\(job)\" not found") }
+            // The model: a trained job's own, or what an inference job serves.
+            var digest = r.status?["training"]?["model"]?.stringValue
+            var trainSpec = r.spec
+            if digest == nil, let d = r.spec?.value(at: "model.digest")?.stringValue { digest = d }
+            if digest == nil, let from = r.spec?.value(at: "model.fromJob")?.stringValue,
+               let source = try await client.get(ObjectKey(kind: "FederatedJob", namespace: namespace, name: from)) {
+                digest = source.status?["training"]?["model"]?.stringValue
+                trainSpec = source.spec
+            }
+            guard let model = digest else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no model to serve yet") }
+            let participants = (r.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+            guard !participants.isEmpty else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no participants (phase \(r.status?["phase"]?.stringValue ?? "Pending"))") }
+            let batchSize = max(1, Int(r.spec?.value(at: "inference.batchSize")?.intValue ?? 16))
+            let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+            var names: [String] = []
+            let issued = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+            for (b, start) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
+                let batch = rows[start..<min(rows.count, start + batchSize)].flatMap { $0 }
+                let input = try await client.putBlob(ParameterBlob.encode(batch))
+                let node = participants[b % participants.count]
+                var spec: [String: JSONValue] = [
+                    "job": .string(job), "round": 1, "node": .string(node), "type": "infer", "model": .string(model), "input": .string(input),
+                    "dataset": trainSpec?.value(at: "data.dataset") ?? "digits", "testFraction": trainSpec?.value(at: "data.testFraction") ?? 0.2,
+                    "seed": trainSpec?["seed"] ?? 0, "architecture": trainSpec?.value(at: "model.architecture") ?? "logistic-regression",
+                    "issuedAtMillis": .int(issued),
+                ]
+                if let h = trainSpec?.value(at: "model.hiddenUnits") { spec["hiddenUnits"] = h }
+                var meta = ObjectMeta(name: "\(job)-q\(tag)-\(b)", namespace: namespace)
+                meta.labels = ["fog/job": job, "fog/node": node, "fog/request": tag]
+                meta.ownerReferences = [OwnerReference(kind: "FederatedJob", name: job, uid: r.metadata.uid)]
+                _ = try await client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(spec)]))
+                names.append(meta.name)
+            }
+            // Wait for every batch.
+            let deadline = Date().addingTimeInterval(timeout.seconds)
+            var answers: [String: Resource] = [:]
+            while answers.count < names.count {
+                if Date() > deadline {
+                    throw CommandFailure(code: 1, "error: \(names.count - answers.count) of \(names.count) batches unanswered after \(Int(timeout.seconds))s: are the participants' agents (fogctl agent --data) or the simulated fleet running?")
+                }
+                let items = try await client.list(kind: "TrainingTask", namespace: namespace, selector: LabelSelector([.equals("fog/request", tag)])).items
+                for t in items where ["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") { answers[t.name] = t }
+                if answers.count < names.count { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            var predictions: [Int] = []
+            var latencies: [Double] = []
+            for name in names {
+                let t = answers[name]!
+                guard t.status?["phase"]?.stringValue == "Succeeded" else {
+                    throw CommandFailure(code: 1, "error: batch \(name) failed on \(t.spec?["node"]?.stringValue ?? "?"): \(t.status?["reason"]?.stringValue ?? "unknown")")
+                }
+                let p = (t.status?["predictions"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }
+                predictions += p
+                if let f = t.status?["finishedAtMillis"]?.intValue { latencies.append(Double(f - issued)) }
+                _ = try? await client.delete(t.key)
+            }
+            latencies.sort()
+            let p50 = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
+            let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+            if output == "json" {
+                CLI.console.out(JSONPrettyPrinter.render(["job": .string(namespace + "/" + job), "model": .string(model),
+                                                          "predictions": .array(predictions.map { .int(Int64($0)) }),
+                                                          "p50Millis": .double(p50), "p99Millis": .double(p99)]) + "\n")
+            } else {
+                CLI.console.out(TablePrinter.render(header: ["ROW", "PREDICTION"], rows: predictions.enumerated().map { [String($0.offset + 1), String($0.element)] }))
+            }
+            CLI.console.err("\(rows.count) rows in \(names.count) batches over \(Set(participants.prefix(names.count)).count) participants: p50 \(Int(p50)) ms, p99 \(Int(p99)) ms\n")
+        } catch let e as CommandFailure { throw e } catch { throw CLI.storeFailure(error) }
+    }
+}
