@@ -20,7 +20,9 @@ struct FogBench {
             case "allocation":
                 AllocationBenchmark.run()
                 try await FailoverBenchmark.run(dir: dir)
-            case "learning": LearningBenchmark.run(dataPath: "examples/data/digits.csv")
+            case "learning":
+                LearningBenchmark.run(dataPath: "examples/data/digits.csv")
+                try await TrainingBenchmark.run(dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)
