@@ -315,7 +315,15 @@ public struct TrainingController: Controller {
             await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
             return .done
         }
-        try await ctx.updateStatus(job, { s in s["training"] = .object(t) }, conditions: [
+        // Cost so far: the quote's unit price for the hours run until now.
+        let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
+        let hoursSoFar = ctx.now.timeIntervalSince(startedAt) / 3600
+        let unitPrice = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
+        try await ctx.updateStatus(job, { s in
+            s["training"] = .object(t)
+            s["cost"] = ["total": .double((unitPrice * hoursSoFar * 10000).rounded() / 10000), "hours": .double(hoursSoFar),
+                         "currency": job.status?["quote"]?["currency"] ?? "USD"]
+        }, conditions: [
             Condition(type: "Training", status: .true, reason: "Running", message: String(format: "round %d of %d: test accuracy %.4f", round, rounds, evaluation.accuracy))])
         return try await startRound(job, round: round + 1, model: newDigest, training: t,
                                     participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],

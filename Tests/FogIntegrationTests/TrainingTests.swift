@@ -207,3 +207,34 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
         await h.shutdown()
     }
 }
+
+@Suite(.serialized) struct DeviceRuleTests {
+    /// The seed's mobile rules at the executor: a phone low on battery and not charging skips
+    /// the round; a hot one trains half its local steps.
+    @Test func lowBatterySkipsAndHeatHalvesTheSteps() async throws {
+        let h = try FleetHarness(controllers: [])
+        let client = EmbeddedClient(store: h.store)
+        let executor = TaskExecutor(client: client, data: DataCatalog(directory: repositoryRoot + "/examples/data"))
+        let recipe = TaskRecipe(dataset: "digits", shardIndex: 0, shardCount: 4, seed: 5)
+        let (train, _) = try executor.data.split("digits", testFraction: 0.2, seed: 5)
+        let model = ModelKind.logisticRegression.make(featureCount: train.featureCount, classCount: train.classCount)
+        let digest = try await client.putBlob(ParameterBlob.encode(model.initialParameters(seed: 1)))
+        func task(_ name: String) throws -> Resource {
+            var spec = recipe.specJSON
+            spec["job"] = "j"; spec["round"] = 1; spec["node"] = "phone"; spec["model"] = .string(digest)
+            return try h.store.create(Resource(kind: "TrainingTask", metadata: ObjectMeta(name: name, namespace: "default"), content: ["spec": .object(spec)]))
+        }
+        try await executor.run(try task("low"), device: .init(lowBattery: true))
+        try await executor.run(try task("hot"), device: .init(hot: true))
+        try await executor.run(try task("cool"), device: .init())
+        let get = { (n: String) in try h.store.get(ObjectKey(kind: "TrainingTask", namespace: "default", name: n))?.status }
+        #expect(try get("low")?["phase"] == "Skipped" && (try get("low")?["reason"]) == "BatteryLow")
+        let hot = try #require(try get("hot")?["steps"]?.intValue), cool = try #require(try get("cool")?["steps"]?.intValue)
+        #expect(hot == cool / 2)
+        // The update blob holds what was sent: its size is the bytes reported.
+        let sent = try #require(try get("cool")?["bytesSent"]?.intValue)
+        let blob = try await client.getBlob(try #require(try get("cool")?["update"]?.stringValue))
+        #expect(Int64(blob.count) == sent)
+        await h.shutdown()
+    }
+}
