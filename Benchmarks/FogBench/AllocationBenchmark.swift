@@ -1,3 +1,4 @@
+import FogModel
 import FogMarket
 import Foundation
 

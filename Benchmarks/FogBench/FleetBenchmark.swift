@@ -28,7 +28,7 @@ enum FleetBenchmark {
 
     static func scoring() {
         let count = 10_000, k = 100, repeats = 5
-        var rng = SeededGenerator(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         let profiles = SeedProfile.allCases
         let regions = ["eu-west", "eu-central", "us-east", "ap-south"]
         let nodes: [(id: String, stats: NodeStats)] = (0..<count).map { i in

@@ -33,7 +33,7 @@ public final class NodeAgent: @unchecked Sendable {
     public let options: Options
     private let lock = NSLock()
     private var rttAverage: Double?
-    private var rng: SeededGenerator
+    private var rng: SplitMix64
     private var _state: State = .starting
     private var _heartbeats = 0
     private var registered = false
@@ -43,7 +43,7 @@ public final class NodeAgent: @unchecked Sendable {
         self.clock = clock
         self.reader = reader
         self.options = options
-        rng = SeededGenerator(seed: seed)
+        rng = SplitMix64(seed: seed)
     }
 
     public var state: State { lock.withLock { _state } }

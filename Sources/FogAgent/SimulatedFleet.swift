@@ -39,7 +39,7 @@ public final class SimulatedFleet: @unchecked Sendable {
     private let lock = NSLock()
     private var model: FleetModel
     private var nextBeat: [Date] = []
-    private var rng: SeededGenerator
+    private var rng: SplitMix64
     public private(set) var heartbeatsSent = 0
 
     public init(client: any FogClient, clock: any FogClock, options: Options = Options()) {
@@ -48,7 +48,7 @@ public final class SimulatedFleet: @unchecked Sendable {
         self.options = options
         start = clock.now()
         model = FleetModel(seed: options.seed, start: start.timeIntervalSince1970)
-        rng = SeededGenerator(seed: options.seed ^ 0x5EED)
+        rng = SplitMix64(seed: options.seed ^ 0x5EED)
     }
 
     /// Simulated time for a clock time.

@@ -1,18 +1,7 @@
 import FogModel
 import Foundation
 
-/// SplitMix64: a small, fast, seedable generator, so a simulation is the same
-/// for the same seed on every machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
@@ -119,10 +108,10 @@ public struct FleetModel: Sendable {
     public var latencyAlpha = 0.3
     /// Seconds east of UTC used for phones' daily routine.
     public var utcOffsetSeconds: Double = 0
-    private var rng: SeededGenerator
+    private var rng: SplitMix64
 
     public init(seed: UInt64, start: Double) {
-        rng = SeededGenerator(seed: seed)
+        rng = SplitMix64(seed: seed)
         now = start
     }
 

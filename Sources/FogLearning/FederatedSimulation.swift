@@ -1,3 +1,5 @@
+import FogModel
+
 /// A simulated attack by the Byzantine clients of a `FederatedSimulation`.
 /// Each attacker first trains honestly, then corrupts what it sends.
 public enum Attack: Sendable, Hashable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import FogModel
 import Foundation
 import Testing
 @testable import FogLearning
