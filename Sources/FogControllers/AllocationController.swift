@@ -150,8 +150,12 @@ public struct AllocationController: Controller {
         }
         let allocation = Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
                                              previous: job.status?["allocation"])
-        patches.append(StatusPatch(key: job.key, expect: [.init(path: "allocation", value: job.status?["allocation"])],
-                                   patch: ["allocation": allocation]))
+        // The phase moves with the allocation, in the same transaction.
+        var jobPatch: [String: JSONValue] = ["allocation": allocation]
+        if phase == "Admitted" { jobPatch["phase"] = "Allocated" }
+        patches.append(StatusPatch(key: job.key, expect: [.init(path: "allocation", value: job.status?["allocation"]),
+                                                          .init(path: "phase", value: job.status?["phase"])],
+                                   patch: .object(jobPatch)))
         if !added.isEmpty { _ = try await ctx.ensureFinalizer(job, Self.finalizer) }
         do {
             _ = try await ctx.client.patchStatuses(patches)

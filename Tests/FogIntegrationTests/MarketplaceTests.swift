@@ -213,6 +213,10 @@ final class MarketHarness: @unchecked Sendable {
         try await h.run(seconds: 10)
         try await eventually("the second control plane settled") { await rival.isSettled(within: 0) }
         try await h.fleet.settle()
+        // A reconcile that lost a race retries after a backoff on the manual clock: let it run
+        // (with heartbeats, so that no node goes stale meanwhile).
+        try await h.run(seconds: 5, step: 0.5)
+        try await eventually("the second control plane settled again") { await rival.isSettled(within: 0) }
         let nodes = try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
         let jobs = try h.store.list(kind: "FederatedJob", namespace: nil, selector: LabelSelector()).items
         var holders: [String: Set<String>] = [:]
