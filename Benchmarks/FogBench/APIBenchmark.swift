@@ -66,15 +66,7 @@ enum APIBenchmark {
         _ = try store.apply((0..<objects).map(node), dryRun: false)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        var config = APIServer.Configuration()
-        config.port = 0
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let app = api.application(onRunning: { ready.continuation.yield($0) })
-        let group = ServiceGroup(services: [app], logger: logger)
-        let serverTask = Task { try await group.run() }
-        var port = 0
-        for await p in ready.stream { port = p; break }
+        let (port, group, serverTask) = try await BenchServer.start(store: store, logger: logger)
         let remote = HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: nil, registry: SchemaSet.builtIn.registry)
         let local = EmbeddedClient(store: store)
         print("api benchmark: server on 127.0.0.1:\(port), \(objects) FogNodes; each row 2,000 requests")
@@ -160,5 +152,20 @@ enum APIBenchmark {
         init(writes: Int, watchers: Int) { seen = Array(repeating: Array(repeating: .infinity, count: watchers), count: writes) }
         func mark(write: Int, watcher: Int, at: Double) { lock.withLock { if write < seen.count { seen[write][watcher] = at } } }
         func lastSeen(write: Int) -> Double { lock.withLock { seen[write].max() ?? .infinity } }
+    }
+}
+
+/// A real API server on 127.0.0.1 with an ephemeral port, for the benchmarks.
+enum BenchServer {
+    static func start(store: SQLiteStore, logger: Logger) async throws -> (port: Int, group: ServiceGroup, task: Task<Void, Error>) {
+        var config = APIServer.Configuration()
+        config.port = 0
+        let api = try APIServer(store: store, configuration: config, logger: logger)
+        let ready = AsyncStream<Int>.makeStream()
+        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) })], logger: logger)
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in ready.stream { port = p; break }
+        return (port, group, task)
     }
 }

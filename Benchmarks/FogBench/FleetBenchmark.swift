@@ -76,15 +76,7 @@ enum FleetBenchmark {
         let store = try SQLiteStore(path: dir + "/fleet.db", pollInterval: .milliseconds(250))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        var config = APIServer.Configuration()
-        config.port = 0
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let app = api.application(onRunning: { ready.continuation.yield($0) })
-        let group = ServiceGroup(services: [app], logger: logger)
-        let serverTask = Task { try await group.run() }
-        var port = 0
-        for await p in ready.stream { port = p; break }
+        let (port, group, serverTask) = try await BenchServer.start(store: store, logger: logger)
         let remote = HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: nil, registry: SchemaSet.builtIn.registry)
         print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every online node beats once a round), 32 in flight")
         var managerTask: Task<Void, Error>?

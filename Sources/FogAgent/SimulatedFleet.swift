@@ -161,7 +161,6 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
         lock.withLock { heartbeatsSent += sent }
         if sent == 0, let failure { throw failure }
-        try await runTasks()
         return sent
     }
 
@@ -195,7 +194,7 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
     }
 
-    /// Fault injection: keeps `name` offline (silent) or online until `release(name)`.
+    /// Fault injection: keeps `name` offline (silent) or online from now on.
     /// Returns false for a node the fleet does not drive.
     @discardableResult
     public func force(_ name: String, online: Bool) -> Bool {
@@ -207,9 +206,6 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
     }
 
-    public func release(_ name: String) {
-        lock.withLock { if let i = model.index(of: name) { model.release(i) } }
-    }
 
     /// When the next heartbeat is due.
     public var nextDue: Date? { lock.withLock { nextBeat.min() } }

@@ -94,13 +94,8 @@ struct Infer: AsyncParsableCommand {
                 let batch = rows[start..<min(rows.count, start + batchSize)].flatMap { $0 }
                 let input = try await client.putBlob(ParameterBlob.encode(batch))
                 let node = participants[b % participants.count]
-                var spec: [String: JSONValue] = [
-                    "job": .string(job), "round": 1, "node": .string(node), "type": "infer", "model": .string(model), "input": .string(input),
-                    "dataset": trainSpec?.value(at: "data.dataset") ?? "digits", "testFraction": trainSpec?.value(at: "data.testFraction") ?? 0.2,
-                    "seed": trainSpec?["seed"] ?? 0, "architecture": trainSpec?.value(at: "model.architecture") ?? "logistic-regression",
-                    "issuedAtMillis": .int(issued),
-                ]
-                if let h = trainSpec?.value(at: "model.hiddenUnits") { spec["hiddenUnits"] = h }
+                var spec = TaskRecipe.inferenceSpec(job: job, node: node, model: model, trainingSpec: trainSpec, issuedAtMillis: issued)
+                spec["input"] = .string(input)
                 var meta = ObjectMeta(name: "\(job)-q\(tag)-\(b)", namespace: namespace)
                 meta.labels = ["fog/job": job, "fog/node": node, "fog/request": tag]
                 meta.ownerReferences = [OwnerReference(kind: "FederatedJob", name: job, uid: r.metadata.uid)]

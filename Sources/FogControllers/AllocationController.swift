@@ -40,8 +40,6 @@ public struct AllocationController: Controller {
          }]
     }
 
-    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
-
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let job = ctx.cache.get(key) else { return .done }
         let view = JobView(job)
@@ -49,7 +47,7 @@ public struct AllocationController: Controller {
         if job.metadata.deletionTimestamp != nil || phase == "Succeeded" || phase == "Failed" {
             return try await release(job, view: view, ctx)
         }
-        guard Self.activePhases.contains(phase) else { return .done }
+        guard JobPhases.active.contains(phase) else { return .done }
         guard view.mode == "direct" else {
             try await ctx.updateStatus(job, { _ in }, conditions: [
                 Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])

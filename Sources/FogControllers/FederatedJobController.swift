@@ -15,9 +15,6 @@ public struct FederatedJobController: Controller {
 
     public init() {}
 
-    /// Phases that hold a slot of the tier's concurrency.
-    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
-
     public var sources: [WatchSource] {
         [.kind("FederatedJob"),
          // A job leaving a slot (or changing) lets the jobs queued behind it in.
@@ -122,7 +119,7 @@ public struct FederatedJobController: Controller {
             let peers = cache.list("FederatedJob", namespace: view.key.namespace).filter {
                 $0.spec?["tier"]?.stringValue == view.tier && $0.metadata.deletionTimestamp == nil
             }
-            let active = peers.filter { activePhases.contains($0.status?["phase"]?.stringValue ?? "") }.count
+            let active = peers.filter { JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "") }.count
             // Queued jobs are admitted oldest first (creation time, then name).
             let ahead = peers.filter {
                 ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" && $0.key != view.key

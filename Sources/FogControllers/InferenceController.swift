@@ -60,10 +60,6 @@ public struct InferenceController: Controller {
         let batchSize = max(1, Int(spec?.value(at: "inference.batchSize")?.intValue ?? 16))
         // The data and model settings of the training that produced the model.
         let trainSpec = source?.spec ?? spec
-        let dataset = trainSpec?.value(at: "data.dataset")?.stringValue ?? spec?.value(at: "data.dataset")?.stringValue ?? "digits"
-        let testFraction = trainSpec?.value(at: "data.testFraction")?.numberValue ?? 0.2
-        let seed = trainSpec?["seed"]?.intValue ?? 0
-        let architecture = trainSpec?.value(at: "model.architecture")?.stringValue ?? "logistic-regression"
 
         var inference = job.status?["inference"]?.objectValue ?? [:]
         let batches = (requests + batchSize - 1) / batchSize
@@ -71,13 +67,8 @@ public struct InferenceController: Controller {
             let issued = Int64((ctx.now.timeIntervalSince1970 * 1000).rounded())
             for b in 0..<batches {
                 let node = participants[b % participants.count]
-                var taskSpec: [String: JSONValue] = [
-                    "job": .string(job.name), "round": 1, "node": .string(node), "type": "infer", "model": .string(digest),
-                    "dataset": .string(dataset), "testFraction": .double(testFraction), "seed": .int(seed), "architecture": .string(architecture),
-                    "rows": ["start": .int(Int64(b * batchSize)), "count": .int(Int64(min(batchSize, requests - b * batchSize)))],
-                    "issuedAtMillis": .int(issued),
-                ]
-                if let h = trainSpec?.value(at: "model.hiddenUnits") { taskSpec["hiddenUnits"] = h }
+                var taskSpec = TaskRecipe.inferenceSpec(job: job.name, node: node, model: digest, trainingSpec: trainSpec, issuedAtMillis: issued)
+                taskSpec["rows"] = ["start": .int(Int64(b * batchSize)), "count": .int(Int64(min(batchSize, requests - b * batchSize)))]
                 var meta = ObjectMeta(name: "\(job.name)-b\(b)", namespace: job.namespace)
                 meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": "1"]
                 meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]

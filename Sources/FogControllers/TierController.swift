@@ -15,9 +15,6 @@ public struct TierController: Controller {
          }]
     }
 
-    /// Job phases that hold a tier slot.
-    static let activePhases: Set<String> = ["Admitted", "Allocated", "Running"]
-
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let tier = ctx.cache.get(key), tier.metadata.deletionTimestamp == nil else { return .done }
         var problems: [String] = []
@@ -27,7 +24,7 @@ public struct TierController: Controller {
             }
         }
         let jobs = ctx.cache.list("FederatedJob").filter { $0.spec?["tier"]?.stringValue == key.name }
-        let running = jobs.filter { Self.activePhases.contains($0.status?["phase"]?.stringValue ?? "") }
+        let running = jobs.filter { JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "") }
         let ready = problems.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))

@@ -300,29 +300,26 @@ public struct TrainingController: Controller {
         let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false) || exhausted != nil
         // Trust: a delivered, accepted update is a success; an excluded or missing one a failure.
         try await recordOutcomes(succeeded: accepted.map(\.id), failed: flagged + dropped, ctx)
+        // Cost so far: the quote's unit price for the hours run until now.
+        let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
+        let hours = ctx.now.timeIntervalSince(startedAt) / 3600
+        let unitPrice = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
+        let cost: JSONValue = ["total": .double((unitPrice * hours * 10000).rounded() / 10000), "hours": .double(hours),
+                               "currency": job.status?["quote"]?["currency"] ?? "USD"]
         if done {
-            let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
-            let hours = ctx.now.timeIntervalSince(startedAt) / 3600
-            let unit = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
             t["finishedAt"] = .string(ctx.timestamp)
             try await ctx.updateStatus(job, { s in
                 s["phase"] = "Succeeded"
                 s["training"] = .object(t)
-                s["cost"] = ["total": .double((unit * hours * 10000).rounded() / 10000), "hours": .double(hours),
-                             "currency": job.status?["quote"]?["currency"] ?? "USD"]
+                s["cost"] = cost
             }, conditions: [Condition(type: "Training", status: .false, reason: exhausted == nil ? "Completed" : "PrivacyBudgetExhausted",
                                       message: exhausted ?? String(format: "%d rounds, test accuracy %.4f", round, evaluation.accuracy))])
             await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
             return .done
         }
-        // Cost so far: the quote's unit price for the hours run until now.
-        let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
-        let hoursSoFar = ctx.now.timeIntervalSince(startedAt) / 3600
-        let unitPrice = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
         try await ctx.updateStatus(job, { s in
             s["training"] = .object(t)
-            s["cost"] = ["total": .double((unitPrice * hoursSoFar * 10000).rounded() / 10000), "hours": .double(hoursSoFar),
-                         "currency": job.status?["quote"]?["currency"] ?? "USD"]
+            s["cost"] = cost
         }, conditions: [
             Condition(type: "Training", status: .true, reason: "Running", message: String(format: "round %d of %d: test accuracy %.4f", round, rounds, evaluation.accuracy))])
         return try await startRound(job, round: round + 1, model: newDigest, training: t,

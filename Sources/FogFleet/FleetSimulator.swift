@@ -230,17 +230,11 @@ public struct FleetModel: Sendable {
 
     public func index(of name: String) -> Int? { nodes.firstIndex { $0.name == name } }
 
-    /// Fault injection: holds node `i` online or offline until `release` (its own
-    /// outages resume then), as a test or a chaos drill wants.
+    /// Fault injection: holds node `i` online or offline from now on, as a test or a
+    /// chaos drill wants (its own outages stop).
     public mutating func force(_ i: Int, online: Bool) {
         nodes[i].online = online
         nodes[i].nextToggle = .infinity
     }
 
-    /// Ends a `force`: the node's outage process resumes from now.
-    public mutating func release(_ i: Int) {
-        let p = nodes[i].profile
-        let upMean = p.meanOutageSeconds * p.uptime / max(1e-9, 1 - p.uptime)
-        nodes[i].nextToggle = now + rng.exponential(mean: nodes[i].online ? upMean : p.meanOutageSeconds)
-    }
 }

@@ -31,6 +31,7 @@ final class TrainingHarness: @unchecked Sendable {
         try await sim.createNodes(count: nodes, profiles: [.stable, .lowLatency])
         for n in sim.nodeNames { sim.force(n, online: true) }
         try await sim.tick()
+        try await sim.runTasks()
         try await fleet.settle()
     }
 
@@ -45,6 +46,7 @@ final class TrainingHarness: @unchecked Sendable {
             if phase == "Succeeded" || phase == "Failed" { return }
             if advance > 0 { fleet.clock.advance(by: advance) }
             try await sim.tick()
+            try await sim.runTasks()
             try await fleet.settle()
         }
     }
