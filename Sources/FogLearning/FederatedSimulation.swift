@@ -50,6 +50,33 @@ public enum Attack: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Marketplace failover in a simulation, as the allocation controller does it
+/// for a job with `placement.minTrust`: every flagged update is a failed task
+/// for its node and every accepted one a success; a node whose trust — the
+/// mean of a Beta(1, 1) prior over those outcomes, (successes + 1) /
+/// (successes + failures + 2), as `TrustScore` in FogFleet — falls below
+/// `minTrust` leaves the job, and the next spare node takes over its shard
+/// from the next round. In a fog marketplace the job owner's data is dealt to
+/// rented nodes, so the shard outlives the node that misused it.
+public struct Replacement: Sendable, Hashable {
+    public var minTrust: Double
+    /// Spare nodes the fleet can offer, used in order.
+    public var spares: Int
+    /// How many of the spares attack too (chosen at random from the seed).
+    public var byzantineSpares: Int
+
+    public init(minTrust: Double = 0.5, spares: Int = 10, byzantineSpares: Int = 0) {
+        self.minTrust = minTrust
+        self.spares = spares
+        self.byzantineSpares = byzantineSpares
+    }
+
+    /// The trust of a node with these outcomes.
+    public static func trust(successes: Int, failures: Int) -> Double {
+        Double(successes + 1) / Double(successes + failures + 2)
+    }
+}
+
 /// Everything a simulated federated job needs besides the data.
 public struct SimulationConfig: Sendable, Hashable {
     public var clients: Int
@@ -64,6 +91,8 @@ public struct SimulationConfig: Sendable, Hashable {
     public var attack: Attack
     /// How many clients attack (chosen at random from the seed).
     public var byzantineCount: Int
+    /// Replace nodes whose trust falls below a minimum (needs `detector`); `nil` to keep every node.
+    public var replacement: Replacement?
     public var rounds: Int
     /// Stop early once the test accuracy reaches this (for tests that ask
     /// "within N rounds").
@@ -73,8 +102,8 @@ public struct SimulationConfig: Sendable, Hashable {
     public init(clients: Int = 10, partition: PartitionScheme = .iid, minimumSamples: Int = 10,
                 model: ModelKind = .logisticRegression, training: LocalTrainingConfig = LocalTrainingConfig(),
                 aggregator: Aggregator = Aggregator(strategy: .fedavg), detector: ByzantineDetector? = nil,
-                attack: Attack = .none, byzantineCount: Int = 0, rounds: Int = 30, stopAtAccuracy: Float? = nil,
-                seed: UInt64 = 1) {
+                attack: Attack = .none, byzantineCount: Int = 0, replacement: Replacement? = nil, rounds: Int = 30,
+                stopAtAccuracy: Float? = nil, seed: UInt64 = 1) {
         self.clients = clients
         self.partition = partition
         self.minimumSamples = minimumSamples
@@ -84,6 +113,7 @@ public struct SimulationConfig: Sendable, Hashable {
         self.detector = detector
         self.attack = attack
         self.byzantineCount = byzantineCount
+        self.replacement = replacement
         self.rounds = rounds
         self.stopAtAccuracy = stopAtAccuracy
         self.seed = seed
@@ -101,6 +131,8 @@ public struct RoundRecord: Sendable, Hashable {
     public var trainingLoss: Float
     /// Updates removed by detection before aggregation.
     public var excluded: [String]
+    /// Nodes that left the job after this round, and who took over their shards ("old → new").
+    public var replaced: [String]
     public var flags: [ByzantineDetector.Flag]
     /// Wall-clock time of local training, attacks, detection and aggregation
     /// (not the evaluation).
@@ -123,8 +155,12 @@ public struct DetectionSummary: Sendable, Hashable {
 /// The outcome of a simulation.
 public struct SimulationResult: Sendable {
     public var rounds: [RoundRecord]
+    /// The nodes that started the job, one per shard.
     public var clientIDs: [String]
+    /// Attacking nodes, spares included.
     public var byzantineIDs: [String]
+    /// Which node held each shard at the end.
+    public var holders: [String]
     public var parameters: [Float]
     public var detection: DetectionSummary
 
@@ -183,7 +219,26 @@ public struct FederatedSimulation: Sendable {
         var order = Array(0..<config.clients)
         rng.shuffle(&order)
         clientIDs = ids
-        byzantineIDs = order.prefix(config.byzantineCount).sorted().map { ids[$0] }
+        var attackers = order.prefix(config.byzantineCount).sorted().map { ids[$0] }
+        if let r = config.replacement {
+            guard r.spares >= 0, r.byzantineSpares >= 0, r.byzantineSpares <= r.spares else {
+                throw LearningError.invalidArgument("replacement needs 0 ≤ byzantineSpares ≤ spares")
+            }
+            let spares = Self.spareIDs(r.spares)
+            var spareRNG = Xoshiro256(seed: SplitMix64.mix(config.seed, 6))
+            var spareOrder = Array(0..<r.spares)
+            spareRNG.shuffle(&spareOrder)
+            attackers += spareOrder.prefix(r.byzantineSpares).sorted().map { spares[$0] }
+        }
+        byzantineIDs = attackers
+    }
+
+    static func spareIDs(_ count: Int) -> [String] {
+        let width = String(max(0, count - 1)).count
+        return (0..<count).map { i in
+            let digits = String(i)
+            return "spare-" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
     }
 
     /// Runs the rounds; `onRound` sees each round's record as it completes.
@@ -196,6 +251,10 @@ public struct FederatedSimulation: Sendable {
         if config.aggregator.strategy == .fedprox && training.proximalMu == 0 { training.proximalMu = 0.01 }
         var records = [RoundRecord]()
         var summary = DetectionSummary()
+        // Who holds each shard, their task outcomes, and the spares not yet used.
+        var holders = clientIDs
+        var outcomes: [String: (successes: Int, failures: Int)] = [:]
+        var spares = Self.spareIDs(config.replacement?.spares ?? 0)[...]
         let clock = ContinuousClock()
         for round in stride(from: 1, through: config.rounds, by: 1) {
             let started = clock.now
@@ -207,10 +266,10 @@ public struct FederatedSimulation: Sendable {
                 lossSum += Double(result.meanLoss) * Double(result.samples)
                 sampleSum += result.samples
                 var parameters = result.parameters
-                if byzantine.contains(clientIDs[k]) {
+                if byzantine.contains(holders[k]) {
                     config.attack.apply(to: &parameters, global: global, seed: SplitMix64.mix(config.seed, 5, round, k))
                 }
-                updates.append(Update(id: clientIDs[k], parameters: parameters, samples: result.samples))
+                updates.append(Update(id: holders[k], parameters: parameters, samples: result.samples))
             }
             var accepted = updates
             var flags = [ByzantineDetector.Flag]()
@@ -235,18 +294,31 @@ public struct FederatedSimulation: Sendable {
                 if let m = aggregator.selectionCount { aggregator.selectionCount = min(m, accepted.count) }
                 global = try aggregator.aggregate(accepted).parameters
             }
+            // Failover: nodes whose trust fell below the minimum hand their shards to spares.
+            var replaced = [String]()
+            if let r = config.replacement, config.detector != nil {
+                for u in updates {
+                    if flagged.contains(u.id) { outcomes[u.id, default: (0, 0)].failures += 1 } else { outcomes[u.id, default: (0, 0)].successes += 1 }
+                }
+                for k in holders.indices {
+                    let o = outcomes[holders[k], default: (0, 0)]
+                    guard Replacement.trust(successes: o.successes, failures: o.failures) < r.minTrust, let spare = spares.popFirst() else { continue }
+                    replaced.append("\(holders[k]) → \(spare)")
+                    holders[k] = spare
+                }
+            }
             let elapsed = clock.now - started
             let evaluation = model.evaluate(parameters: global, on: test)
             let record = RoundRecord(
                 round: round, loss: evaluation.loss, accuracy: evaluation.accuracy,
                 trainingLoss: sampleSum > 0 ? Float(lossSum / Double(sampleSum)) : 0,
-                excluded: updates.map(\.id).filter { flagged.contains($0) }, flags: flags,
+                excluded: updates.map(\.id).filter { flagged.contains($0) }, replaced: replaced, flags: flags,
                 seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
             records.append(record)
             onRound?(record)
             if let target = config.stopAtAccuracy, evaluation.accuracy >= target { break }
         }
-        return SimulationResult(rounds: records, clientIDs: clientIDs, byzantineIDs: byzantineIDs, parameters: global,
-                                detection: summary)
+        return SimulationResult(rounds: records, clientIDs: clientIDs, byzantineIDs: byzantineIDs, holders: holders,
+                                parameters: global, detection: summary)
     }
 }
