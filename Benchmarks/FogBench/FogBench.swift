@@ -6,7 +6,7 @@ import Foundation
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "api", "fleet", "allocation", "learning"]
+        let all = ["apply", "reconcile", "api", "fleet", "allocation", "learning", "grid"]
         let selected = args.isEmpty ? all : args
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -23,6 +23,7 @@ struct FogBench {
             case "learning":
                 LearningBenchmark.run(dataPath: "examples/data/digits.csv")
                 try await TrainingBenchmark.run(dir: dir)
+            case "grid": RobustnessGrid.run(dataPath: "examples/data/digits.csv")
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

@@ -13,8 +13,9 @@ import Foundation
 /// same store transaction as the job's `status.allocation`, with a
 /// compare-and-swap on every touched node's reservations: two workers or two
 /// servers can never book the same capacity twice. A participant that stops
-/// being eligible (NotReady, no longer Harvestable, cordoned…) is replaced by
-/// the best eligible node (`ParticipantReplaced`); with fewer than
+/// being eligible (NotReady, no longer Harvestable, cordoned, trust fallen
+/// below `placement.minTrust` after flagged updates…) is replaced by the best
+/// eligible node (`ParticipantReplaced`), which takes over its data shard; with fewer than
 /// `participants.min` left and none to be found, the job is `Degraded=True`
 /// until nodes return. Reservations are released when the job ends or is deleted.
 public struct AllocationController: Controller {

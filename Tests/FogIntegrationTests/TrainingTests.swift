@@ -55,7 +55,8 @@ final class TrainingHarness: @unchecked Sendable {
 }
 
 func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: String = "fedavg", detection: Bool = false,
-                 privacy: String = "low", hierarchy: Bool = false, learningRate: Double = 0.1) -> String {
+                 privacy: String = "low", hierarchy: Bool = false, learningRate: Double = 0.1,
+                 partition: String = "{type: iid}", minTrust: Double = 0) -> String {
     """
     apiVersion: fog/v1alpha1
     kind: FederatedJob
@@ -64,12 +65,12 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
       type: training
       tier: medium
       privacy: \(privacy)
-      data: {dataset: digits, testFraction: 0.2}
+      data: {dataset: digits, testFraction: 0.2, partition: \(partition)}
       training: {rounds: \(rounds), learningRate: \(learningRate), batchSize: 32, localEpochs: 1, roundTimeout: 30s}
       aggregation: {strategy: \(strategy), byzantineDetection: \(detection), byzantineF: 3, trimBeta: 0.3}
       participants: {min: \(participants), max: \(participants)}
       hierarchy: {enabled: \(hierarchy)}
-      placement: {requirements: {cpu: 1, memoryGiB: 1}}
+      placement: {requirements: {cpu: 1, memoryGiB: 1}, minTrust: \(minTrust)}
       budget: {max: 1000}
       seed: 7
     """
@@ -124,6 +125,53 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
             #expect(trust < 0.2, "\(name): \(trust)")
         }
         await h.shutdown()
+    }
+
+    /// The non-IID goal through the product: on Dirichlet(0.5) shards, the attackers' shards
+    /// hold classes the others barely see, so excluding their updates is not enough. With
+    /// `placement.minTrust`, each flagged update lowers its node's trust; the allocation
+    /// controller replaces a node that falls below the minimum, and the replacement takes
+    /// over its shard at the next round.
+    @Test func distrustedParticipantsAreReplacedAndTheirShardsTrainedByOthers() async throws {
+        // 14 nodes, 4 of them Byzantine (all four land among the 10 participants), lr 0.1, 30 rounds.
+        func run(minTrust: Double) async throws -> (job: Resource, byzantine: Set<String>, replaced: [String]) {
+            let h = try await TrainingHarness(nodes: 14, byzantineShare: 0.25)
+            _ = try h.store.apply(try manifests(trainingJob("skewed", participants: 10, rounds: 30, detection: true, learningRate: 0.1,
+                                                            partition: "{type: dirichlet, alpha: 0.5}", minTrust: minTrust)), dryRun: false)
+            try await h.train("skewed")
+            let job = try h.job("skewed")
+            let replaced = try h.store.list(kind: "Event", namespace: "default", selector: LabelSelector()).items
+                .filter { $0.content["reason"] == "ParticipantReplaced" }.compactMap { $0.content["message"]?.stringValue }
+            await h.shutdown()
+            return (job, Set(h.sim.nodeNames.filter { h.sim.isByzantine($0) }), replaced)
+        }
+        func accuracy(_ job: Resource) -> Double { job.status?["training"]?["accuracy"]?.numberValue ?? 0 }
+        func excluded(_ job: Resource) -> Set<String> {
+            Set((job.status?["training"]?["rounds"]?.arrayValue ?? []).flatMap { $0["excluded"]?.arrayValue ?? [] }.compactMap(\.stringValue))
+        }
+        func participants(_ job: Resource) -> [String] {
+            (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        }
+
+        // Nodes kept (no minTrust): every attacker is excluded round after round, and its shard with it.
+        let kept = try await run(minTrust: 0)
+        #expect(kept.job.status?["phase"] == "Succeeded")
+        #expect(kept.byzantine.count == 4 && kept.byzantine.isSubset(of: excluded(kept.job)))
+        #expect(kept.byzantine.isSubset(of: Set(participants(kept.job))))
+        #expect(kept.replaced.isEmpty)
+
+        // minTrust 0.5: each attacker leaves for low trust and a spare trains its shard.
+        let (job, byzantine, replaced) = try await run(minTrust: 0.5)
+        #expect(job.status?["phase"] == "Succeeded")
+        #expect(byzantine.allSatisfy { name in replaced.contains { $0.hasPrefix(name + " → ") && $0.hasSuffix(": TrustBelowMinimum") } })
+        let final = participants(job)
+        #expect(final.count == 10 && byzantine.isDisjoint(with: final))
+        let shards = job.status?["training"]?["shards"]?.objectValue ?? [:]
+        #expect(Set(shards.keys) == Set(final))
+        #expect(Set(shards.values.compactMap(\.intValue)) == Set(0..<10))
+        // Measured: 0.872 with the attackers kept (excluded), 0.911 with them replaced.
+        #expect(accuracy(job) >= 0.88)
+        #expect(accuracy(job) > accuracy(kept.job) + 0.02, "\(accuracy(job)) against \(accuracy(kept.job))")
     }
 
     @Test func aParticipantLostMidRoundDoesNotStopTheJob() async throws {
