@@ -73,19 +73,29 @@ public final class SimulatedFleet: @unchecked Sendable {
     }
 
     /// Takes over every node labelled `fog/simulated=true`; its behaviour comes from
-    /// `spec.profile` (default: Mobile for phones, Stable otherwise). Returns how many.
+    /// `spec.profile` (default: Mobile for phones, Stable otherwise), and
+    /// `options.byzantineShare` of them, chosen from the seed, misbehave. Returns how many.
     @discardableResult
     public func adoptExisting() async throws -> Int {
         let list = try await client.list(kind: "FogNode", namespace: nil,
                                          selector: LabelSelector([.equals(Self.simulatedLabel, "true")]))
-        for node in list.items.sorted(by: { $0.name < $1.name }) {
+        let nodes = list.items.sorted(by: { $0.name < $1.name })
+        let byzantine = pickByzantine(nodes.count)
+        for (i, node) in nodes.enumerated() {
             let spec = node.spec
             let profile = spec?["profile"]?.stringValue.flatMap(FleetProfile.named)
                 ?? (spec?["class"]?.stringValue == "mobile" ? .mobile : .stable)
             register(node.name, profile: profile, cpu: spec?.value(at: "capacity.cpu")?.numberValue ?? 4,
-                     memoryGiB: spec?.value(at: "capacity.memoryGiB")?.numberValue ?? 8, byzantine: false)
+                     memoryGiB: spec?.value(at: "capacity.memoryGiB")?.numberValue ?? 8, byzantine: byzantine.contains(i))
         }
-        return list.items.count
+        return nodes.count
+    }
+
+    /// Which of `count` nodes misbehave: `byzantineShare` of them (rounded), drawn from the seed.
+    private func pickByzantine(_ count: Int) -> Set<Int> {
+        let byzantineCount = Int((Double(count) * options.byzantineShare).rounded())
+        return Set(lock.withLock { (0..<count).map { _ in rng.next() } }.enumerated()
+            .sorted { $0.element < $1.element }.prefix(byzantineCount).map(\.offset))
     }
 
     /// Creates `count` nodes, cycling through `profiles` and `regions`
@@ -93,9 +103,7 @@ public final class SimulatedFleet: @unchecked Sendable {
     public func createNodes(count: Int, profiles: [FleetProfile] = FleetProfile.all, regions: [String] = ["eu-west", "us-east", "ap-south"]) async throws {
         var objects: [Resource] = []
         var planned: [(String, FleetProfile, Double, Double, Bool)] = []
-        let byzantineCount = Int((Double(count) * options.byzantineShare).rounded())
-        let byzantine = Set(lock.withLock { (0..<count).map { _ in rng.next() } }.enumerated()
-            .sorted { $0.element < $1.element }.prefix(byzantineCount).map(\.offset))
+        let byzantine = pickByzantine(count)
         for i in 0..<count {
             let p = profiles[i % profiles.count]
             let region = regions[(i / profiles.count) % regions.count]

@@ -132,7 +132,7 @@ struct Simulate: AsyncParsableCommand {
     var speed = 1.0
     @Option(help: ArgumentHelp("Time between a node's heartbeats.", valueName: "duration"))
     var interval: DurationArgument = DurationArgument(argument: "5s")!
-    @Option(help: ArgumentHelp("Share of created nodes that misbehave in training (0…1).", valueName: "share"))
+    @Option(help: ArgumentHelp("Share of the simulated nodes (created, and adopted with --adopt) that misbehave in training (0…1).", valueName: "share"))
     var byzantine = 0.0
     @Flag(help: "Also drive existing nodes labelled fog/simulated=true.")
     var adopt = false

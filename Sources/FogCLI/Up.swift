@@ -14,8 +14,8 @@ struct Up: AsyncParsableCommand {
         abstract: "Apply a directory to the embedded store, run every controller in-process, and show progress until converged.",
         discussion: "Exit 0 once converged with no object in a failed condition, 1 otherwise. --watch keeps running until interrupted.")
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Manifests to apply (file or directory).", valueName: "dir"))
-    var filename: String = "examples/quickstart"
+    @Option(name: .shortAndLong, help: ArgumentHelp("Manifests to apply (file or directory; repeat for several).", valueName: "dir"))
+    var filename: [String] = ["examples/quickstart"]
     @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories.")
     var recursive = false
     @Flag(help: "Keep running after convergence, until interrupted.")
@@ -26,19 +26,25 @@ struct Up: AsyncParsableCommand {
     var noSimulate = false
     @Option(help: ArgumentHelp("Seed of the simulated fleet.", valueName: "seed"))
     var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Share of the simulated nodes that misbehave in training (0…1; chosen from the seed, not labelled).", valueName: "share"))
+    var byzantine = 0.0
+
+    func validate() throws {
+        if !(0...1).contains(byzantine) { throw ValidationError("--byzantine must be between 0 and 1 (got \(byzantine))") }
+    }
     @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let console = CLI.console
-        let objects = try CLI.decode(files: [filename], recursive: recursive, namespace: nil)
+        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: nil)
         let store = try global.embeddedStore(for: "up")
         let client = EmbeddedClient(store: store)
         let outcomes: [ApplyOutcome]
         do { outcomes = try await client.apply(objects.map(\.resource), dryRun: false) } catch { throw CLI.storeFailure(error) }
         var counts: [String: Int] = [:]
         for o in outcomes { counts[o.action.rawValue, default: 0] += 1 }
-        console.out("applied \(outcomes.count) objects from \(filename) to \(global.statePath()): "
+        console.out("applied \(outcomes.count) objects from \(filename.joined(separator: ", ")) to \(global.statePath()): "
                     + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
 
         // The simulated fleet heartbeats the nodes labelled fog/simulated=true, as agents would.
@@ -47,6 +53,7 @@ struct Up: AsyncParsableCommand {
         if !noSimulate {
             var options = SimulatedFleet.Options()
             options.seed = seed
+            options.byzantineShare = byzantine
             options.dataDirectory = controllerOptions.dataDir
             let f = SimulatedFleet(client: client, clock: SystemClock(), options: options)
             let adopted: Int
@@ -55,7 +62,7 @@ struct Up: AsyncParsableCommand {
                 if adopted > 0 { try await f.tick() }
             } catch { throw CLI.storeFailure(error) }
             if adopted > 0 {
-                console.out("simulated fleet: \(adopted) nodes (seed \(seed)), heartbeat every \(Int(options.heartbeatInterval))s\n")
+                console.out("simulated fleet: \(adopted) nodes (seed \(seed)\(byzantine > 0 ? ", \(f.nodeNames.filter(f.isByzantine).count) Byzantine" : "")), heartbeat every \(Int(options.heartbeatInterval))s\n")
                 fleet = f
                 fleetTask = Task { try await f.run() }
             }

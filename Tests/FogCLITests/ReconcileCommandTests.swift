@@ -231,4 +231,26 @@ import Testing
         let holding = try h.store().list(kind: "FogNode", namespace: nil).items.filter { $0.status?["reservations"]?["default/digits-fedavg"] != nil }
         #expect(holding.isEmpty)
     }
+    @Test func upTrainsTheRobustExamplePastByzantineNodes() async throws {
+        let h = try Harness()
+        let r = await h.fogctl(["up", "-f", Harness.root + "/manifests", "-f", Harness.root + "/examples/robust",
+                                "--byzantine", "0.25", "--seed", "2", "--data-dir", Harness.root + "/examples/data"])
+        #expect(r.code == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("simulated fleet: 16 nodes (seed 2, 4 Byzantine)"))
+        #expect(r.stdout.contains("job default/digits-robust: Succeeded"))
+        let store = try h.store()
+        let job = try #require(try store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-robust")))
+        #expect((job.status?["training"]?["accuracy"]?.numberValue ?? 0) >= 0.88)
+        // Every node flagged in the first round left the job for low trust.
+        let first = (job.status?["training"]?["rounds"]?.arrayValue?.first?["excluded"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(!first.isEmpty)
+        let replaced = try store.list(kind: "Event", namespace: "default").items
+            .filter { $0.content["reason"] == "ParticipantReplaced" }.compactMap { $0.content["message"]?.stringValue }
+        #expect(first.allSatisfy { node in replaced.contains { $0.hasPrefix(node + " → ") && $0.hasSuffix(": TrustBelowMinimum") } })
+        let participants = Set((job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue })
+        #expect(participants.count == 10 && participants.isDisjoint(with: first))
+        // Out-of-range shares are refused before anything is applied.
+        let bad = await h.fogctl(["up", "-f", Harness.root + "/examples/robust", "--byzantine", "1.5"])
+        #expect(bad.code != 0 && bad.stderr.contains("--byzantine must be between 0 and 1"))
+    }
 }
