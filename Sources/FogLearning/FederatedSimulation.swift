@@ -177,7 +177,9 @@ public struct SimulationResult: Sendable {
 /// Each round every client trains from the global model on its shard; the
 /// Byzantine clients then corrupt their result with `attack`; detection (if
 /// any) removes flagged updates; the strategy aggregates the rest into the
-/// next global model, which is evaluated on the test set.
+/// next global model, which is evaluated on the test set. With
+/// `config.replacement`, a node whose trust falls below the minimum hands its
+/// shard to the next spare for the following rounds.
 ///
 ///     let data = try Dataset(contentsOfCSV: "examples/data/digits.csv").scaled(by: 16)
 ///     let (train, test) = data.split(testFraction: 0.2, seed: 1)
