@@ -722,7 +722,7 @@ enum EmbeddedSchemas {
             },
             "byzantineDetection": {
               "type": "boolean",
-              "description": "Flag outlier updates, exclude them and lower their nodes' trust. Default: false.",
+              "description": "Flag outlier updates, exclude them and lower their nodes' trust (set placement.minTrust to replace distrusted nodes). Default: false.",
               "default": false
             },
             "compression": {
@@ -825,7 +825,7 @@ enum EmbeddedSchemas {
             },
             "minTrust": {
               "type": "number",
-              "description": "Lowest node trust score accepted, 0..1. Default: 0.",
+              "description": "Lowest node trust accepted, 0..1: (succeeded + 1) / (succeeded + failed + 2) over the node's task outcomes (0.5 for a new node, 1/3 after one flagged update). A participant that falls below it is replaced and its replacement takes over its data shard; with byzantineDetection, 0.5 removes a flagged node after its first flag. Default: 0.",
               "minimum": 0,
               "maximum": 1,
               "default": 0
