@@ -1,5 +1,6 @@
 import ArgumentParser
 import FogClient
+import FogControllers
 import FogMarket
 import FogModel
 import FogStore
@@ -45,7 +46,7 @@ struct QuoteCommand: AsyncParsableCommand {
                 let terms = TierTerms(name: tier.name, spec: tier.spec)
                 do {
                     let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
-                    let market = MarketState(nodes: nodes, tier: terms)
+                    let market = MarketState(fogNodes: nodes, tier: terms)
                     quotes.append((job, try Pricing.quote(request, tier: terms, market: market)))
                 } catch {
                     problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): \(error)")

@@ -11,7 +11,7 @@ enum Readiness {
     static func state(_ r: Resource) -> State {
         if let f = Failures.failed(r) { return .failed(f) }
         if ControllerRegistry.readyKinds.contains(r.kind) {
-            switch r.conditions[type: "Ready"] {
+            switch r.condition("Ready") {
             case let c? where c.status == .true: return .ready
             case let c?: return .waiting("Ready=\(c.status.rawValue) (\(c.reason))")
             case nil: return .waiting("no Ready condition yet")

@@ -85,7 +85,7 @@ enum TopNodes {
         header += ["SCORE", "TRUST"]
         let body = rows.enumerated().map { i, r -> [String] in
             var row = [String(i + 1), r.node.name, r.node.spec?["class"]?.stringValue ?? "-", r.node.spec?["region"]?.stringValue ?? "-",
-                       r.node.conditions[type: "Ready"]?.status.rawValue ?? "-",
+                       r.node.condition("Ready")?.status.rawValue ?? "-",
                        f(r.score.latency), f(r.score.uptime), f(r.score.performance), f(r.score.reliability)]
             if extra != nil { row.append(f(r.score.extra)) }
             row += [f(r.score.total), r.node.status?["trust"]?.numberValue.map { String(format: "%.2f", $0) } ?? "0.50"]

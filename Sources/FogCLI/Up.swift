@@ -82,7 +82,7 @@ struct Up: AsyncParsableCommand {
             if Date() > deadline { timedOut.value = true; return true }
             // Every simulated node that is online has been seen by the lifecycle controller.
             let nodesSeen = simulated.isEmpty || m.cache.list("FogNode").allSatisfy { n in
-                !simulated.contains(n.name) || n.status?["lastHeartbeatTime"] == nil || n.conditions[type: "Ready"] != nil
+                !simulated.contains(n.name) || n.status?["lastHeartbeatTime"] == nil || n.condition("Ready") != nil
             }
             // Training jobs run to the end (the simulated fleet works outside the manager's queues).
             let training = m.cache.list("FederatedJob").contains { j in
@@ -91,7 +91,7 @@ struct Up: AsyncParsableCommand {
                 if phase == "Running" { return true }
                 if phase != "Allocated" { return false }
                 if (j.spec?["type"]?.stringValue ?? "training") == "training" { return true }
-                return j.conditions[type: "ModelReady"]?.status != .false
+                return j.condition("ModelReady")?.status != .false
             }
             if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
                 if !converged.value {
@@ -120,11 +120,11 @@ struct Up: AsyncParsableCommand {
     static func summary(_ m: Manager, elapsed: Double) -> String {
         var s = "converged in \(String(format: "%.2f", elapsed))s: \(m.totalReconciles) reconciles, store revision \(m.cache.revision)\n"
         let nodes = m.cache.list("FogNode")
-        let ready = nodes.filter { $0.conditions[type: "Ready"]?.status == .true }.count
-        let notReady = nodes.filter { $0.conditions[type: "Ready"]?.status == .false }.count
+        let ready = nodes.filter { $0.condition("Ready")?.status == .true }.count
+        let notReady = nodes.filter { $0.condition("Ready")?.status == .false }.count
         let unknown = nodes.count - ready - notReady
-        let harvestable = nodes.filter { $0.conditions[type: "Harvestable"]?.status == .true }.count
-        let harvestMatched = nodes.filter { $0.conditions[type: "Harvestable"] != nil }.count
+        let harvestable = nodes.filter { $0.condition("Harvestable")?.status == .true }.count
+        let harvestMatched = nodes.filter { $0.condition("Harvestable") != nil }.count
         s += "nodes: \(nodes.count) (\(ready) Ready, \(notReady) NotReady, \(unknown) without heartbeat)"
             + (harvestMatched > 0 ? "; harvestable: \(harvestable) of \(harvestMatched) under harvest policies" : "") + "\n"
         for job in m.cache.list("FederatedJob") {
@@ -206,7 +206,7 @@ final class Progress: @unchecked Sendable {
             var ready = 0, notReady = 0, unknown = 0
             var phases: [String: Int] = [:]
             for r in items {
-                switch r.conditions[type: "Ready"]?.status {
+                switch r.condition("Ready")?.status {
                 case .true?: ready += 1
                 case .false?: notReady += 1
                 case .unknown?: unknown += 1

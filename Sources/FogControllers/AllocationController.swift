@@ -24,20 +24,30 @@ public struct AllocationController: Controller {
     public static let finalizer = "fog/allocation"
     /// How often a job waiting for nodes looks again (besides node changes of its own participants).
     public let retryInterval: Double
+    let index: NodeIndex
+    /// Jobs short of participants (never allocated, or Degraded): a node that
+    /// becomes Ready is offered to them at once rather than at their next retry.
+    let waiting = WaitingJobs()
 
-    public init(retryInterval: Double = 5) { self.retryInterval = retryInterval }
+    public init(retryInterval: Double = 5) { self.init(retryInterval: retryInterval, nodes: NodeIndex()) }
+    init(retryInterval: Double = 5, nodes: NodeIndex) {
+        self.retryInterval = retryInterval
+        index = nodes
+    }
 
     public var sources: [WatchSource] {
         [.kind("FederatedJob"),
          .mapped("FogNode") { node, cache in
-             // Jobs holding the node, and (on Ready/Harvestable nodes) jobs still waiting for participants.
-             cache.list("FederatedJob").filter { job in
-                 let holds = node.status?["reservations"]?[job.namespace + "/" + job.name] != nil
-                     || (job.status?["allocation"]?["participants"]?.arrayValue ?? []).contains { $0["node"]?.stringValue == node.name }
-                 if holds { return true }
-                 let waiting = job.status?["phase"]?.stringValue == "Admitted" || job.conditions[type: "Degraded"]?.status == .true
-                 return waiting && node.conditions[type: "Ready"]?.status == .true
-             }.map(\.key)
+             // Jobs holding the node: its reservations name them (written in the same transaction as their allocations).
+             var keys = (node.status?["reservations"]?.objectValue ?? [:]).keys.sorted().compactMap { k -> ObjectKey? in
+                 let parts = k.split(separator: "/", maxSplits: 1)
+                 return parts.count == 2 ? ObjectKey(kind: "FederatedJob", namespace: String(parts[0]), name: String(parts[1])) : nil
+             }
+             // A Ready node may be what a job short of participants is waiting for. (Jobs not tried
+             // yet are queued by their own changes; enqueueing them on every node write would
+             // rescore the fleet for each of them on each heartbeat.)
+             if node.condition("Ready")?.status == .true { keys += waiting.keys }
+             return keys
          }]
     }
 
@@ -46,9 +56,13 @@ public struct AllocationController: Controller {
         let view = JobView(job)
         let phase = job.status?["phase"]?.stringValue ?? "Pending"
         if job.metadata.deletionTimestamp != nil || phase == "Succeeded" || phase == "Failed" {
+            waiting.remove(key)
             return try await release(job, view: view, ctx)
         }
-        guard JobPhases.active.contains(phase) else { return .done }
+        guard JobPhases.active.contains(phase) else {
+            waiting.remove(key)
+            return .done
+        }
         guard view.mode == "direct" else {
             try await ctx.updateStatus(job, { _ in }, conditions: [
                 Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])
@@ -57,12 +71,16 @@ public struct AllocationController: Controller {
         guard let tierObject = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier)) else { return .done }
         let tier = TierTerms(name: tierObject.name, spec: tierObject.spec)
         let quote = Quote(json: job.status?["quote"])
-        let nodes = ctx.cache.list("FogNode")
-        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let now = ctx.now.timeIntervalSince1970
+        let snapshot = index.snapshot(ctx.cache)
+        // The nodes this reconcile touches: the job's own, then those it chooses.
+        var byName: [String: NodeFacts] = [:]
 
         // Current participants, and which of them still qualify.
         let current = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        // The job's own nodes are read from the cache itself: the index follows the cache a moment
+        // behind, and a change of one of them is what this reconcile may be answering.
+        for name in current { byName[name] = ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: name)).map { NodeFacts($0) } }
         var kept: [String] = []
         var lost: [(String, String)] = []
         for name in current {
@@ -72,22 +90,20 @@ public struct AllocationController: Controller {
                 lost.append((name, "Deleted"))
             }
         }
-        if !current.isEmpty && lost.isEmpty && job.conditions[type: "Degraded"]?.status != .true
-            && job.conditions[type: "Allocated"]?.status == .true {
+        if !current.isEmpty && lost.isEmpty && job.condition("Degraded")?.status != .true
+            && job.condition("Allocated")?.status == .true {
             return .done
         }
 
         // Candidates: eligible nodes not already in the job, scored with the job's algorithm.
         let context = ScoringContext()
         var candidates: [Candidate] = []
-        var scoreOf: [String: Double] = [:]
-        for node in nodes where !kept.contains(node.name) && !current.contains(node.name) {
+        let inJob = Set(current)
+        for node in snapshot.nodes where !inJob.contains(node.name) {
             guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
-            let score = PeerScoring.score(NodeStats(node: node, now: now), algorithm: view.algorithm, context: context).total
-            scoreOf[node.name] = score
-            let roles = (node.spec?["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let score = PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total
             candidates.append(Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote),
-                                        region: node.spec?["region"]?.stringValue ?? "", aggregator: roles.contains("aggregator")))
+                                        region: node.region, aggregator: node.roles.contains("aggregator")))
         }
         let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
         var chosen: [String]
@@ -100,6 +116,7 @@ public struct AllocationController: Controller {
             switch ParticipantSelection.select(problem) {
             case .success(let s): chosen = s.chosen.map(\.id)
             case .failure(let f):
+                waiting.insert(key)
                 try await ctx.updateStatus(job, { _ in }, conditions: [
                     Condition(type: "Allocated", status: .false, reason: "InsufficientNodes", message: f.description)])
                 return .requeue(after: retryInterval)
@@ -111,7 +128,7 @@ public struct AllocationController: Controller {
             var pool = candidates.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
             let target = max(view.minParticipants, current.count)
             for (old, _) in lost where chosen.count < target {
-                let oldRegion = byName[old]?.spec?["region"]?.stringValue
+                let oldRegion = byName[old]?.region
                 let fits = { (c: Candidate) in budget.map { spent + c.price <= $0 + 1e-9 } ?? true }
                 let pick = (view.hierarchy ? pool.firstIndex { $0.region == oldRegion && fits($0) } : nil) ?? pool.firstIndex(where: fits)
                 guard let i = pick else { continue }
@@ -132,6 +149,12 @@ public struct AllocationController: Controller {
             }
         }
 
+        var scoreOf: [String: Double] = [:]
+        for c in candidates where chosen.contains(c.id) {
+            scoreOf[c.id] = c.score
+            byName[c.id] = snapshot[c.id]
+        }
+
         // One transaction: reservations on every touched node (compare-and-swap) and the job's allocation.
         let resKey = view.reservationKey
         var patches: [StatusPatch] = []
@@ -139,12 +162,12 @@ public struct AllocationController: Controller {
         let removed = current.filter { !chosen.contains($0) }
         for name in added {
             guard let node = byName[name] else { continue }
-            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.status?["reservations"])],
+            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.reservationsJSON)],
                                        patch: ["reservations": .object([resKey: view.reservation])]))
         }
         for name in removed {
-            guard let node = byName[name], node.status?["reservations"]?[resKey] != nil else { continue }
-            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.status?["reservations"])],
+            guard let node = byName[name], node.reservations[resKey] != nil else { continue }
+            patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.reservationsJSON)],
                                        patch: ["reservations": .object([resKey: .null])]))
         }
         let allocation = Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
@@ -166,7 +189,7 @@ public struct AllocationController: Controller {
             await ctx.events.record(job, .normal, reason: "ParticipantReplaced", message: "\(old) → \(new): \(lost.first { $0.0 == old }?.1 ?? "lost")")
         }
         let total = allocation["totalPrice"]?.numberValue ?? 0
-        let regions = Set(chosen.compactMap { byName[$0]?.spec?["region"]?.stringValue })
+        let regions = Set(chosen.compactMap { byName[$0]?.region }.filter { !$0.isEmpty })
         var conditions = [Condition(type: "Allocated", status: .true, reason: "Allocated",
                                     message: String(format: "%d participants in %d region%@, %.2f %@ to nodes", chosen.count, regions.count,
                                                     regions.count == 1 ? "" : "s", total, quote?.currency ?? "USD"))]
@@ -177,10 +200,11 @@ public struct AllocationController: Controller {
         if current.isEmpty {
             await ctx.events.record(job, .normal, reason: "Allocated", message: conditions[0].message)
         }
+        if shortfall == nil { waiting.remove(key) } else { waiting.insert(key) }
         return shortfall == nil ? .done : .requeue(after: retryInterval)
     }
 
-    static func allocationJSON(chosen: [String], byName: [String: Resource], scores: [String: Double], job: JobView,
+    static func allocationJSON(chosen: [String], byName: [String: NodeFacts], scores: [String: Double], job: JobView,
                                quote: Quote?, now: Double, previous: JSONValue?) -> JSONValue {
         var old: [String: JSONValue] = [:]
         for p in previous?["participants"]?.arrayValue ?? [] { if let n = p["node"]?.stringValue { old[n] = p } }
@@ -196,13 +220,13 @@ public struct AllocationController: Controller {
                 continue
             }
             guard let node = byName[name] else { continue }
-            let region = node.spec?["region"]?.stringValue ?? ""
-            let roles = (node.spec?["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let region = node.region
+            let roles = node.roles
             let score = ((scores[name] ?? 0) * 100).rounded() / 100
             let price = (Eligibility.price(node, job: job, quote: quote) * 10000).rounded() / 10000
             let isAggregator = job.hierarchy && roles.contains("aggregator") && aggregators[region] == nil
             if isAggregator { aggregators[region] = name }
-            participants.append(["node": .string(name), "region": .string(region), "class": node.spec?["class"] ?? .null,
+            participants.append(["node": .string(name), "region": .string(region), "class": node.classJSON,
                                  "score": .double(score), "price": .double(price), "aggregator": .bool(isAggregator),
                                  "since": .string(Timestamp.format(Date(timeIntervalSince1970: now)))])
             totalScore += score
@@ -218,6 +242,7 @@ public struct AllocationController: Controller {
     /// Gives back every reservation the job holds, then lets a deleted job go.
     func release(_ job: Resource, view: JobView, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         let resKey = view.reservationKey
+        // From the cache itself, not the index that follows it: no reservation may be missed.
         let holding = ctx.cache.list("FogNode").filter { $0.status?["reservations"]?[resKey] != nil }
         if !holding.isEmpty {
             let patches = holding.map { n in
@@ -234,4 +259,14 @@ public struct AllocationController: Controller {
         }
         return .done
     }
+}
+
+/// A set of job keys shared by an allocation controller's workers and its watch mapping.
+final class WaitingJobs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<ObjectKey> = []
+
+    func insert(_ key: ObjectKey) { _ = lock.withLock { set.insert(key) } }
+    func remove(_ key: ObjectKey) { _ = lock.withLock { set.remove(key) } }
+    var keys: [ObjectKey] { lock.withLock { set.sorted() } }
 }

@@ -12,12 +12,14 @@ public enum ControllerRegistry {
     }
 
     public static func all(_ options: Options = Options()) -> [any Controller] {
-        [
+        // Admission and allocation read the same decoded view of the nodes.
+        let nodes = NodeIndex()
+        return [
             NodeLifecycleController(heartbeatTimeout: options.heartbeatTimeout),
             TierController(),
             PrivacyPolicyController(),
-            FederatedJobController(),
-            AllocationController(),
+            FederatedJobController(nodes: nodes),
+            AllocationController(nodes: nodes),
             TrainingController(dataDirectory: options.dataDirectory),
             InferenceController(),
             HarvestController(),

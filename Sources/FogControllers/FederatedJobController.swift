@@ -13,22 +13,30 @@ public struct FederatedJobController: Controller {
     public let name = "federated-job"
     public let kind = "FederatedJob"
 
-    public init() {}
+    let nodes: NodeIndex
+
+    public init() { nodes = NodeIndex() }
+    init(nodes: NodeIndex) { self.nodes = nodes }
 
     public var sources: [WatchSource] {
         [.kind("FederatedJob"),
          // A job leaving a slot (or changing) lets the jobs queued behind it in.
          .mapped("FederatedJob") { job, cache in
              let tier = job.spec?["tier"]?.stringValue
-             return cache.list("FederatedJob", namespace: job.namespace).filter {
-                 $0.key != job.key && $0.spec?["tier"]?.stringValue == tier && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
-             }.map(\.key)
+             return cache.keys("FederatedJob", namespace: job.namespace) {
+                 $0.key != job.key && $0.spec?["tier"]?.stringValue == tier
+                     && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
+             }
          },
+         // A tier or policy that appears or changes decides the jobs still waiting on it (an
+         // admitted job's quote is locked; its tier's status counts change with every job).
          .mapped("Tier") { tier, cache in
-             cache.list("FederatedJob").filter { $0.spec?["tier"]?.stringValue == tier.name }.map(\.key)
+             cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == tier.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" }
          },
          .mapped("PrivacyPolicy") { policy, cache in
-             cache.list("FederatedJob").filter { ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name }.map(\.key)
+             cache.keys("FederatedJob") {
+                 ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
+             }
          }]
     }
 
@@ -52,7 +60,8 @@ public struct FederatedJobController: Controller {
         }
 
         let terms = TierTerms(name: tier.name, spec: tier.spec)
-        let decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache)
+        let decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache,
+                                      nodes: nodes.snapshot(ctx.cache).nodes)
         var quoteJSON: JSONValue?
         switch decision {
         case .quoteFailed(let reason, let message):
@@ -92,7 +101,7 @@ public struct FederatedJobController: Controller {
     }
 
     /// The admission decision for a Pending job (pure over the cache).
-    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: Resource, cache: InformerSet) -> Admission {
+    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: Resource, cache: InformerSet, nodes: [NodeFacts]) -> Admission {
         let level = privacy.spec?["level"]?.stringValue ?? privacy.name
         if !terms.allowedPrivacyLevels.isEmpty && !terms.allowedPrivacyLevels.contains(level) {
             return .refused(reason: "PrivacyLevelNotAllowed",
@@ -106,7 +115,7 @@ public struct FederatedJobController: Controller {
         let quote: Quote
         do {
             let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
-            quote = try Pricing.quote(request, tier: terms, market: MarketState(nodes: cache.list("FogNode"), tier: terms))
+            quote = try Pricing.quote(request, tier: terms, market: MarketState(facts: nodes, tier: terms))
         } catch {
             return .quoteFailed(reason: error.reason, message: error.message)
         }
@@ -124,7 +133,7 @@ public struct FederatedJobController: Controller {
             let ahead = peers.filter {
                 ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" && $0.key != view.key
                     && ($0.metadata.creationTimestamp ?? "", $0.name) < (job.metadata.creationTimestamp ?? "", job.name)
-                    && $0.conditions[type: "Admitted"].map { $0.status == .false && $0.reason != "TierConcurrencyLimit" } != true
+                    && $0.condition("Admitted").map { $0.status == .false && $0.reason != "TierConcurrencyLimit" } != true
             }.count
             if active + ahead >= limit {
                 return .queued("tier \(terms.name) allows \(limit) concurrent job\(limit == 1 ? "" : "s") in namespace \(view.key.namespace): \(active) active, \(ahead) queued ahead", quote)

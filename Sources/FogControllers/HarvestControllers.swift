@@ -47,7 +47,7 @@ public struct HarvestController: Controller {
         let labels = node.metadata.labels
         let policies = HarvestPolicyView.all(ctx.cache).filter { $0.selector.matches(labels) }
         let previous = node.status?["harvest"]
-        let previousCondition = node.conditions[type: "Harvestable"]
+        let previousCondition = node.condition("Harvestable")
         let now = ctx.now
         let t = now.timeIntervalSince1970
 
@@ -72,7 +72,7 @@ public struct HarvestController: Controller {
         }
 
         let telemetry = NodeTelemetry(json: node.status?["telemetry"])
-        let ready = node.conditions[type: "Ready"]?.status == .true
+        let ready = node.condition("Ready")?.status == .true
         var decisions: [(String, HarvestDecision)] = []
         for p in policies {
             switch p.rules {

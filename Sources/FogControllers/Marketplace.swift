@@ -71,16 +71,19 @@ struct NodeCapacity {
     var reservedMemoryGiB = 0.0
     var reservedGpus = 0
 
-    init(_ node: Resource, excluding job: String? = nil) {
-        let c = node.spec?["capacity"]
-        cpu = c?["cpu"]?.numberValue ?? 0
-        memoryGiB = c?["memoryGiB"]?.numberValue ?? 0
-        gpus = c?["gpu"] == nil ? 0 : Int(c?["gpu"]?["count"]?.intValue ?? 1)
-        for (k, r) in node.status?["reservations"]?.objectValue ?? [:] where k != job {
-            reservedCpu += r["cpu"]?.numberValue ?? 0
-            reservedMemoryGiB += r["memoryGiB"]?.numberValue ?? 0
-            reservedGpus += Int(r["gpu"]?.intValue ?? 0)
+    init(_ node: NodeFacts, excluding job: String? = nil) {
+        cpu = node.capacityCpu
+        memoryGiB = node.capacityMemoryGiB
+        gpus = node.gpus
+        for (k, r) in node.reservations where k != job {
+            reservedCpu += r.cpu
+            reservedMemoryGiB += r.memoryGiB
+            reservedGpus += r.gpus
         }
+    }
+
+    init(_ node: Resource, excluding job: String? = nil) {
+        self.init(NodeFacts(node), excluding: job)
     }
 
     var freeCpu: Double { cpu - reservedCpu }
@@ -108,48 +111,46 @@ enum Exclusion: String, CaseIterable {
 enum Eligibility {
     /// The first reason `node` cannot take a participant of `job` under `tier`, or nil.
     /// Capacity already reserved by `job` itself on the node does not count against it.
-    static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
-        guard node.metadata.deletionTimestamp == nil, node.conditions[type: "Ready"]?.status == .true else { return .notReady }
-        let spec = node.spec
-        if spec?["unschedulable"]?.boolValue == true { return .unschedulable }
-        let roles = (spec?["roles"]?.arrayValue ?? ["compute"]).compactMap(\.stringValue)
-        if !roles.contains("compute") { return .noComputeRole }
-        let cls = spec?["class"]?.stringValue ?? ""
+    static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms) -> Exclusion? {
+        guard !node.deleting, node.ready else { return .notReady }
+        if node.unschedulable { return .unschedulable }
+        if !node.roles.contains("compute") { return .noComputeRole }
+        let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }
         if !job.deviceClasses.isEmpty && !job.deviceClasses.contains(cls) { return .classNotAllowed }
-        if cls == "mobile" && node.conditions[type: "Harvestable"]?.status != .true { return .notHarvestable }
-        if !job.regions.isEmpty && !job.regions.contains(spec?["region"]?.stringValue ?? "") { return .regionNotSelected }
-        if !job.selector.matches(node.metadata.labels) { return .selectorMismatch }
-        if TrustScore(outcomes: node.status?["taskOutcomes"]).value < job.minTrust { return .trustBelowMinimum }
+        if cls == "mobile" && !node.harvestable { return .notHarvestable }
+        if !job.regions.isEmpty && !job.regions.contains(node.region) { return .regionNotSelected }
+        if !job.selector.matches(node.labels) { return .selectorMismatch }
+        if node.trust < job.minTrust { return .trustBelowMinimum }
         let capacity = NodeCapacity(node, excluding: job.reservationKey)
         // A phone lends only its harvestable share.
-        let cpuLimit = cls == "mobile" ? min(capacity.freeCpu, node.status?["harvest"]?["allocatableCpu"]?.numberValue ?? 0) : capacity.freeCpu
+        let cpuLimit = cls == "mobile" ? min(capacity.freeCpu, node.harvestCpu ?? 0) : capacity.freeCpu
         if cpuLimit + 1e-9 < job.cpu { return .insufficientCPU }
         if capacity.freeMemoryGiB + 1e-9 < job.memoryGiB { return .insufficientMemory }
         if job.gpu && capacity.freeGpus < 1 { return .noGPU }
-        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
         if let maxLatency = tier.slaMaxLatencyMs {
-            guard let rtt = telemetry?.rttAverageMillis ?? telemetry?.rttMillis, rtt <= maxLatency else { return .latencyAboveSLA }
+            guard let rtt = node.rttMillis, rtt <= maxLatency else { return .latencyAboveSLA }
         }
         // A node with no observed time yet has no record to hold against it.
-        if let uptime = tier.slaUptimePercent, let u = Availability(json: node.status?["availability"])?.weightedUptime,
-           u * 100 + 1e-9 < uptime {
+        if let uptime = tier.slaUptimePercent, let u = node.weightedUptime, u * 100 + 1e-9 < uptime {
             return .uptimeBelowSLA
         }
         return nil
     }
 
+    static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
+        exclusion(NodeFacts(node), job: job, tier: tier)
+    }
+
     /// What the job pays a participant on `node`: the node's ask for the job's
     /// estimated hours (training), or per request for its share of requests (inference;
     /// without `askPerRequest`, the hourly ask over 3,600 one-second requests).
-    static func price(_ node: Resource, job: JobView, quote: Quote?) -> Double {
-        let price = node.spec?["price"]
-        let perHour = price?["askPerHour"]?.numberValue ?? 0
+    static func price(_ node: NodeFacts, job: JobView, quote: Quote?) -> Double {
         if job.type == "inference" {
             let requests = quote?.quantity ?? job.spec?.value(at: "inference.requests")?.numberValue ?? 100
-            let perRequest = price?["askPerRequest"]?.numberValue ?? perHour / 3600
+            let perRequest = node.askPerRequest ?? node.askPerHour / 3600
             return perRequest * (requests / Double(max(1, job.maxParticipants))).rounded(.up)
         }
-        return perHour * (quote?.quantity ?? 1)
+        return node.askPerHour * (quote?.quantity ?? 1)
     }
 }

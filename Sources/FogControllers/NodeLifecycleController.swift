@@ -39,7 +39,7 @@ public struct NodeLifecycleController: Controller {
             condition = Condition(type: "Ready", status: .unknown, reason: "NoHeartbeat",
                                   message: "no agent has reported for this node yet")
         }
-        let previous = node.conditions[type: "Ready"]?.status
+        let previous = node.condition("Ready")?.status
         let t = now.timeIntervalSince1970
         let stored = Availability(json: node.status?["availability"])
         var availability = stored

@@ -23,8 +23,10 @@ public struct TierController: Controller {
                 problems.append("\(path): min \(min) is above max \(max)")
             }
         }
-        let jobs = ctx.cache.list("FederatedJob").filter { $0.spec?["tier"]?.stringValue == key.name }
-        let running = jobs.filter { JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "") }
+        let jobs = ctx.cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == key.name }
+        let running = ctx.cache.keys("FederatedJob") {
+            $0.spec?["tier"]?.stringValue == key.name && JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "")
+        }
         let ready = problems.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))

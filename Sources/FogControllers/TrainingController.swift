@@ -93,7 +93,7 @@ public struct TrainingController: Controller {
         let unreachable = tasks.filter { t in
             guard t.status?["phase"] == nil, let node = t.spec?["node"]?.stringValue else { return false }
             return !current.contains(node)
-                || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.conditions[type: "Ready"]?.status != .true
+                || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.condition("Ready")?.status != .true
         }
         let waiting = tasks.count - reported.count - unreachable.count
         guard waiting == 0 && !reported.isEmpty || now >= deadline else {

@@ -8,26 +8,33 @@ extension NodeStats {
         let spec = node.spec
         let telemetry = NodeTelemetry(json: node.status?["telemetry"])
         self.init(latencyMillis: telemetry?.rttAverageMillis ?? telemetry?.rttMillis,
-                  uptime: availability?.weightedUptime,
-                  uptimeWindows: availability?.hourlyUptime ?? [],
                   tokensPerSecond: spec?.value(at: "capacity.tokensPerSecond")?.numberValue,
                   gpuModel: spec?.value(at: "capacity.gpu.model")?.stringValue,
                   gpuCount: Int(spec?.value(at: "capacity.gpu.count")?.intValue ?? (spec?.value(at: "capacity.gpu") == nil ? 0 : 1)),
                   load: telemetry?.cpu?.utilization,
-                  disconnectionsPerDay: availability?.disconnectionsPerDay,
-                  meanRecoverySeconds: availability?.meanRecoverySeconds,
-                  ageSeconds: availability?.ageSeconds ?? 0,
                   region: spec?["region"]?.stringValue,
                   zone: spec?["zone"]?.stringValue,
                   pricePerHour: spec?.value(at: "price.askPerHour")?.numberValue,
                   trust: trust)
+        self = with(availability: availability)
+    }
+
+    /// These stats with the fields that come from an availability history replaced by `availability`'s.
+    public func with(availability: Availability?) -> NodeStats {
+        var s = self
+        s.uptime = availability?.weightedUptime
+        s.uptimeWindows = availability?.hourlyUptime ?? []
+        s.disconnectionsPerDay = availability?.disconnectionsPerDay
+        s.meanRecoverySeconds = availability?.meanRecoverySeconds
+        s.ageSeconds = availability?.ageSeconds ?? 0
+        return s
     }
 
     /// The same, with the availability history brought up to `now` (seconds since
     /// the epoch) from the node's current `Ready` condition, as ranking wants it.
     public init(node: Resource, now: Double) {
         var availability = Availability(json: node.status?["availability"])
-        if let status = node.conditions[type: "Ready"]?.status, status != .unknown {
+        if let status = node.condition("Ready")?.status, status != .unknown {
             availability?.observe(now: now, ready: status == .true)
         }
         self.init(node: node, availability: availability, trust: TrustScore(outcomes: node.status?["taskOutcomes"]).value)

@@ -82,11 +82,54 @@ public enum Timestamp {
     }
 
     public static func parse(_ s: String) -> Date? {
+        if let d = parseUTC(s) { return d }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         if let d = f.date(from: s) { return d }
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.date(from: s)
+    }
+
+    /// The common form, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, without a date formatter
+    /// (controllers parse heartbeat times by the thousand); nil for anything else.
+    static func parseUTC(_ s: String) -> Date? {
+        let u = Array(s.utf8)
+        guard u.count >= 20, u.last == UInt8(ascii: "Z"), u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+              u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":") else { return nil }
+        func number(_ from: Int, _ count: Int) -> Int64? {
+            var v: Int64 = 0
+            for i in from..<from + count {
+                let c = u[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int64(c - 48)
+            }
+            return v
+        }
+        guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2),
+              let hh = number(11, 2), let mm = number(14, 2), let ss = number(17, 2),
+              (1...12).contains(m), hh < 24, mm < 60, ss < 60 else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard d >= 1 && d <= monthDays[Int(m - 1)] else { return nil }
+        var fraction = 0.0
+        if u.count > 20 {
+            // ".digits" then the Z.
+            guard u[19] == UInt8(ascii: "."), u.count > 21 else { return nil }
+            var scale = 0.1
+            for c in u[20..<(u.count - 1)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                fraction += Double(c - 48) * scale
+                scale /= 10
+            }
+        }
+        // Days from civil (Howard Hinnant's algorithm).
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86400 + hh * 3600 + mm * 60 + ss) + fraction)
     }
 
     /// kubectl's AGE column: `45s`, `12m`, `3h`, `5d`.

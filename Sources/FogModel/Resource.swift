@@ -75,6 +75,13 @@ public struct Resource: Sendable, Hashable {
     public var namespace: String { metadata.namespace }
     public var key: ObjectKey { ObjectKey(kind: kind, namespace: metadata.namespace, name: metadata.name) }
 
+    /// The condition of one type, decoding only that one (hot paths read one condition of many objects).
+    public func condition(_ type: String) -> Condition? {
+        guard let all = status?["conditions"]?.arrayValue else { return nil }
+        for c in all where c["type"]?.stringValue == type { return Condition(json: c) }
+        return nil
+    }
+
     /// `status.conditions`, decoded.
     public var conditions: [Condition] {
         get { (status?["conditions"]?.arrayValue ?? []).compactMap(Condition.init(json:)) }

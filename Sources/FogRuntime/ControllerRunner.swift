@@ -162,7 +162,7 @@ public final class ControllerRunner: @unchecked Sendable {
     /// A failing object shows why: `Reconciled=False` with the error, and a Warning event.
     func report(_ key: ObjectKey, reason: String, message: String) async {
         guard let object = try? await context.client.get(key) else { return }
-        let previous = object.conditions[type: "Reconciled"]
+        let previous = object.condition("Reconciled")
         if previous?.status != .false || previous?.message != message {
             var o = object
             var cs = o.conditions
@@ -174,7 +174,7 @@ public final class ControllerRunner: @unchecked Sendable {
     }
 
     func clearFailure(_ key: ObjectKey) async {
-        guard let cached = context.cache.get(key), cached.conditions[type: "Reconciled"]?.status == .false,
+        guard let cached = context.cache.get(key), cached.condition("Reconciled")?.status == .false,
               let object = try? await context.client.get(key) else { return }
         var o = object
         var cs = o.conditions

@@ -32,8 +32,13 @@ public struct GarbageCollector: Controller {
              },
              .mapped(k) { r, cache in
                  // A dependent changed or went: an owner waiting in the foreground needs a look.
-                 r.metadata.ownerReferences.compactMap { ref in
-                     cache.informers[ref.kind]?.list().first { $0.metadata.uid == ref.uid }?.key
+                 // Owners live in the dependent's namespace, or are cluster-scoped.
+                 r.metadata.ownerReferences.compactMap { ref -> ObjectKey? in
+                     for namespace in Set([r.namespace, ""]) {
+                         let key = ObjectKey(kind: ref.kind, namespace: namespace, name: ref.name)
+                         if let owner = cache.get(key), owner.metadata.uid == ref.uid { return key }
+                     }
+                     return nil
                  }.filter { cache.get($0)?.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer) == true }
              }]
         }

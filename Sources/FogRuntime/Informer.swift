@@ -18,6 +18,9 @@ public final class Informer: @unchecked Sendable {
     let logger: Logger
     private let lock = NSLock()
     private var items: [ObjectKey: Resource] = [:]
+    /// The keys in order, rebuilt on the first list after a key was added or removed
+    /// (updates, the common case, keep it): lists are sorted without sorting each time.
+    private var sortedKeys: [ObjectKey]?
     private var handlers: [@Sendable (Change) -> Void] = []
     private var _revision: Int64 = 0
     private var _synced = false
@@ -37,10 +40,49 @@ public final class Informer: @unchecked Sendable {
 
     public func get(_ key: ObjectKey) -> Resource? { lock.withLock { items[key] } }
 
+    /// The cached objects in key order (namespace, then name), optionally of one namespace and matching a selector.
     public func list(namespace: String? = nil, selector: LabelSelector = LabelSelector()) -> [Resource] {
-        let all = lock.withLock { Array(items.values) }
-        return all.filter { (namespace == nil || $0.namespace == namespace) && (selector.isEmpty || selector.matches($0.metadata.labels)) }
-            .sorted { $0.key < $1.key }
+        lock.withLock {
+            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
+            var out: [Resource] = []
+            out.reserveCapacity(namespace == nil && selector.isEmpty ? items.count : 16)
+            for key in sortedKeys! where namespace == nil || key.namespace == namespace {
+                guard let r = items[key], selector.isEmpty || selector.matches(r.metadata.labels) else { continue }
+                out.append(r)
+            }
+            return out
+        }
+    }
+
+    /// Calls `body` with each cached object in key order, without copying the cache
+    /// (`body` runs under the cache's lock: it must not call back into this informer).
+    public func forEach(_ body: (Resource) -> Void) {
+        lock.withLock {
+            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
+            for key in sortedKeys! { if let r = items[key] { body(r) } }
+        }
+    }
+
+    /// Keys of the cached objects (of one namespace, if given) that satisfy `predicate`, in key
+    /// order, without copying the objects out.
+    public func keys(namespace: String? = nil, where predicate: (Resource) -> Bool) -> [ObjectKey] {
+        lock.withLock {
+            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
+            let all = sortedKeys!
+            var range = all.startIndex..<all.endIndex
+            if let namespace {
+                // Keys sort by namespace first: find the namespace's run.
+                var lo = all.startIndex, hi = all.endIndex
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if all[mid].namespace < namespace { lo = mid + 1 } else { hi = mid }
+                }
+                var end = lo
+                while end < all.endIndex && all[end].namespace == namespace { end += 1 }
+                range = lo..<end
+            }
+            return all[range].filter { items[$0].map(predicate) ?? false }
+        }
     }
 
     public var count: Int { lock.withLock { items.count } }
@@ -82,6 +124,7 @@ public final class Informer: @unchecked Sendable {
         let (old, hs) = lock.withLock { () -> ([ObjectKey: Resource], [@Sendable (Change) -> Void]) in
             let old = items
             items = fresh
+            sortedKeys = nil
             lists += 1
             return (old, handlers)
         }
@@ -100,9 +143,11 @@ public final class Informer: @unchecked Sendable {
                 let old = items[r.key]
                 if let old, old.metadata.resourceVersion >= r.metadata.resourceVersion { return (nil, []) }
                 items[r.key] = r
+                if old == nil { sortedKeys = nil }
                 return (.upsert(old: old, new: r), handlers)
             case .deleted(let r, _):
                 guard items.removeValue(forKey: r.key) != nil else { return (nil, []) }
+                sortedKeys = nil
                 return (.delete(r), handlers)
             case .bookmark:
                 return (nil, [])
@@ -129,6 +174,10 @@ public final class InformerSet: @unchecked Sendable {
 
     public func list(_ kind: String, namespace: String? = nil, selector: LabelSelector = LabelSelector()) -> [Resource] {
         informers[kind]?.list(namespace: namespace, selector: selector) ?? []
+    }
+
+    public func keys(_ kind: String, namespace: String? = nil, where predicate: (Resource) -> Bool) -> [ObjectKey] {
+        informers[kind]?.keys(namespace: namespace, where: predicate) ?? []
     }
 
     public var allSynced: Bool { informers.values.allSatisfy(\.hasSynced) }

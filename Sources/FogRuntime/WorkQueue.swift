@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 
 /// A work queue with controller-runtime's semantics, as a state machine with
 /// no timers of its own (the runner drives it with a clock):
@@ -27,7 +28,17 @@ public final class WorkQueue<Key: Hashable & Sendable>: @unchecked Sendable {
     private var processing = Set<Key>()
     private var dirty = Set<Key>()
     private var failures: [Key: Int] = [:]
+    /// The due date of each delayed key, and the same dates in a min-heap: a key whose
+    /// date moved earlier leaves its old entry behind, skipped when it surfaces.
     private var delayed: [Key: Date] = [:]
+    private var timers = Heap<Timer>()
+
+    private struct Timer: Comparable {
+        var due: Date
+        var key: Key
+        static func < (a: Timer, b: Timer) -> Bool { a.due < b.due }
+        static func == (a: Timer, b: Timer) -> Bool { a.due == b.due && a.key == b.key }
+    }
     public let backoff: Backoff
     /// Called whenever something may have become ready (the runner's wake-up).
     public var onReady: (@Sendable () -> Void)?
@@ -56,6 +67,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: @unchecked Sendable {
             let due = now.addingTimeInterval(delay)
             if let existing = delayed[key], existing <= due { return }
             delayed[key] = due
+            timers.insert(Timer(due: due, key: key))
         }
         onReady?()
     }
@@ -81,9 +93,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: @unchecked Sendable {
     public func promoteDue(now: Date) {
         let notify = lock.withLock { () -> Bool in
             var any = false
-            for (key, due) in delayed where due <= now {
-                delayed.removeValue(forKey: key)
-                any = addLocked(key) || any
+            while let top = timers.min, top.due <= now {
+                timers.removeMin()
+                guard delayed[top.key] == top.due else { continue }
+                delayed.removeValue(forKey: top.key)
+                any = addLocked(top.key) || any
             }
             return any
         }
@@ -117,7 +131,12 @@ public final class WorkQueue<Key: Hashable & Sendable>: @unchecked Sendable {
     }
 
     /// The earliest due date of a delayed key.
-    public var nextDue: Date? { lock.withLock { delayed.values.min() } }
+    public var nextDue: Date? {
+        lock.withLock {
+            while let top = timers.min, delayed[top.key] != top.due { timers.removeMin() }
+            return timers.min?.due
+        }
+    }
     /// Keys waiting to be handed out (not counting delayed ones).
     public var depth: Int { lock.withLock { order.count - head } }
     public var processingCount: Int { lock.withLock { processing.count } }

@@ -1,4 +1,5 @@
-import FogModel
+import Foundation
+@testable import FogModel
 import Testing
 
 @Suite struct JSONCodingTests {
@@ -96,5 +97,31 @@ import Testing
         #expect(Timestamp.formatEpoch(0) == "1970-01-01T00:00:00Z")
         #expect(Timestamp.formatEpoch(1_795_000_000) == "2026-11-18T11:06:40Z")
         #expect(Timestamp.formatEpoch(951_782_400) == "2000-02-29T00:00:00Z")
+    }
+}
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test("the fast UTC parser agrees with ISO 8601 parsing; other forms still parse; bad dates do not")
+    func parse() {
+        var rng = SplitMix64(seed: 7)
+        let iso = ISO8601DateFormatter()
+        for _ in 0..<2000 {
+            let t = Int64(rng.next() % 8_000_000_000) - 2_000_000_000
+            let s = Timestamp.formatEpoch(t)
+            #expect(Timestamp.parseUTC(s) == iso.date(from: s), "\(s)")
+            #expect(Timestamp.parse(s)?.timeIntervalSince1970 == Double(t))
+        }
+        #expect(Timestamp.parse("2026-11-22T15:30:00.250Z")?.timeIntervalSince1970 == 1_795_361_400.25)
+        #expect(Timestamp.parse("2024-02-29T00:00:00Z") != nil)
+        #expect(Timestamp.parseUTC("2026-11-22T16:30:00+01:00") == nil)
+        #expect(Timestamp.parse("2026-11-22T16:30:00+01:00")?.timeIntervalSince1970 == 1_795_361_400)
+        for bad in ["2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-22T24:00:00Z", "2026-11-22 15:30:00Z", "2026-11-22T15:30:00.Z", "yesterday"] {
+            #expect(Timestamp.parseUTC(bad) == nil, "\(bad)")
+        }
+        // What the fallback formatter refuses too (it rolls 29 February 2023 and 24:00 over to the next day).
+        for bad in ["2026-13-01T00:00:00Z", "2026-11-22 15:30:00Z", "yesterday"] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
     }
 }

@@ -1,0 +1,147 @@
+import FogAgent
+import FogClient
+import FogControllers
+import FogManifest
+import FogModel
+import FogRuntime
+import FogStore
+import Foundation
+import Logging
+
+/// `fog-bench convergence`: the design's cold-convergence goal on the real
+/// controllers. A fresh store holds 10,000 nodes that have each sent one
+/// heartbeat (the simulated fleet, then stopped; the heartbeat timeout is
+/// raised to 10 minutes so that none expires) and 1,000 training jobs in 50
+/// namespaces (20 each: the medium tier's per-namespace slots). Then the
+/// manager starts with every controller, cold: lifecycle marks nodes Ready,
+/// the job controller quotes and admits, allocation scores the 10,000 nodes
+/// for each job and books 3–5 participants in one transaction each, and
+/// training creates each job's first-round tasks. Timed until every job is
+/// `Running` and the manager is settled; then idle CPU over 5 s. The baseline
+/// is the physical floor for the same writes: one SQLite transaction per
+/// object written, in a plain loop on a store of the same size.
+enum ConvergenceBenchmark {
+    // Scale (FOG_BENCH_NODES, FOG_BENCH_NAMESPACES; 20 jobs per namespace): the design's figures by default.
+    static let nodeCount = Int(ProcessInfo.processInfo.environment["FOG_BENCH_NODES"] ?? "") ?? 10_000
+    static let namespaces = Int(ProcessInfo.processInfo.environment["FOG_BENCH_NAMESPACES"] ?? "") ?? 50
+    static let jobsPerNamespace = 20
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    static func job(_ i: Int, namespace: String) -> Resource {
+        let text = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: job-\(i), namespace: \(namespace)}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 10, roundTimeout: 10m}
+              participants: {min: 3, max: 5}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 1000}
+              seed: \(i % 7)
+            """
+        return try! ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(text.utf8))])[0].resource
+    }
+
+    static func run(dir: String) async throws {
+        let jobCount = namespaces * jobsPerNamespace
+        print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, embedded store, cold start")
+        let store = try SQLiteStore(path: dir + "/convergence.db", pollInterval: .milliseconds(250))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let client = EmbeddedClient(store: store)
+        let inputs = try ManifestInput.load(paths: [FileManager.default.currentDirectoryPath + "/manifests"], recursive: false, readStandardInput: { [] })
+        _ = try store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
+        var options = SimulatedFleet.Options()
+        options.seed = 11
+        let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)
+        let s0 = now()
+        try await fleet.createNodes(count: nodeCount, profiles: [.stable, .lowLatency, .highPerformance, .loadBalanced])
+        for n in fleet.nodeNames { fleet.force(n, online: true) }
+        try await fleet.tick()
+        var jobs: [Resource] = []
+        for ns in 0..<namespaces {
+            for j in 0..<jobsPerNamespace { jobs.append(job(ns * jobsPerNamespace + j, namespace: "team-\(ns)")) }
+        }
+        _ = try store.apply(jobs, dryRun: false)
+        let revisionBefore = try store.currentRevision()
+        print(String(format: "  setup (not timed): %d nodes created and heartbeated, %d jobs applied in %.1f s", nodeCount, jobCount, now() - s0))
+
+        var registry = ControllerRegistry.Options()
+        registry.dataDirectory = "examples/data"
+        // The fleet is stopped while the controllers converge, so that only their work is timed;
+        // its one heartbeat must not expire meanwhile.
+        registry.heartbeatTimeout = 600
+        let manager = Manager(client: client, controllers: ControllerRegistry.all(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        let cpu0 = ReconcileBenchmark.cpuSeconds()
+        let t0 = now()
+        let runner = Task {
+            try await manager.run(until: { m in
+                let jobs = m.cache.list("FederatedJob")
+                guard jobs.count == jobCount, jobs.allSatisfy({ $0.status?["phase"]?.stringValue == "Running" }) else { return false }
+                return await m.isSettled(within: 0.5)
+            })
+        }
+        // Give up after 120 s.
+        let watchdog = Task { try await Task.sleep(for: .seconds(120)); runner.cancel() }
+        _ = await runner.result
+        let done = now()
+        watchdog.cancel()
+        let cpu1 = ReconcileBenchmark.cpuSeconds()
+        let running = try store.list(kind: "FederatedJob", namespace: nil).items.filter { $0.status?["phase"]?.stringValue == "Running" }.count
+        guard running == jobCount else {
+            let phases = Dictionary(grouping: manager.cache.list("FederatedJob"), by: { $0.status?["phase"]?.stringValue ?? "-" }).mapValues(\.count)
+            print("  not converged within 120 s: job phases \(phases)")
+            return
+        }
+        let elapsed = done - t0
+        let writes = try store.currentRevision() - revisionBefore
+        let tasks = try store.list(kind: "TrainingTask", namespace: nil).items.count
+        let allNodes = try store.list(kind: "FogNode", namespace: nil).items
+        var booked = 0, overbooked = 0
+        for n in allNodes {
+            let r = n.status?["reservations"]?.objectValue ?? [:]
+            booked += r.count
+            let cpu = r.values.compactMap { $0["cpu"]?.numberValue }.reduce(0, +)
+            if cpu > (n.spec?["capacity"]?["cpu"]?.numberValue ?? 0) + 1e-9 { overbooked += 1 }
+        }
+        print(String(format: "  cold convergence: %.2f s (goal <= 10 s), %d reconciles, %lld store writes, %.1f s CPU", elapsed,
+                     manager.totalReconciles, writes, cpu1 - cpu0))
+        print("  result: \(jobCount) jobs Running, \(booked) participant reservations on \(allNodes.filter { !($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }.count) nodes (\(overbooked) over-booked), \(tasks) first-round tasks")
+
+        // Baseline: the same number of single-object transactions in a plain loop, on a store of the same size.
+        let floor = try baselineWrites(count: Int(writes), dir: dir)
+        print(String(format: "  baseline: %lld status writes in a plain loop, one transaction each: %.2f s; ratio %.2f", writes, floor, elapsed / floor))
+
+        // Idle: nothing changes, so nothing should run.
+        let idleManager = Manager(client: client, controllers: ControllerRegistry.all(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        let idleTask = Task { try await idleManager.run() }
+        while await !idleManager.isSettled(within: 0.5) { try await Task.sleep(for: .milliseconds(50)) }
+        let i0 = ReconcileBenchmark.cpuSeconds()
+        try await Task.sleep(for: .seconds(5))
+        let i1 = ReconcileBenchmark.cpuSeconds()
+        idleTask.cancel()
+        _ = await idleTask.result
+        print(String(format: "  idle 5 s after convergence: %.3f s CPU (%.2f %% of one core)", i1 - i0, (i1 - i0) / 5 * 100))
+    }
+
+    /// `count` single-row status writes, one transaction each, on a store holding as many objects.
+    static func baselineWrites(count: Int, dir: String) throws -> Double {
+        let base = try SQLiteStore(path: dir + "/convergence-base.db")
+        let objects = (0..<min(count, nodeCount)).map { i in
+            Resource(kind: "FogNode", metadata: ObjectMeta(name: "n-\(i)"), content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": 8, "memoryGiB": 16]]])
+        }
+        _ = try base.apply(objects, dryRun: false)
+        var items = try base.list(kind: "FogNode", namespace: nil).items
+        let t0 = now()
+        for k in 0..<count {
+            var o = items[k % items.count]
+            o.status = ["reservations": .object(["ns/job-\(k)": ["cpu": 1, "memoryGiB": 1, "gpu": 0]])]
+            items[k % items.count] = try base.updateStatus(o)
+        }
+        return now() - t0
+    }
+}
