@@ -110,6 +110,7 @@ enum ConvergenceBenchmark {
         }
         print(String(format: "  cold convergence: %.2f s (goal <= 10 s), %d reconciles, %lld store writes, %.1f s CPU", elapsed,
                      manager.totalReconciles, writes, cpu1 - cpu0))
+        print("  reconciles by controller: " + manager.runners.map { "\($0.controller.name) \($0.reconciles)" }.joined(separator: ", "))
         print("  result: \(jobCount) jobs Running, \(booked) participant reservations on \(allNodes.filter { !($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }.count) nodes (\(overbooked) over-booked), \(tasks) first-round tasks")
 
         // Baseline: the same number of single-object transactions in a plain loop, on a store of the same size.

@@ -23,16 +23,18 @@ public struct TierController: Controller {
                 problems.append("\(path): min \(min) is above max \(max)")
             }
         }
-        let jobs = ctx.cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == key.name }
-        let running = ctx.cache.keys("FederatedJob") {
-            $0.spec?["tier"]?.stringValue == key.name && JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "")
+        var running = 0
+        let jobs = ctx.cache.keys("FederatedJob") { job in
+            guard job.spec?["tier"]?.stringValue == key.name else { return false }
+            if JobPhases.active.contains(job.status?["phase"]?.stringValue ?? "") { running += 1 }
+            return true
         }
         let ready = problems.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))
         try await ctx.updateStatus(tier, { s in
             s["jobs"] = .int(Int64(jobs.count))
-            s["runningJobs"] = .int(Int64(running.count))
+            s["runningJobs"] = .int(Int64(running))
         }, conditions: [ready])
         return .done
     }

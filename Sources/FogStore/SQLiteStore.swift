@@ -127,10 +127,18 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                 } else {
                     rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? ORDER BY o.namespace, o.name"), arguments: [kind])
                 }
+                // A body that lacks the encoded `"key":"value"` of an equality requirement cannot
+                // match it: skip decoding it (a body that has it is still decoded and checked).
+                let needles: [String] = selector.requirements.compactMap {
+                    if case .equals(let k, let v) = $0 { return JSONCoding.encode(.string(k)) + ":" + JSONCoding.encode(.string(v)) }
+                    return nil
+                }
                 var items: [Resource] = []
-                items.reserveCapacity(rows.count)
+                items.reserveCapacity(needles.isEmpty ? rows.count : 16)
                 for row in rows {
-                    let r = try Resource.decode(row[0])
+                    let body: String = row[0]
+                    if !needles.allSatisfy({ body.contains($0) }) { continue }
+                    let r = try Resource.decode(body)
                     if selector.isEmpty || selector.matches(r.metadata.labels) { items.append(r) }
                 }
                 return ObjectList(items: items, revision: try Self.revision(db))

@@ -138,6 +138,16 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         #expect(again.object.metadata.finalizers == ["fog/allocation"])
     }
 
+    @Test func equalitySelectorsMatchEscapedLabels() throws {
+        let t = try TempStore()
+        _ = try t.store.apply([node("a", labels: ["fog/class": "edge"]), node("b", labels: ["fog/class": "cloud"])], dryRun: false)
+        // Equality requirements skip bodies without the encoded pair; the rest are still checked in full.
+        _ = try t.store.apply([node("d", labels: ["team": "a\"b/ü", "fog/class": "edge"]), node("e", labels: ["other": "fog/class"])], dryRun: false)
+        #expect(try t.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector([.equals("team", "a\"b/ü")])).items.map(\.name) == ["d"])
+        #expect(try t.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector([.equals("fog/class", "edge")])).items.map(\.name) == ["a", "d"])
+        #expect(try t.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector([.equals("fog/class", "edge"), .equals("team", "x")])).items.isEmpty)
+    }
+
     @Test func listFiltersByNamespaceAndSelector() throws {
         let t = try TempStore()
         _ = try t.store.apply([node("a", labels: ["fog/class": "edge"]), node("b", labels: ["fog/class": "cloud"]), node("c")], dryRun: false)
