@@ -30,14 +30,24 @@ public struct FederatedJobController: Controller {
          },
          // A tier or policy that appears or changes decides the jobs still waiting on it (an
          // admitted job's quote is locked; its tier's status counts change with every job).
+         // Only a new or changed spec counts: its own controller's status writes (job counts) do not.
          .mapped("Tier") { tier, cache in
-             cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == tier.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" }
+             guard Self.specChanged(tier) || cache.get(tier.key) == nil else { return [] }
+             return cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == tier.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" }
          },
          .mapped("PrivacyPolicy") { policy, cache in
-             cache.keys("FederatedJob") {
+             guard Self.specChanged(policy) || cache.get(policy.key) == nil else { return [] }
+             return cache.keys("FederatedJob") {
                  ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
              }
          }]
+    }
+
+    /// Whether `object`'s spec is newer than what its controller has observed (or it is being
+    /// deleted, or not observed yet).
+    static func specChanged(_ object: Resource) -> Bool {
+        guard object.metadata.deletionTimestamp == nil, let observed = object.status?["observedGeneration"]?.intValue else { return true }
+        return observed < object.metadata.generation
     }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {

@@ -129,21 +129,41 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                 }
                 // A body that lacks the encoded `"key":"value"` of an equality requirement cannot
                 // match it: skip decoding it (a body that has it is still decoded and checked).
-                let needles: [String] = selector.requirements.compactMap {
-                    if case .equals(let k, let v) = $0 { return JSONCoding.encode(.string(k)) + ":" + JSONCoding.encode(.string(v)) }
+                let needles: [[UInt8]] = selector.requirements.compactMap {
+                    if case .equals(let k, let v) = $0 { return Array((JSONCoding.encode(.string(k)) + ":" + JSONCoding.encode(.string(v))).utf8) }
                     return nil
                 }
                 var items: [Resource] = []
                 items.reserveCapacity(needles.isEmpty ? rows.count : 16)
                 for row in rows {
-                    let body: String = row[0]
-                    if !needles.allSatisfy({ body.contains($0) }) { continue }
+                    var body: String = row[0]
+                    if !needles.isEmpty {
+                        let found = body.withUTF8 { b in
+                            needles.allSatisfy { Self.bytes(b, contain: $0) }
+                        }
+                        if !found { continue }
+                    }
                     let r = try Resource.decode(body)
                     if selector.isEmpty || selector.matches(r.metadata.labels) { items.append(r) }
                 }
                 return ObjectList(items: items, revision: try Self.revision(db))
             }
         }
+    }
+
+    /// Whether `needle` occurs in `haystack` (memchr for its first byte, then memcmp).
+    static func bytes(_ haystack: UnsafeBufferPointer<UInt8>, contain needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard let base = haystack.baseAddress, needle.count <= haystack.count else { return false }
+        let last = haystack.count - needle.count
+        var i = 0
+        while i <= last {
+            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+            let j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + j, needle, needle.count) == 0 { return true }
+            i = j + 1
+        }
+        return false
     }
 
     public func events(after revision: Int64, limit: Int = 10_000) throws -> [StoreEvent] {
