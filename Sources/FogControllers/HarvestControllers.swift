@@ -39,7 +39,7 @@ public struct HarvestController: Controller {
 
     public var sources: [WatchSource] {
         [.kind("FogNode"),
-         .mapped("HarvestPolicy") { _, cache in cache.list("FogNode").map(\.key) }]
+         .mapped("HarvestPolicy") { _, cache in cache.keys("FogNode") { _ in true } }]
     }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
@@ -118,16 +118,18 @@ public struct HarvestPolicyController: Controller {
 
     public var sources: [WatchSource] {
         [.kind("HarvestPolicy"),
-         .mapped("FogNode") { _, cache in cache.list("HarvestPolicy").map(\.key) }]
+         .mapped("FogNode") { _, cache in cache.keys("HarvestPolicy") { _ in true } }]
     }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
         let view = HarvestPolicyView(policy)
-        let matched = ctx.cache.list("FogNode", selector: view.selector)
+        // One pass over the cached nodes, none copied: this runs on every node change.
+        var matched = 0
         var eligible = 0
         var offered = 0.0
-        for n in ctx.cache.list("FogNode") {
+        ctx.cache.forEach("FogNode") { n in
+            if view.selector.matches(n.metadata.labels) { matched += 1 }
             let h = n.status?["harvest"]
             offered += h?["coreSeconds"]?[key.name]?.numberValue ?? 0
             if h?["policy"]?.stringValue == key.name && h?["reason"]?.stringValue == HarvestReason.eligible.rawValue { eligible += 1 }
@@ -138,7 +140,7 @@ public struct HarvestPolicyController: Controller {
         case .failure(let e): ready = Condition(type: "Ready", status: .false, reason: "InvalidSpec", message: e.description)
         }
         try await ctx.updateStatus(policy, { s in
-            s["matchedNodes"] = .int(Int64(matched.count))
+            s["matchedNodes"] = .int(Int64(matched))
             s["eligibleNodes"] = .int(Int64(eligible))
             s["harvestedCoreSeconds"] = .double(offered.rounded())
         }, conditions: [ready])

@@ -176,6 +176,11 @@ public final class InformerSet: @unchecked Sendable {
         informers[kind]?.list(namespace: namespace, selector: selector) ?? []
     }
 
+    /// Calls `body` with each cached object of `kind` in key order, without copying the cache.
+    public func forEach(_ kind: String, _ body: (Resource) -> Void) {
+        informers[kind]?.forEach(body)
+    }
+
     public func keys(_ kind: String, namespace: String? = nil, where predicate: (Resource) -> Bool) -> [ObjectKey] {
         informers[kind]?.keys(namespace: namespace, where: predicate) ?? []
     }
