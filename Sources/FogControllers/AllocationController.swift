@@ -29,9 +29,15 @@ public struct AllocationController: Controller {
     /// becomes Ready is offered to them at once rather than at their next retry.
     let waiting = WaitingJobs()
 
-    public init(retryInterval: Double = 5) { self.init(retryInterval: retryInterval, nodes: NodeIndex()) }
-    init(retryInterval: Double = 5, nodes: NodeIndex) {
+    /// One by default, as a scheduler binds pods: jobs rank the same nodes first, so two
+    /// workers mostly collide on the same reservations and one of them starts over (it
+    /// stays correct with more: every booking is a compare-and-swap).
+    public let workers: Int
+
+    public init(retryInterval: Double = 5, workers: Int = 1) { self.init(retryInterval: retryInterval, workers: workers, nodes: NodeIndex()) }
+    init(retryInterval: Double = 5, workers: Int = 1, nodes: NodeIndex) {
         self.retryInterval = retryInterval
+        self.workers = max(1, workers)
         index = nodes
     }
 

@@ -195,14 +195,15 @@ final class MarketHarness: @unchecked Sendable {
         #expect(Set(cases.map(\.1)) == Set(Exclusion.allCases))
     }
 
-    /// 50 jobs against 200 nodes with the controllers' two workers: capacity is
-    /// never booked twice, every reservation matches an allocation, no budget is exceeded.
+    /// 50 jobs against 200 nodes, booked by three allocation workers at once (the control
+    /// plane's one, and a second control plane's two): capacity is never booked twice, every
+    /// reservation matches an allocation, no budget is exceeded.
     @Test func fiftyConcurrentJobsNeverDoubleBook() async throws {
         let h = try await MarketHarness(nodes: 200, profiles: [.stable, .lowLatency, .loadBalanced])
         // A second control plane on the same state file (its own connection, caches and workers),
         // as a second server would be: the two allocate against each other.
         let second = try SQLiteStore(path: h.fleet.dir + "/state.db", now: { [clock = h.fleet.clock] in clock.now() }, pollInterval: .milliseconds(20))
-        let rival = Manager(client: EmbeddedClient(store: second), controllers: [FederatedJobController(), AllocationController()],
+        let rival = Manager(client: EmbeddedClient(store: second), controllers: [FederatedJobController(), AllocationController(workers: 2)],
                             registry: SchemaSet.builtIn.registry, clock: h.fleet.clock)
         let rivalTask = Task { try await rival.run() }
         defer { rivalTask.cancel() }
