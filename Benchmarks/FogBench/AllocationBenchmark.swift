@@ -20,7 +20,7 @@ enum AllocationBenchmark {
 
     static func timing() {
         let count = 10_000, k = 100, repeats = 5
-        var rng = Random(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         let regions = ["eu-west", "eu-central", "us-east", "ap-south"]
         let candidates = (0..<count).map { i in
             let score = rng.unit() * 100
@@ -95,7 +95,7 @@ enum AllocationBenchmark {
         print("allocation quality: ours / exact optimum on 200 instances of 10–16 candidates per price model "
               + "(3/4 with a binding budget, 1/2 with a hierarchy)")
         for (label, correlated) in [("independent prices", false), ("prices follow scores", true)] {
-            var rng = Random(seed: correlated ? 8 : 7)
+            var rng = SplitMix64(seed: correlated ? 8 : 7)
             var ratios: [Double] = []
             var infeasible = 0, disagreements = 0
             for round in 0..<200 {
@@ -120,7 +120,7 @@ enum AllocationBenchmark {
     /// A random instance: 1–4 regions, about 30 % aggregators, prices 1–50 (a few
     /// free) or score/2 + 0–10, sometimes a required region; a binding budget is
     /// 20–90 % of the top maxCount's price.
-    static func smallProblem(_ rng: inout Random, n: Int, binding: Bool, hierarchy: Bool, correlated: Bool) -> SelectionProblem {
+    static func smallProblem(_ rng: inout SplitMix64, n: Int, binding: Bool, hierarchy: Bool, correlated: Bool) -> SelectionProblem {
         let regionCount = 1 + rng.below(4)
         let candidates = (0..<n).map { i in
             let score = rng.unit() * 100
@@ -190,22 +190,14 @@ enum AllocationBenchmark {
 
     // MARK: Helpers
 
-    /// SplitMix64, so every run sees the same instances.
-    struct Random {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     static func ms(_ seconds: Double) -> String { String(format: "%.3f", seconds * 1000) }
     static func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
+}
+
+/// Draws from FogModel's seeded SplitMix64, so every run sees the same instances.
+private extension SplitMix64 {
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

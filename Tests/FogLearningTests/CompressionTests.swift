@@ -3,17 +3,8 @@ import Foundation
 import Testing
 @testable import FogLearning
 
-/// SplitMix64, for reproducible test updates.
-private struct UpdateGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Reproducible test updates from FogModel's seeded SplitMix64.
+private extension SplitMix64 {
     /// A model-update-like vector: mostly small, a few large coordinates.
     mutating func update(_ count: Int) -> [Float] {
         (0..<count).map { _ in
@@ -34,7 +25,7 @@ struct CompressionTests {
 
     @Test("none sends the floats as they are: 4 bytes each")
     func none() throws {
-        var rng = UpdateGenerator(state: 1)
+        var rng = SplitMix64(seed: 1)
         for n in Self.sizes {
             let v = rng.update(n)
             let bytes = UpdateCodec.none.encode(v)
@@ -48,7 +39,7 @@ struct CompressionTests {
 
     @Test("int8 comes back within half a step, (max − min)/510, of each coordinate", arguments: [64, 512, 4096, 1 << 20])
     func int8RoundTrip(chunkSize: Int) throws {
-        var rng = UpdateGenerator(state: UInt64(chunkSize))
+        var rng = SplitMix64(seed: UInt64(chunkSize))
         let codec = UpdateCodec.int8(chunkSize: chunkSize)
         for n in Self.sizes {
             let v = rng.update(n)
@@ -72,7 +63,7 @@ struct CompressionTests {
 
     @Test("int8 reconstruction error, measured")
     func int8Error() throws {
-        var rng = UpdateGenerator(state: 99)
+        var rng = SplitMix64(seed: 99)
         let v = rng.update(100_000)
         let range = Double(v.max()! - v.min()!)
         let perTensor = try UpdateCodec.int8(chunkSize: v.count).decode(UpdateCodec.int8(chunkSize: v.count).encode(v), count: v.count)
@@ -101,7 +92,7 @@ struct CompressionTests {
 
     @Test("top-k keeps exactly the k largest magnitudes, values exact, 8 bytes each")
     func topK() throws {
-        var rng = UpdateGenerator(state: 5)
+        var rng = SplitMix64(seed: 5)
         for fraction in [0.01, 0.1, 0.25, 1.0] {
             let codec = UpdateCodec.topK(fraction: fraction)
             for n in Self.sizes {
@@ -151,7 +142,7 @@ struct CompressionTests {
 
     @Test("error feedback delays what top-k drops instead of losing it")
     func errorFeedback() throws {
-        var rng = UpdateGenerator(state: 11)
+        var rng = SplitMix64(seed: 11)
         let n = 2000
         let codec = UpdateCodec.topK(fraction: 0.05)
         var feedback = ErrorFeedback(count: n)

@@ -346,19 +346,6 @@ struct PrivacyAccountantTests {
     }
 }
 
-/// A small seeded generator for the tests (SplitMix64), so they do not depend on the
-/// module's own.
-private struct TestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Gaussian mechanism")
 struct GaussianMechanismTests {
     @Test("clipping scales down to the norm and returns the norm before")
@@ -368,7 +355,7 @@ struct GaussianMechanismTests {
         #expect(abs(v[0] - 0.6) < 1e-7 && abs(v[1] - 0.8) < 1e-7)
         #expect(abs(GaussianMechanism.l2Norm(v) - 1) < 1e-6)
 
-        var rng = TestGenerator(state: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<50 {
             var u = (0..<300).map { _ in Float.random(in: -2...2, using: &rng) }
             let before = GaussianMechanism.l2Norm(u)
@@ -415,7 +402,7 @@ struct GaussianMechanismTests {
         let n = 10.0
         #expect(mechanism.noiseStandardDeviation(denominator: n) == 0.3)
         var mean = [Float](repeating: 0, count: 200_000)
-        var rng = TestGenerator(state: 42)
+        var rng = SplitMix64(seed: 42)
         mechanism.addNoise(toMean: &mean, denominator: n, using: &rng)
         let count = Double(mean.count)
         let average = mean.reduce(0.0) { $0 + Double($1) } / count
@@ -434,7 +421,7 @@ struct GaussianMechanismTests {
         let mechanism = GaussianMechanism(clipNorm: 1, noiseMultiplier: 1)
         func noisy(_ seed: UInt64) -> [Float] {
             var mean = [Float](repeating: 0.5, count: 64)
-            var rng = TestGenerator(state: seed)
+            var rng = SplitMix64(seed: seed)
             mechanism.addNoise(toMean: &mean, denominator: 4, using: &rng)
             return mean
         }
@@ -445,7 +432,7 @@ struct GaussianMechanismTests {
     @Test("the noisy mean clips each update, divides by the denominator and adds the noise")
     func noisyMean() {
         let updates: [[Float]] = [[3, 4], [0.3, 0.4], [0, -2]]
-        var rng = TestGenerator(state: 1)
+        var rng = SplitMix64(seed: 1)
         let exact = GaussianMechanism(clipNorm: 1, noiseMultiplier: 0).noisyMean(of: updates, using: &rng)
         #expect(exact.norms == [5, 0.5, 2])
         #expect(abs(exact.mean[0] - (0.6 + 0.3 + 0) / 3) < 1e-6)

@@ -80,17 +80,8 @@ fileprivate enum PricingFixtures {
     static let halfUsed = MarketState(allocatedCpu: 12, allocatableCpu: 24)
 }
 
-/// SplitMix64: a tiny deterministic generator for the property sweeps.
-fileprivate struct PricingRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Draws for the property sweeps, from FogModel's seeded SplitMix64.
+fileprivate extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
     mutating func int(_ range: ClosedRange<Int>) -> Int {
@@ -533,7 +524,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     // MARK: Properties
 
     /// A random priceable request on a random manifest tier.
-    fileprivate static func randomCase(_ rng: inout PricingRandom) -> (QuoteRequest, TierTerms, MarketState) {
+    fileprivate static func randomCase(_ rng: inout SplitMix64) -> (QuoteRequest, TierTerms, MarketState) {
         let type: JobType = rng.unit() < 0.5 ? .inference : .training
         let quantity = type == .inference
             ? Double(rng.int(1...200_000))
@@ -549,7 +540,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     /// Random discount steps, any percent up to 100, any threshold kind.
-    fileprivate static func randomSteps(_ rng: inout PricingRandom) -> [VolumeDiscount] {
+    fileprivate static func randomSteps(_ rng: inout SplitMix64) -> [VolumeDiscount] {
         (0..<rng.int(0...6)).map { _ in
             var step = VolumeDiscount(percent: rng.unit() < 0.1 ? 100 : rng.unit() * 100)
             switch rng.int(0...3) {
@@ -566,7 +557,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func moreParticipantsAreNeverCheaper() throws {
-        var rng = PricingRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for _ in 0..<2000 {
             var (request, tier, market) = Self.randomCase(&rng)
             let before = try Pricing.quote(request, tier: tier, market: market)
@@ -578,7 +569,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func higherPrivacyIsNeverCheaper() throws {
-        var rng = PricingRandom(seed: 2)
+        var rng = SplitMix64(seed: 2)
         for _ in 0..<1000 {
             var (request, tier, market) = Self.randomCase(&rng)
             var last = -Double.infinity
@@ -593,7 +584,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func theUnitPriceStaysWithinTheTierRangeWhateverTheDiscount() throws {
-        var rng = PricingRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<3000 {
             var (request, tier, market) = Self.randomCase(&rng)
             tier.volumeDiscounts = Self.randomSteps(&rng)
@@ -609,7 +600,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func moreRequestsNeverLowerTheTotal() throws {
-        var rng = PricingRandom(seed: 4)
+        var rng = SplitMix64(seed: 4)
         for i in 0..<1500 {
             var (request, tier, market) = Self.randomCase(&rng)
             request.type = .inference
@@ -628,7 +619,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func moreHoursNeverLowerTheTotal() throws {
-        var rng = PricingRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for i in 0..<1500 {
             var (request, tier, market) = Self.randomCase(&rng)
             request.type = .training
@@ -646,7 +637,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     }
 
     @Test func theMarketMultiplierIsMonotoneAndBounded() {
-        var rng = PricingRandom(seed: 6)
+        var rng = SplitMix64(seed: 6)
         for _ in 0..<5000 {
             let a = rng.unit() * 4 - 1
             let b = a + rng.unit() * 2
@@ -663,7 +654,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
     // MARK: JSON
 
     @Test func theQuoteJSONRoundTrips() throws {
-        var rng = PricingRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<500 {
             var (request, tier, market) = Self.randomCase(&rng)
             tier.volumeDiscounts = Self.randomSteps(&rng)
