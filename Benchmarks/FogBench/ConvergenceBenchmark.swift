@@ -43,18 +43,14 @@ enum ConvergenceBenchmark {
               budget: {max: 1000}
               seed: \(i % 7)
             """
-        return try! ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(text.utf8))])[0].resource
+        return try! BenchMarket.objects(text)[0]
     }
 
     static func run(dir: String) async throws {
         let jobCount = namespaces * jobsPerNamespace
         print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, embedded store, cold start")
-        let store = try SQLiteStore(path: dir + "/convergence.db", pollInterval: .milliseconds(250))
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let client = EmbeddedClient(store: store)
-        let inputs = try ManifestInput.load(paths: [FileManager.default.currentDirectoryPath + "/manifests"], recursive: false, readStandardInput: { [] })
-        _ = try store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
+        let market = try BenchMarket(path: dir + "/convergence.db")
+        let (store, client, logger) = (market.store, market.client, market.logger)
         var options = SimulatedFleet.Options()
         options.seed = 11
         let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)

@@ -19,12 +19,8 @@ enum FailoverBenchmark {
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     static func run(dir: String) async throws {
-        let store = try SQLiteStore(path: dir + "/failover.db", pollInterval: .milliseconds(250))
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let client = EmbeddedClient(store: store)
-        let inputs = try ManifestInput.load(paths: [FileManager.default.currentDirectoryPath + "/manifests"], recursive: false, readStandardInput: { [] })
-        _ = try store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
+        let market = try BenchMarket(path: dir + "/failover.db")
+        let (store, client, logger) = (market.store, market.client, market.logger)
         var options = SimulatedFleet.Options()
         options.seed = 9
         let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)
@@ -47,7 +43,7 @@ enum FailoverBenchmark {
               placement: {requirements: {cpu: 1, memoryGiB: 1}}
               budget: {max: 1000}
             """
-        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        _ = try store.apply(try BenchMarket.objects(job), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "bench")
         func participants() throws -> [String] {
             (try store.get(key)?.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }

@@ -16,13 +16,8 @@ enum TrainingBenchmark {
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     static func run(dir: String) async throws {
-        let path = dir + "/training.db"
-        let store = try SQLiteStore(path: path, pollInterval: .milliseconds(250))
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let client = EmbeddedClient(store: store)
-        let inputs = try ManifestInput.load(paths: ["manifests"], recursive: false, readStandardInput: { [] })
-        _ = try store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
+        let market = try BenchMarket(path: dir + "/training.db")
+        let (store, client, logger) = (market.store, market.client, market.logger)
         var options = SimulatedFleet.Options()
         options.seed = 4
         options.dataDirectory = "examples/data"
@@ -56,7 +51,7 @@ enum TrainingBenchmark {
                   seed: \(seed)
                 """
             let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: name)
-            _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+            _ = try store.apply(try BenchMarket.objects(job), dryRun: false)
             var firstRoundAt: Double?
             let start = now()
             while now() - start < 300 {
