@@ -156,7 +156,8 @@ public struct AllocationController: Controller {
         }
 
         var scoreOf: [String: Double] = [:]
-        for c in candidates where chosen.contains(c.id) {
+        let chosenSet = Set(chosen)
+        for c in candidates where chosenSet.contains(c.id) {
             scoreOf[c.id] = c.score
             byName[c.id] = snapshot[c.id]
         }

@@ -87,9 +87,8 @@ final class NodeFacts: Sendable {
     /// Scoring inputs with the availability history brought up to `now` (seconds
     /// since the epoch) from the node's `Ready` condition, as ranking wants it.
     func stats(now: Double) -> NodeStats {
-        guard var a = availability, let r = readyStatus, r != .unknown else { return baseStats }
-        a.observe(now: now, ready: r == .true)
-        return baseStats.with(availability: a)
+        guard let availability else { return baseStats }
+        return baseStats.with(availability: availability.observed(now: now, ready: readyStatus))
     }
 
     var reservedCpu: Double { reservations.values.reduce(0) { $0 + $1.cpu } }

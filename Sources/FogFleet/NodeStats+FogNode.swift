@@ -33,11 +33,19 @@ extension NodeStats {
     /// The same, with the availability history brought up to `now` (seconds since
     /// the epoch) from the node's current `Ready` condition, as ranking wants it.
     public init(node: Resource, now: Double) {
-        var availability = Availability(json: node.status?["availability"])
-        if let status = node.condition("Ready")?.status, status != .unknown {
-            availability?.observe(now: now, ready: status == .true)
-        }
+        let availability = Availability(json: node.status?["availability"])?.observed(now: now, ready: node.condition("Ready")?.status)
         self.init(node: node, availability: availability, trust: TrustScore(outcomes: node.status?["taskOutcomes"]).value)
+    }
+}
+
+extension Availability {
+    /// This history brought up to `now` (seconds since the epoch) in the state a
+    /// `Ready` condition gives; unchanged when the condition is missing or Unknown.
+    public func observed(now: Double, ready: Condition.Status?) -> Availability {
+        guard let ready, ready != .unknown else { return self }
+        var a = self
+        a.observe(now: now, ready: ready == .true)
+        return a
     }
 }
 

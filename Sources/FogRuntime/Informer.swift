@@ -43,10 +43,9 @@ public final class Informer: @unchecked Sendable {
     /// The cached objects in key order (namespace, then name), optionally of one namespace and matching a selector.
     public func list(namespace: String? = nil, selector: LabelSelector = LabelSelector()) -> [Resource] {
         lock.withLock {
-            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
             var out: [Resource] = []
             out.reserveCapacity(namespace == nil && selector.isEmpty ? items.count : 16)
-            for key in sortedKeys! where namespace == nil || key.namespace == namespace {
+            for key in orderedKeys(namespace: namespace) {
                 guard let r = items[key], selector.isEmpty || selector.matches(r.metadata.labels) else { continue }
                 out.append(r)
             }
@@ -58,31 +57,30 @@ public final class Informer: @unchecked Sendable {
     /// (`body` runs under the cache's lock: it must not call back into this informer).
     public func forEach(_ body: (Resource) -> Void) {
         lock.withLock {
-            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
-            for key in sortedKeys! { if let r = items[key] { body(r) } }
+            for key in orderedKeys(namespace: nil) { if let r = items[key] { body(r) } }
         }
     }
 
     /// Keys of the cached objects (of one namespace, if given) that satisfy `predicate`, in key
     /// order, without copying the objects out.
     public func keys(namespace: String? = nil, where predicate: (Resource) -> Bool) -> [ObjectKey] {
-        lock.withLock {
-            if sortedKeys == nil { sortedKeys = items.keys.sorted() }
-            let all = sortedKeys!
-            var range = all.startIndex..<all.endIndex
-            if let namespace {
-                // Keys sort by namespace first: find the namespace's run.
-                var lo = all.startIndex, hi = all.endIndex
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if all[mid].namespace < namespace { lo = mid + 1 } else { hi = mid }
-                }
-                var end = lo
-                while end < all.endIndex && all[end].namespace == namespace { end += 1 }
-                range = lo..<end
-            }
-            return all[range].filter { items[$0].map(predicate) ?? false }
+        lock.withLock { orderedKeys(namespace: namespace).filter { items[$0].map(predicate) ?? false } }
+    }
+
+    /// The keys in order, of one namespace if given (called with the lock held). Keys sort by
+    /// namespace first, so a namespace is one run, found by binary search.
+    private func orderedKeys(namespace: String?) -> ArraySlice<ObjectKey> {
+        if sortedKeys == nil { sortedKeys = items.keys.sorted() }
+        let all = sortedKeys!
+        guard let namespace else { return all[...] }
+        var lo = all.startIndex, hi = all.endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].namespace < namespace { lo = mid + 1 } else { hi = mid }
         }
+        var end = lo
+        while end < all.endIndex && all[end].namespace == namespace { end += 1 }
+        return all[lo..<end]
     }
 
     public var count: Int { lock.withLock { items.count } }
