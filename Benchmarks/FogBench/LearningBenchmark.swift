@@ -70,21 +70,18 @@ enum LearningBenchmark {
         let (train, test) = data.split(testFraction: 0.2, seed: 1)
         print("learning: digits (\(train.count) train / \(test.count) test), 10 clients, logistic regression, 30 rounds, in-process")
         print("  setup                                   ms/round   accuracy   flagged (byzantine / honest)")
-        let cases: [(String, PartitionScheme, AggregationStrategy, Attack, Bool, Bool)] = [
-            ("iid fedavg", .iid, .fedavg, .none, false, false),
-            ("iid fedavg + detection, sign-flip 3/10", .iid, .fedavg, .signFlip(), true, false),
-            ("iid krum, sign-flip 3/10", .iid, .krum, .signFlip(), false, false),
-            ("dirichlet(0.5) fedavg", .dirichlet(alpha: 0.5), .fedavg, .none, false, false),
-            ("dirichlet(0.5) fedavg + detection, s-f", .dirichlet(alpha: 0.5), .fedavg, .signFlip(), true, false),
-            ("  ... + failover on trust", .dirichlet(alpha: 0.5), .fedavg, .signFlip(), true, true),
+        // The grid's job (`RobustnessGrid.config`), seed 1.
+        let cases: [(String, PartitionScheme, AggregationStrategy, Attack, RobustnessGrid.Mode)] = [
+            ("iid fedavg", .iid, .fedavg, .none, .off),
+            ("iid fedavg + detection, sign-flip 3/10", .iid, .fedavg, .signFlip(), .kept),
+            ("iid krum, sign-flip 3/10", .iid, .krum, .signFlip(), .off),
+            ("dirichlet(0.5) fedavg", .dirichlet(alpha: 0.5), .fedavg, .none, .off),
+            ("dirichlet(0.5) fedavg + detection, s-f", .dirichlet(alpha: 0.5), .fedavg, .signFlip(), .kept),
+            ("  ... + failover on trust", .dirichlet(alpha: 0.5), .fedavg, .signFlip(), .failover),
         ]
-        for (name, partition, strategy, attack, detection, failover) in cases {
-            let config = SimulationConfig(
-                clients: 10, partition: partition, model: .logisticRegression,
-                training: LocalTrainingConfig(learningRate: 0.1, batchSize: 32, epochs: 1),
-                aggregator: Aggregator(strategy: strategy, trimFraction: 0.3, byzantineCount: 3),
-                detector: detection ? ByzantineDetector() : nil, attack: attack,
-                byzantineCount: attack == .none ? 0 : 3, replacement: failover ? Replacement() : nil, rounds: 30, seed: 1)
+        for (name, partition, strategy, attack, mode) in cases {
+            let config = RobustnessGrid.config(strategy, partition, attack, mode, seed: 1)
+            let detection = mode != .off
             do {
                 let result = try FederatedSimulation(train: train, test: test, config: config).run()
                 let d = result.detection
