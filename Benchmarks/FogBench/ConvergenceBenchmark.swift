@@ -66,12 +66,12 @@ enum ConvergenceBenchmark {
         let revisionBefore = try store.currentRevision()
         print(String(format: "  setup (not timed): %d nodes created and heartbeated, %d jobs applied in %.1f s", nodeCount, jobCount, now() - s0))
 
-        var registry = ControllerRegistry.Options()
+        var registry = ControllerSettings()
         registry.dataDirectory = "examples/data"
         // The fleet is stopped while the controllers converge, so that only their work is timed;
         // its one heartbeat must not expire meanwhile.
         registry.heartbeatTimeout = 600
-        let manager = Manager(client: client, controllers: ControllerRegistry.all(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        let manager = Manager(client: client, controllers: ControllerFamilies.controllers(registry), registry: SchemaSet.builtIn.registry, logger: logger)
         let cpu0 = ReconcileBenchmark.cpuSeconds()
         let t0 = now()
         let runner = Task {
@@ -114,7 +114,7 @@ enum ConvergenceBenchmark {
         print(String(format: "  baseline: %lld status writes in a plain loop, one transaction each: %.2f s; ratio %.2f", writes, floor, elapsed / floor))
 
         // Idle: nothing changes, so nothing should run.
-        let idleManager = Manager(client: client, controllers: ControllerRegistry.all(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        let idleManager = Manager(client: client, controllers: ControllerFamilies.controllers(registry), registry: SchemaSet.builtIn.registry, logger: logger)
         let idleTask = Task { try await idleManager.run() }
         while await !idleManager.isSettled(within: 0.5) { try await Task.sleep(for: .milliseconds(50)) }
         let i0 = ReconcileBenchmark.cpuSeconds()

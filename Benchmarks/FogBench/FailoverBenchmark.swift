@@ -27,7 +27,7 @@ enum FailoverBenchmark {
         try await fleet.createNodes(count: 300, profiles: [.stable, .lowLatency])
         for n in fleet.nodeNames { fleet.force(n, online: true) }
         try await fleet.tick()
-        let manager = Manager(client: client, controllers: ControllerRegistry.all(), registry: SchemaSet.builtIn.registry, logger: logger)
+        let manager = Manager(client: client, controllers: ControllerFamilies.controllers(), registry: SchemaSet.builtIn.registry, logger: logger)
         let managerTask = Task { try await manager.run() }
         let fleetTask = Task { try await fleet.run() }
         let job = """

@@ -85,7 +85,7 @@ enum FleetBenchmark {
         for (run, (label, client, controllers)) in runs.enumerated() {
             if controllers {
                 // The controllers in the same process, as `fogctl server` runs them.
-                let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(),
+                let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
                                       registry: SchemaSet.builtIn.registry, logger: logger)
                 managerTask = Task { try await manager.run() }
                 // Start measuring once the controllers have caught up with the 1,000 nodes.

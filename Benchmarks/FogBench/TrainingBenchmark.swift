@@ -24,9 +24,9 @@ enum TrainingBenchmark {
         let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)
         try await fleet.createNodes(count: 12, profiles: [.stable, .lowLatency])
         for n in fleet.nodeNames { fleet.force(n, online: true) }
-        var registry = ControllerRegistry.Options()
+        var registry = ControllerSettings()
         registry.dataDirectory = "examples/data"
-        let manager = Manager(client: client, controllers: ControllerRegistry.all(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        let manager = Manager(client: client, controllers: ControllerFamilies.controllers(registry), registry: SchemaSet.builtIn.registry, logger: logger)
         let managerTask = Task { try await manager.run() }
         let fleetTask = Task { try await fleet.run() }
         let rounds = 30

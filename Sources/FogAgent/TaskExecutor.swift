@@ -81,11 +81,17 @@ public struct TaskExecutor: Sendable {
 }
 
 extension TaskExecutor {
-    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since `start` on the node's own monotonic clock: a duration the node
+    /// measured by itself, never a difference between its clock and another machine's.
+    static func millis(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
 
     /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
     /// from an input blob, scaled as the model's training data was) with the given model.
     func infer(_ task: Resource, started: String) async throws {
+        let clockStart = ContinuousClock.now
         do {
             let recipe = try TaskRecipe(taskSpec: task.spec)
             guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
@@ -114,7 +120,8 @@ extension TaskExecutor {
             let predictions = model.predict(parameters: parameters, features: features)
             var status: [String: JSONValue] = [
                 "phase": "Succeeded", "predictions": .array(predictions.map { .int(Int64($0)) }),
-                "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())), "finishedAtMillis": .int(Self.nowMillis()),
+                "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
+                "serviceMillis": .double(Self.millis(since: clockStart)),
             ]
             if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
             _ = try await client.patchStatus(task.key, .object(status))

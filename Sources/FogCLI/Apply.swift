@@ -39,12 +39,18 @@ struct Apply: AsyncParsableCommand {
 
     func run() async throws {
         let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace)
+        if dryRun == "client" {
+            // Decoded and validated here, as kubectl's client dry run: the store (or server) is not
+            // opened, so nothing is read or created, and whether each object exists is not known.
+            CLI.console.out(objects.map { "\(CLI.resourceRef($0.resource)) valid (client dry run; store not contacted)\n" }.joined())
+            return
+        }
         let client = try global.client()
         let outcomes: [ApplyOutcome]
         do { outcomes = try await client.apply(objects.map(\.resource), dryRun: dryRun != "none") } catch {
             throw CLI.storeFailure(error)
         }
-        let suffix = dryRun == "none" ? "" : (dryRun == "server" ? " (server dry run)" : " (dry run)")
+        let suffix = dryRun == "server" ? " (server dry run)" : ""
         var out = ""
         for o in outcomes { out += "\(CLI.resourceRef(o.object)) \(o.action.rawValue)\(suffix)\n" }
         CLI.console.out(out)

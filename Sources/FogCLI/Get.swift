@@ -8,7 +8,10 @@ import Foundation
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List objects of a kind, or show named ones.",
-        discussion: "KIND is a kind name, plural, singular or short name, case-insensitive (see `fogctl kinds`); KIND/NAME works too.")
+        discussion: """
+            KIND is a kind name, plural, singular or short name, case-insensitive (see `fogctl kinds`); KIND/NAME works \
+            too, and so do several kinds at once, as in kubectl: `fogctl get fognodes,federatedjobs` or `fogctl get fn/a,fj/b`.
+            """)
 
     @Argument(help: "KIND [NAME ...] or KIND/NAME")
     var arguments: [String] = []
@@ -34,33 +37,81 @@ struct Get: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var kindName = arguments[0]
-        var names = Array(arguments.dropFirst())
-        if let slash = kindName.firstIndex(of: "/") {
-            names.insert(String(kindName[kindName.index(after: slash)...]), at: 0)
-            kindName = String(kindName[..<slash])
+        guard arguments[0].contains(",") else {
+            var kindName = arguments[0]
+            var names = Array(arguments.dropFirst())
+            if let slash = kindName.firstIndex(of: "/") {
+                names.insert(String(kindName[kindName.index(after: slash)...]), at: 0)
+                kindName = String(kindName[..<slash])
+            }
+            return try await get(info: try CLI.kind(kindName), names: names)
         }
-        let info = try CLI.kind(kindName)
-        let labelSelector: LabelSelector
-        do { labelSelector = try LabelSelector.parse(selector ?? "") } catch { throw CommandFailure(code: 1, "error: \(error)") }
+        // Several kinds (`fognodes,federatedjobs`, or `fn/a,fj/b`): one section per kind, in the order named.
+        guard arguments.count == 1 else {
+            throw CommandFailure(code: 1, "error: with several kinds, name objects as KIND/NAME (e.g. fn/a,fj/b), not as extra arguments")
+        }
+        if watch { throw CommandFailure(code: 1, "error: -w watches one kind at a time") }
+        var groups: [(info: KindInfo, names: [String])] = []
+        for part in arguments[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            guard !part.isEmpty else { throw CommandFailure(code: 1, "error: empty kind in \"\(arguments[0])\"") }
+            let kindName = part.split(separator: "/", maxSplits: 1).first.map(String.init) ?? part
+            let info = try CLI.kind(kindName)
+            let name = part.contains("/") ? String(part[part.index(after: part.firstIndex(of: "/")!)...]) : nil
+            if let i = groups.firstIndex(where: { $0.info.kind == info.kind }) {
+                if let name { groups[i].names.append(name) }
+            } else {
+                groups.append((info, name.map { [$0] } ?? []))
+            }
+        }
         let client = try global.client()
+        let labelSelector = try parsedSelector()
+        var sections: [String] = []
+        var all: [Resource] = []
+        var missing: [String] = []
+        for g in groups {
+            let (items, absent, _) = try await fetch(client: client, info: g.info, names: g.names, selector: labelSelector)
+            all += items
+            missing += absent.map { "Error from store (NotFound): \(g.info.plural) \"\($0)\" not found" }
+            if !items.isEmpty { sections.append(Self.table(items, info: g.info, wide: output == "wide", showNamespace: g.info.namespaced && allNamespaces, prefixKind: true)) }
+        }
+        switch output {
+        case "yaml": CLI.console.out(YAMLPrinter.render(Self.list(all)))
+        case "json": CLI.console.out(JSONPrettyPrinter.render(Self.list(all)))
+        case "name": CLI.console.out(all.map { CLI.resourceRef($0) + "\n" }.joined())
+        default:
+            if sections.isEmpty { CLI.console.err("No resources found\n") } else { CLI.console.out(sections.joined(separator: "\n")) }
+        }
+        if !missing.isEmpty { throw CommandFailure(code: 1, missing.joined(separator: "\n")) }
+    }
+
+    func parsedSelector() throws -> LabelSelector {
+        do { return try LabelSelector.parse(selector ?? "") } catch { throw CommandFailure(code: 1, "error: \(error)") }
+    }
+
+    /// The objects asked for: the named ones (and which are missing), or the list.
+    func fetch(client: any FogClient, info: KindInfo, names: [String], selector: LabelSelector) async throws
+        -> (items: [Resource], missing: [String], revision: Int64) {
         let ns = info.namespaced ? (namespace ?? "default") : ""
         var items: [Resource] = []
         var missing: [String] = []
-        var listRevision: Int64 = 0
         do {
             if names.isEmpty {
-                let list = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil,
-                                                 selector: labelSelector)
-                items = list.items
-                listRevision = list.revision
-            } else {
-                listRevision = try await client.currentRevision()
-                for name in names {
-                    if let r = try await client.get(ObjectKey(kind: info.kind, namespace: ns, name: name)) { items.append(r) } else { missing.append(name) }
-                }
+                let list = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil, selector: selector)
+                return (list.items, [], list.revision)
             }
+            let revision = try await client.currentRevision()
+            for name in names {
+                if let r = try await client.get(ObjectKey(kind: info.kind, namespace: ns, name: name)) { items.append(r) } else { missing.append(name) }
+            }
+            return (items, missing, revision)
         } catch { throw CLI.storeFailure(error) }
+    }
+
+    func get(info: KindInfo, names: [String]) async throws {
+        let labelSelector = try parsedSelector()
+        let client = try global.client()
+        let ns = info.namespaced ? (namespace ?? "default") : ""
+        let (items, missing, listRevision) = try await fetch(client: client, info: info, names: names, selector: labelSelector)
 
         let single = names.count == 1 && missing.isEmpty
         switch output {
@@ -129,14 +180,15 @@ struct Get: AsyncParsableCommand {
         .object(["apiVersion": .string(fogAPIVersion), "kind": "List", "items": .array(items.map(\.json))])
     }
 
-    static func table(_ items: [Resource], info: KindInfo, wide: Bool, showNamespace: Bool, now: Date = Date()) -> String {
+    static func table(_ items: [Resource], info: KindInfo, wide: Bool, showNamespace: Bool, prefixKind: Bool = false,
+                      now: Date = Date()) -> String {
         let columns = info.columns.filter { wide || $0.priority == 0 }
         var header = (showNamespace ? ["NAMESPACE"] : []) + ["NAME"] + columns.map(\.name)
         let hasAge = columns.contains { $0.type == "date" }
         if !hasAge { header.append("AGE") }
         let rows = items.map { r -> [String] in
             let json = r.json
-            var row = (showNamespace ? [r.namespace] : []) + [r.name]
+            var row = (showNamespace ? [r.namespace] : []) + [prefixKind ? info.singular + "/" + r.name : r.name]
             for c in columns {
                 let v = ColumnPath.evaluate(c.jsonPath, in: json)
                 row.append(c.type == "date" ? Timestamp.age(from: v?.stringValue, now: now) : ColumnPath.text(v))

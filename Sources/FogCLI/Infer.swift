@@ -89,12 +89,15 @@ struct Infer: AsyncParsableCommand {
             let batchSize = max(1, Int(r.spec?.value(at: "inference.batchSize")?.intValue ?? 16))
             let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
             var names: [String] = []
-            let issued = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+            // Latency: issue → answer seen, both read from this process's monotonic clock.
+            let clock = ContinuousClock()
+            let issued = clock.now
+            let from = try await client.currentRevision()
             for (b, start) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
                 let batch = rows[start..<min(rows.count, start + batchSize)].flatMap { $0 }
                 let input = try await client.putBlob(ParameterBlob.encode(batch))
                 let node = participants[b % participants.count]
-                var spec = TaskRecipe.inferenceSpec(job: job, node: node, model: model, trainingSpec: trainSpec, issuedAtMillis: issued)
+                var spec = TaskRecipe.inferenceSpec(job: job, node: node, model: model, trainingSpec: trainSpec)
                 spec["input"] = .string(input)
                 var meta = ObjectMeta(name: "\(job)-q\(tag)-\(b)", namespace: namespace)
                 meta.labels = ["fog/job": job, "fog/node": node, "fog/request": tag]
@@ -102,27 +105,19 @@ struct Infer: AsyncParsableCommand {
                 _ = try await client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(spec)]))
                 names.append(meta.name)
             }
-            // Wait for every batch.
-            let deadline = Date().addingTimeInterval(timeout.seconds)
-            var answers: [String: Resource] = [:]
-            while answers.count < names.count {
-                if Date() > deadline {
-                    throw CommandFailure(code: 1, "error: \(names.count - answers.count) of \(names.count) batches unanswered after \(Int(timeout.seconds))s: are the participants' agents (fogctl agent --data) or the simulated fleet running?")
-                }
-                let items = try await client.list(kind: "TrainingTask", namespace: namespace, selector: LabelSelector([.equals("fog/request", tag)])).items
-                for t in items where ["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") { answers[t.name] = t }
-                if answers.count < names.count { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            // Wait for every batch, driven by the watch on this request's tasks.
+            let answers = try await Self.answers(client: client, namespace: namespace, tag: tag, names: Set(names), from: from,
+                                                 clock: clock, issued: issued, timeout: timeout.seconds)
             var predictions: [Int] = []
             var latencies: [Double] = []
             for name in names {
-                let t = answers[name]!
+                let (t, seen) = answers[name]!
                 guard t.status?["phase"]?.stringValue == "Succeeded" else {
                     throw CommandFailure(code: 1, "error: batch \(name) failed on \(t.spec?["node"]?.stringValue ?? "?"): \(t.status?["reason"]?.stringValue ?? "unknown")")
                 }
                 let p = (t.status?["predictions"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int.init) }
                 predictions += p
-                if let f = t.status?["finishedAtMillis"]?.intValue { latencies.append(Double(f - issued)) }
+                latencies.append(seen)
                 _ = try? await client.delete(t.key)
             }
             latencies.sort()
@@ -137,5 +132,40 @@ struct Infer: AsyncParsableCommand {
             }
             CLI.console.err("\(rows.count) rows in \(names.count) batches over \(Set(participants.prefix(names.count)).count) participants: p50 \(Int(p50)) ms, p99 \(Int(p99)) ms\n")
         } catch let e as CommandFailure { throw e } catch { throw CLI.storeFailure(error) }
+    }
+
+    /// Each batch's finished task and the milliseconds from issue to seeing it, on `clock`.
+    static func answers(client: any FogClient, namespace: String, tag: String, names: Set<String>, from: Int64,
+                        clock: ContinuousClock, issued: ContinuousClock.Instant, timeout: Double) async throws -> [String: (Resource, Double)] {
+        func millis() -> Double {
+            let d = clock.now - issued
+            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        func finished(_ t: Resource) -> Bool { ["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") }
+        let box = SendableBox([String: (Resource, Double)]())
+        // The watch starts before the tasks were created, so no answer is missed.
+        let stream = client.watch(kind: "TrainingTask", namespace: namespace, from: from)
+        let complete: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for try await event in stream {
+                    guard let t = event.object, names.contains(t.name), finished(t), box.value[t.name] == nil else { continue }
+                    box.value[t.name] = (t, millis())
+                    if box.value.count == names.count { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !complete {
+            let missing = names.count - box.value.count
+            throw CommandFailure(code: 1, "error: \(missing) of \(names.count) batches unanswered after \(Int(timeout))s: are the participants' agents (fogctl agent --data) or the simulated fleet running?")
+        }
+        return box.value
     }
 }

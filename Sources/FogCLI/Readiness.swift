@@ -1,6 +1,7 @@
 import FogClient
 import FogControllers
 import FogModel
+import FogRemote
 import FogStore
 import Foundation
 
@@ -8,21 +9,33 @@ import Foundation
 enum Readiness {
     enum State: Equatable { case ready, waiting(String), failed(String) }
 
-    static func state(_ r: Resource) -> State {
+    /// `rules`: the readiness rule of each kind (kinds without one are ready once applied).
+    static func state(_ r: Resource, rules: [String: ReadinessRule]) -> State {
         if let f = Failures.failed(r) { return .failed(f) }
-        if ControllerRegistry.readyKinds.contains(r.kind) {
+        switch rules[r.kind] {
+        case .readyCondition?:
             switch r.condition("Ready") {
             case let c? where c.status == .true: return .ready
             case let c?: return .waiting("Ready=\(c.status.rawValue) (\(c.reason))")
             case nil: return .waiting("no Ready condition yet")
             }
+        case .observedGeneration?:
+            let observed = r.status?["observedGeneration"]?.intValue ?? 0
+            return observed >= r.metadata.generation ? .ready : .waiting("generation \(r.metadata.generation) not observed yet")
+        case nil:
+            return .ready
         }
-        guard ControllerRegistry.controlledKinds.contains(r.kind) else { return .ready }
-        let observed = r.status?["observedGeneration"]?.intValue ?? 0
-        return observed >= r.metadata.generation ? .ready : .waiting("generation \(r.metadata.generation) not observed yet")
+    }
+
+    /// The rules to wait by: a server's (from its discovery), or this binary's families'.
+    static func rules(for client: any FogClient) async throws -> [String: ReadinessRule] {
+        if let remote = client as? HTTPFogClient { return try await remote.readinessRules() }
+        return ControllerFamilies.readiness
     }
 
     static func wait(for objects: [Resource], client: any FogClient, timeout: Double) async throws {
+        let rules = try await rules(for: client)
+        func state(_ r: Resource) -> State { Self.state(r, rules: rules) }
         let keys = Set(objects.map(\.key))
         var latest: [ObjectKey: Resource] = [:]
         for o in objects { latest[o.key] = o }

@@ -13,7 +13,7 @@ struct Reconcile: AsyncParsableCommand {
             --once runs until no work is pending and nothing is due within a second, then exits:
             0 if every object is healthy, 1 listing the objects in a failed condition.
             --watch runs until interrupted (SIGINT/SIGTERM), reacting to writes from any process.
-            Controllers: \(ControllerRegistry.names.joined(separator: ", ")).
+            Controllers: \(ControllerFamilies.names.joined(separator: ", ")).
             """)
 
     @Flag(help: "Run until settled, then exit.") var once = false

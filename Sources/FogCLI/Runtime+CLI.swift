@@ -93,7 +93,7 @@ extension GlobalOptions {
     func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300,
                  dataDirectory: String = "examples/data",
                  only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
-        var options = ControllerRegistry.Options()
+        var options = ControllerSettings()
         options.heartbeatTimeout = heartbeatTimeout
         options.dataDirectory = dataDirectory
         var managerOptions = Manager.Options()
@@ -103,7 +103,7 @@ extension GlobalOptions {
             let point = try store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
             if point > 1 { try store.compact(before: point) }
         }
-        let controllers = ControllerRegistry.all(options).filter { only?.contains($0.name) ?? true }
+        let controllers = ControllerFamilies.controllers(options).filter { only?.contains($0.name) ?? true }
         return Manager(client: EmbeddedClient(store: store), controllers: controllers, registry: CLI.registry,
                        logger: CLILogging.logger("fog.controllers"), options: managerOptions)
     }

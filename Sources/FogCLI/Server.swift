@@ -42,6 +42,10 @@ struct Server: AsyncParsableCommand {
         if let tokens {
             do { config.tokens = try TokenBook(file: tokens) } catch { throw CommandFailure(code: 1, "\(error)") }
         }
+        // What agents may do and when objects are ready: as this binary's controller families
+        // declare (whichever of their controllers run here or in another process).
+        config.agentPermissions = ControllerFamilies.agentPermissions
+        config.readinessRules = ControllerFamilies.readiness
         let readiness = SendableBox<Manager?>(nil)
         config.readiness = { readiness.value?.cache.allSynced ?? true }
         let logger = CLILogging.logger("fog.server")
@@ -50,7 +54,7 @@ struct Server: AsyncParsableCommand {
         do { api = try APIServer(store: store, configuration: config, logger: logger, metrics: metrics) } catch {
             throw CommandFailure(code: 1, "error: \(error)")
         }
-        let known = Set(ControllerRegistry.names)
+        let known = Set(ControllerFamilies.names)
         let selected: Set<String>
         switch controllers {
         case "all": selected = known

@@ -4,6 +4,7 @@ import FogClient
 import FogControllers
 import FogFleet
 import FogManifest
+import FogMarket
 import FogModel
 import FogRuntime
 import FogStore
@@ -86,10 +87,10 @@ struct Up: AsyncParsableCommand {
             }
             // Training jobs run to the end (the simulated fleet works outside the manager's queues).
             let training = m.cache.list("FederatedJob").contains { j in
-                let phase = j.status?["phase"]?.stringValue ?? ""
+                let phase = JobPhase(status: j.status)
                 // Training jobs, and inference jobs whose model is ready, run to the end.
-                if phase == "Running" { return true }
-                if phase != "Allocated" { return false }
+                if phase == .running { return true }
+                if phase != .allocated { return false }
                 if (j.spec?["type"]?.stringValue ?? "training") == "training" { return true }
                 return j.condition("ModelReady")?.status != .false
             }
@@ -119,39 +120,8 @@ struct Up: AsyncParsableCommand {
 
     static func summary(_ m: Manager, elapsed: Double) -> String {
         var s = "converged in \(String(format: "%.2f", elapsed))s: \(m.totalReconciles) reconciles, store revision \(m.cache.revision)\n"
-        let nodes = m.cache.list("FogNode")
-        let ready = nodes.filter { $0.condition("Ready")?.status == .true }.count
-        let notReady = nodes.filter { $0.condition("Ready")?.status == .false }.count
-        let unknown = nodes.count - ready - notReady
-        let harvestable = nodes.filter { $0.condition("Harvestable")?.status == .true }.count
-        let harvestMatched = nodes.filter { $0.condition("Harvestable") != nil }.count
-        s += "nodes: \(nodes.count) (\(ready) Ready, \(notReady) NotReady, \(unknown) without heartbeat)"
-            + (harvestMatched > 0 ? "; harvestable: \(harvestable) of \(harvestMatched) under harvest policies" : "") + "\n"
-        for job in m.cache.list("FederatedJob") {
-            let phase = job.status?["phase"]?.stringValue ?? "-"
-            // Conditions that hold the job back (Degraded=False is good news).
-            let waiting = job.conditions.filter {
-                $0.type == "Degraded" ? $0.status == .true : $0.status != .true && !($0.type == "Training" && $0.reason == "Completed")
-            }
-                .map { "\($0.type)=\($0.status.rawValue) (\($0.reason))" }
-            var facts: [String] = []
-            if let q = job.status?["quote"], let total = q["total"]?.numberValue {
-                facts.append(String(format: "quote %.2f %@", total, q["currency"]?.stringValue ?? "USD"))
-            }
-            if let i = job.status?["inference"], let served = i["served"]?.intValue {
-                facts.append(String(format: "%lld requests served, accuracy %.4f, p50 %.0f ms, p99 %.0f ms", served,
-                                    i["accuracy"]?.numberValue ?? 0, i["p50Millis"]?.numberValue ?? 0, i["p99Millis"]?.numberValue ?? 0)
-                             + (i["slaMillis"]?.numberValue.map { String(format: " (SLA %.0f ms)", $0) } ?? ""))
-            }
-            if let t = job.status?["training"], let accuracy = t["accuracy"]?.numberValue {
-                facts.append(String(format: "round %lld, test accuracy %.4f", t["round"]?.intValue ?? 0, accuracy))
-            }
-            if let a = job.status?["allocation"], let ps = a["participants"]?.arrayValue {
-                let regions = Set(ps.compactMap { $0["region"]?.stringValue })
-                facts.append("\(ps.count) participants in \(regions.count) region\(regions.count == 1 ? "" : "s")")
-            }
-            s += "job \(job.namespace)/\(job.name): \(phase)" + (facts.isEmpty ? "" : " (" + facts.joined(separator: "; ") + ")")
-                + (waiting.isEmpty ? "" : "; " + waiting.joined(separator: ", ")) + "\n"
+        for family in ControllerFamilies.all {
+            for line in family.summary(m.cache) { s += line + "\n" }
         }
         return s
     }

@@ -193,15 +193,13 @@ extension TaskRecipe {
     /// architecture of the training job that produced it (`trainingSpec`, a
     /// FederatedJob's spec), so the participant scales inputs as that training did.
     /// The caller adds what to predict: `rows` of the test part, or an `input` blob.
-    public static func inferenceSpec(job: String, node: String, model: String, trainingSpec: JSONValue?,
-                                     issuedAtMillis: Int64) -> [String: JSONValue] {
+    public static func inferenceSpec(job: String, node: String, model: String, trainingSpec: JSONValue?) -> [String: JSONValue] {
         var spec: [String: JSONValue] = [
             "job": .string(job), "round": 1, "node": .string(node), "type": "infer", "model": .string(model),
             "dataset": trainingSpec?.value(at: "data.dataset") ?? "digits",
             "testFraction": trainingSpec?.value(at: "data.testFraction") ?? 0.2,
             "seed": trainingSpec?["seed"] ?? 0,
             "architecture": trainingSpec?.value(at: "model.architecture") ?? "logistic-regression",
-            "issuedAtMillis": .int(issuedAtMillis),
         ]
         if let h = trainingSpec?.value(at: "model.hiddenUnits") { spec["hiddenUnits"] = h }
         return spec

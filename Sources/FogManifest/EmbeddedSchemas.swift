@@ -491,12 +491,12 @@ enum EmbeddedSchemas {
       {"name": "TYPE", "jsonPath": ".spec.type", "type": "string"},
       {"name": "TIER", "jsonPath": ".spec.tier", "type": "string"},
       {"name": "PHASE", "jsonPath": ".status.phase", "type": "string"},
-      {"name": "ROUND", "jsonPath": ".status.round", "type": "integer"},
-      {"name": "ACCURACY", "jsonPath": ".status.accuracy", "type": "number"},
+      {"name": "ROUND", "jsonPath": ".status.training.round", "type": "integer"},
+      {"name": "ACCURACY", "jsonPath": ".status.training.accuracy", "type": "number"},
       {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
       {"name": "PRIVACY", "jsonPath": ".spec.privacy", "type": "string", "priority": 1},
       {"name": "STRATEGY", "jsonPath": ".spec.aggregation.strategy", "type": "string", "priority": 1},
-      {"name": "PARTICIPANTS", "jsonPath": ".status.participantCount", "type": "integer", "priority": 1},
+      {"name": "PARTICIPANTS", "jsonPath": ".status.allocation.participantCount", "type": "integer", "priority": 1},
       {"name": "COST", "jsonPath": ".status.cost.total", "type": "number", "priority": 1}
     ]
   },
@@ -1980,8 +1980,7 @@ enum EmbeddedSchemas {
           "required": ["start", "count"],
           "additionalProperties": false
         },
-        "input": {"type": "string", "description": "infer: digest of a blob of raw feature rows (Float32, row-major) to scale and predict.", "pattern": "^sha256:[0-9a-f]{64}$"},
-        "issuedAtMillis": {"type": "integer", "description": "infer: when the request was issued, milliseconds since the epoch (latency is measured from it)."}
+        "input": {"type": "string", "description": "infer: digest of a blob of raw feature rows (Float32, row-major) to scale and predict.", "pattern": "^sha256:[0-9a-f]{64}$"}
       },
       "required": ["job", "round", "node"],
       "additionalProperties": false

@@ -31,6 +31,17 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
 
     public func shutdown() async throws { try await http.shutdown() }
 
+    /// The readiness rule of each kind, as the server's discovery document serves them (the
+    /// rules of the controller families the server carries).
+    public func readinessRules() async throws -> [String: ReadinessRule] {
+        let discovery = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1")
+        var rules: [String: ReadinessRule] = [:]
+        for r in discovery["resources"]?.arrayValue ?? [] {
+            if let kind = r["kind"]?.stringValue, let rule = r["readiness"]?.stringValue.flatMap(ReadinessRule.init(rawValue:)) { rules[kind] = rule }
+        }
+        return rules
+    }
+
     func collection(_ kind: String, _ namespace: String?) throws -> String {
         guard let info = registry.info(forKind: kind) else { throw StoreError(.notFound, "unknown kind \(kind)") }
         if info.namespaced, let namespace { return "\(baseURL)/apis/fog/v1alpha1/namespaces/\(namespace)/\(info.plural)" }

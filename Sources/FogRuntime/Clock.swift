@@ -24,7 +24,7 @@ public final class ManualClock: FogClock, @unchecked Sendable {
     private var current: Date
     private var sleepers: [UUID: (deadline: Date, continuation: CheckedContinuation<Void, Error>)] = [:]
 
-    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) { current = start }
+    public init(_ start: Date) { current = start }
 
     public func now() -> Date { lock.withLock { current } }
 

@@ -20,10 +20,49 @@ public struct TerminalError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// Which changes enqueue which keys for a controller.
+/// Which changes of a controller's own kind enqueue the object (a change passes when any
+/// of the controller's predicates says it matters). Creations and deletions always pass.
+public enum Predicate: Sendable, Hashable {
+    /// `metadata.generation` moved: the spec changed.
+    case generationChanged
+    /// Labels or annotations changed.
+    case metadataChanged
+    /// Finalizers, owner references or the deletion timestamp changed (the object's lifecycle).
+    case lifecycleChanged
+    /// Status changed, beyond conditions and `observedGeneration`, by someone other than this
+    /// controller (agents' heartbeats, another controller's fields). Its own writes never pass.
+    case statusChangedByOthers
+
+    /// What a controller reconciles on unless it says otherwise.
+    public static let standard: Set<Predicate> = [.generationChanged, .metadataChanged, .lifecycleChanged, .statusChangedByOthers]
+
+    /// Whether the change from `old` to `new` passes this predicate.
+    public func passes(_ old: Resource, _ new: Resource) -> Bool {
+        switch self {
+        case .generationChanged:
+            return old.metadata.generation != new.metadata.generation || old.spec != new.spec
+        case .metadataChanged:
+            return old.metadata.labels != new.metadata.labels || old.metadata.annotations != new.metadata.annotations
+        case .lifecycleChanged:
+            return old.metadata.finalizers != new.metadata.finalizers || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
+                || old.metadata.ownerReferences != new.metadata.ownerReferences
+        case .statusChangedByOthers:
+            func strip(_ r: Resource) -> JSONValue? {
+                guard var s = r.status?.objectValue else { return r.status }
+                s.removeValue(forKey: "conditions")
+                s.removeValue(forKey: "observedGeneration")
+                return s.isEmpty ? nil : .object(s)
+            }
+            return strip(old) != strip(new)
+        }
+    }
+}
+
+/// Which changes enqueue which keys for a controller. Built with `Watches`, which reads as a
+/// sentence: `Watches.for("FederatedJob").owns("TrainingTask").watches("FogNode") { … }`.
 public enum WatchSource: Sendable {
-    /// Changes to objects of this kind enqueue the object itself.
-    case kind(String)
+    /// Changes to objects of this kind enqueue the object itself, when one of the predicates passes.
+    case kind(String, Set<Predicate>)
     /// Changes to objects of this kind enqueue their controlling owner of the controller's kind.
     case owned(String)
     /// Changes to objects of this kind enqueue what `map` returns.
@@ -44,8 +83,50 @@ public protocol Controller: Sendable {
 }
 
 extension Controller {
-    public var sources: [WatchSource] { [.kind(kind)] }
+    public var sources: [WatchSource] { Watches.for(kind).sources }
     public var workers: Int { 2 }
+    /// The condition types this controller writes; no other controller of the kind may write them.
+    public var conditionTypes: Set<String> { [] }
+}
+
+/// A controller's sources, as a sentence: `.for(kind)`, then `.owns(kind)` and `.watches(kind, map:)`.
+public struct Watches: Sendable {
+    public private(set) var sources: [WatchSource]
+
+    /// The controller's own kind, reconciled when one of `predicates` passes.
+    public static func `for`(_ kind: String, when predicates: Set<Predicate> = Predicate.standard) -> Watches {
+        Watches(sources: [.kind(kind, predicates)])
+    }
+
+    /// Objects of `kind` whose controlling owner is of the controller's kind enqueue that owner.
+    public func owns(_ kind: String) -> Watches { Watches(sources: sources + [.owned(kind)]) }
+
+    /// Changes to objects of `kind` enqueue what `map` returns.
+    public func watches(_ kind: String, map: @escaping @Sendable (Resource, InformerSet) -> [ObjectKey]) -> Watches {
+        Watches(sources: sources + [.mapped(kind, map)])
+    }
+}
+
+/// The resource versions a controller wrote itself, so the watch events they cause are not
+/// taken for someone else's change. Each version is forgotten once its event is seen.
+public final class OwnWrites: @unchecked Sendable {
+    private let lock = NSLock()
+    private var versions: [ObjectKey: Int64] = [:]
+
+    public init() {}
+
+    func record(_ object: Resource) {
+        lock.withLock { versions[object.key] = object.metadata.resourceVersion }
+    }
+
+    /// Whether `object` is exactly the version this controller last wrote (and forgets it).
+    func consume(_ object: Resource) -> Bool {
+        lock.withLock {
+            guard let v = versions[object.key], v == object.metadata.resourceVersion else { return false }
+            versions.removeValue(forKey: object.key)
+            return true
+        }
+    }
 }
 
 /// What a reconcile may use.
@@ -56,6 +137,29 @@ public struct ReconcileContext: Sendable {
     public let events: EventRecorder
     public let logger: Logger
     public let registry: KindRegistry
+    /// The controller this context belongs to, the condition types it owns, and its own writes.
+    public let controller: String
+    public let ownedConditions: Set<String>
+    let ownWrites: OwnWrites
+
+    public init(client: any FogClient, cache: InformerSet, clock: any FogClock, events: EventRecorder, logger: Logger,
+                registry: KindRegistry, controller: String = "", ownedConditions: Set<String> = [], ownWrites: OwnWrites = OwnWrites()) {
+        self.client = client
+        self.cache = cache
+        self.clock = clock
+        self.events = events
+        self.logger = logger
+        self.registry = registry
+        self.controller = controller
+        self.ownedConditions = ownedConditions
+        self.ownWrites = ownWrites
+    }
+
+    /// The same context for another controller.
+    func `for`(_ controller: any Controller) -> ReconcileContext {
+        ReconcileContext(client: client, cache: cache, clock: clock, events: events, logger: logger, registry: registry,
+                         controller: controller.name, ownedConditions: controller.conditionTypes, ownWrites: OwnWrites())
+    }
 
     public var now: Date { clock.now() }
     public var timestamp: String { Timestamp.format(clock.now()) }
@@ -74,13 +178,19 @@ public struct ReconcileContext: Sendable {
             status["observedGeneration"] = .int(current.metadata.generation)
             updated.status = .object(status)
             if !conditions.isEmpty {
+                // One owner per condition type: a controller writes only the types it declares.
+                if let foreign = conditions.first(where: { !ownedConditions.contains($0.type) }), !ownedConditions.isEmpty {
+                    throw TerminalError("controller \(controller) wrote condition \(foreign.type), which it does not own (it owns \(ownedConditions.sorted().joined(separator: ", ")))")
+                }
                 var cs = updated.conditions
                 for c in conditions { cs.set(c, now: timestamp) }
                 updated.conditions = cs
             }
             if updated.status == current.status { return current }
             do {
-                return try await client.updateStatus(updated)
+                let written = try await client.updateStatus(updated)
+                ownWrites.record(written)
+                return written
             } catch let e as StoreError where e.code == .conflict && attempt < 2 {
                 guard let fresh = try await client.get(current.key) else { throw StoreError(.notFound, "\(current.key) is gone") }
                 current = fresh

@@ -24,7 +24,7 @@ public final class ControllerRunner: @unchecked Sendable {
                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil) {
         self.observer = observer
         self.controller = controller
-        self.context = context
+        self.context = context.for(controller)
         queue = WorkQueue(backoff: backoff)
         let signal = self.signal
         queue.onReady = { signal.notify() }
@@ -38,20 +38,20 @@ public final class ControllerRunner: @unchecked Sendable {
     func wire(_ cache: InformerSet) {
         let kind = controller.kind
         let queue = self.queue
+        let ownWrites = context.ownWrites
         for source in controller.sources {
             switch source {
-            case .kind(let k):
+            case .kind(let k, let predicates):
                 cache[k]?.addHandler { change in
                     switch change {
                     case .upsert(let old, let new):
-                        // Status-only writes by this controller do not need another pass,
-                        // unless the object is being deleted (finalizers).
-                        if let old, k == kind, old.spec == new.spec, old.metadata.labels == new.metadata.labels,
-                           old.metadata.annotations == new.metadata.annotations,
-                           old.metadata.finalizers == new.metadata.finalizers,
-                           old.metadata.deletionTimestamp == new.metadata.deletionTimestamp,
-                           old.metadata.ownerReferences == new.metadata.ownerReferences,
-                           !Self.statusNeedsReconcile(old, new) { return }
+                        // A version this controller wrote itself needs no second pass; any other
+                        // change passes when one of the controller's predicates says it matters.
+                        let own = k == kind && ownWrites.consume(new)
+                        if let old {
+                            let passing = predicates.filter { $0.passes(old, new) }
+                            if passing.isEmpty || (own && passing == [.statusChangedByOthers]) { return }
+                        }
                         queue.add(new.key)
                     case .delete(let r): queue.add(r.key)
                     }
@@ -79,20 +79,6 @@ public final class ControllerRunner: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// Status changes made by others (agents, other controllers) matter to the
-    /// object's own controller only through mapped sources; for the same kind
-    /// we reconcile again when status changed in a way this controller did not
-    /// write, approximated by the status payload minus conditions and observedGeneration.
-    static func statusNeedsReconcile(_ old: Resource, _ new: Resource) -> Bool {
-        func strip(_ r: Resource) -> JSONValue? {
-            guard var s = r.status?.objectValue else { return r.status }
-            s.removeValue(forKey: "conditions")
-            s.removeValue(forKey: "observedGeneration")
-            return s.isEmpty ? nil : .object(s)
-        }
-        return strip(old) != strip(new)
     }
 
     private var inFlight = 0
@@ -163,18 +149,27 @@ public final class ControllerRunner: @unchecked Sendable {
     func report(_ key: ObjectKey, reason: String, message: String) async {
         guard let object = try? await context.client.get(key) else { return }
         let previous = object.condition("Reconciled")
-        if previous?.status != .false || previous?.message != message {
+        let owned = "\(controller.name): \(message)"
+        // Another controller's failure stays until that controller clears it.
+        if previous?.status == .false, let m = previous?.message, !m.hasPrefix(controller.name + ": ") {
+            await context.events.record(object, .warning, reason: reason, message: owned)
+            return
+        }
+        if previous?.status != .false || previous?.message != owned {
             var o = object
             var cs = o.conditions
-            cs.set(Condition(type: "Reconciled", status: .false, reason: reason, message: "\(controller.name): \(message)"), now: context.timestamp)
+            cs.set(Condition(type: "Reconciled", status: .false, reason: reason, message: owned), now: context.timestamp)
             o.conditions = cs
             _ = try? await context.client.updateStatus(o)
         }
         await context.events.record(object, .warning, reason: reason, message: "\(controller.name): \(message)")
     }
 
+    /// Clears `Reconciled=False` once this controller succeeds, if the failure was its own:
+    /// no controller clears another's failure.
     func clearFailure(_ key: ObjectKey) async {
-        guard let cached = context.cache.get(key), cached.condition("Reconciled")?.status == .false,
+        guard let cached = context.cache.get(key), let failure = cached.condition("Reconciled"), failure.status == .false,
+              failure.message.hasPrefix(controller.name + ": "),
               let object = try? await context.client.get(key) else { return }
         var o = object
         var cs = o.conditions

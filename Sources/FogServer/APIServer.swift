@@ -30,6 +30,11 @@ public struct APIServer: Sendable {
         public var blobDirectory: String?
         /// `/readyz` answers 503 until this says ready (e.g. the controllers' caches are filled).
         public var readiness: (@Sendable () -> Bool)?
+        /// What agents may do: the union of the controller families' declarations. Empty: nothing.
+        public var agentPermissions: [AgentPermission] = []
+        /// When an object of each kind is ready, by the controllers this server runs; served
+        /// by discovery so that `fogctl apply --wait` follows them.
+        public var readinessRules: [String: ReadinessRule] = [:]
         public init() {}
     }
 
@@ -39,6 +44,7 @@ public struct APIServer: Sendable {
     let logger: Logger
     let blobs: BlobStore
     public let metrics: ServerMetrics
+    let authorizer: Authorizer
 
     public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics()) throws {
@@ -50,6 +56,7 @@ public struct APIServer: Sendable {
         self.configuration = configuration
         self.schemas = schemas
         self.logger = logger
+        authorizer = Authorizer(agentPermissions: configuration.agentPermissions)
         blobs = BlobStore(directory: configuration.blobDirectory ?? ((store.path as NSString).deletingLastPathComponent + "/blobs"))
     }
 
@@ -141,8 +148,10 @@ public struct APIServer: Sendable {
                 return Self.json(.ok, ["kind": "APIResourceList", "groupVersion": .string(fogAPIVersion),
                                        "metadata": ["resourceVersion": .string(String(try store.currentRevision()))],
                                        "resources": .array(schemas.registry.kinds.map { k in
-                                           ["name": .string(k.plural), "singularName": .string(k.singular), "kind": .string(k.kind),
-                                            "namespaced": .bool(k.namespaced), "shortNames": .array(k.shortNames.map { .string($0) })]
+                                           var r: JSONValue = ["name": .string(k.plural), "singularName": .string(k.singular), "kind": .string(k.kind),
+                                                               "namespaced": .bool(k.namespaced), "shortNames": .array(k.shortNames.map { .string($0) })]
+                                           if let rule = configuration.readinessRules[k.kind] { r["readiness"] = .string(rule.rawValue) }
+                                           return r
                                        })])
             }
             if rest == ["apply"] {
@@ -209,7 +218,7 @@ public struct APIServer: Sendable {
     }
 
     func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route, object: Resource? = nil) throws {
-        guard Authorizer.allows(identity, verb, kind: route.kind, namespace: route.namespace, name: route.name ?? object?.name, object: object) else {
+        guard authorizer.allows(identity, verb, kind: route.kind, namespace: route.namespace, name: route.name ?? object?.name, object: object) else {
             let scope = route.namespace.map { $0.isEmpty ? "at cluster scope" : "in namespace \"\($0)\"" } ?? "across all namespaces"
             throw StoreError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
         }
@@ -224,7 +233,7 @@ public struct APIServer: Sendable {
     }
 
     func visible(_ identity: Identity, _ r: Resource) -> Bool {
-        Authorizer.canSee(identity, r, auctionOpen: auctionOpen)
+        authorizer.canSee(identity, r, auctionOpen: auctionOpen)
     }
 
     // MARK: Verbs

@@ -135,13 +135,22 @@ public struct TokenBook: Sendable {
 }
 
 /// What each role may do. Verbs follow Kubernetes: get, list, watch, create, update, patch-like apply, delete.
-public enum Authorizer {
-    public enum Verb: String, Sendable { case get, list, watch, create, update, updateStatus = "update/status", delete }
+/// An agent may do exactly what the controller families' declared `AgentPermission`s allow.
+public struct Authorizer: Sendable {
+    public typealias Verb = AgentPermission.Verb
+
+    public let agentPermissions: [AgentPermission]
+    private let byKind: [String: [AgentPermission]]
+
+    public init(agentPermissions: [AgentPermission]) {
+        self.agentPermissions = agentPermissions
+        byKind = Dictionary(grouping: agentPermissions, by: \.kind)
+    }
 
     /// Whether `identity` may perform `verb` on objects of `kind` in `namespace` ("" when
     /// cluster-scoped, nil for a list across all namespaces). `object` is the object
     /// written (create/update) or read (get), when known.
-    public static func allows(_ identity: Identity, _ verb: Verb, kind: KindInfo, namespace: String?, name: String?, object: Resource?) -> Bool {
+    public func allows(_ identity: Identity, _ verb: Verb, kind: KindInfo, namespace: String?, name: String?, object: Resource?) -> Bool {
         switch identity.role {
         case .admin:
             return true
@@ -150,48 +159,18 @@ public enum Authorizer {
             guard let namespace else { return false }
             return namespaces.contains(namespace)
         case .agent(let node):
-            switch kind.kind {
-            case "FogNode":
-                // Its own node: read, register (create), heartbeat (status).
-                guard name == nil || name == node || object?.name == node else { return false }
-                if verb == .list || verb == .watch { return false }
-                if verb == .delete || verb == .update { return false }
-                return true
-            case "Bid":
-                switch verb {
-                case .create: return object?.spec?["node"]?.stringValue == node
-                case .get: return object == nil || object?.spec?["node"]?.stringValue == node
-                case .list, .watch: return true  // filtered to its own bids by the server
-                default: return false
-                }
-            case "TrainingTask":
-                // Tasks bound to its node: read them (lists and watches are filtered), report in their status.
-                switch verb {
-                case .get, .list, .watch: return object == nil || object?.spec?["node"]?.stringValue == node
-                case .updateStatus: return object?.spec?["node"]?.stringValue == node
-                default: return false
-                }
-            case "Tier", "PrivacyPolicy", "HarvestPolicy", "Auction":
-                return verb == .get || verb == .list || verb == .watch
-            default:
-                return false
-            }
+            return (byKind[kind.kind] ?? []).contains { $0.verbs.contains(verb) && $0.covers(name: name, object: object, node: node) }
         }
     }
 
     /// Whether `identity` may see `object` in a read (get, list, watch): bids are sealed
-    /// while their auction is open; agents see only their own bids.
-    public static func canSee(_ identity: Identity, _ object: Resource, auctionOpen: (Resource) -> Bool) -> Bool {
-        guard object.kind == "Bid" else {
-            if case .agent(let node) = identity.role, object.kind == "FogNode" { return object.name == node }
-            if case .agent(let node) = identity.role, object.kind == "TrainingTask" { return object.spec?["node"]?.stringValue == node }
-            return true
-        }
-        let bidder = object.spec?["node"]?.stringValue
+    /// while their auction is open; agents see only the objects their permissions cover.
+    public func canSee(_ identity: Identity, _ object: Resource, auctionOpen: (Resource) -> Bool) -> Bool {
         switch identity.role {
         case .admin: return true
-        case .agent(let node): return bidder == node
-        case .tenant: return !auctionOpen(object)
+        case .tenant: return object.kind != "Bid" || !auctionOpen(object)
+        case .agent(let node):
+            return (byKind[object.kind] ?? []).contains { $0.verbs.contains(.get) || $0.verbs.contains(.list) ? $0.covers(object, node: node) : false }
         }
     }
 }

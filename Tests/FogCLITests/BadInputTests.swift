@@ -1,6 +1,7 @@
 import FogCLI
 import FogModel
 import FogStore
+import FogTesting
 import Foundation
 import Testing
 

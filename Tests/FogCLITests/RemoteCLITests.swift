@@ -7,6 +7,7 @@ import FogRuntime
 import FogControllers
 import FogAgent
 import FogClient
+import FogTesting
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -19,6 +20,7 @@ import Testing
         let store = try SQLiteStore(path: h.dir + "/server.db")
         FileManager.default.createFile(atPath: h.dir + "/tokens.yaml", contents: Data("tokens:\n- {token: cli-admin-token, user: me, role: admin}\n".utf8))
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.port = 0
         config.tokens = try TokenBook(file: h.dir + "/tokens.yaml")
         var logger = Logger(label: "cli-test")
@@ -63,12 +65,13 @@ extension RemoteCLITests {
         let h = try Harness()
         let store = try SQLiteStore(path: h.dir + "/server.db")
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.port = 0
         var logger = Logger(label: "cli-test")
         logger.logLevel = .error
         let api = try APIServer(store: store, configuration: config, logger: logger)
         let ready = AsyncStream<Int>.makeStream()
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(),
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
                                          registry: SchemaSet.builtIn.registry, logger: logger)
         let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
         let task = Task { try await group.run() }
@@ -95,14 +98,15 @@ extension RemoteCLITests {
             + (1...3).map { "- {token: agent-\($0)-token, user: lab-\($0), role: agent, node: lab-\($0)}\n" }.joined()
         FileManager.default.createFile(atPath: h.dir + "/tokens.yaml", contents: Data(tokens.utf8))
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.port = 0
         config.tokens = try TokenBook(file: h.dir + "/tokens.yaml")
         var logger = Logger(label: "agents-test")
         logger.logLevel = .error
         let api = try APIServer(store: store, configuration: config, logger: logger)
-        var options = ControllerRegistry.Options()
+        var options = ControllerSettings()
         options.dataDirectory = Harness.root + "/examples/data"
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options),
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
                               registry: SchemaSet.builtIn.registry, logger: logger)
         let ready = AsyncStream<Int>.makeStream()
         let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
@@ -140,10 +144,7 @@ extension RemoteCLITests {
             """
         _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-digits")
-        let deadline = Date().addingTimeInterval(90)
-        while Date() < deadline, try store.get(key)?.status?["phase"] != "Succeeded" {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await eventually("lab-digits Succeeded", limit: 90) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let done = try #require(try store.get(key))
         #expect(done.status?["phase"] == "Succeeded", "\(done.status.map { JSONCoding.encode($0) } ?? "")")
         let rounds = done.status?["training"]?["rounds"]?.arrayValue ?? []
@@ -170,11 +171,11 @@ extension RemoteCLITests {
         let store = try h.store()
         let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
         _ = try store.apply(objects.map(\.resource), dryRun: false)
-        var options = ControllerRegistry.Options()
+        var options = ControllerSettings()
         options.dataDirectory = Harness.root + "/examples/data"
         var logger = Logger(label: "infer-test")
         logger.logLevel = .error
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerRegistry.all(options),
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
                               registry: SchemaSet.builtIn.registry, logger: logger)
         var simOptions = SimulatedFleet.Options()
         simOptions.dataDirectory = Harness.root + "/examples/data"
@@ -201,8 +202,7 @@ extension RemoteCLITests {
             """
         _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits")
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, try store.get(key)?.status?["phase"] != "Succeeded" { try await Task.sleep(for: .milliseconds(20)) }
+        try await eventually("digits Succeeded", limit: 60) { try store.get(key)?.status?["phase"] == "Succeeded" }
         #expect(try store.get(key)?.status?["phase"] == "Succeeded")
         // Ten raw rows of the data set (with their header and label column).
         let csv = try String(contentsOfFile: Harness.root + "/examples/data/digits.csv", encoding: .utf8).split(separator: "\n").prefix(11)

@@ -1,6 +1,7 @@
 import FogCLI
 import FogModel
 import FogStore
+import FogTesting
 import Foundation
 import Testing
 
@@ -35,8 +36,8 @@ import Testing
         #expect(await h.fogctl(["apply", "-f", path]).stdout == "fognode/n1 created\n")
         try h.write("n.yaml", text.replacingOccurrences(of: "cpu: 2", with: "cpu: 8"))
         #expect(await h.fogctl(["diff", "-f", path]).code == 1)
-        let dry = await h.fogctl(["apply", "-f", path, "--dry-run=client"])
-        #expect(dry.stdout == "fognode/n1 configured (dry run)\n")
+        let dry = await h.fogctl(["apply", "-f", path, "--dry-run=server"])
+        #expect(dry.stdout == "fognode/n1 configured (server dry run)\n")
         #expect(try h.store().get(ObjectKey(kind: "FogNode", namespace: "", name: "n1"))?.metadata.generation == 1)
         #expect(await h.fogctl(["apply", "-f", path]).stdout == "fognode/n1 configured\n")
         #expect(try h.store().get(ObjectKey(kind: "FogNode", namespace: "", name: "n1"))?.metadata.generation == 2)
@@ -45,6 +46,39 @@ import Testing
         #expect(await h.fogctl(["apply", "-f", path]).stdout == "fognode/n1 configured\n")
         #expect(try h.store().get(ObjectKey(kind: "FogNode", namespace: "", name: "n1"))?.metadata.generation == 2)
         #expect(await h.fogctl(["diff", "-f", path]).code == 0)
+    }
+
+    /// `--dry-run=client` validates without opening the store: no state file appears.
+    @Test func clientDryRunDoesNotTouchTheStore() async throws {
+        let h = try Harness()
+        let path = try h.write("n.yaml", "apiVersion: fog/v1alpha1\nkind: FogNode\nmetadata:\n  name: n1\nspec:\n  region: eu-west\n  class: edge\n  capacity: {cpu: 2, memoryGiB: 4}\n")
+        let dry = await h.fogctl(["apply", "-f", path, "--dry-run=client"])
+        #expect(dry.code == 0, "\(dry.stderr)")
+        #expect(dry.stdout == "fognode/n1 valid (client dry run; store not contacted)\n")
+        #expect(!FileManager.default.fileExists(atPath: h.state))
+        // Bad input is still refused, with its position.
+        try h.write("n.yaml", "apiVersion: fog/v1alpha1\nkind: FogNode\nmetadata:\n  name: n1\nspec:\n  region: eu-west\n  class: toaster\n  capacity: {cpu: 2, memoryGiB: 4}\n")
+        let bad = await h.fogctl(["apply", "-f", path, "--dry-run=client"])
+        #expect(bad.code == 1 && bad.stderr.contains("n.yaml:7:") && bad.stderr.contains("spec.class"))
+        #expect(!FileManager.default.fileExists(atPath: h.state))
+    }
+
+    /// `get KIND,KIND` and `get KIND/NAME,KIND/NAME`, as in kubectl.
+    @Test func getSeveralKindsAtOnce() async throws {
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Self.quickstart]).code == 0)
+        let both = await h.fogctl(["get", "fognodes,federatedjobs"])
+        #expect(both.code == 0, "\(both.stderr)")
+        #expect(both.stdout.contains("fognode/eu-west-cloud-1") && both.stdout.contains("federatedjob/digits-fedavg"))
+        #expect(both.stdout.components(separatedBy: "\nNAME").count == 2)  // two tables, each with its header
+        let named = await h.fogctl(["get", "fn/eu-west-cloud-1,fj/digits-fedavg", "-o", "name"])
+        #expect(named.stdout == "fognode/eu-west-cloud-1\nfederatedjob/digits-fedavg\n")
+        let json = await h.fogctl(["get", "tiers,privacypolicies", "-o", "json"])
+        let list = try JSONCoding.parse(json.stdout)
+        #expect(list["kind"] == "List" && list["items"]?.arrayValue?.count == 8)
+        let missing = await h.fogctl(["get", "fn/nope,fj/digits-fedavg"])
+        #expect(missing.code == 1 && missing.stderr.contains("fognodes \"nope\" not found"))
+        #expect(await h.fogctl(["get", "fognodes,toasters"]).code != 0)
     }
 
     @Test func applyReadsStandardInput() async throws {

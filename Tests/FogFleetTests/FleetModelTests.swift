@@ -1,10 +1,11 @@
 @testable import FogFleet
 import FogModel
+import FogTesting
 import Foundation
 import Testing
 
-/// Monday 2026-11-23 00:00:00 UTC.
-let mondayMidnight = 1_795_392_000.0
+/// A Monday 00:00:00 UTC, from the test epoch (FOG_TEST_EPOCH).
+let mondayMidnight = TestEpoch.weekStart.timeIntervalSince1970
 
 @Suite struct HarvestRulesTests {
     func phone(battery: Double, status: String, ac: Bool?, celsius: Double = 30, idle: Double = 600, utilization: Double = 0.05) -> NodeTelemetry {
@@ -38,13 +39,13 @@ let mondayMidnight = 1_795_392_000.0
     @Test func desktopWithoutBatteryUsesThermalZones() throws {
         let rules = try HarvestRules(spec: ["maxThermalCelsius": 75])
         let cool = NodeTelemetry(cpu: .init(count: 16, utilization: 0.1), thermalZones: [.init(zone: "thermal_zone0", celsius: 55)], idleSeconds: 900)
-        #expect(rules.evaluate(cool, at: Date()).eligible)
+        #expect(rules.evaluate(cool, at: Date(timeIntervalSince1970: mondayMidnight)).eligible)
         var hot = cool
         hot.thermalZones.append(.init(zone: "thermal_zone1", celsius: 80))
-        #expect(rules.evaluate(hot, at: Date()).reason == .tooHot)
+        #expect(rules.evaluate(hot, at: Date(timeIntervalSince1970: mondayMidnight)).reason == .tooHot)
         // Requiring charging of a host that reports no power supply at all: unknown is not "charging".
         let strict = try HarvestRules(spec: ["requireCharging": true])
-        #expect(strict.evaluate(cool, at: Date()).reason == .onBattery)
+        #expect(strict.evaluate(cool, at: Date(timeIntervalSince1970: mondayMidnight)).reason == .onBattery)
     }
 
     @Test func windowsWrapMidnightAndFollowTheTimeZone() throws {

@@ -8,25 +8,18 @@ import FogRemote
 import FogRuntime
 import FogServer
 import FogStore
+import FogTesting
 import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
 
-func eventually(_ what: String, limit: Double = 30, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(limit)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(3))
-    }
-    Issue.record("timed out waiting for: \(what)")
-}
 
 /// A temporary store on a manual clock, the fleet controllers over it, and
 /// (when asked) a real API server on 127.0.0.1 with an ephemeral port.
 final class FleetHarness: @unchecked Sendable {
     let dir = NSTemporaryDirectory() + "fog-fleet-" + UUID().uuidString.lowercased()
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_392_000))  // Monday 2026-11-23 00:00 UTC
+    let clock = TestEpoch.weekClock()  // a Monday 00:00 UTC from the test epoch
     let store: SQLiteStore
     let manager: Manager
     var managerTask: Task<Void, Error>?
@@ -55,6 +48,7 @@ final class FleetHarness: @unchecked Sendable {
 
     func startServer(port requested: Int = 0) async throws {
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.port = requested
         FileManager.default.createFile(atPath: dir + "/tokens.yaml", contents: Data(Self.tokens.utf8))
         config.tokens = try TokenBook(file: dir + "/tokens.yaml")

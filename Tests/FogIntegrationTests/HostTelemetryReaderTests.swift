@@ -1,5 +1,6 @@
 import FogFleet
 import FogModel
+import FogTesting
 import Foundation
 import Testing
 @testable import FogAgent

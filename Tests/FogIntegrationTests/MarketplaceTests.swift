@@ -7,6 +7,7 @@ import FogMarket
 import FogModel
 import FogRuntime
 import FogStore
+import FogTesting
 import Foundation
 import Testing
 
@@ -54,7 +55,7 @@ final class MarketHarness: @unchecked Sendable {
     var store: SQLiteStore { fleet.store }
 
     init(nodes: Int, profiles: [FleetProfile] = [.stable, .lowLatency, .highPerformance, .loadBalanced], extra: [Resource] = []) async throws {
-        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerRegistry.all())
+        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerFamilies.controllers())
         _ = try fleet.store.apply(try defaultManifests() + extra, dryRun: false)
         var options = SimulatedFleet.Options()
         options.seed = 17

@@ -3,6 +3,7 @@ import FogClient
 import FogModel
 import FogRuntime
 import FogStore
+import FogTesting
 import Foundation
 import Logging
 import Testing

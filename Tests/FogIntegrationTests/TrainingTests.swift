@@ -7,6 +7,7 @@ import FogManifest
 import FogModel
 import FogRuntime
 import FogStore
+import FogTesting
 import Foundation
 import Testing
 
@@ -19,9 +20,9 @@ final class TrainingHarness: @unchecked Sendable {
     var store: SQLiteStore { fleet.store }
 
     init(nodes: Int, byzantineShare: Double = 0, extra: [Resource] = []) async throws {
-        var options = ControllerRegistry.Options()
+        var options = ControllerSettings()
         options.dataDirectory = repositoryRoot + "/examples/data"
-        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerRegistry.all(options))
+        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerFamilies.controllers(options))
         _ = try fleet.store.apply(try defaultManifests() + extra, dryRun: false)
         var simOptions = SimulatedFleet.Options()
         simOptions.seed = 23

@@ -4,6 +4,7 @@ import FogManifest
 import FogModel
 import FogRuntime
 import FogStore
+import FogTesting
 import Foundation
 import Logging
 import Testing
@@ -12,7 +13,7 @@ import Testing
 final class RuntimeHarness: @unchecked Sendable {
     let dir = NSTemporaryDirectory() + "fog-rt-" + UUID().uuidString.lowercased()
     var path: String { dir + "/state.db" }
-    let clock = ManualClock()
+    let clock = TestEpoch.clock()
     let store: SQLiteStore
     let client: EmbeddedClient
     var task: Task<Void, Error>?
@@ -51,16 +52,6 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 }
 
-/// Waits for asynchronous work to reach a state (a condition, not a duration): polls
-/// every few milliseconds and fails after `limit` seconds.
-func eventually(_ what: String, limit: Double = 30, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(limit)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(3))
-    }
-    Issue.record("timed out waiting for: \(what)")
-}
 
 /// Writes `status.seen = generation` for Tiers, fails forever for names starting with "poison".
 struct ProbeController: Controller {
@@ -161,7 +152,7 @@ struct ProbeController: Controller {
             let release = AsyncSignal()
         }
 
-        var sources: [WatchSource] { [.kind("Tier"), .owned("GitSource")] }
+        var sources: [WatchSource] { Watches.for("Tier").owns("GitSource").sources }
 
         func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
             guard let tier = ctx.cache.get(key), key.name == "parent" else { return .done }
@@ -283,7 +274,7 @@ struct ProbeController: Controller {
         let h = try RuntimeHarness()
         let inputs = try ManifestInput.load(paths: [repoRoot + "/examples/quickstart"], recursive: false)
         _ = try h.store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
-        let m = h.manager(ControllerRegistry.all())
+        let m = h.manager(ControllerFamilies.controllers())
         h.start(m)
         try await eventually("settled") { await m.isSettled(within: 1) }
         let tiers = try h.store.list(kind: "Tier", namespace: nil).items

@@ -1,9 +1,10 @@
 import FogRuntime
+import FogTesting
 import Foundation
 import Testing
 
 @Suite struct WorkQueueTests {
-    let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+    let t0 = TestEpoch.date
 
     @Test func duplicateAddsCollapseAndOrderIsFair() {
         let q = WorkQueue<String>()

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FogClient
 import FogManifest
+import FogControllers
 import FogModel
 import FogRemote
 import FogServer
@@ -33,6 +34,7 @@ final class ServerHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         store = try SQLiteStore(path: dir + "/state.db", pollInterval: .milliseconds(50))
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.port = 0
         if auth {
             FileManager.default.createFile(atPath: dir + "/tokens.yaml", contents: Data(Self.tokens.utf8))
@@ -262,6 +264,7 @@ let minimalSpecs: [(String, JSONValue)] = [
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try SQLiteStore(path: dir + "/s.db")
         var config = APIServer.Configuration()
+        config.agentPermissions = ControllerFamilies.agentPermissions
         config.host = "0.0.0.0"
         #expect(throws: StoreError.self) { try APIServer(store: store, configuration: config, logger: Logger(label: "t")) }
         config.host = "127.0.0.1"

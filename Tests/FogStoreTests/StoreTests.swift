@@ -1,6 +1,7 @@
 import FogClient
 import FogModel
 import FogStore
+import FogTesting
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ final class TempStore {
     let dir = NSTemporaryDirectory() + "fog-store-" + UUID().uuidString.lowercased()
     var path: String { dir + "/state.db" }
     let store: SQLiteStore
-    init() throws { store = try SQLiteStore(path: dir + "/state.db", now: { Date(timeIntervalSince1970: 1_795_000_000) }) }
+    init() throws { store = try SQLiteStore(path: dir + "/state.db", now: { TestEpoch.date }) }
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 }
 
@@ -28,7 +29,7 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         #expect(b.metadata.resourceVersion == 2)
         #expect(a.metadata.generation == 1)
         #expect(!a.metadata.uid.isEmpty && a.metadata.uid != b.metadata.uid)
-        #expect(a.metadata.creationTimestamp == "2026-11-18T11:06:40Z")
+        #expect(a.metadata.creationTimestamp == Timestamp.format(TestEpoch.date))
         #expect(try t.store.get(a.key) == a)
         #expect(throws: StoreError(.alreadyExists, "fognode \"a\" already exists")) { try t.store.create(node("a")) }
     }
@@ -95,7 +96,7 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
             Issue.record("expected the object to be only marked")
             return
         }
-        #expect(marked.metadata.deletionTimestamp == "2026-11-18T11:06:40Z")
+        #expect(marked.metadata.deletionTimestamp == Timestamp.format(TestEpoch.date))
         #expect(try t.store.get(created.key) != nil)
         var cleared = marked
         cleared.metadata.finalizers = []

@@ -21,6 +21,8 @@ public struct NodeLifecycleController: Controller {
         self.refreshInterval = refreshInterval
     }
 
+    public var conditionTypes: Set<String> { ["Ready"] }
+
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let node = ctx.cache.get(key), node.metadata.deletionTimestamp == nil else { return .done }
         let now = ctx.now

@@ -10,7 +10,7 @@ import Foundation
 /// job's `inference.requests` rows of its data set's test part are sent in batches of
 /// `inference.batchSize`, round-robin over the participants, as `infer` tasks bound to
 /// them. When every batch is back the job reports accuracy, p50/p99 latency (from
-/// issue to answer) against the SLA (`inference.maxLatencyMs`, else the tier's), and the
+/// each node's own monotonic clock, for the batches it served) against the SLA (`inference.maxLatencyMs`, else the tier's), and the
 /// cost per request from its quote. `fogctl infer` sends ad-hoc batches the same way.
 public struct InferenceController: Controller {
     public let name = "inference"
@@ -21,22 +21,25 @@ public struct InferenceController: Controller {
     public var workers: Int { 1 }
 
     public var sources: [WatchSource] {
-        [.kind("FederatedJob"),
-         .owned("TrainingTask"),
-         // The job whose model this one serves finishing its training.
-         .mapped("FederatedJob") { source, cache in
-             cache.list("FederatedJob", namespace: source.namespace).filter {
-                 $0.spec?.value(at: "model.fromJob")?.stringValue == source.name
-             }.map(\.key)
-         }]
+        Watches.for("FederatedJob")
+            .owns("TrainingTask")
+            // The job whose model this one serves finishing its training.
+            .watches("FederatedJob") { source, cache in
+                cache.list("FederatedJob", namespace: source.namespace).filter {
+                    $0.spec?.value(at: "model.fromJob")?.stringValue == source.name
+                }.map(\.key)
+            }
+            .sources
     }
+
+    public var conditionTypes: Set<String> { ["ModelReady", "Served"] }
 
     /// The model an inference job serves, and the training job it came from.
     static func model(_ job: Resource, cache: InformerSet) -> (digest: String, source: Resource?)? {
         if let digest = job.spec?.value(at: "model.digest")?.stringValue { return (digest, nil) }
         guard let from = job.spec?.value(at: "model.fromJob")?.stringValue,
               let source = cache.get(ObjectKey(kind: "FederatedJob", namespace: job.namespace, name: from)),
-              source.status?["phase"]?.stringValue == "Succeeded",
+              JobPhase(status: source.status) == .succeeded,
               let digest = source.status?["training"]?["model"]?.stringValue else { return nil }
         return (digest, source)
     }
@@ -45,8 +48,7 @@ public struct InferenceController: Controller {
         guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil,
               cached.spec?["type"]?.stringValue == "inference" else { return .done }
         guard let job = try await ctx.client.get(key) else { return .done }
-        let phase = job.status?["phase"]?.stringValue ?? "Pending"
-        guard phase == "Allocated" || phase == "Running" else { return .done }
+        guard JobPhase(status: job.status).isServing else { return .done }
         let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
         guard !participants.isEmpty else { return .done }
         guard let (digest, source) = Self.model(job, cache: ctx.cache) else {
@@ -64,10 +66,9 @@ public struct InferenceController: Controller {
         var inference = job.status?["inference"]?.objectValue ?? [:]
         let batches = (requests + batchSize - 1) / batchSize
         if inference["batches"] == nil {
-            let issued = Int64((ctx.now.timeIntervalSince1970 * 1000).rounded())
             for b in 0..<batches {
                 let node = participants[b % participants.count]
-                var taskSpec = TaskRecipe.inferenceSpec(job: job.name, node: node, model: digest, trainingSpec: trainSpec, issuedAtMillis: issued)
+                var taskSpec = TaskRecipe.inferenceSpec(job: job.name, node: node, model: digest, trainingSpec: trainSpec)
                 taskSpec["rows"] = ["start": .int(Int64(b * batchSize)), "count": .int(Int64(min(batchSize, requests - b * batchSize)))]
                 var meta = ObjectMeta(name: "\(job.name)-b\(b)", namespace: job.namespace)
                 meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": "1"]
@@ -75,9 +76,11 @@ public struct InferenceController: Controller {
                 do { _ = try await ctx.client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)])) }
                 catch let e as StoreError where e.code == .alreadyExists {}
             }
-            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), "issuedAt": .string(ctx.timestamp)]
+            // Issue time on the controller's clock: completion is measured against the same clock.
+            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), "issuedAt": .string(ctx.timestamp),
+                         "issuedAtMillis": .int(Int64((ctx.now.timeIntervalSince1970 * 1000).rounded()))]
             try await ctx.updateStatus(job, { s in
-                s["phase"] = "Running"
+                JobPhase.move(&s, to: .running)
                 s["inference"] = .object(inference)
             }, conditions: [Condition(type: "ModelReady", status: .true, reason: "Ready", message: digest)])
             return .requeue(after: 1)
@@ -94,8 +97,9 @@ public struct InferenceController: Controller {
             let count = (t.status?["predictions"]?.arrayValue ?? []).count
             served += count
             correct += Int(t.status?["correct"]?.intValue ?? 0)
-            if let issued = t.spec?["issuedAtMillis"]?.intValue, let finished = t.status?["finishedAtMillis"]?.intValue {
-                latencies.append(contentsOf: Array(repeating: Double(finished - issued), count: count))
+            // A batch's latency is the node's own measurement of its work, on its monotonic clock.
+            if let service = t.status?["serviceMillis"]?.numberValue {
+                latencies.append(contentsOf: Array(repeating: service, count: count))
             }
         }
         latencies.sort()
@@ -110,10 +114,14 @@ public struct InferenceController: Controller {
         inference["p50Millis"] = .double(quantile(0.5))
         inference["p99Millis"] = .double(p99)
         if let sla { inference["slaMillis"] = .double(sla); inference["withinSLA"] = .bool(p99 <= sla) }
+        if let issued = inference["issuedAtMillis"]?.intValue {
+            inference["completionMillis"] = .double(max(0, ctx.now.timeIntervalSince1970 * 1000 - Double(issued)))
+        }
+        inference["latencyClocks"] = .string("p50Millis/p99Millis: each node's monotonic clock, task picked up to answer ready; completionMillis: the controller's clock, tasks issued to last answer observed")
         inference["costPerRequest"] = .double(unit)
         let within = sla.map { p99 <= $0 } ?? true
         try await ctx.updateStatus(job, { s in
-            s["phase"] = failed == 0 ? "Succeeded" : "Failed"
+            JobPhase.move(&s, to: failed == 0 ? .succeeded : .failed)
             s["inference"] = .object(inference)
             s["cost"] = ["total": .double((unit * Double(served) * 10000).rounded() / 10000), "perRequest": .double(unit),
                          "currency": job.status?["quote"]?["currency"] ?? "USD"]

@@ -38,9 +38,12 @@ public struct HarvestController: Controller {
     public init(accountingInterval: Double = 60) { self.accountingInterval = accountingInterval }
 
     public var sources: [WatchSource] {
-        [.kind("FogNode"),
-         .mapped("HarvestPolicy") { _, cache in cache.keys("FogNode") { _ in true } }]
+        Watches.for("FogNode")
+            .watches("HarvestPolicy") { _, cache in cache.keys("FogNode") { _ in true } }
+            .sources
     }
+
+    public var conditionTypes: Set<String> { ["Harvestable"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let node = ctx.cache.get(key), node.metadata.deletionTimestamp == nil else { return .done }
@@ -117,9 +120,12 @@ public struct HarvestPolicyController: Controller {
     public init() {}
 
     public var sources: [WatchSource] {
-        [.kind("HarvestPolicy"),
-         .mapped("FogNode") { _, cache in cache.keys("HarvestPolicy") { _ in true } }]
+        Watches.for("HarvestPolicy")
+            .watches("FogNode") { _, cache in cache.keys("HarvestPolicy") { _ in true } }
+            .sources
     }
+
+    public var conditionTypes: Set<String> { ["Ready"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }

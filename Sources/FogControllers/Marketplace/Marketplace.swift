@@ -3,11 +3,6 @@ import FogMarket
 import FogModel
 import Foundation
 
-/// Job phases that hold a slot of their tier's concurrency and their participants' capacity.
-enum JobPhases {
-    static let active: Set<String> = ["Admitted", "Allocated", "Running"]
-}
-
 /// What a `FederatedJob` asks of each participant, read from its spec.
 struct JobView {
     var key: ObjectKey

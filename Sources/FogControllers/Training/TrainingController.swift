@@ -28,15 +28,16 @@ public struct TrainingController: Controller {
 
     public var workers: Int { 1 }
 
-    public var sources: [WatchSource] { [.kind("FederatedJob"), .owned("TrainingTask")] }
+    public var sources: [WatchSource] { Watches.for("FederatedJob").owns("TrainingTask").sources }
+
+    public var conditionTypes: Set<String> { ["Training", "Failed"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil else { return .done }
         guard (cached.spec?["type"]?.stringValue ?? "training") == "training" else { return .done }
         // The round counter moves with every write of ours: read it from the store, not a cache that may lag.
         guard let job = try await ctx.client.get(key) else { return .done }
-        let phase = job.status?["phase"]?.stringValue ?? "Pending"
-        guard phase == "Allocated" || phase == "Running" else { return .done }
+        guard JobPhase(status: job.status).isServing else { return .done }
         let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? [])
         guard !participants.isEmpty else { return .done }
         let spec = job.spec
@@ -56,7 +57,7 @@ public struct TrainingController: Controller {
                 return .done
             }
             if let privacy = Self.privacy(job, ctx), privacy.spent(after: 1) > privacy.epsilon {
-                try await ctx.updateStatus(job, { s in s["phase"] = "Failed" }, conditions: [
+                try await ctx.updateStatus(job, { s in JobPhase.move(&s, to: .failed) }, conditions: [
                     Condition(type: "Failed", status: .true, reason: "PrivacyBudgetExhausted",
                               message: String(format: "one round with noise multiplier %.3g would spend ε %.3g, above the policy's %.3g", privacy.noiseMultiplier, privacy.spent(after: 1), privacy.epsilon))])
                 return .done
@@ -70,7 +71,7 @@ public struct TrainingController: Controller {
                         "shardCount": .int(Int64(participants.count)), "startedAt": .string(ctx.timestamp),
                         "bytesSent": 0, "bytesCrossRegion": 0, "bytesCrossRegionFlat": 0]
             try await ctx.updateStatus(job, { s in
-                s["phase"] = "Running"
+                JobPhase.move(&s, to: .running)
                 s["training"] = .object(training)
             }, conditions: [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")])
             return .requeue(after: 0)
@@ -309,7 +310,7 @@ public struct TrainingController: Controller {
         if done {
             t["finishedAt"] = .string(ctx.timestamp)
             try await ctx.updateStatus(job, { s in
-                s["phase"] = "Succeeded"
+                JobPhase.move(&s, to: .succeeded)
                 s["training"] = .object(t)
                 s["cost"] = cost
             }, conditions: [Condition(type: "Training", status: .false, reason: exhausted == nil ? "Completed" : "PrivacyBudgetExhausted",
@@ -347,7 +348,7 @@ public struct TrainingController: Controller {
     }
 
     func fail(_ job: Resource, _ ctx: ReconcileContext, reason: String, message: String) async throws {
-        try await ctx.updateStatus(job, { s in s["phase"] = "Failed" },
+        try await ctx.updateStatus(job, { s in JobPhase.move(&s, to: .failed) },
                                    conditions: [Condition(type: "Failed", status: .true, reason: reason, message: message)])
     }
 }

@@ -42,8 +42,8 @@ public struct AllocationController: Controller {
     }
 
     public var sources: [WatchSource] {
-        [.kind("FederatedJob"),
-         .mapped("FogNode") { node, cache in
+        Watches.for("FederatedJob")
+            .watches("FogNode") { node, cache in
              // Jobs holding the node: its reservations name them (written in the same transaction as their allocations).
              var keys = (node.status?["reservations"]?.objectValue ?? [:]).keys.sorted().compactMap { k -> ObjectKey? in
                  let parts = k.split(separator: "/", maxSplits: 1)
@@ -54,18 +54,21 @@ public struct AllocationController: Controller {
              // rescore the fleet for each of them on each heartbeat.)
              if node.condition("Ready")?.status == .true { keys += waiting.keys }
              return keys
-         }]
+         }
+         .sources
     }
+
+    public var conditionTypes: Set<String> { ["Allocated", "Degraded"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let job = ctx.cache.get(key) else { return .done }
         let view = JobView(job)
-        let phase = job.status?["phase"]?.stringValue ?? "Pending"
-        if job.metadata.deletionTimestamp != nil || phase == "Succeeded" || phase == "Failed" {
+        let phase = JobPhase(status: job.status)
+        if job.metadata.deletionTimestamp != nil || phase.isFinal {
             waiting.remove(key)
             return try await release(job, view: view, ctx)
         }
-        guard JobPhases.active.contains(phase) else {
+        guard phase.holdsSlot else {
             waiting.remove(key)
             return .done
         }
@@ -181,7 +184,7 @@ public struct AllocationController: Controller {
                                              previous: job.status?["allocation"])
         // The phase moves with the allocation, in the same transaction.
         var jobPatch: [String: JSONValue] = ["allocation": allocation]
-        if phase == "Admitted" { jobPatch["phase"] = "Allocated" }
+        if phase == .admitted { jobPatch["phase"] = .string(JobPhase.allocated.rawValue) }
         patches.append(StatusPatch(key: job.key, expect: [.init(path: "allocation", value: job.status?["allocation"]),
                                                           .init(path: "phase", value: job.status?["phase"])],
                                    patch: .object(jobPatch)))
@@ -203,7 +206,7 @@ public struct AllocationController: Controller {
         conditions.append(shortfall.map { Condition(type: "Degraded", status: .true, reason: "InsufficientNodes", message: $0) }
                           ?? Condition(type: "Degraded", status: .false, reason: "AtStrength", message: ""))
         let fresh = try await ctx.client.get(job.key) ?? job
-        try await ctx.updateStatus(fresh, { s in if s["phase"] == "Admitted" { s["phase"] = "Allocated" } }, conditions: conditions)
+        try await ctx.updateStatus(fresh, { s in if JobPhase(status: .object(s)) == .admitted { JobPhase.move(&s, to: .allocated) } }, conditions: conditions)
         if current.isEmpty {
             await ctx.events.record(job, .normal, reason: "Allocated", message: conditions[0].message)
         }
@@ -239,7 +242,8 @@ public struct AllocationController: Controller {
             totalScore += score
             totalPrice += price
         }
-        var o: [String: JSONValue] = ["participants": .array(participants), "algorithm": .string(job.algorithm.rawValue),
+        var o: [String: JSONValue] = ["participants": .array(participants), "participantCount": .int(Int64(participants.count)),
+                                      "algorithm": .string(job.algorithm.rawValue),
                                       "totalScore": .double((totalScore * 100).rounded() / 100),
                                       "totalPrice": .double((totalPrice * 10000).rounded() / 10000)]
         if job.hierarchy { o["aggregators"] = .object(aggregators.mapValues { .string($0) }) }

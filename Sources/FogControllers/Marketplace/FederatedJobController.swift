@@ -19,29 +19,32 @@ public struct FederatedJobController: Controller {
     init(nodes: NodeIndex) { self.nodes = nodes }
 
     public var sources: [WatchSource] {
-        [.kind("FederatedJob"),
+        Watches.for("FederatedJob")
          // A job leaving a slot (or changing) lets the jobs queued behind it in.
-         .mapped("FederatedJob") { job, cache in
+         .watches("FederatedJob") { job, cache in
              let tier = job.spec?["tier"]?.stringValue
              return cache.keys("FederatedJob", namespace: job.namespace) {
                  $0.key != job.key && $0.spec?["tier"]?.stringValue == tier
-                     && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
+                     && JobPhase(status: $0.status) == .pending
              }
-         },
+         }
          // A tier or policy that appears or changes decides the jobs still waiting on it (an
          // admitted job's quote is locked; its tier's status counts change with every job).
          // Only a new or changed spec counts: its own controller's status writes (job counts) do not.
-         .mapped("Tier") { tier, cache in
+         .watches("Tier") { tier, cache in
              guard Self.specChanged(tier) || cache.get(tier.key) == nil else { return [] }
-             return cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == tier.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" }
-         },
-         .mapped("PrivacyPolicy") { policy, cache in
+             return cache.keys("FederatedJob") { $0.spec?["tier"]?.stringValue == tier.name && JobPhase(status: $0.status) == .pending }
+         }
+         .watches("PrivacyPolicy") { policy, cache in
              guard Self.specChanged(policy) || cache.get(policy.key) == nil else { return [] }
              return cache.keys("FederatedJob") {
-                 ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name && ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending"
+                 ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name && JobPhase(status: $0.status) == .pending
              }
-         }]
+         }
+         .sources
     }
+
+    public var conditionTypes: Set<String> { ["Admitted", "TierResolved", "PrivacyResolved"] }
 
     /// Whether `object`'s spec is newer than what its controller has observed (or it is being
     /// deleted, or not observed yet).
@@ -63,9 +66,9 @@ public struct FederatedJobController: Controller {
                 ? Condition(type: "PrivacyResolved", status: .false, reason: "PrivacyPolicyNotFound", message: "privacy policy \"\(view.privacy)\" does not exist")
                 : Condition(type: "PrivacyResolved", status: .true, reason: "Found", message: ""),
         ]
-        let phase = job.status?["phase"]?.stringValue ?? "Pending"
-        guard phase == "Pending", let tier, let privacy else {
-            try await ctx.updateStatus(job, { s in if s["phase"] == nil { s["phase"] = "Pending" } }, conditions: conditions)
+        let phase = JobPhase(status: job.status)
+        guard phase == .pending, let tier, let privacy else {
+            try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
             return .done
         }
 
@@ -90,7 +93,7 @@ public struct FederatedJobController: Controller {
         let admitted: Bool
         if case .admitted = decision { admitted = true } else { admitted = false }
         try await ctx.updateStatus(job, { s in
-            s["phase"] = admitted ? "Admitted" : "Pending"
+            JobPhase.move(&s, to: admitted ? .admitted : .pending)
             if let quoteJSON { s["quote"] = quoteJSON }
         }, conditions: conditions)
         if admitted {
@@ -138,10 +141,10 @@ public struct FederatedJobController: Controller {
             let peers = cache.list("FederatedJob", namespace: view.key.namespace).filter {
                 $0.spec?["tier"]?.stringValue == view.tier && $0.metadata.deletionTimestamp == nil
             }
-            let active = peers.filter { JobPhases.active.contains($0.status?["phase"]?.stringValue ?? "") }.count
+            let active = peers.filter { JobPhase(status: $0.status).holdsSlot }.count
             // Queued jobs are admitted oldest first (creation time, then name).
             let ahead = peers.filter {
-                ($0.status?["phase"]?.stringValue ?? "Pending") == "Pending" && $0.key != view.key
+                JobPhase(status: $0.status) == .pending && $0.key != view.key
                     && ($0.metadata.creationTimestamp ?? "", $0.name) < (job.metadata.creationTimestamp ?? "", job.name)
                     && $0.condition("Admitted").map { $0.status == .false && $0.reason != "TierConcurrencyLimit" } != true
             }.count

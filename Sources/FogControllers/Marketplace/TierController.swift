@@ -1,3 +1,4 @@
+import FogMarket
 import FogModel
 import FogRuntime
 
@@ -9,11 +10,14 @@ public struct TierController: Controller {
     public init() {}
 
     public var sources: [WatchSource] {
-        [.kind("Tier"),
-         .mapped("FederatedJob") { job, _ in
-             job.spec?["tier"]?.stringValue.map { [ObjectKey(kind: "Tier", namespace: "", name: $0)] } ?? []
-         }]
+        Watches.for("Tier")
+            .watches("FederatedJob") { job, _ in
+                job.spec?["tier"]?.stringValue.map { [ObjectKey(kind: "Tier", namespace: "", name: $0)] } ?? []
+            }
+            .sources
     }
+
+    public var conditionTypes: Set<String> { ["Ready"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let tier = ctx.cache.get(key), tier.metadata.deletionTimestamp == nil else { return .done }
@@ -26,7 +30,7 @@ public struct TierController: Controller {
         var running = 0
         let jobs = ctx.cache.keys("FederatedJob") { job in
             guard job.spec?["tier"]?.stringValue == key.name else { return false }
-            if JobPhases.active.contains(job.status?["phase"]?.stringValue ?? "") { running += 1 }
+            if JobPhase(status: job.status).holdsSlot { running += 1 }
             return true
         }
         let ready = problems.isEmpty
@@ -46,6 +50,8 @@ public struct PrivacyPolicyController: Controller {
     public let kind = "PrivacyPolicy"
 
     public init() {}
+
+    public var conditionTypes: Set<String> { ["Ready"] }
 
     static func enabled(_ spec: JSONValue?, _ mechanism: String) -> Bool {
         guard let block = spec?[mechanism] else { return false }

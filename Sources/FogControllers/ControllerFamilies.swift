@@ -1,0 +1,36 @@
+import FogModel
+import FogRuntime
+
+/// The composition root: every controller family fog runs. Adding a family is its folder
+/// plus one line here (see docs/architecture.md, "Adding a controller").
+public enum ControllerFamilies {
+    public static let all: [ControllerFamily] = [
+        .nodes,
+        .harvest,
+        .marketplace,
+        .training,
+        .inference,
+    ]
+
+    /// Every family's controllers, in family order.
+    public static func controllers(_ settings: ControllerSettings = ControllerSettings()) -> [any Controller] {
+        all.flatMap { $0.controllers(settings) }
+    }
+
+    /// Controller names, for `--controllers` (the garbage collector runs with every manager).
+    public static var names: [String] { controllers().map(\.name) + ["garbage-collector"] }
+
+    /// The union of what the families let agents do.
+    public static var agentPermissions: [AgentPermission] { all.flatMap(\.agentPermissions) }
+
+    /// When an object of each kind is ready (kinds absent here are ready once applied).
+    public static var readiness: [String: ReadinessRule] {
+        all.reduce(into: [:]) { rules, family in rules.merge(family.readiness) { a, _ in a } }
+    }
+
+    /// Kinds some controller reconciles.
+    public static var controlledKinds: Set<String> { Set(controllers().map(\.kind)) }
+
+    /// Which family declares `kind`, if any.
+    public static func family(declaring kind: String) -> ControllerFamily? { all.first { $0.kinds.contains(kind) } }
+}

@@ -1,0 +1,42 @@
+import FogModel
+import FogRuntime
+
+/// One controller family: everything a capability contributes to fog, declared in its own
+/// folder and plugged in with one line in `ControllerFamilies.all`.
+///
+/// - `kinds`: the kinds the family brings (each has `schemas/<kind>.json`, embedded by
+///   `scripts/embed-schemas.sh`; its printer columns are the schema's `x-fog.columns`).
+/// - `controllers`: built from the shared settings; each controller owns its condition types.
+/// - `agentPermissions`: what a node's agent needs for this family's work; the server grants
+///   agents the union of the families' declarations and nothing else.
+/// - `readiness`: when `fogctl apply --wait` counts an object of a kind as ready (served by
+///   the server's discovery, so remote clients follow the server's families).
+/// - `summary`: lines the family adds to `fogctl up`'s report once converged.
+public struct ControllerFamily: Sendable {
+    public let name: String
+    public let kinds: [String]
+    public let agentPermissions: [AgentPermission]
+    public let readiness: [String: ReadinessRule]
+    public let controllers: @Sendable (ControllerSettings) -> [any Controller]
+    public let summary: @Sendable (InformerSet) -> [String]
+
+    public init(name: String, kinds: [String], agentPermissions: [AgentPermission] = [], readiness: [String: ReadinessRule] = [:],
+                controllers: @escaping @Sendable (ControllerSettings) -> [any Controller],
+                summary: @escaping @Sendable (InformerSet) -> [String] = { _ in [] }) {
+        self.name = name
+        self.kinds = kinds
+        self.agentPermissions = agentPermissions
+        self.readiness = readiness
+        self.controllers = controllers
+        self.summary = summary
+    }
+}
+
+/// Settings the families' controllers read (from `fogctl up`, `reconcile` and `server` flags).
+public struct ControllerSettings: Sendable {
+    /// A node whose last heartbeat is older than this is not Ready.
+    public var heartbeatTimeout: Double = 15
+    /// Where data sets live (`<dir>/<name>.csv`), for training and inference.
+    public var dataDirectory = "examples/data"
+    public init() {}
+}
