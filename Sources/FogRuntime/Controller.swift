@@ -79,13 +79,15 @@ public protocol Controller: Sendable {
     var sources: [WatchSource] { get }
     /// Concurrent reconciles (never of the same key).
     var workers: Int { get }
+    /// The condition types this controller writes; no other controller of the kind may write
+    /// them, and it may write no others (empty: the controller writes no conditions).
+    var conditionTypes: Set<String> { get }
     func reconcile(_ key: ObjectKey, _ context: ReconcileContext) async throws -> ReconcileResult
 }
 
 extension Controller {
     public var sources: [WatchSource] { Watches.for(kind).sources }
     public var workers: Int { 2 }
-    /// The condition types this controller writes; no other controller of the kind may write them.
     public var conditionTypes: Set<String> { [] }
 }
 
@@ -179,8 +181,8 @@ public struct ReconcileContext: Sendable {
             updated.status = .object(status)
             if !conditions.isEmpty {
                 // One owner per condition type: a controller writes only the types it declares.
-                if let foreign = conditions.first(where: { !ownedConditions.contains($0.type) }), !ownedConditions.isEmpty {
-                    throw TerminalError("controller \(controller) wrote condition \(foreign.type), which it does not own (it owns \(ownedConditions.sorted().joined(separator: ", ")))")
+                if let foreign = conditions.first(where: { !ownedConditions.contains($0.type) }) {
+                    throw TerminalError("controller \(controller) wrote condition \(foreign.type), which it does not own (it owns \(ownedConditions.isEmpty ? "none" : ownedConditions.sorted().joined(separator: ", ")))")
                 }
                 var cs = updated.conditions
                 for c in conditions { cs.set(c, now: timestamp) }

@@ -147,22 +147,23 @@ public final class ControllerRunner: @unchecked Sendable {
 
     /// A failing object shows why: `Reconciled=False` with the error, and a Warning event.
     func report(_ key: ObjectKey, reason: String, message: String) async {
-        guard let object = try? await context.client.get(key) else { return }
-        let previous = object.condition("Reconciled")
         let owned = "\(controller.name): \(message)"
-        // Another controller's failure stays until that controller clears it.
-        if previous?.status == .false, let m = previous?.message, !m.hasPrefix(controller.name + ": ") {
+        // Another writer may race this one (other controllers of the kind): read again and retry on conflict.
+        for _ in 0..<5 {
+            guard let object = try? await context.client.get(key) else { return }
+            let previous = object.condition("Reconciled")
+            // Another controller's failure stays until that controller clears it.
+            let othersFailure = previous?.status == .false && !(previous?.message.hasPrefix(controller.name + ": ") ?? false)
+            if !othersFailure && (previous?.status != .false || previous?.message != owned) {
+                var o = object
+                var cs = o.conditions
+                cs.set(Condition(type: "Reconciled", status: .false, reason: reason, message: owned), now: context.timestamp)
+                o.conditions = cs
+                do { _ = try await context.client.updateStatus(o) } catch let e as StoreError where e.code == .conflict { continue } catch {}
+            }
             await context.events.record(object, .warning, reason: reason, message: owned)
             return
         }
-        if previous?.status != .false || previous?.message != owned {
-            var o = object
-            var cs = o.conditions
-            cs.set(Condition(type: "Reconciled", status: .false, reason: reason, message: owned), now: context.timestamp)
-            o.conditions = cs
-            _ = try? await context.client.updateStatus(o)
-        }
-        await context.events.record(object, .warning, reason: reason, message: "\(controller.name): \(message)")
     }
 
     /// Clears `Reconciled=False` once this controller succeeds, if the failure was its own:

@@ -723,3 +723,21 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
         #expect(one.summary.hasPrefix("1 hour × "))
     }
 }
+
+@Suite struct JobPhaseTests {
+    @Test func theTransitionTableAllowsOnlyForwardMoves() {
+        var s: [String: JSONValue] = [:]
+        #expect(JobPhase(status: .object(s)) == .pending)
+        #expect(!JobPhase.move(&s, to: .allocated))  // not admitted yet
+        #expect(s["phase"] == nil)
+        #expect(JobPhase.move(&s, to: .admitted) && JobPhase.move(&s, to: .allocated) && JobPhase.move(&s, to: .running))
+        #expect(JobPhase.move(&s, to: .running))  // staying is allowed
+        #expect(!JobPhase.move(&s, to: .admitted))
+        #expect(JobPhase.move(&s, to: .succeeded))
+        #expect(!JobPhase.move(&s, to: .failed) && s["phase"] == "Succeeded")
+        // Every phase can fail but the final ones; nothing leaves a final phase.
+        for p in JobPhase.allCases where !p.isFinal { #expect(p.canMove(to: .failed)) }
+        for p in JobPhase.allCases where p.isFinal { #expect(JobPhase.allCases.allSatisfy { $0 == p || !p.canMove(to: $0) }) }
+        #expect(Set(JobPhase.allCases.filter(\.holdsSlot)) == [.admitted, .allocated, .running])
+    }
+}

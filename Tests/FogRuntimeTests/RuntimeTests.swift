@@ -356,3 +356,78 @@ func fogctlBinary() -> String? {
     }
     return nil
 }
+
+/// The shape of the runtime: predicates, own writes, one owner per condition.
+@Suite(.serialized) struct ControllerShapeTests {
+    /// Writes a condition it may or may not own.
+    struct ConditionWriter: Controller {
+        let name: String
+        let kind = "Tier"
+        let owns: Set<String>
+        let writes: String
+        var conditionTypes: Set<String> { owns }
+        func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+            guard let tier = ctx.cache.get(key) else { return .done }
+            try await ctx.updateStatus(tier, { _ in }, conditions: [Condition(type: writes, status: .true, reason: "Checked")])
+            return .done
+        }
+    }
+
+    /// A controller that writes status reconciles each object once: its own status
+    /// write does not come back to it. A status change by someone else does.
+    @Test func ownStatusWritesDoNotComeBackButOthersDo() async throws {
+        let h = try RuntimeHarness()
+        for i in 0..<20 { try h.tier("t-\(i)") }
+        let probe = ProbeController()
+        let m = h.manager([probe])
+        h.start(m)
+        try await eventually("all reconciled and settled") {
+            let settled = await m.isSettled(within: 0)
+            return try settled && h.store.list(kind: "Tier", namespace: nil).items.allSatisfy { $0.status?["seen"] != nil }
+        }
+        #expect((0..<20).allSatisfy { probe.calls.count("t-\($0)") == 1 })
+        // Another writer (an agent, another controller) changes status: the controller looks again.
+        var t0 = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "t-0")))
+        var s = t0.status?.objectValue ?? [:]
+        s["reportedBy"] = "someone-else"
+        t0.status = .object(s)
+        _ = try h.store.updateStatus(t0)
+        try await eventually("reconciled after another writer's status change") { probe.calls.count("t-0") == 2 }
+        // Conditions alone (and observedGeneration) do not trigger it.
+        var t1 = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "t-1")))
+        var cs = t1.conditions
+        cs.set(Condition(type: "Noted", status: .true, reason: "ByHand"), now: Timestamp.format(h.clock.now()))
+        t1.conditions = cs
+        _ = try h.store.updateStatus(t1)
+        // A spec change does.
+        var t2 = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "t-2")))
+        t2.content["spec"] = ["size": "medium"]
+        _ = try h.store.update(t2)
+        try await eventually("reconciled after a spec change") { probe.calls.count("t-2") == 2 }
+        try await eventually("settled") { await m.isSettled(within: 0) }
+        #expect(probe.calls.count("t-1") == 1)
+        await h.stop()
+    }
+
+    /// A controller may write only the condition types it declares; its failure is its
+    /// own `Reconciled=False`, which another controller's success does not clear.
+    @Test func conditionsHaveOneOwnerAndFailuresAreNotClearedByOthers() async throws {
+        let h = try RuntimeHarness()
+        try h.tier("shared")
+        let honest = ConditionWriter(name: "honest", owns: ["Checked"], writes: "Checked")
+        let trespasser = ConditionWriter(name: "trespasser", owns: ["Other"], writes: "Ready")
+        let m = h.manager([honest, trespasser])
+        h.start(m)
+        let key = ObjectKey(kind: "Tier", namespace: "", name: "shared")
+        try await eventually("the trespass reported") {
+            try h.store.get(key)?.conditions[type: "Reconciled"]?.message.hasPrefix("trespasser: controller trespasser wrote condition Ready") == true
+        }
+        try await eventually("settled") { await m.isSettled(within: 0) }
+        let tier = try #require(try h.store.get(key))
+        #expect(tier.conditions[type: "Checked"]?.status == .true)
+        #expect(tier.conditions[type: "Ready"] == nil)
+        // The honest controller succeeds, and does not clear the trespasser's failure.
+        #expect(tier.conditions[type: "Reconciled"]?.status == .false)
+        await h.stop()
+    }
+}

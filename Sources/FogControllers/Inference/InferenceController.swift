@@ -126,7 +126,7 @@ public struct InferenceController: Controller {
             s["cost"] = ["total": .double((unit * Double(served) * 10000).rounded() / 10000), "perRequest": .double(unit),
                          "currency": job.status?["quote"]?["currency"] ?? "USD"]
         }, conditions: [Condition(type: "Served", status: failed == 0 ? .true : .false, reason: failed == 0 ? (within ? "WithinSLA" : "SLAMissed") : "BatchesFailed",
-                                  message: String(format: "%d requests, accuracy %.4f, p50 %.0f ms, p99 %.0f ms%@", served,
+                                  message: String(format: "%d requests, accuracy %.4f, p50 %.1f ms, p99 %.1f ms%@", served,
                                                   served > 0 ? Double(correct) / Double(served) : 0, quantile(0.5), p99,
                                                   sla.map { String(format: " (SLA %.0f ms)", $0) } ?? ""))])
         return .done

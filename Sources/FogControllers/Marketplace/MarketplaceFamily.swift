@@ -38,7 +38,7 @@ static func line(_ job: Resource) -> String {
         facts.append(String(format: "quote %.2f %@", total, q["currency"]?.stringValue ?? "USD"))
     }
     if let i = job.status?["inference"], let served = i["served"]?.intValue {
-        facts.append(String(format: "%lld requests served, accuracy %.4f, p50 %.0f ms, p99 %.0f ms", served,
+        facts.append(String(format: "%lld requests served, accuracy %.4f, p50 %.1f ms, p99 %.1f ms", served,
                             i["accuracy"]?.numberValue ?? 0, i["p50Millis"]?.numberValue ?? 0, i["p99Millis"]?.numberValue ?? 0)
                      + (i["slaMillis"]?.numberValue.map { String(format: " (SLA %.0f ms)", $0) } ?? ""))
     }
