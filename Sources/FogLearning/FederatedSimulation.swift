@@ -78,7 +78,7 @@ public struct Replacement: Sendable, Hashable {
 }
 
 /// Everything a simulated federated job needs besides the data.
-public struct SimulationConfig: Sendable, Hashable {
+public struct SimulationConfig: Sendable {
     public var clients: Int
     public var partition: PartitionScheme
     /// Each client gets at least this many training rows (see `Partition`).
@@ -94,6 +94,11 @@ public struct SimulationConfig: Sendable, Hashable {
     /// Replace nodes whose trust falls below a minimum (needs `detector`); `nil` to keep every node.
     public var replacement: Replacement?
     public var rounds: Int
+    /// Aggregate by region first (client id → region), as a hierarchical job does; nil: flat.
+    public var region: (@Sendable (String) -> String)?
+    /// Differential privacy on the aggregate (DP-FedAvg); nil: none. The noise comes from the seed
+    /// here, so runs repeat; the product draws it from the system generator.
+    public var privacy: GaussianMechanism?
     /// Stop early once the test accuracy reaches this (for tests that ask
     /// "within N rounds").
     public var stopAtAccuracy: Float?
@@ -117,6 +122,8 @@ public struct SimulationConfig: Sendable, Hashable {
         self.rounds = rounds
         self.stopAtAccuracy = stopAtAccuracy
         self.seed = seed
+        region = nil
+        privacy = nil
     }
 }
 
@@ -169,9 +176,9 @@ public struct SimulationResult: Sendable {
     public var secondsPerRound: Double { rounds.isEmpty ? 0 : rounds.map(\.seconds).reduce(0, +) / Double(rounds.count) }
 }
 
-/// A federated job run in-process, round by round, with the same functions
-/// the product's controllers and agents use (`LocalTraining.train`,
-/// `ByzantineDetector.inspect`, `Aggregator.aggregate`): for tests and
+/// A federated job run in-process, round by round, with the same code the
+/// product's agents and training controller run (`LocalTraining.train` on each
+/// shard, `RoundPipeline` for screening, aggregation and privacy): for tests and
 /// benchmarks.
 ///
 /// Each round every client trains from the global model on its shard; the
@@ -257,6 +264,9 @@ public struct FederatedSimulation: Sendable {
         var holders = clientIDs
         var outcomes: [String: (successes: Int, failures: Int)] = [:]
         var spares = Self.spareIDs(config.replacement?.spares ?? 0)[...]
+        let pipeline = RoundPipeline(aggregator: config.aggregator, detector: config.detector, region: config.region,
+                                     privacy: config.privacy)
+        var noise = Xoshiro256(seed: SplitMix64.mix(config.seed, 7))
         let clock = ContinuousClock()
         for round in stride(from: 1, through: config.rounds, by: 1) {
             let started = clock.now
@@ -273,13 +283,9 @@ public struct FederatedSimulation: Sendable {
                 }
                 updates.append(Update(id: holders[k], parameters: parameters, samples: result.samples))
             }
-            var accepted = updates
-            var flags = [ByzantineDetector.Flag]()
-            if let detector = config.detector {
-                let report = try detector.inspect(updates, global: global)
-                accepted = report.accepted
-                flags = report.flagged
-            }
+            // The product's round: the same pipeline the training controller runs.
+            let outcome = try pipeline.run(updates, global: global, using: &noise)
+            let flags = outcome.flags
             let flagged = Set(flags.map(\.id))
             for u in updates {
                 if byzantine.contains(u.id) {
@@ -290,12 +296,7 @@ public struct FederatedSimulation: Sendable {
                     if flagged.contains(u.id) { summary.honestFlagged += 1 }
                 }
             }
-            if !accepted.isEmpty {
-                var aggregator = config.aggregator
-                aggregator.byzantineCount = min(aggregator.byzantineCount, accepted.count - 1)
-                if let m = aggregator.selectionCount { aggregator.selectionCount = min(m, accepted.count) }
-                global = try aggregator.aggregate(accepted).parameters
-            }
+            global = outcome.parameters
             // Failover: nodes whose trust fell below the minimum hand their shards to spares.
             var replaced = [String]()
             if let r = config.replacement, config.detector != nil {

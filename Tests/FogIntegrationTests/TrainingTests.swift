@@ -103,6 +103,34 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
         await h.shutdown()
     }
 
+    /// One round pipeline: the same job trained through the controllers and the simulated
+    /// fleet (tasks, blobs, the store) and in the in-process runner ends with the same model.
+    @Test func theControllersAndTheInProcessRunnerTrainTheSameModel() async throws {
+        let h = try await TrainingHarness(nodes: 6)
+        _ = try h.store.apply(try manifests(trainingJob("same", participants: 6, rounds: 5, learningRate: 0.5)), dryRun: false)
+        try await h.train("same")
+        let job = try h.job("same")
+        #expect(job.status?["phase"] == "Succeeded")
+        let t = try #require(job.status?["training"])
+        #expect((t["rounds"]?.arrayValue ?? []).allSatisfy { $0["participants"] == 6 && $0["dropped"]?.arrayValue?.isEmpty == true })
+        let trained = try ParameterBlob.decode(try await EmbeddedClient(store: h.store).getBlob(t["model"]?.stringValue ?? ""))
+
+        // The same job in-process: the split, shards, seeds and settings the tasks carried.
+        let data = DataCatalog(directory: repositoryRoot + "/examples/data")
+        let (train, test) = try data.split("digits", testFraction: 0.2, seed: 7)
+        let config = SimulationConfig(clients: 6, partition: .iid, minimumSamples: min(10, max(1, train.count / 6 / 2)),
+                                      model: .logisticRegression,
+                                      training: LocalTrainingConfig(learningRate: 0.5, batchSize: 32, epochs: 1),
+                                      aggregator: Aggregator(strategy: .fedavg), rounds: 5, seed: 7)
+        let result = try FederatedSimulation(train: train, test: test, config: config).run()
+        #expect(result.parameters.count == trained.count)
+        let difference = zip(result.parameters, trained).map { abs($0 - $1) }.max() ?? .infinity
+        print("round pipeline: controllers vs in-process, max absolute difference \(difference)")
+        #expect(difference <= 1e-5, "max absolute difference \(difference)")
+        #expect(abs(Double(result.finalAccuracy) - (t["accuracy"]?.numberValue ?? 0)) < 1e-4)
+        await h.shutdown()
+    }
+
     @Test func byzantineParticipantsAreExcludedAndLoseTrust() async throws {
         let h = try await TrainingHarness(nodes: 10, byzantineShare: 0.3)
         _ = try h.store.apply(try manifests(trainingJob("robust", participants: 10, rounds: 10, detection: true, learningRate: 0.5)), dryRun: false)

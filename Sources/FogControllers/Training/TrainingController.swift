@@ -225,35 +225,25 @@ public struct TrainingController: Controller {
             guard parameters.count == global.count else { continue }
             updates.append(Update(id: node, parameters: parameters, samples: Int(t.status?["samples"]?.intValue ?? 1)))
         }
-        // Screen, aggregate, privatise.
-        var flagged: [String] = []
-        var accepted = updates
-        if spec?.value(at: "aggregation.byzantineDetection")?.boolValue == true, updates.count >= 4 {
-            let report = try ByzantineDetector().inspect(updates, global: global)
-            accepted = report.accepted
-            flagged = report.flaggedIDs
-        }
+        // Screen, aggregate, privatise: the one round pipeline (FogLearning's RoundPipeline).
         let strategy = AggregationStrategy(rawValue: spec?.value(at: "aggregation.strategy")?.stringValue ?? "fedavg") ?? .fedavg
-        var aggregator = Aggregator(strategy: strategy, trimFraction: spec?.value(at: "aggregation.trimBeta")?.numberValue ?? 0.2,
+        let aggregator = Aggregator(strategy: strategy, trimFraction: spec?.value(at: "aggregation.trimBeta")?.numberValue ?? 0.2,
                                     byzantineCount: Int(spec?.value(at: "aggregation.byzantineF")?.intValue ?? 0))
-        aggregator.byzantineCount = min(aggregator.byzantineCount, max(0, accepted.count - 3))
         let hierarchy = spec?.value(at: "hierarchy.enabled")?.boolValue ?? false
         let privacy = Self.privacy(job, ctx)
-        var next: [Float]
-        if let privacy, !accepted.isEmpty {
-            // DP-FedAvg: each update's change from the global model clipped to C, their mean, and
-            // Gaussian noise of σ·C/n on it (the strategy's robust rule does not apply under DP).
-            let mechanism = GaussianMechanism(clipNorm: Float(privacy.clipNorm), noiseMultiplier: privacy.noiseMultiplier)
-            let deltas = accepted.map { u in zip(u.parameters, global).map { $0 - $1 } }
-            var rng = SystemRandomNumberGenerator()
-            let noisy = mechanism.noisyMean(of: deltas, using: &rng).mean
-            next = zip(global, noisy).map { $0 + $1 }
-        } else if hierarchy && (strategy == .fedavg || strategy == .fedprox) {
-            // Regional aggregates, then the global step over them, weighted by samples: equal to flat FedAvg.
-            next = try HierarchicalAggregation.aggregate(accepted, region: { regionOf[$0] ?? "" }, with: aggregator)
-        } else {
-            next = accepted.isEmpty ? global : try aggregator.aggregate(accepted).parameters
-        }
+        let regions = regionOf
+        var byRegion: (@Sendable (String) -> String)?
+        if hierarchy { byRegion = { id in regions[id] ?? "" } }
+        let detector: ByzantineDetector? = spec?.value(at: "aggregation.byzantineDetection")?.boolValue == true ? ByzantineDetector() : nil
+        var mechanism: GaussianMechanism?
+        if let privacy { mechanism = GaussianMechanism(clipNorm: Float(privacy.clipNorm), noiseMultiplier: privacy.noiseMultiplier) }
+        let pipeline = RoundPipeline(aggregator: aggregator, detector: detector, region: byRegion, privacy: mechanism)
+        // DP noise from the system generator: noise derived from the job's seed could be recomputed and subtracted.
+        var rng = SystemRandomNumberGenerator()
+        let outcome: RoundPipeline.Outcome = try pipeline.run(updates, global: global, using: &rng)
+        let next: [Float] = outcome.parameters
+        let accepted: [Update] = outcome.accepted
+        let flagged: [String] = outcome.flaggedIDs
         // Bytes that crossed regions: every update outside the global aggregator's region (flat), or one
         // regional aggregate per other region (hierarchical). The global aggregator sits in the largest region.
         let counts = Dictionary(grouping: succeeded.compactMap { $0.spec?["node"]?.stringValue }, by: { regionOf[$0] ?? "" })
