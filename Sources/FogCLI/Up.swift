@@ -9,6 +9,7 @@ import FogModel
 import FogRuntime
 import FogStore
 import Foundation
+import ServiceLifecycle
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +50,6 @@ struct Up: AsyncParsableCommand {
                     + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
 
         // The simulated fleet heartbeats the nodes labelled fog/simulated=true, as agents would.
-        var fleetTask: Task<Void, Error>?
         var fleet: SimulatedFleet?
         if !noSimulate {
             var options = SimulatedFleet.Options()
@@ -65,10 +65,8 @@ struct Up: AsyncParsableCommand {
             if adopted > 0 {
                 console.out("simulated fleet: \(adopted) nodes (seed \(seed)\(byzantine > 0 ? ", \(f.nodeNames.filter(f.isByzantine).count) Byzantine" : "")), heartbeat every \(Int(options.heartbeatInterval))s\n")
                 fleet = f
-                fleetTask = Task { try await f.run() }
             }
         }
-        defer { fleetTask?.cancel() }
         let simulated = Set(fleet?.nodeNames ?? [])
         let hasFleet = fleet != nil
         let manager = controllerOptions.manager(global, store: store)
@@ -78,7 +76,7 @@ struct Up: AsyncParsableCommand {
         let watchMode = watch
         let converged = SendableBox(false)
         let timedOut = SendableBox(false)
-        try await manager.run(until: { m in
+        let stop: @Sendable (Manager) async -> Bool = { m in
             progress.show(m, elapsed: Date().timeIntervalSince(start))
             if Date() > deadline { timedOut.value = true; return true }
             // Every simulated node that is online has been seen by the lifecycle controller.
@@ -108,7 +106,16 @@ struct Up: AsyncParsableCommand {
                 return !watchMode
             }
             return false
-        })
+        }
+        // The controllers and the simulated fleet are services of one group: SIGINT/SIGTERM end both
+        // gracefully, and so does convergence (the manager's service returning).
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: UntilStopped(manager: manager, deadline: deadline, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let fleet { services.append(.init(service: FleetService(fleet: fleet), successTerminationBehavior: .gracefullyShutdownGroup)) }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                           logger: CLILogging.logger("fog.up")))
+        try await group.run()
         if timedOut.value {
             throw CommandFailure(code: 1, "error: not converged within \(Int(timeout.seconds))s")
         }
@@ -124,6 +131,37 @@ struct Up: AsyncParsableCommand {
             for line in family.summary(m.cache) { s += line + "\n" }
         }
         return s
+    }
+}
+
+/// The manager until `stop` says so; woken at the deadline and twice a second for the progress display.
+struct UntilStopped: Service {
+    let manager: Manager
+    let deadline: Date
+    let stop: @Sendable (Manager) async -> Bool
+
+    func run() async throws {
+        let manager = self.manager
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await manager.run(until: stop) }
+            group.addTask {
+                // Time moves even when nothing else does: the deadline, the elapsed time shown.
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(500))
+                    manager.wake()
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// The simulated fleet until the group shuts down.
+struct FleetService: Service {
+    let fleet: SimulatedFleet
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await fleet.run() }
     }
 }
 

@@ -19,6 +19,8 @@ public final class ControllerRunner: @unchecked Sendable {
     private var _seconds: Double = 0
 
     let observer: (@Sendable (String, Double, Bool) -> Void)?
+    /// Notified after every reconcile (the manager's stop condition is checked then).
+    var activity: AsyncSignal?
 
     public init(controller: any Controller, context: ReconcileContext, backoff: WorkQueue<ObjectKey>.Backoff,
                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil) {
@@ -143,6 +145,7 @@ public final class ControllerRunner: @unchecked Sendable {
         }
         queue.done(key)
         signal.notify()
+        activity?.notify()
     }
 
     /// A failing object shows why: `Reconciled=False` with the error, and a Warning event.

@@ -27,10 +27,15 @@ public final class Informer: @unchecked Sendable {
     /// How many times the cache was rebuilt from a list (1 at start).
     public private(set) var lists = 0
 
-    public init(kind: String, client: any FogClient, logger: Logger) {
+    /// Notified after every change the cache takes in (and after each list), so waiters
+    /// for "caught up" are woken by the cache itself instead of polling it.
+    let activity: AsyncSignal?
+
+    public init(kind: String, client: any FogClient, logger: Logger, activity: AsyncSignal? = nil) {
         self.kind = kind
         self.client = client
         self.logger = logger
+        self.activity = activity
     }
 
     public func addHandler(_ h: @escaping @Sendable (Change) -> Void) { lock.withLock { handlers.append(h) } }
@@ -132,6 +137,7 @@ public final class Informer: @unchecked Sendable {
             _revision = list.revision
             _synced = true
         }
+        activity?.notify()
     }
 
     func apply(_ event: WatchEvent) {
@@ -153,16 +159,20 @@ public final class Informer: @unchecked Sendable {
         }
         if let change { for h in hs { h(change) } }
         lock.withLock { _revision = max(_revision, event.revision) }
+        activity?.notify()
     }
 }
 
 /// One informer per kind.
 public final class InformerSet: @unchecked Sendable {
     public let informers: [String: Informer]
+    /// Notified whenever any cache moves (see `Informer.activity`); the manager also notifies
+    /// it when a reconcile finishes. One waiter at a time: the manager's.
+    public let activity = AsyncSignal()
 
     public init(kinds: [String], client: any FogClient, logger: Logger) {
         var d: [String: Informer] = [:]
-        for k in kinds { d[k] = Informer(kind: k, client: client, logger: logger) }
+        for k in kinds { d[k] = Informer(kind: k, client: client, logger: logger, activity: activity) }
         informers = d
     }
 

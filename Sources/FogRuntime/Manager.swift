@@ -41,7 +41,10 @@ public final class Manager: Service, @unchecked Sendable {
         var all = controllers
         if options.garbageCollection { all.append(GarbageCollector(kinds: kinds)) }
         runners = all.map { ControllerRunner(controller: $0, context: context, backoff: options.backoff, observer: options.observer) }
-        for r in runners { r.wire(cache) }
+        for r in runners {
+            r.activity = cache.activity
+            r.wire(cache)
+        }
     }
 
     /// Runs until cancelled (or, in a ServiceGroup, until graceful shutdown).
@@ -55,7 +58,8 @@ public final class Manager: Service, @unchecked Sendable {
             for informer in cache.informers.values { group.addTask { await informer.run() } }
             // Controllers start once every cache is filled, so they never act on a partial view.
             while !cache.allSynced {
-                try await Task.sleep(for: .milliseconds(5))
+                await cache.activity.wait()
+                try Task.checkCancellation()
             }
             for runner in runners { group.addTask { await runner.run() } }
             if let compactor = options.compactor {
@@ -68,18 +72,19 @@ public final class Manager: Service, @unchecked Sendable {
                 }
             }
             if let stop {
+                // The stop condition is looked at whenever a cache moves or a reconcile ends (or
+                // `wake()` is called): no polling.
                 group.addTask { [self] in
                     while !Task.isCancelled {
                         if await stop(self) { throw StopRequested() }
-                        try await Task.sleep(for: .milliseconds(10))
+                        await cache.activity.wait()
                     }
                 }
-            } else {
-                group.addTask {
-                    // Until graceful shutdown or cancellation.
-                    try? await gracefulShutdown()
-                    throw StopRequested()
-                }
+            }
+            group.addTask {
+                // Until graceful shutdown or cancellation.
+                try? await gracefulShutdown()
+                throw StopRequested()
             }
             do {
                 try await group.next()
@@ -89,6 +94,10 @@ public final class Manager: Service, @unchecked Sendable {
     }
 
     struct StopRequested: Error {}
+
+    /// Has `run(until:)` look at its stop condition now (for conditions that depend on time:
+    /// a deadline, a progress display).
+    public func wake() { cache.activity.notify() }
 
     /// Nothing queued or running, every cache has seen the store's latest
     /// revision, and no timer is due within `window` seconds.
