@@ -32,38 +32,14 @@ enum CLILogging {
     }
 }
 
-/// Parses durations as `fogctl` takes them: `500ms`, `30s`, `5m`, `1h`, `1h30m`, or plain seconds.
+/// Durations as `fogctl` takes them: the manifests' grammar (`DurationText`: `500ms`, `30s`,
+/// `5m`, `1h30m`, `2d`), or plain seconds.
 struct DurationArgument: ExpressibleByArgument, Sendable {
     var seconds: Double
 
     init?(argument: String) {
-        if let plain = Double(argument) { seconds = plain; return }
-        var total = 0.0
-        var number = ""
-        var unit = ""
-        func flush() -> Bool {
-            guard let n = Double(number) else { return false }
-            switch unit {
-            case "ms": total += n / 1000
-            case "s": total += n
-            case "m": total += n * 60
-            case "h": total += n * 3600
-            default: return false
-            }
-            number = ""
-            unit = ""
-            return true
-        }
-        for c in argument {
-            if c.isNumber || c == "." {
-                if !unit.isEmpty { guard flush() else { return nil } }
-                number.append(c)
-            } else {
-                unit.append(c)
-            }
-        }
-        guard !number.isEmpty, flush() else { return nil }
-        seconds = total
+        guard let s = Double(argument) ?? DurationText.seconds(argument), s.isFinite, s >= 0 else { return nil }
+        seconds = s
     }
 }
 

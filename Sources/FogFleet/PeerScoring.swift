@@ -1,4 +1,5 @@
 import Foundation
+import FogModel
 
 // Peer scoring: how good a node is for a piece of work, 0–100, under one of
 // eight weightings. Four base components (latency, uptime, performance,
@@ -217,28 +218,6 @@ public struct RankedNode: Sendable, Equatable {
     public var id: String
     public var score: ScoreBreakdown
     public init(id: String, score: ScoreBreakdown) { self.id = id; self.score = score }
-}
-
-// MARK: - Trust
-
-/// Reputation from task outcomes: the Bayesian estimate of the success rate
-/// with a uniform prior, (successes + 1) / (successes + failures + 2). No
-/// history gives 0.5; 9 successes and 1 failure give 10/12.
-public struct TrustScore: Sendable, Equatable {
-    public static let prior = 0.5
-
-    public var successes: Int
-    public var failures: Int
-
-    public init(successes: Int = 0, failures: Int = 0) {
-        self.successes = max(0, successes); self.failures = max(0, failures)
-    }
-
-    public var value: Double { Double(successes + 1) / Double(successes + failures + 2) }
-
-    public mutating func record(success: Bool) {
-        if success { successes += 1 } else { failures += 1 }
-    }
 }
 
 // MARK: - Latency average

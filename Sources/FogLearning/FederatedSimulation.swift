@@ -73,7 +73,7 @@ public struct Replacement: Sendable, Hashable {
 
     /// The trust of a node with these outcomes.
     public static func trust(successes: Int, failures: Int) -> Double {
-        Double(successes + 1) / Double(successes + failures + 2)
+        TrustScore(successes: successes, failures: failures).value
     }
 }
 

@@ -53,27 +53,13 @@ public struct PrivacyPolicyController: Controller {
 
     public var conditionTypes: Set<String> { ["Ready"] }
 
-    static func enabled(_ spec: JSONValue?, _ mechanism: String) -> Bool {
-        guard let block = spec?[mechanism] else { return false }
-        return block["enabled"]?.boolValue ?? true
-    }
-
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
-        let spec = policy.spec
-        let level = spec?["level"]?.stringValue ?? "low"
-        let mechanisms = ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"].filter { Self.enabled(spec, $0) }
-        var required: [String] = []
-        switch level {
-        case "medium": required = ["differentialPrivacy"]
-        case "high", "critical": required = ["differentialPrivacy", "secureAggregation", "onionRouting"]
-        default: required = []
-        }
-        let missing = required.filter { !mechanisms.contains($0) }
+        let (level, mechanisms, missing) = PrivacyLevel.missing(policy.spec)
         let ready = missing.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "WeakerThanLevel",
-                        message: "level \(level) needs \(missing.joined(separator: ", "))")
+                        message: "level \(level.rawValue) needs \(missing.joined(separator: ", "))")
         try await ctx.updateStatus(policy, { s in
             s["mechanisms"] = .array(mechanisms.map { .string($0) })
         }, conditions: [ready])
