@@ -531,3 +531,35 @@ private extension Result {
         }
     }
 }
+
+@Suite struct FailoverTests {
+    @Test func keptParticipantsStayAndTheBestEligibleCandidatesTakeTheLostPlaces() {
+        let kept = [Candidate(id: "k1", score: 10, price: 1, region: "eu", aggregator: true),
+                    Candidate(id: "k2", score: 5, price: 1, region: "us", aggregator: true)]
+        let candidates = [Candidate(id: "eu-best", score: 90, price: 1, region: "eu"),
+                          Candidate(id: "us-good", score: 80, price: 1, region: "us"),
+                          Candidate(id: "us-poor", score: 20, price: 1, region: "us")]
+        // Two lost, one per region: the two best newcomers come in, each paired with its region's loss,
+        // and the low-scoring kept ones stay although newcomers score higher.
+        let plan = Failover.plan(Failover.Problem(kept: kept, lost: [(id: "gone-us", region: "us"), (id: "gone-eu", region: "eu")],
+                                                  candidates: candidates, minCount: 3, target: 4, budget: nil, hierarchy: true,
+                                                  requiredRegions: ["eu", "us"]))
+        #expect(plan.chosen == ["k1", "k2", "eu-best", "us-good"])
+        #expect(plan.replaced == [.init(old: "gone-us", new: "us-good"), .init(old: "gone-eu", new: "eu-best")])
+        #expect(!plan.short && plan.aggregators == ["eu": "k1", "us": "k2"])
+    }
+
+    @Test func theBudgetLeftAndTheMinimumDecide() {
+        let kept = [Candidate(id: "k", score: 50, price: 6, region: "eu")]
+        let candidates = [Candidate(id: "dear", score: 99, price: 5, region: "eu"),
+                          Candidate(id: "cheap", score: 10, price: 1, region: "eu")]
+        // 10 of budget, 6 spent on the kept node: only the cheap one fits.
+        let plan = Failover.plan(Failover.Problem(kept: kept, lost: [(id: "gone", region: "eu")], candidates: candidates,
+                                                  minCount: 2, target: 2, budget: 10, hierarchy: false))
+        #expect(plan.chosen == ["k", "cheap"] && !plan.short)
+        // Nobody eligible: the kept node stays alone, short of the minimum.
+        let none = Failover.plan(Failover.Problem(kept: kept, lost: [(id: "gone", region: "eu")], candidates: [],
+                                                  minCount: 2, target: 2, budget: 10, hierarchy: false))
+        #expect(none.chosen == ["k"] && none.short && none.replaced.isEmpty)
+    }
+}

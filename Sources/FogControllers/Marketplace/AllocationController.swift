@@ -131,28 +131,21 @@ public struct AllocationController: Controller {
                 return .requeue(after: retryInterval)
             }
         } else {
-            // Failover: the best eligible candidate for each lost participant, within what is left of the budget.
-            chosen = kept
-            var spent = kept.compactMap { byName[$0] }.map { Eligibility.price($0, job: view, quote: quote) }.reduce(0, +)
-            var pool = candidates.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-            let target = max(view.minParticipants, current.count)
-            for (old, _) in lost where chosen.count < target {
-                let oldRegion = byName[old]?.region
-                let fits = { (c: Candidate) in budget.map { spent + c.price <= $0 + 1e-9 } ?? true }
-                let pick = (view.hierarchy ? pool.firstIndex { $0.region == oldRegion && fits($0) } : nil) ?? pool.firstIndex(where: fits)
-                guard let i = pick else { continue }
-                let c = pool.remove(at: i)
-                chosen.append(c.id)
-                spent += c.price
-                replaced.append((old, c.id))
+            // Failover: the same selection as the first allocation, with the participants that
+            // still qualify pinned (FogMarket's Failover); back to strength after a shortfall too.
+            let keptCandidates = kept.compactMap { name -> Candidate? in
+                guard let node = byName[name] else { return nil }
+                let score = PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total
+                return Candidate(id: name, score: score, price: Eligibility.price(node, job: view, quote: quote),
+                                 region: node.region, aggregator: node.roles.contains("aggregator"))
             }
-            // Back to strength when nodes return after a shortfall.
-            while chosen.count < view.minParticipants, let i = pool.firstIndex(where: { c in budget.map { spent + c.price <= $0 + 1e-9 } ?? true }) {
-                let c = pool.remove(at: i)
-                chosen.append(c.id)
-                spent += c.price
-            }
-            if chosen.count < view.minParticipants {
+            let plan = Failover.plan(Failover.Problem(
+                kept: keptCandidates, lost: lost.map { (id: $0.0, region: byName[$0.0]?.region ?? "") }, candidates: candidates,
+                minCount: view.minParticipants, target: max(view.minParticipants, current.count), budget: budget,
+                hierarchy: view.hierarchy, requiredRegions: view.hierarchy ? Array(view.regions).sorted() : []))
+            chosen = plan.chosen
+            replaced = plan.replaced.map { ($0.old, $0.new) }
+            if plan.short {
                 shortfall = "\(chosen.count) of at least \(view.minParticipants) participants eligible; lost: "
                     + lost.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
             }
