@@ -109,23 +109,25 @@ public struct Watches: Sendable {
     }
 }
 
-/// The resource versions a controller wrote itself, so the watch events they cause are not
-/// taken for someone else's change. Each version is forgotten once its event is seen.
+/// The statuses a controller is writing itself, so the watch events they cause are not taken
+/// for someone else's change. Recorded before the write (its event may reach the cache before
+/// the write returns); forgotten once an event with that status is seen. An event whose status
+/// is exactly what the controller wrote holds nothing new for it, whoever wrote it.
 public final class OwnWrites: @unchecked Sendable {
     private let lock = NSLock()
-    private var versions: [ObjectKey: Int64] = [:]
+    private var statuses: [ObjectKey: JSONValue] = [:]
 
     public init() {}
 
-    func record(_ object: Resource) {
-        lock.withLock { versions[object.key] = object.metadata.resourceVersion }
+    func record(_ key: ObjectKey, status: JSONValue?) {
+        lock.withLock { statuses[key] = status ?? .null }
     }
 
-    /// Whether `object` is exactly the version this controller last wrote (and forgets it).
+    /// Whether `object` carries the status this controller last wrote (and forgets it).
     func consume(_ object: Resource) -> Bool {
         lock.withLock {
-            guard let v = versions[object.key], v == object.metadata.resourceVersion else { return false }
-            versions.removeValue(forKey: object.key)
+            guard let s = statuses[object.key], s == (object.status ?? .null) else { return false }
+            statuses.removeValue(forKey: object.key)
             return true
         }
     }
@@ -190,9 +192,8 @@ public struct ReconcileContext: Sendable {
             }
             if updated.status == current.status { return current }
             do {
-                let written = try await client.updateStatus(updated)
-                ownWrites.record(written)
-                return written
+                ownWrites.record(updated.key, status: updated.status)
+                return try await client.updateStatus(updated)
             } catch let e as StoreError where e.code == .conflict && attempt < 2 {
                 guard let fresh = try await client.get(current.key) else { throw StoreError(.notFound, "\(current.key) is gone") }
                 current = fresh
