@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogLearning
 import FogModel

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FogAPI
 import FogClient
 import FogModel
 import FogStore

@@ -1,3 +1,4 @@
+import FogAPI
 import FogManifest
 import FogModel
 import FogStore

@@ -1,4 +1,5 @@
 import Crypto
+import FogAPI
 import Foundation
 
 /// Content-addressed artifacts (model updates, global models): `sha256:<hex>` names

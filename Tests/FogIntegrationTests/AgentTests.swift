@@ -1,3 +1,4 @@
+import FogAPI
 import FogAgent
 import FogClient
 import FogControllers

@@ -1,5 +1,3 @@
-import FogModel
-
 /// A store failure with the HTTP status Kubernetes would give it.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
@@ -41,11 +39,4 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
-
-    static func notFound(_ key: ObjectKey) -> StoreError {
-        StoreError(.notFound, "\(key.kind.lowercased()) \"\(key.name)\" not found" + (key.namespace.isEmpty ? "" : " in namespace \"\(key.namespace)\""))
-    }
-    static func conflict(_ key: ObjectKey, stored: Int64, given: Int64) -> StoreError {
-        StoreError(.conflict, "Operation cannot be fulfilled on \(key.kind.lowercased()) \"\(key.name)\": the object has been modified (resourceVersion \(given) is stale, the stored one is \(stored)); read the latest version and try again")
-    }
 }

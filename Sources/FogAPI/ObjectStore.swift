@@ -41,6 +41,11 @@ public struct StoreEvent: Sendable, Hashable {
     public var revision: Int64
     public var type: EventType
     public var object: Resource
+    public init(revision: Int64, type: EventType, object: Resource) {
+        self.revision = revision
+        self.type = type
+        self.object = object
+    }
 }
 
 public struct ObjectList: Sendable {
