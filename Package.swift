@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "fogctl", targets: ["fogctl"]),
         .library(name: "FogModel", targets: ["FogModel"]),
         .library(name: "FogManifest", targets: ["FogManifest"]),
+        .library(name: "FogAPI", targets: ["FogAPI"]),
         .library(name: "FogStore", targets: ["FogStore"]),
         .library(name: "FogClient", targets: ["FogClient"]),
     ],
@@ -30,14 +31,16 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Manifest decoding (YAML/JSON with source positions), JSON Schema admission, defaults.
         .target(name: "FogManifest", dependencies: ["FogModel", "CLibYAML"]),
-        // The store protocol and the embedded SQLite store.
-        .target(name: "FogStore", dependencies: ["FogModel", .product(name: "GRDB", package: "GRDB.swift"),
+        // The API vocabulary below both the store and the client: the store protocol, write outcomes, watch events, errors.
+        .target(name: "FogAPI", dependencies: ["FogModel"]),
+        // The embedded SQLite store and the blob store.
+        .target(name: "FogStore", dependencies: ["FogModel", "FogAPI", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // The client protocol and its in-process implementation.
-        .target(name: "FogClient", dependencies: ["FogModel", "FogStore"]),
+        .target(name: "FogClient", dependencies: ["FogModel", "FogAPI", "FogStore"]),
         // Watch-fed informer caches, work queues, the controller protocol, the manager, GC, events.
         .target(name: "FogRuntime", dependencies: [
-            "FogModel", "FogStore", "FogClient",
+            "FogModel", "FogAPI", "FogStore", "FogClient",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -45,17 +48,17 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogAPI", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
         // Marketplace domain (pure): tier terms, pricing and quotes, participant selection.
         .target(name: "FogMarket", dependencies: ["FogModel"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
-            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime",
+            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -63,12 +66,12 @@ let package = Package(
         ]),
         // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
         .target(name: "FogRemote", dependencies: [
-            "FogModel", "FogStore", "FogClient",
+            "FogModel", "FogAPI", "FogStore", "FogClient",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
-            "FogModel", "FogManifest", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             "FogFleet", "FogAgent", "FogMarket", "FogLearning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -88,15 +91,15 @@ let package = Package(
         .testTarget(name: "FogMarketTests", dependencies: ["FogTesting", "FogModel", "FogMarket"]),
         .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: ["FogTesting", 
-            "FogModel", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
+            "FogModel", "FogAPI", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             "FogManifest",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "FogStoreTests", dependencies: ["FogTesting", "FogModel", "FogStore", "FogClient"]),
-        .testTarget(name: "FogRuntimeTests", dependencies: ["FogTesting", "FogModel", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FogStoreTests", dependencies: ["FogTesting", "FogModel", "FogAPI", "FogStore", "FogClient"]),
+        .testTarget(name: "FogRuntimeTests", dependencies: ["FogTesting", "FogModel", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FogServerTests", dependencies: ["FogTesting", "FogControllers", 
-            "FogModel", "FogStore", "FogClient", "FogServer", "FogRemote", "FogManifest", "FogRuntime",
+            "FogModel", "FogAPI", "FogStore", "FogClient", "FogServer", "FogRemote", "FogManifest", "FogRuntime",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 

@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogFleet
 import FogLearning

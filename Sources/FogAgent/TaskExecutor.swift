@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogLearning
 import FogModel
@@ -72,7 +73,7 @@ public struct TaskExecutor: Sendable {
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
             ])
-        } catch let e as StoreError where e.code == .unavailable {
+        } catch let e as TransportError {
             throw e
         } catch {
             _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
@@ -125,7 +126,7 @@ extension TaskExecutor {
             ]
             if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
             _ = try await client.patchStatus(task.key, .object(status))
-        } catch let e as StoreError where e.code == .unavailable {
+        } catch let e as TransportError {
             throw e
         } catch {
             _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FogAPI
 import FogClient
 import FogModel
 import FogStore

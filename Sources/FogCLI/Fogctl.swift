@@ -1,4 +1,5 @@
 import ArgumentParser
+import FogAPI
 import FogClient
 import FogManifest
 import FogModel
@@ -121,7 +122,7 @@ enum CLI {
     static func resourceRef(_ r: Resource) -> String { "\(r.kind.lowercased())/\(r.name)" }
 
     static func storeFailure(_ error: Error, code: Int32 = 1) -> CommandFailure {
-        if let e = error as? StoreError { return CommandFailure(code: code, "Error from store (\(e.code.rawValue)): \(e.message)") }
+        if let e = error as? any FogAPIError { return CommandFailure(code: code, "Error from store (\(e.reason)): \(e.message)") }
         if let e = error as? CommandFailure { return e }
         return CommandFailure(code: code, "error: \(error)")
     }

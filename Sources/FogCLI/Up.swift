@@ -1,4 +1,5 @@
 import ArgumentParser
+import FogAPI
 import FogAgent
 import FogClient
 import FogControllers

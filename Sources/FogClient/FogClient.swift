@@ -1,3 +1,4 @@
+import FogAPI
 import FogModel
 import FogStore
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FogAPI
 import FogClient
 import FogModel
 import FogStore
@@ -7,7 +8,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The client protocol over HTTP to `fogctl server`: the same calls, the same
-/// errors (the server's Kubernetes-style Status bodies become `StoreError`s).
+/// errors (the server's Kubernetes-style Status bodies become the typed errors the
+/// embedded store throws: `StoreError`, `AdmissionError`, `AuthError`, `TransportError`).
 public final class HTTPFogClient: FogClient, @unchecked Sendable {
     public let baseURL: String
     let token: String?
@@ -62,7 +64,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         }
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
         }
         let bytes = try await response.body.collect(upTo: 256 << 20)
         let value = try? JSONCoding.parse(bytes: Array(bytes.readableBytesView))
@@ -71,22 +73,8 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         return value
     }
 
-    static func error(_ body: JSONValue?, status: Int) -> StoreError {
-        let message = body?["message"]?.stringValue ?? "HTTP \(status)"
-        if let reason = body?["reason"]?.stringValue, let code = StoreError.Code(rawValue: reason) {
-            return StoreError(code, message)
-        }
-        switch status {
-        case 400: return StoreError(.badRequest, message)
-        case 401: return StoreError(.unauthorized, message)
-        case 403: return StoreError(.forbidden, message)
-        case 404: return StoreError(.notFound, message)
-        case 409: return StoreError(.conflict, message)
-        case 410: return StoreError(.compacted, message)
-        case 413: return StoreError(.tooLarge, message)
-        case 422: return StoreError(.invalid, message)
-        default: return StoreError(.storage, message)
-        }
+    static func error(_ body: JSONValue?, status: Int) -> any FogAPIError {
+        fogAPIError(reason: body?["reason"]?.stringValue, httpStatus: status, message: body?["message"]?.stringValue ?? "HTTP \(status)")
     }
 
     public func get(_ key: ObjectKey) async throws -> Resource? {
@@ -128,7 +116,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: bytes))
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
         }
         let body = try await response.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(response.status.code)) else {
@@ -142,7 +130,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw StoreError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
         }
         let body = try await response.body.collect(upTo: 1 << 30)
         guard response.status.code == 200 else {
@@ -193,7 +181,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         AsyncThrowingStream { continuation in
             let task = Task { [self] in
                 do {
-                    guard let kind else { throw StoreError(.badRequest, "a remote watch needs a kind") }
+                    guard let kind else { throw AdmissionError(.badRequest, "a remote watch needs a kind") }
                     var request = HTTPClientRequest(url: try collection(kind, namespace) + "?watch=true&resourceVersion=\(revision)")
                     if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                     let response = try await http.execute(request, timeout: .hours(24 * 365))

@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogModel
 import FogStore

@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogModel
 import FogStore
@@ -130,7 +131,7 @@ public final class ControllerRunner: @unchecked Sendable {
         } catch {
             failed = true
             let delay = queue.addRateLimited(key, now: context.clock.now())
-            let message = (error as? StoreError)?.message ?? "\(error)"
+            let message = (error as? any FogAPIError)?.message ?? "\(error)"
             context.logger.debug("reconcile failed", metadata: ["controller": "\(controller.name)", "key": "\(key)", "retryIn": "\(delay)", "error": "\(message)"])
             if !(error is StoreError && (error as! StoreError).code == .conflict) {
                 await report(key, reason: "ReconcileError", message: message)

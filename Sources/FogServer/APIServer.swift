@@ -1,3 +1,4 @@
+import FogAPI
 import FogManifest
 import FogModel
 import FogStore
@@ -50,7 +51,7 @@ public struct APIServer: Sendable {
                 metrics: ServerMetrics = ServerMetrics()) throws {
         self.metrics = metrics
         if configuration.tokens == nil && !Self.isLoopback(configuration.host) {
-            throw StoreError(.forbidden, "refusing to listen on \(configuration.host) without --tokens: an unauthenticated server may only listen on loopback (127.0.0.1, ::1, localhost)")
+            throw AuthError(.forbidden, "refusing to listen on \(configuration.host) without --tokens: an unauthenticated server may only listen on loopback (127.0.0.1, ::1, localhost)")
         }
         self.store = store
         self.configuration = configuration
@@ -125,7 +126,7 @@ public struct APIServer: Sendable {
             if path == "/healthz" || path == "/readyz" {
                 _ = try store.currentRevision()
                 if path == "/readyz", let ready = configuration.readiness, !ready() {
-                    throw StoreError(.unavailable, "not ready: the controllers are still filling their caches")
+                    throw TransportError(.unavailable, "not ready: the controllers are still filling their caches")
                 }
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
             }
@@ -155,16 +156,16 @@ public struct APIServer: Sendable {
                                        })])
             }
             if rest == ["apply"] {
-                guard request.method == .post else { throw StoreError(.badRequest, "apply takes POST") }
+                guard request.method == .post else { throw AdmissionError(.badRequest, "apply takes POST") }
                 return try await apply(request, identity: identity)
             }
             if rest == ["statuspatches"] {
-                guard request.method == .post else { throw StoreError(.badRequest, "statuspatches takes POST") }
+                guard request.method == .post else { throw AdmissionError(.badRequest, "statuspatches takes POST") }
                 return try await statusPatches(request, identity: identity)
             }
             let route = try Self.route(rest, registry: schemas.registry)
             return try await dispatch(request, route: route, identity: identity)
-        } catch let e as StoreError {
+        } catch let e as any FogAPIError {
             return Self.status(e)
         } catch let e as ManifestErrors {
             return Self.invalid(e)
@@ -209,10 +210,10 @@ public struct APIServer: Sendable {
     func authenticate(_ request: Request) throws -> Identity {
         guard let book = configuration.tokens else { return .anonymousAdmin }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw StoreError(.unauthorized, "a bearer token is required (Authorization: Bearer TOKEN)")
+            throw AuthError(.unauthorized, "a bearer token is required (Authorization: Bearer TOKEN)")
         }
         guard let identity = book.authenticate(String(header.dropFirst(7))) else {
-            throw StoreError(.unauthorized, "the bearer token is not valid")
+            throw AuthError(.unauthorized, "the bearer token is not valid")
         }
         return identity
     }
@@ -220,7 +221,7 @@ public struct APIServer: Sendable {
     func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route, object: Resource? = nil) throws {
         guard authorizer.allows(identity, verb, kind: route.kind, namespace: route.namespace, name: route.name ?? object?.name, object: object) else {
             let scope = route.namespace.map { $0.isEmpty ? "at cluster scope" : "in namespace \"\($0)\"" } ?? "across all namespaces"
-            throw StoreError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
+            throw AuthError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
         }
     }
 
@@ -244,7 +245,7 @@ public struct APIServer: Sendable {
         case (.get, nil, _):
             let selector: LabelSelector
             do { selector = try LabelSelector.parse(query["labelSelector"].map(String.init) ?? "") } catch {
-                throw StoreError(.badRequest, "\(error)")
+                throw AdmissionError(.badRequest, "\(error)")
             }
             if query["watch"] == "true" || query["watch"] == "1" {
                 try authorize(identity, .watch, route)
@@ -270,18 +271,18 @@ public struct APIServer: Sendable {
             return Self.json(.created, try store.create(object).json)
         case (.put, let name?, let status):
             let object = try await admit(request, route: route, keepVersion: true)
-            guard object.name == name else { throw StoreError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
+            guard object.name == name else { throw AdmissionError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
             try authorize(identity, status ? .updateStatus : .update, route, object: object)
             return Self.json(.ok, try (status ? store.updateStatus(object) : store.update(object)).json)
         case (.patch, let name?, true):
             let key = ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)
             let type = request.headers[.contentType] ?? ""
             guard type.isEmpty || type.hasPrefix("application/merge-patch+json") || type.hasPrefix("application/json") else {
-                throw StoreError(.badRequest, "status patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
+                throw AdmissionError(.badRequest, "status patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
             }
             let patch: JSONValue
-            do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as StoreError { throw e } catch {
-                throw StoreError(.badRequest, "malformed JSON: \(error)")
+            do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as any FogAPIError { throw e } catch {
+                throw AdmissionError(.badRequest, "malformed JSON: \(error)")
             }
             guard let existing = try store.get(key), visible(identity, existing) else {
                 throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
@@ -292,14 +293,14 @@ public struct APIServer: Sendable {
             try authorize(identity, .delete, route)
             let policy = query["propagationPolicy"].map(String.init) ?? "Background"
             guard let propagation = DeletePropagation(rawValue: policy) else {
-                throw StoreError(.badRequest, "propagationPolicy must be Background, Foreground or Orphan (got \(policy))")
+                throw AdmissionError(.badRequest, "propagationPolicy must be Background, Foreground or Orphan (got \(policy))")
             }
             switch try store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name), propagation: propagation) {
             case .deleted(let r): return Self.json(.ok, r.json)
             case .markedForDeletion(let r): return Self.json(.accepted, r.json)
             }
         default:
-            throw StoreError(.badRequest, "\(request.method.rawValue) is not supported on this path")
+            throw AdmissionError(.badRequest, "\(request.method.rawValue) is not supported on this path")
         }
     }
 
@@ -310,7 +311,7 @@ public struct APIServer: Sendable {
             let buffer = try await request.collectBody(upTo: configuration.maxObjectBytes)
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            throw StoreError(.tooLarge, "request body larger than \(configuration.maxObjectBytes) bytes")
+            throw AdmissionError(.tooLarge, "request body larger than \(configuration.maxObjectBytes) bytes")
         }
     }
 
@@ -318,9 +319,9 @@ public struct APIServer: Sendable {
     func admit(_ request: Request, route: Route, keepVersion: Bool) async throws -> Resource {
         let bytes = try await body(request)
         let raw: JSONValue
-        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         guard raw["kind"]?.stringValue == route.kind.kind else {
-            throw StoreError(.badRequest, "the body's kind \(raw["kind"].map { JSONCoding.encode($0) } ?? "(none)") does not match the path's \(route.kind.kind)")
+            throw AdmissionError(.badRequest, "the body's kind \(raw["kind"].map { JSONCoding.encode($0) } ?? "(none)") does not match the path's \(route.kind.kind)")
         }
         let decoder = ManifestDecoder(schemas: schemas, defaultNamespace: route.namespace ?? "default",
                                       requiredNamespace: route.kind.namespaced ? route.namespace : nil)
@@ -338,7 +339,7 @@ public struct APIServer: Sendable {
 
     func apply(_ request: Request, identity: Identity) async throws -> Response {
         let bytes = try await body(request)
-        do { _ = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        do { _ = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         let objects = try ManifestDecoder(schemas: schemas).decode([ManifestInput(name: "request", bytes: bytes)]).map(\.resource)
         for o in objects {
             guard let info = schemas.registry.info(forKind: o.kind) else { continue }
@@ -356,10 +357,10 @@ public struct APIServer: Sendable {
     func statusPatches(_ request: Request, identity: Identity) async throws -> Response {
         let bytes = try await body(request)
         let raw: JSONValue
-        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw StoreError(.badRequest, "malformed JSON: \(error)") }
+        do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         let patches = try StatusPatch.batch(from: raw)
         for p in patches {
-            guard let info = schemas.registry.info(forKind: p.key.kind) else { throw StoreError(.badRequest, "unknown kind \(p.key.kind)") }
+            guard let info = schemas.registry.info(forKind: p.key.kind) else { throw AdmissionError(.badRequest, "unknown kind \(p.key.kind)") }
             let route = Route(kind: info, namespace: p.key.namespace, name: p.key.name)
             guard let existing = try store.get(p.key), visible(identity, existing) else { throw StoreError(.notFound, "\(p.key) not found") }
             try authorize(identity, .updateStatus, route, object: existing)
@@ -392,7 +393,7 @@ public struct APIServer: Sendable {
                     bytes.append(0x0A)
                     try await writer.write(ByteBuffer(bytes: bytes))
                 }
-            } catch let e as StoreError {
+            } catch let e as any FogAPIError {
                 var bytes = JSONCoding.encodeBytes(["type": "ERROR", "object": Self.statusBody(e)])
                 bytes.append(0x0A)
                 try await writer.write(ByteBuffer(bytes: bytes))
@@ -406,14 +407,14 @@ public struct APIServer: Sendable {
 
     /// `PUT /blobs/sha256:<hex>` (admins and agents; the digest is verified) and `GET` (streamed).
     func blob(_ request: Request, digest: String, identity: Identity) async throws -> Response {
-        guard let hex = BlobStore.parse(digest) else { throw StoreError(.badRequest, "blob names are sha256:<64 lowercase hex digits>") }
+        guard let hex = BlobStore.parse(digest) else { throw AdmissionError(.badRequest, "blob names are sha256:<64 lowercase hex digits>") }
         switch request.method {
         case .put:
-            if case .tenant = identity.role { throw StoreError(.forbidden, "user \"\(identity.user)\" cannot write blobs") }
+            if case .tenant = identity.role { throw AuthError(.forbidden, "user \"\(identity.user)\" cannot write blobs") }
             var request = request
             let bytes: [UInt8]
             do { bytes = Array(try await request.collectBody(upTo: configuration.maxBlobBytes).readableBytesView) } catch is NIOTooManyBytesError {
-                throw StoreError(.tooLarge, "blob larger than \(configuration.maxBlobBytes) bytes")
+                throw AdmissionError(.tooLarge, "blob larger than \(configuration.maxBlobBytes) bytes")
             }
             let created = try blobs.put(hex, bytes)
             return Self.json(created ? .created : .ok, ["digest": .string("sha256:" + hex), "size": .int(Int64(bytes.count))])
@@ -430,7 +431,7 @@ public struct APIServer: Sendable {
             }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream", .init("Docker-Content-Digest")!: "sha256:" + hex], body: body)
         default:
-            throw StoreError(.badRequest, "blobs take PUT and GET")
+            throw AdmissionError(.badRequest, "blobs take PUT and GET")
         }
     }
 
@@ -442,9 +443,9 @@ public struct APIServer: Sendable {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func statusBody(_ e: StoreError, causes: [ManifestError] = []) -> JSONValue {
+    static func statusBody(_ e: any FogAPIError, causes: [ManifestError] = []) -> JSONValue {
         var body: JSONValue = ["apiVersion": "v1", "kind": "Status", "status": "Failure", "message": .string(e.message),
-                               "reason": .string(e.code.rawValue), "code": .int(Int64(e.httpStatus))]
+                               "reason": .string(e.reason), "code": .int(Int64(e.httpStatus))]
         if !causes.isEmpty {
             body["details"] = ["causes": .array(causes.map { c in
                 ["field": .string(c.path), "message": .string(c.message), "reason": "FieldValueInvalid",
@@ -454,12 +455,12 @@ public struct APIServer: Sendable {
         return body
     }
 
-    static func status(_ e: StoreError) -> Response {
+    static func status(_ e: any FogAPIError) -> Response {
         json(HTTPResponse.Status(code: e.httpStatus), statusBody(e))
     }
 
     static func invalid(_ e: ManifestErrors) -> Response {
         let message = e.errors.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(separator: "; ")
-        return json(.unprocessableContent, statusBody(StoreError(.invalid, message), causes: e.errors))
+        return json(.unprocessableContent, statusBody(AdmissionError(.invalid, message), causes: e.errors))
     }
 }

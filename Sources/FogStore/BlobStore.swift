@@ -1,4 +1,5 @@
 import Crypto
+import FogAPI
 import Foundation
 
 /// Content-addressed artifacts (model updates, global models): `sha256:<hex>` names
@@ -29,7 +30,7 @@ public struct BlobStore: Sendable {
     public func put(_ hex: String, _ bytes: [UInt8]) throws -> Bool {
         let actual = Self.digest(of: bytes)
         guard actual == "sha256:" + hex else {
-            throw StoreError(.badRequest, "digest mismatch: the body's digest is \(actual), the path names sha256:\(hex)")
+            throw AdmissionError(.badRequest, "digest mismatch: the body's digest is \(actual), the path names sha256:\(hex)")
         }
         if exists(hex) { return false }
         let dir = directory + "/sha256"
@@ -57,7 +58,7 @@ public struct BlobStore: Sendable {
 
     /// The blob named `digest` (`sha256:<hex>`), read whole; nil when absent.
     public func read(_ digest: String) throws -> [UInt8]? {
-        guard let hex = Self.parse(digest) else { throw StoreError(.badRequest, "blob names are sha256:<64 lowercase hex digits> (got \(digest))") }
+        guard let hex = Self.parse(digest) else { throw AdmissionError(.badRequest, "blob names are sha256:<64 lowercase hex digits> (got \(digest))") }
         guard let data = FileManager.default.contents(atPath: path(hex)) else { return nil }
         return [UInt8](data)
     }

@@ -1,3 +1,4 @@
+import FogAPI
 import FogModel
 import Foundation
 import GRDB
@@ -295,9 +296,9 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         return try Resource.decode(body)
     }
 
-    /// Maps SQLite and decoding failures to `StoreError`; store errors pass through.
+    /// Maps SQLite and decoding failures to `StoreError`; API errors pass through.
     func storage<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as StoreError { throw e } catch let e as DatabaseError {
+        do { return try body() } catch let e as any FogAPIError { throw e } catch let e as DatabaseError {
             throw StoreError(.storage, "state file \(path): \(e.message ?? e.description)")
         } catch {
             throw StoreError(.storage, "state file \(path): \(error)")
@@ -377,7 +378,7 @@ public final class StoreTransaction {
     }
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource {
-        guard patch.objectValue != nil else { throw StoreError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
+        guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
         guard let existing = try get(key) else { throw StoreError.notFound(key) }
         guard let next = ObjectMutation.statusPatched(existing, patch: patch) else { return existing }
         return try replace(next)

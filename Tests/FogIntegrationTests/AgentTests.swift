@@ -1,3 +1,4 @@
+import FogAPI
 import FogAgent
 import FogClient
 import FogControllers
@@ -145,7 +146,7 @@ final class FleetHarness: @unchecked Sendable {
         try await h.startServer()
         let agent = NodeAgent(client: h.client("agent-edge-1-token"), clock: h.clock,
                               reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: .init(node: "edge-2"), seed: 1)
-        await #expect(throws: StoreError.self) { try await agent.register() }
+        await #expect(throws: AuthError.self) { try await agent.register() }
         #expect(try h.node("edge-2") == nil)
         await h.shutdown()
     }

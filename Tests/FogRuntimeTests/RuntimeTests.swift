@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogControllers
 import FogManifest
@@ -78,7 +79,7 @@ struct ProbeController: Controller {
         guard let tier = ctx.cache.get(key) else { return .done }
         if key.name.hasPrefix("poison") {
             if terminal { throw TerminalError("this tier can never work") }
-            throw StoreError(.invalid, "always fails")
+            throw AdmissionError(.invalid, "always fails")
         }
         try await ctx.updateStatus(tier, { $0["seen"] = .int(tier.metadata.generation) })
         return .done

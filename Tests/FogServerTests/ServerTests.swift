@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FogAPI
 import FogClient
 import FogManifest
 import FogControllers
@@ -266,7 +267,7 @@ let minimalSpecs: [(String, JSONValue)] = [
         var config = APIServer.Configuration()
         config.agentPermissions = ControllerFamilies.agentPermissions
         config.host = "0.0.0.0"
-        #expect(throws: StoreError.self) { try APIServer(store: store, configuration: config, logger: Logger(label: "t")) }
+        #expect(throws: AuthError.self) { try APIServer(store: store, configuration: config, logger: Logger(label: "t")) }
         config.host = "127.0.0.1"
         #expect(throws: Never.self) { try APIServer(store: store, configuration: config, logger: Logger(label: "t")) }
     }
@@ -299,7 +300,7 @@ let minimalSpecs: [(String, JSONValue)] = [
         #expect(try await c.apply(objects, dryRun: false).map(\.action) == Array(repeating: .created, count: 4))
         #expect(try await c.apply(objects, dryRun: false).map(\.action) == Array(repeating: .unchanged, count: 4))
         // The tenant may not write cluster-scoped tiers through apply either.
-        await #expect { try await s.client("tenant-a-token").apply(objects, dryRun: false) } throws: { ($0 as? StoreError)?.code == .forbidden }
+        await #expect { try await s.client("tenant-a-token").apply(objects, dryRun: false) } throws: { ($0 as? AuthError)?.code == .forbidden }
         await s.shutdown()
     }
 }

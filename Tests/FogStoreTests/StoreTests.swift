@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogModel
 import FogStore
@@ -253,7 +254,7 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         let again = try t.store.patchStatus(a.key, ["lastHeartbeatTime": "2026-11-22T10:00:00Z"])
         #expect(again.metadata.resourceVersion == patched.metadata.resourceVersion)
         #expect(try t.store.currentRevision() == patched.metadata.resourceVersion)
-        #expect(throws: StoreError.self) { try t.store.patchStatus(a.key, ["x", "y"]) }
+        #expect(throws: AdmissionError.self) { try t.store.patchStatus(a.key, ["x", "y"]) }
         #expect(throws: StoreError.self) { try t.store.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: "nope"), ["a": 1]) }
         // Patching status to null clears it.
         let cleared = try t.store.patchStatus(a.key, ["conditions": nil, "telemetry": nil, "lastHeartbeatTime": nil])

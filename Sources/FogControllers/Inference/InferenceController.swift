@@ -1,3 +1,4 @@
+import FogAPI
 import FogLearning
 import FogMarket
 import FogModel

@@ -1,3 +1,4 @@
+import FogAPI
 import FogFleet
 import FogLearning
 import FogMarket

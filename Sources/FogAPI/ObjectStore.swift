@@ -41,6 +41,11 @@ public struct StoreEvent: Sendable, Hashable {
     public var revision: Int64
     public var type: EventType
     public var object: Resource
+    public init(revision: Int64, type: EventType, object: Resource) {
+        self.revision = revision
+        self.type = type
+        self.object = object
+    }
 }
 
 public struct ObjectList: Sendable {
@@ -88,13 +93,13 @@ extension StatusPatch {
     }
 
     public static func batch(from json: JSONValue) throws -> [StatusPatch] {
-        guard let items = json["items"]?.arrayValue else { throw StoreError(.badRequest, "expected {\"items\": [...]}") }
+        guard let items = json["items"]?.arrayValue else { throw AdmissionError(.badRequest, "expected {\"items\": [...]}") }
         return try items.enumerated().map { i, item in
             guard let kind = item["kind"]?.stringValue, let name = item["name"]?.stringValue, let patch = item["patch"], patch.objectValue != nil else {
-                throw StoreError(.badRequest, "items[\(i)]: kind, name and an object patch are required")
+                throw AdmissionError(.badRequest, "items[\(i)]: kind, name and an object patch are required")
             }
             let expect = try (item["expect"]?.arrayValue ?? []).map { e -> Expectation in
-                guard let path = e["path"]?.stringValue else { throw StoreError(.badRequest, "items[\(i)].expect: path is required") }
+                guard let path = e["path"]?.stringValue else { throw AdmissionError(.badRequest, "items[\(i)].expect: path is required") }
                 return Expectation(path: path, value: e["value"])
             }
             return StatusPatch(key: ObjectKey(kind: kind, namespace: item["namespace"]?.stringValue ?? "", name: name), expect: expect, patch: patch)
