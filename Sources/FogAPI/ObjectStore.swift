@@ -134,3 +134,25 @@ public protocol ObjectStore: Sendable {
     /// Changes after `revision`, then new ones as they happen (see `SQLiteStore.watch`).
     func watch(kind: String?, namespace: String?, from revision: Int64, bookmarkEvery: Int) -> AsyncThrowingStream<WatchEvent, Error>
 }
+
+/// The store as the layers above use it (the embedded client, the API server): every call is
+/// asynchronous, so a store may do its I/O wherever it likes (the SQLite store on its own
+/// threads, off the cooperative pool; a database store over the network). Implemented by
+/// `SQLiteAsyncStore` today; the semantics are `ObjectStore`'s.
+public protocol Store: Sendable {
+    func get(_ key: ObjectKey) async throws -> Resource?
+    func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList
+    func create(_ object: Resource) async throws -> Resource
+    func update(_ object: Resource) async throws -> Resource
+    func updateStatus(_ object: Resource) async throws -> Resource
+    func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource
+    func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource]
+    func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
+    func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
+    /// Log entries of `kind` (nil: all) after `revision`, and the head revision read with
+    /// them; a `.compacted` error when `revision` is older than the log keeps.
+    func events(after revision: Int64, kind: String?, namespace: String?, limit: Int) async throws -> (events: [StoreEvent], head: Int64)
+    func currentRevision() async throws -> Int64
+    /// Changes after `revision`, then new ones as they happen.
+    func watch(kind: String?, namespace: String?, from revision: Int64, bookmarkEvery: Int) -> AsyncThrowingStream<WatchEvent, Error>
+}

@@ -30,16 +30,17 @@ public protocol FogClient: Sendable {
 
 /// A client over a store in this process: nothing to start, nothing to configure.
 public struct EmbeddedClient: FogClient {
-    public let store: any ObjectStore
+    public let store: any Store
     public let blobs: BlobStore
 
-    /// Blobs live beside the state file (`blobs/`), where a server over the same file keeps them.
+    /// The SQLite store at its path, its calls off the cooperative pool; blobs live beside the
+    /// state file (`blobs/`), where a server over the same file keeps them.
     public init(store: SQLiteStore) {
-        self.store = store
+        self.store = SQLiteAsyncStore(store)
         blobs = BlobStore.beside(statePath: store.path)
     }
 
-    public init(store: any ObjectStore, blobs: BlobStore) {
+    public init(store: any Store, blobs: BlobStore) {
         self.store = store
         self.blobs = blobs
     }
@@ -50,24 +51,24 @@ public struct EmbeddedClient: FogClient {
         return bytes
     }
 
-    public func get(_ key: ObjectKey) async throws -> Resource? { try store.get(key) }
+    public func get(_ key: ObjectKey) async throws -> Resource? { try await store.get(key) }
     public func list(kind: String, namespace: String?, selector: LabelSelector) async throws -> ObjectList {
-        try store.list(kind: kind, namespace: namespace, selector: selector)
+        try await store.list(kind: kind, namespace: namespace, selector: selector)
     }
-    public func create(_ object: Resource) async throws -> Resource { try store.create(object) }
-    public func update(_ object: Resource) async throws -> Resource { try store.update(object) }
-    public func updateStatus(_ object: Resource) async throws -> Resource { try store.updateStatus(object) }
-    public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource { try store.patchStatus(key, patch) }
-    public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] { try store.patchStatuses(patches) }
-    public func delete(_ key: ObjectKey) async throws -> DeleteOutcome { try store.delete(key) }
+    public func create(_ object: Resource) async throws -> Resource { try await store.create(object) }
+    public func update(_ object: Resource) async throws -> Resource { try await store.update(object) }
+    public func updateStatus(_ object: Resource) async throws -> Resource { try await store.updateStatus(object) }
+    public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource { try await store.patchStatus(key, patch) }
+    public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] { try await store.patchStatuses(patches) }
+    public func delete(_ key: ObjectKey) async throws -> DeleteOutcome { try await store.delete(key, propagation: .background) }
     public func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome {
-        try store.delete(key, propagation: propagation)
+        try await store.delete(key, propagation: propagation)
     }
     public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
-        try store.apply(objects, dryRun: dryRun)
+        try await store.apply(objects, dryRun: dryRun)
     }
     public func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error> {
         store.watch(kind: kind, namespace: namespace, from: revision, bookmarkEvery: 1)
     }
-    public func currentRevision() async throws -> Int64 { try store.currentRevision() }
+    public func currentRevision() async throws -> Int64 { try await store.currentRevision() }
 }

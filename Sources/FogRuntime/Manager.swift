@@ -16,6 +16,8 @@ public final class Manager: Service, @unchecked Sendable {
         public var compactionInterval: TimeInterval = 60
         /// Called after every reconcile: controller name, seconds taken, whether it failed.
         public var observer: (@Sendable (String, Double, Bool) -> Void)?
+        /// The shortest time between two looks at `run(until:)`'s stop condition.
+        public var stopCheckInterval: Duration = .milliseconds(10)
         public init() {}
     }
 
@@ -72,12 +74,16 @@ public final class Manager: Service, @unchecked Sendable {
                 }
             }
             if let stop {
-                // The stop condition is looked at whenever a cache moves or a reconcile ends (or
-                // `wake()` is called): no polling.
+                // The stop condition is looked at when a cache moves or a reconcile ends (or `wake()`
+                // is called): an idle manager never wakes. A busy one changes thousands of times a
+                // second and a stop condition may read whole caches, so bursts are coalesced: at
+                // most one look per `stopCheckInterval`.
+                let interval = options.stopCheckInterval
                 group.addTask { [self] in
                     while !Task.isCancelled {
                         if await stop(self) { throw StopRequested() }
                         await cache.activity.wait()
+                        try await Task.sleep(for: interval)
                     }
                 }
             }

@@ -39,7 +39,7 @@ public struct APIServer: Sendable {
         public init() {}
     }
 
-    let store: SQLiteStore
+    let store: any Store
     let configuration: Configuration
     let schemas: SchemaSet
     let logger: Logger
@@ -47,7 +47,16 @@ public struct APIServer: Sendable {
     public let metrics: ServerMetrics
     let authorizer: Authorizer
 
+    /// A server over the embedded SQLite store; blobs beside its file unless the configuration says where.
     public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger,
+                metrics: ServerMetrics = ServerMetrics()) throws {
+        try self.init(store: SQLiteAsyncStore(store),
+                      blobs: configuration.blobDirectory.map { BlobStore(directory: $0) } ?? BlobStore.beside(statePath: store.path),
+                      configuration: configuration, schemas: schemas, logger: logger, metrics: metrics)
+    }
+
+    /// A server over any store.
+    public init(store: any Store, blobs: BlobStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics()) throws {
         self.metrics = metrics
         if configuration.tokens == nil && !Self.isLoopback(configuration.host) {
@@ -58,7 +67,7 @@ public struct APIServer: Sendable {
         self.schemas = schemas
         self.logger = logger
         authorizer = Authorizer(agentPermissions: configuration.agentPermissions)
-        blobs = BlobStore(directory: configuration.blobDirectory ?? ((store.path as NSString).deletingLastPathComponent + "/blobs"))
+        self.blobs = blobs
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -124,7 +133,7 @@ public struct APIServer: Sendable {
         let requestID = UUID().uuidString.prefix(8)
         do {
             if path == "/healthz" || path == "/readyz" {
-                _ = try store.currentRevision()
+                _ = try await store.currentRevision()
                 if path == "/readyz", let ready = configuration.readiness, !ready() {
                     throw TransportError(.unavailable, "not ready: the controllers are still filling their caches")
                 }
@@ -147,7 +156,7 @@ public struct APIServer: Sendable {
             if rest.isEmpty {
                 // Discovery: the kinds served, and the store's current revision.
                 return Self.json(.ok, ["kind": "APIResourceList", "groupVersion": .string(fogAPIVersion),
-                                       "metadata": ["resourceVersion": .string(String(try store.currentRevision()))],
+                                       "metadata": ["resourceVersion": .string(String(try await store.currentRevision()))],
                                        "resources": .array(schemas.registry.kinds.map { k in
                                            var r: JSONValue = ["name": .string(k.plural), "singularName": .string(k.singular), "kind": .string(k.kind),
                                                                "namespaced": .bool(k.namespaced), "shortNames": .array(k.shortNames.map { .string($0) })]
@@ -226,15 +235,18 @@ public struct APIServer: Sendable {
     }
 
     /// Whether a bid's auction is still open (bids are sealed until it closes).
-    func auctionOpen(_ bid: Resource) -> Bool {
+    func auctionOpen(_ bid: Resource) async -> Bool {
         guard let auction = bid.spec?["auction"]?.stringValue,
-              let a = try? store.get(ObjectKey(kind: "Auction", namespace: bid.namespace, name: auction)) else { return false }
+              let a = (try? await store.get(ObjectKey(kind: "Auction", namespace: bid.namespace, name: auction))) ?? nil else { return false }
         let phase = a.status?["phase"]?.stringValue
         return phase != "Closed" && phase != "Cleared"
     }
 
-    func visible(_ identity: Identity, _ r: Resource) -> Bool {
-        authorizer.canSee(identity, r, auctionOpen: auctionOpen)
+    func visible(_ identity: Identity, _ r: Resource) async -> Bool {
+        // Only a tenant's view of a bid depends on its auction.
+        var open = false
+        if r.kind == "Bid", case .tenant = identity.role { open = await auctionOpen(r) }
+        return authorizer.canSee(identity, r, auctionOpen: { _ in open })
     }
 
     // MARK: Verbs
@@ -249,31 +261,35 @@ public struct APIServer: Sendable {
             }
             if query["watch"] == "true" || query["watch"] == "1" {
                 try authorize(identity, .watch, route)
-                let from = try Int64(query["resourceVersion"].map(String.init) ?? "") ?? store.currentRevision()
-                return try watch(route, from: from, selector: selector, identity: identity)
+                let given = query["resourceVersion"].map(String.init) ?? ""
+                let from: Int64
+                if let v = Int64(given) { from = v } else { from = try await store.currentRevision() }
+                return try await watch(route, from: from, selector: selector, identity: identity)
             }
             try authorize(identity, .list, route)
-            let list = try store.list(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : "", selector: selector)
-            let items = list.items.filter { visible(identity, $0) }
+            let list = try await store.list(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : "", selector: selector)
+            var items: [Resource] = []
+            for r in list.items where await visible(identity, r) { items.append(r) }
             return Self.json(.ok, ["apiVersion": .string(fogAPIVersion), "kind": "List",
                                    "metadata": ["resourceVersion": .string(String(list.revision))],
                                    "items": .array(items.map(\.json))])
         case (.get, let name?, _):
             try authorize(identity, .get, route)
-            guard let r = try store.get(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)),
-                  visible(identity, r) else {
+            guard let r = try await store.get(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)),
+                  await visible(identity, r) else {
                 throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
             }
             return Self.json(.ok, r.json)
         case (.post, nil, false):
             let object = try await admit(request, route: route, keepVersion: false)
             try authorize(identity, .create, route, object: object)
-            return Self.json(.created, try store.create(object).json)
+            return Self.json(.created, try await store.create(object).json)
         case (.put, let name?, let status):
             let object = try await admit(request, route: route, keepVersion: true)
             guard object.name == name else { throw AdmissionError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
             try authorize(identity, status ? .updateStatus : .update, route, object: object)
-            return Self.json(.ok, try (status ? store.updateStatus(object) : store.update(object)).json)
+            let written = status ? try await store.updateStatus(object) : try await store.update(object)
+            return Self.json(.ok, written.json)
         case (.patch, let name?, true):
             let key = ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)
             let type = request.headers[.contentType] ?? ""
@@ -284,18 +300,18 @@ public struct APIServer: Sendable {
             do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as any FogAPIError { throw e } catch {
                 throw AdmissionError(.badRequest, "malformed JSON: \(error)")
             }
-            guard let existing = try store.get(key), visible(identity, existing) else {
+            guard let existing = try await store.get(key), await visible(identity, existing) else {
                 throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
             }
             try authorize(identity, .updateStatus, route, object: existing)
-            return Self.json(.ok, try store.patchStatus(key, patch).json)
+            return Self.json(.ok, try await store.patchStatus(key, patch).json)
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
             let policy = query["propagationPolicy"].map(String.init) ?? "Background"
             guard let propagation = DeletePropagation(rawValue: policy) else {
                 throw AdmissionError(.badRequest, "propagationPolicy must be Background, Foreground or Orphan (got \(policy))")
             }
-            switch try store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name), propagation: propagation) {
+            switch try await store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name), propagation: propagation) {
             case .deleted(let r): return Self.json(.ok, r.json)
             case .markedForDeletion(let r): return Self.json(.accepted, r.json)
             }
@@ -344,11 +360,11 @@ public struct APIServer: Sendable {
         for o in objects {
             guard let info = schemas.registry.info(forKind: o.kind) else { continue }
             let route = Route(kind: info, namespace: o.namespace, name: o.name)
-            let exists = try store.get(o.key) != nil
+            let exists = try await store.get(o.key) != nil
             try authorize(identity, exists ? .update : .create, route, object: o)
         }
         let dryRun = request.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "All" } ?? false
-        let outcomes = try store.apply(objects, dryRun: dryRun)
+        let outcomes = try await store.apply(objects, dryRun: dryRun)
         return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
                                "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
     }
@@ -362,17 +378,17 @@ public struct APIServer: Sendable {
         for p in patches {
             guard let info = schemas.registry.info(forKind: p.key.kind) else { throw AdmissionError(.badRequest, "unknown kind \(p.key.kind)") }
             let route = Route(kind: info, namespace: p.key.namespace, name: p.key.name)
-            guard let existing = try store.get(p.key), visible(identity, existing) else { throw StoreError(.notFound, "\(p.key) not found") }
+            guard let existing = try await store.get(p.key), await visible(identity, existing) else { throw StoreError(.notFound, "\(p.key) not found") }
             try authorize(identity, .updateStatus, route, object: existing)
         }
-        let results = try store.patchStatuses(patches)
+        let results = try await store.patchStatuses(patches)
         return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
     }
 
     /// Newline-delimited JSON events, as Kubernetes' watch: ADDED, MODIFIED, DELETED,
     /// BOOKMARK, and ERROR (410) when the revision has been compacted.
-    func watch(_ route: Route, from: Int64, selector: LabelSelector, identity: Identity) throws -> Response {
-        _ = try store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
+    func watch(_ route: Route, from: Int64, selector: LabelSelector, identity: Identity) async throws -> Response {
+        _ = try await store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
         let stream = store.watch(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, bookmarkEvery: 1)
         let server = self
         let metrics = self.metrics
@@ -383,7 +399,7 @@ public struct APIServer: Sendable {
                 for try await event in stream.cancelOnGracefulShutdown() {
                     var line: JSONValue
                     if let r = event.object {
-                        guard selector.isEmpty || selector.matches(r.metadata.labels), server.visible(identity, r) else { continue }
+                        guard selector.isEmpty || selector.matches(r.metadata.labels), await server.visible(identity, r) else { continue }
                         line = ["type": .string(event.typeName), "object": r.json]
                     } else {
                         line = ["type": "BOOKMARK", "object": ["kind": .string(route.kind.kind), "apiVersion": .string(fogAPIVersion),
