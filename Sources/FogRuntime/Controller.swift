@@ -33,6 +33,8 @@ public enum Predicate: Sendable, Hashable {
     /// Status changed, beyond conditions and `observedGeneration`, by someone other than this
     /// controller (agents' heartbeats, another controller's fields). Its own writes never pass.
     case statusChangedByOthers
+    /// The value at this dotted path of the object (`status.phase`, `spec.tier`) changed.
+    case changed(String)
 
     /// What a controller reconciles on unless it says otherwise.
     public static let standard: Set<Predicate> = [.generationChanged, .metadataChanged, .lifecycleChanged, .statusChangedByOthers]
@@ -47,6 +49,15 @@ public enum Predicate: Sendable, Hashable {
         case .lifecycleChanged:
             return old.metadata.finalizers != new.metadata.finalizers || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
                 || old.metadata.ownerReferences != new.metadata.ownerReferences
+        case .changed(let path):
+            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+            guard let first = parts.first else { return false }
+            let rest = parts.count > 1 ? parts[1] : nil
+            func value(_ r: Resource) -> JSONValue? {
+                guard let top = r.content[first] else { return nil }
+                return rest.map { top.value(at: $0) } ?? top
+            }
+            return value(old) != value(new)
         case .statusChangedByOthers:
             func strip(_ r: Resource) -> JSONValue? {
                 guard var s = r.status?.objectValue else { return r.status }
@@ -66,8 +77,9 @@ public enum WatchSource: Sendable {
     case kind(String, Set<Predicate>)
     /// Changes to objects of this kind enqueue their controlling owner of the controller's kind.
     case owned(String)
-    /// Changes to objects of this kind enqueue what `map` returns.
-    case mapped(String, @Sendable (Resource, InformerSet) -> [ObjectKey])
+    /// Changes to objects of this kind enqueue what `map` returns (updates only when one of the
+    /// predicates passes, if any are given; creations and deletions always).
+    case mapped(String, Set<Predicate>?, @Sendable (Resource, InformerSet) -> [ObjectKey])
 }
 
 /// A controller: level-triggered and idempotent. `reconcile` gets only a key,
@@ -104,9 +116,11 @@ public struct Watches: Sendable {
     /// Objects of `kind` whose controlling owner is of the controller's kind enqueue that owner.
     public func owns(_ kind: String) -> Watches { Watches(sources: sources + [.owned(kind)]) }
 
-    /// Changes to objects of `kind` enqueue what `map` returns.
-    public func watches(_ kind: String, map: @escaping @Sendable (Resource, InformerSet) -> [ObjectKey]) -> Watches {
-        Watches(sources: sources + [.mapped(kind, map)])
+    /// Changes to objects of `kind` enqueue what `map` returns; with `when`, an update counts only
+    /// if one of those predicates passes.
+    public func watches(_ kind: String, when predicates: Set<Predicate>? = nil,
+                        map: @escaping @Sendable (Resource, InformerSet) -> [ObjectKey]) -> Watches {
+        Watches(sources: sources + [.mapped(kind, predicates, map)])
     }
 }
 

@@ -51,10 +51,9 @@ public final class ControllerRunner: @unchecked Sendable {
                         // A version this controller wrote itself needs no second pass; any other
                         // change passes when one of the controller's predicates says it matters.
                         let own = k == kind && ownWrites.consume(new)
-                        if let old {
-                            let passing = predicates.filter { $0.passes(old, new) }
-                            if passing.isEmpty || (own && passing == [.statusChangedByOthers]) { return }
-                        }
+                        if let old, !predicates.contains(where: { p in
+                            own && p == .statusChangedByOthers ? false : p.passes(old, new)
+                        }) { return }
                         queue.add(new.key)
                     case .delete(let r): queue.add(r.key)
                     }
@@ -71,11 +70,13 @@ public final class ControllerRunner: @unchecked Sendable {
                         queue.add(ObjectKey(kind: kind, namespace: ownerNamespaced ? r.namespace : "", name: owner.name))
                     }
                 }
-            case .mapped(let k, let map):
+            case .mapped(let k, let predicates, let map):
                 cache[k]?.addHandler { change in
                     let r: Resource
                     switch change {
-                    case .upsert(_, let new): r = new
+                    case .upsert(let old, let new):
+                        if let old, let predicates, !predicates.contains(where: { $0.passes(old, new) }) { return }
+                        r = new
                     case .delete(let old): r = old
                     }
                     for key in map(r, cache) { queue.add(key) }

@@ -18,12 +18,12 @@ public struct GarbageCollector: Controller {
 
     public var sources: [WatchSource] {
         kinds.flatMap { k -> [WatchSource] in
-            [.mapped(k) { r, _ in
+            [.mapped(k, nil) { r, _ in
                 // Dependents (to check their owners), and owners being deleted in the foreground.
                 let foreground = r.metadata.deletionTimestamp != nil && r.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer)
                 return r.metadata.ownerReferences.isEmpty && !foreground ? [] : [r.key]
              },
-             .mapped(k) { r, cache in
+             .mapped(k, nil) { r, cache in
                  // An owner that went (the cache no longer has it): its dependents need a look.
                  guard cache.get(r.key) == nil else { return [] }
                  let uid = r.metadata.uid
@@ -31,7 +31,7 @@ public struct GarbageCollector: Controller {
                      informer.list().filter { $0.metadata.ownerReferences.contains { $0.uid == uid } }.map(\.key)
                  }
              },
-             .mapped(k) { r, cache in
+             .mapped(k, nil) { r, cache in
                  // A dependent changed or went: an owner waiting in the foreground needs a look.
                  // Owners live in the dependent's namespace, or are cluster-scoped.
                  r.metadata.ownerReferences.compactMap { ref -> ObjectKey? in

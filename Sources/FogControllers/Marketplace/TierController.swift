@@ -11,7 +11,8 @@ public struct TierController: Controller {
 
     public var sources: [WatchSource] {
         Watches.for("Tier")
-            .watches("FederatedJob") { job, _ in
+            // Only what moves the counts: a job appearing or going, its tier, its phase.
+            .watches("FederatedJob", when: [.changed("spec.tier"), .changed("status.phase")]) { job, _ in
                 job.spec?["tier"]?.stringValue.map { [ObjectKey(kind: "Tier", namespace: "", name: $0)] } ?? []
             }
             .sources
@@ -27,17 +28,19 @@ public struct TierController: Controller {
                 problems.append("\(path): min \(min) is above max \(max)")
             }
         }
+        // One pass over the cached jobs, none copied.
         var running = 0
-        let jobs = ctx.cache.keys("FederatedJob") { job in
-            guard job.spec?["tier"]?.stringValue == key.name else { return false }
+        var jobs = 0
+        ctx.cache.forEach("FederatedJob") { job in
+            guard job.spec?["tier"]?.stringValue == key.name else { return }
+            jobs += 1
             if JobPhase(status: job.status).holdsSlot { running += 1 }
-            return true
         }
         let ready = problems.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))
         try await ctx.updateStatus(tier, { s in
-            s["jobs"] = .int(Int64(jobs.count))
+            s["jobs"] = .int(Int64(jobs))
             s["runningJobs"] = .int(Int64(running))
         }, conditions: [ready])
         return .done
