@@ -324,17 +324,22 @@ public struct TrainingController: Controller {
         var tally: [String: (Int64, Int64)] = [:]
         for n in succeeded { tally[n, default: (0, 0)].0 += 1 }
         for n in failed { tally[n, default: (0, 0)].1 += 1 }
-        for (name, (s, f)) in tally {
-            for _ in 0..<3 {
-                guard let node = try await ctx.client.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) else { break }
+        // Every participant's tally in one transaction (compare-and-swap on each node's counts);
+        // a conflict (another job's tally) reads them again and retries the batch.
+        for _ in 0..<5 {
+            var patches: [StatusPatch] = []
+            for (name, (s, f)) in tally.sorted(by: { $0.key < $1.key }) {
+                guard let node = try await ctx.client.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) else { continue }
                 let old = node.status?["taskOutcomes"]
                 let patch: JSONValue = ["taskOutcomes": ["succeeded": .int((old?["succeeded"]?.intValue ?? 0) + s),
                                                          "failed": .int((old?["failed"]?.intValue ?? 0) + f)]]
-                do {
-                    _ = try await ctx.client.patchStatuses([StatusPatch(key: node.key, expect: [.init(path: "taskOutcomes", value: old)], patch: patch)])
-                    break
-                } catch let e as StoreError where e.code == .conflict { continue }
+                patches.append(StatusPatch(key: node.key, expect: [.init(path: "taskOutcomes", value: old)], patch: patch))
             }
+            guard !patches.isEmpty else { return }
+            do {
+                _ = try await ctx.client.patchStatuses(patches)
+                return
+            } catch let e as StoreError where e.code == .conflict { continue }
         }
     }
 
