@@ -52,8 +52,8 @@ let package = Package(
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
-        // Marketplace domain (pure): tier terms, pricing and quotes, participant selection.
-        .target(name: "FogMarket", dependencies: ["FogModel"]),
+        // Marketplace domain (pure): tier terms, pricing and quotes, eligibility of fleet nodes, participant selection and failover.
+        .target(name: "FogMarket", dependencies: ["FogModel", "FogFleet"]),
         // The controllers (glue between state and the domain libraries).
         .target(name: "FogControllers", dependencies: ["FogModel", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.

@@ -1,5 +1,6 @@
 import FogClient
 @testable import FogControllers
+import FogMarket
 import FogModel
 import FogRuntime
 import FogStore

@@ -1,30 +1,29 @@
 import FogFleet
-import FogMarket
 import FogModel
 import Foundation
 
 /// What a `FederatedJob` asks of each participant, read from its spec.
-struct JobView {
-    var key: ObjectKey
-    var spec: JSONValue?
-    var type: String
-    var tier: String
-    var privacy: String
-    var cpu: Double
-    var memoryGiB: Double
-    var gpu: Bool
-    var regions: Set<String>
-    var deviceClasses: Set<String>
-    var selector: LabelSelector
-    var minTrust: Double
-    var algorithm: ScoringAlgorithm
-    var minParticipants: Int
-    var maxParticipants: Int
-    var hierarchy: Bool
-    var budget: Double?
-    var mode: String
+public struct JobView: Sendable {
+    public var key: ObjectKey
+    public var spec: JSONValue?
+    public var type: String
+    public var tier: String
+    public var privacy: String
+    public var cpu: Double
+    public var memoryGiB: Double
+    public var gpu: Bool
+    public var regions: Set<String>
+    public var deviceClasses: Set<String>
+    public var selector: LabelSelector
+    public var minTrust: Double
+    public var algorithm: ScoringAlgorithm
+    public var minParticipants: Int
+    public var maxParticipants: Int
+    public var hierarchy: Bool
+    public var budget: Double?
+    public var mode: String
 
-    init(_ job: Resource) {
+    public init(_ job: Resource) {
         key = job.key
         let s = job.spec
         spec = s
@@ -48,25 +47,25 @@ struct JobView {
     }
 
     /// The key of this job's entry in a node's `status.reservations`.
-    var reservationKey: String { key.namespace + "/" + key.name }
+    public var reservationKey: String { key.namespace + "/" + key.name }
 
     /// What one participant reserves on its node.
-    var reservation: JSONValue {
+    public var reservation: JSONValue {
         ["cpu": .double(cpu), "memoryGiB": .double(memoryGiB), "gpu": .int(gpu ? 1 : 0)]
     }
 }
 
 /// A node's capacity and what jobs have reserved on it (`status.reservations`,
 /// written only by the allocation controller, in the same transaction as the job's allocation).
-struct NodeCapacity {
-    var cpu: Double
-    var memoryGiB: Double
-    var gpus: Int
-    var reservedCpu = 0.0
-    var reservedMemoryGiB = 0.0
-    var reservedGpus = 0
+public struct NodeCapacity: Sendable {
+    public var cpu: Double
+    public var memoryGiB: Double
+    public var gpus: Int
+    public var reservedCpu = 0.0
+    public var reservedMemoryGiB = 0.0
+    public var reservedGpus = 0
 
-    init(_ node: NodeFacts, excluding job: String? = nil) {
+    public init(_ node: NodeFacts, excluding job: String? = nil) {
         cpu = node.capacityCpu
         memoryGiB = node.capacityMemoryGiB
         gpus = node.gpus
@@ -77,17 +76,17 @@ struct NodeCapacity {
         }
     }
 
-    init(_ node: Resource, excluding job: String? = nil) {
+    public init(_ node: Resource, excluding job: String? = nil) {
         self.init(NodeFacts(node), excluding: job)
     }
 
-    var freeCpu: Double { cpu - reservedCpu }
-    var freeMemoryGiB: Double { memoryGiB - reservedMemoryGiB }
-    var freeGpus: Int { gpus - reservedGpus }
+    public var freeCpu: Double { cpu - reservedCpu }
+    public var freeMemoryGiB: Double { memoryGiB - reservedMemoryGiB }
+    public var freeGpus: Int { gpus - reservedGpus }
 }
 
 /// Why a node cannot host a participant of a job (each is a test case).
-enum Exclusion: String, CaseIterable {
+public enum Exclusion: String, CaseIterable, Sendable {
     case notReady = "NotReady"
     case unschedulable = "Unschedulable"
     case noComputeRole = "NoComputeRole"
@@ -103,10 +102,10 @@ enum Exclusion: String, CaseIterable {
     case uptimeBelowSLA = "UptimeBelowSLA"
 }
 
-enum Eligibility {
+public enum Eligibility {
     /// The first reason `node` cannot take a participant of `job` under `tier`, or nil.
     /// Capacity already reserved by `job` itself on the node does not count against it.
-    static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms) -> Exclusion? {
+    public static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms) -> Exclusion? {
         guard !node.deleting, node.ready else { return .notReady }
         if node.unschedulable { return .unschedulable }
         if !node.roles.contains("compute") { return .noComputeRole }
@@ -133,14 +132,14 @@ enum Eligibility {
         return nil
     }
 
-    static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
+    public static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
         exclusion(NodeFacts(node), job: job, tier: tier)
     }
 
     /// What the job pays a participant on `node`: the node's ask for the job's
     /// estimated hours (training), or per request for its share of requests (inference;
     /// without `askPerRequest`, the hourly ask over 3,600 one-second requests).
-    static func price(_ node: NodeFacts, job: JobView, quote: Quote?) -> Double {
+    public static func price(_ node: NodeFacts, job: JobView, quote: Quote?) -> Double {
         if job.type == "inference" {
             let requests = quote?.quantity ?? job.spec?.value(at: "inference.requests")?.numberValue ?? 100
             let perRequest = node.askPerRequest ?? node.askPerHour / 3600

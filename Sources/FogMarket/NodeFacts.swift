@@ -1,0 +1,94 @@
+import FogFleet
+import FogModel
+import Foundation
+
+/// What admission and allocation read of a `FogNode`, decoded once per version
+/// of the node instead of once per job: with 10,000 nodes and 1,000 jobs,
+/// decoding conditions, capacity, reservations and scoring inputs from JSON for
+/// every job was most of the time of a cold start.
+public final class NodeFacts: Sendable {
+    /// What a node has reserved for one job (`status.reservations[namespace/name]`).
+    public struct Reservation: Sendable {
+        public let cpu: Double
+        public let memoryGiB: Double
+        public let gpus: Int
+    }
+
+    public let key: ObjectKey
+    public let name: String
+    public let resourceVersion: Int64
+    public let deleting: Bool
+    public let ready: Bool
+    public let harvestable: Bool
+    public let unschedulable: Bool
+    /// `spec.roles`, `[compute]` when absent.
+    public let roles: [String]
+    public let deviceClass: String
+    /// `spec.class` as written (null when absent), for participant records.
+    public let classJSON: JSONValue
+    public let region: String
+    public let labels: [String: String]
+    public let trust: Double
+    public let capacityCpu: Double
+    public let capacityMemoryGiB: Double
+    public let gpus: Int
+    public let reservations: [String: Reservation]
+    /// `status.reservations` as stored: the value a compare-and-swap expects.
+    public let reservationsJSON: JSONValue?
+    /// `status.harvest.allocatableCpu` (what a phone lends).
+    public let harvestCpu: Double?
+    public let rttMillis: Double?
+    public let weightedUptime: Double?
+    public let askPerHour: Double
+    public let askPerRequest: Double?
+    /// Scoring inputs with the availability history as stored; `stats(now:)` brings it up to date.
+    public let baseStats: NodeStats
+    public let availability: Availability?
+    public let readyStatus: Condition.Status?
+
+    public init(_ node: Resource) {
+        key = node.key
+        name = node.name
+        resourceVersion = node.metadata.resourceVersion
+        deleting = node.metadata.deletionTimestamp != nil
+        readyStatus = node.condition("Ready")?.status
+        ready = readyStatus == .true
+        harvestable = node.condition("Harvestable")?.status == .true
+        let spec = node.spec
+        unschedulable = spec?["unschedulable"]?.boolValue == true
+        roles = (spec?["roles"]?.arrayValue ?? ["compute"]).compactMap(\.stringValue)
+        deviceClass = spec?["class"]?.stringValue ?? ""
+        classJSON = spec?["class"] ?? .null
+        region = spec?["region"]?.stringValue ?? ""
+        labels = node.metadata.labels
+        trust = TrustScore(outcomes: node.status?["taskOutcomes"]).value
+        let c = spec?["capacity"]
+        capacityCpu = c?["cpu"]?.numberValue ?? 0
+        capacityMemoryGiB = c?["memoryGiB"]?.numberValue ?? 0
+        gpus = c?["gpu"] == nil ? 0 : Int(c?["gpu"]?["count"]?.intValue ?? 1)
+        reservationsJSON = node.status?["reservations"]
+        var r: [String: Reservation] = [:]
+        for (k, v) in reservationsJSON?.objectValue ?? [:] {
+            r[k] = Reservation(cpu: v["cpu"]?.numberValue ?? 0, memoryGiB: v["memoryGiB"]?.numberValue ?? 0, gpus: Int(v["gpu"]?.intValue ?? 0))
+        }
+        reservations = r
+        harvestCpu = node.status?["harvest"]?["allocatableCpu"]?.numberValue
+        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
+        rttMillis = telemetry?.rttAverageMillis ?? telemetry?.rttMillis
+        availability = Availability(json: node.status?["availability"])
+        weightedUptime = availability?.weightedUptime
+        askPerHour = spec?.value(at: "price.askPerHour")?.numberValue ?? 0
+        askPerRequest = spec?.value(at: "price.askPerRequest")?.numberValue
+        baseStats = NodeStats(node: node, availability: availability, trust: trust)
+    }
+
+    /// Scoring inputs with the availability history brought up to `now` (seconds
+    /// since the epoch) from the node's `Ready` condition, as ranking wants it.
+    public func stats(now: Double) -> NodeStats {
+        guard let availability else { return baseStats }
+        return baseStats.with(availability: availability.observed(now: now, ready: readyStatus))
+    }
+
+    public var reservedCpu: Double { reservations.values.reduce(0) { $0 + $1.cpu } }
+}
+
