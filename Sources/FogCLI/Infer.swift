@@ -74,36 +74,35 @@ struct Infer: AsyncParsableCommand {
         let key = ObjectKey(kind: "FederatedJob", namespace: namespace, name: job)
         do {
             guard let r = try await client.get(key) else { throw CommandFailure(code: 1, "Error from store (NotFound): federatedjobs \"\(job)\" not found") }
-            // The model: a trained job's own, or what an inference job serves.
-            var digest = r.status?["training"]?["model"]?.stringValue
+            // The model: a trained job's own, or what an inference job serves (InferencePlan, as the controller).
+            var digest: String?
             var trainSpec = r.spec
-            if digest == nil, let d = r.spec?.value(at: "model.digest")?.stringValue { digest = d }
-            if digest == nil, let from = r.spec?.value(at: "model.fromJob")?.stringValue,
-               let source = try await client.get(ObjectKey(kind: "FederatedJob", namespace: namespace, name: from)) {
-                digest = source.status?["training"]?["model"]?.stringValue
-                trainSpec = source.spec
+            switch InferencePlan.modelSource(of: r) {
+            case .digest(let d): digest = d
+            case .fromJob(let from):
+                if let source = try await client.get(ObjectKey(kind: "FederatedJob", namespace: namespace, name: from)) {
+                    digest = InferencePlan.trainedModel(of: source)
+                    trainSpec = source.spec
+                }
+            case .none: break
             }
             guard let model = digest else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no model to serve yet") }
-            let participants = (r.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+            let participants = InferencePlan.participants(of: r)
             guard !participants.isEmpty else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no participants (phase \(r.status?["phase"]?.stringValue ?? "Pending"))") }
-            let batchSize = max(1, Int(r.spec?.value(at: "inference.batchSize")?.intValue ?? 16))
+            let batchSize = InferencePlan.batchSize(of: r)
             let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
             var names: [String] = []
             // Latency: issue → answer seen, both read from this process's monotonic clock.
             let clock = ContinuousClock()
             let issued = clock.now
             let from = try await client.currentRevision()
-            for (b, start) in stride(from: 0, to: rows.count, by: batchSize).enumerated() {
-                let batch = rows[start..<min(rows.count, start + batchSize)].flatMap { $0 }
-                let input = try await client.putBlob(ParameterBlob.encode(batch))
-                let node = participants[b % participants.count]
-                var spec = TaskRecipe.inferenceSpec(job: job, node: node, model: model, trainingSpec: trainSpec)
-                spec["input"] = .string(input)
-                var meta = ObjectMeta(name: "\(job)-q\(tag)-\(b)", namespace: namespace)
-                meta.labels = ["fog/job": job, "fog/node": node, "fog/request": tag]
-                meta.ownerReferences = [OwnerReference(kind: "FederatedJob", name: job, uid: r.metadata.uid)]
-                _ = try await client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(spec)]))
-                names.append(meta.name)
+            for batch in InferencePlan.batches(rows: rows.count, batchSize: batchSize, participants: participants) {
+                let values = rows[batch.start..<(batch.start + batch.count)].flatMap { $0 }
+                let input = try await client.putBlob(ParameterBlob.encode(values))
+                let task = InferencePlan.task(for: r, name: "\(job)-q\(tag)-\(batch.index)", batch: batch, model: model, trainingSpec: trainSpec,
+                                              labels: ["fog/request": tag], controller: false, what: ["input": .string(input)])
+                _ = try await client.create(task)
+                names.append(task.name)
             }
             // Wait for every batch, driven by the watch on this request's tasks.
             let answers = try await Self.answers(client: client, namespace: namespace, tag: tag, names: Set(names), from: from,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FogLearning
+import FogModel
 
 @Suite("Models and local training")
 struct ModelTrainingTests {
@@ -105,5 +106,29 @@ struct ModelTrainingTests {
             let expected = w1[i] - 0.5 * (g1[i] + 1 * (w1[i] - w0[i]))
             #expect(abs(prox.parameters[i] - expected) < 1e-5)
         }
+    }
+}
+
+@Suite struct InferencePlanTests {
+    @Test func rowsGoInBatchesRoundRobinOverTheParticipants() {
+        let plan = InferencePlan.batches(rows: 50, batchSize: 16, participants: ["a", "b", "c"])
+        #expect(plan.map(\.node) == ["a", "b", "c", "a"])
+        #expect(plan.map(\.start) == [0, 16, 32, 48] && plan.map(\.count) == [16, 16, 16, 2])
+        #expect(InferencePlan.batches(rows: 5, batchSize: 16, participants: []).isEmpty)
+    }
+
+    @Test func theModelComesFromTheJobItsSpecOrTheJobItNames() {
+        var trained = Resource(kind: "FederatedJob", metadata: ObjectMeta(name: "t", namespace: "default"), content: ["spec": ["type": "training"]])
+        trained.status = ["training": ["model": "sha256:aa"]]
+        #expect(InferencePlan.modelSource(of: trained) == .digest("sha256:aa"))
+        let serving = Resource(kind: "FederatedJob", metadata: ObjectMeta(name: "s", namespace: "default"),
+                               content: ["spec": ["type": "inference", "model": ["fromJob": "t"]]])
+        #expect(InferencePlan.modelSource(of: serving) == .fromJob("t"))
+        let task = InferencePlan.task(for: serving, name: "s-b0", batch: .init(index: 0, node: "n1", start: 0, count: 4), model: "sha256:aa",
+                                      trainingSpec: trained.spec, labels: ["fog/round": "1"], controller: true,
+                                      what: ["rows": ["start": 0, "count": 4]])
+        #expect(task.spec?["node"] == "n1" && task.spec?["type"] == "infer" && task.spec?["rows"]?["count"] == 4)
+        #expect(task.metadata.labels == ["fog/job": "s", "fog/node": "n1", "fog/round": "1"])
+        #expect(task.metadata.ownerReferences.first?.controller == true)
     }
 }

@@ -37,12 +37,14 @@ public struct InferenceController: Controller {
 
     /// The model an inference job serves, and the training job it came from.
     static func model(_ job: Resource, cache: InformerSet) -> (digest: String, source: Resource?)? {
-        if let digest = job.spec?.value(at: "model.digest")?.stringValue { return (digest, nil) }
-        guard let from = job.spec?.value(at: "model.fromJob")?.stringValue,
-              let source = cache.get(ObjectKey(kind: "FederatedJob", namespace: job.namespace, name: from)),
-              JobPhase(status: source.status) == .succeeded,
-              let digest = source.status?["training"]?["model"]?.stringValue else { return nil }
-        return (digest, source)
+        switch InferencePlan.modelSource(of: job) {
+        case .digest(let digest): return (digest, nil)
+        case .fromJob(let from):
+            guard let source = cache.get(ObjectKey(kind: "FederatedJob", namespace: job.namespace, name: from)),
+                  JobPhase(status: source.status) == .succeeded, let digest = InferencePlan.trainedModel(of: source) else { return nil }
+            return (digest, source)
+        case .none: return nil
+        }
     }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
@@ -50,7 +52,7 @@ public struct InferenceController: Controller {
               cached.spec?["type"]?.stringValue == "inference" else { return .done }
         guard let job = try await ctx.client.get(key) else { return .done }
         guard JobPhase(status: job.status).isServing else { return .done }
-        let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        let participants = InferencePlan.participants(of: job)
         guard !participants.isEmpty else { return .done }
         guard let (digest, source) = Self.model(job, cache: ctx.cache) else {
             let from = job.spec?.value(at: "model.fromJob")?.stringValue ?? "-"
@@ -60,22 +62,19 @@ public struct InferenceController: Controller {
         }
         let spec = job.spec
         let requests = Int(spec?.value(at: "inference.requests")?.intValue ?? 100)
-        let batchSize = max(1, Int(spec?.value(at: "inference.batchSize")?.intValue ?? 16))
+        let batchSize = InferencePlan.batchSize(of: job)
         // The data and model settings of the training that produced the model.
         let trainSpec = source?.spec ?? spec
 
         var inference = job.status?["inference"]?.objectValue ?? [:]
-        let batches = (requests + batchSize - 1) / batchSize
+        let plan = InferencePlan.batches(rows: requests, batchSize: batchSize, participants: participants)
+        let batches = plan.count
         if inference["batches"] == nil {
-            for b in 0..<batches {
-                let node = participants[b % participants.count]
-                var taskSpec = TaskRecipe.inferenceSpec(job: job.name, node: node, model: digest, trainingSpec: trainSpec)
-                taskSpec["rows"] = ["start": .int(Int64(b * batchSize)), "count": .int(Int64(min(batchSize, requests - b * batchSize)))]
-                var meta = ObjectMeta(name: "\(job.name)-b\(b)", namespace: job.namespace)
-                meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": "1"]
-                meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
-                do { _ = try await ctx.client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)])) }
-                catch let e as StoreError where e.code == .alreadyExists {}
+            for batch in plan {
+                let task = InferencePlan.task(for: job, name: "\(job.name)-b\(batch.index)", batch: batch, model: digest, trainingSpec: trainSpec,
+                                              labels: ["fog/round": "1"], controller: true,
+                                              what: ["rows": ["start": .int(Int64(batch.start)), "count": .int(Int64(batch.count))]])
+                do { _ = try await ctx.client.create(task) } catch let e as StoreError where e.code == .alreadyExists {}
             }
             // Issue time on the controller's clock: completion is measured against the same clock.
             inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), "issuedAt": .string(ctx.timestamp),
