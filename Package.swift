@@ -76,8 +76,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
-        // Test support: the test epoch and manual clocks, scratch directories, waits.
-        .target(name: "FogTesting", dependencies: ["FogModel", "FogRuntime"]),
+        // Test support: the test epoch and manual clocks, scratch directories, waits, a real server on an ephemeral port.
+        .target(name: "FogTesting", dependencies: ["FogModel", "FogRuntime", "FogStore", "FogServer",
+                                                 .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",

@@ -18,19 +18,9 @@ import Testing
     @Test func verbsThroughAServer() async throws {
         let h = try Harness()
         let store = try SQLiteStore(path: h.dir + "/server.db")
-        FileManager.default.createFile(atPath: h.dir + "/tokens.yaml", contents: Data("tokens:\n- {token: cli-admin-token, user: me, role: admin}\n".utf8))
-        var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
-        config.port = 0
-        config.tokens = try TokenBook(file: h.dir + "/tokens.yaml")
-        var logger = Logger(label: "cli-test")
-        logger.logLevel = .error
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) })], logger: logger)
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ready.stream { port = p; break }
+        let server = try await TestServer.start(store: store, directory: h.dir, tokens: "tokens:\n- {token: cli-admin-token, user: me, role: admin}\n",
+                                                agentPermissions: ControllerFamilies.agentPermissions)
+        let port = server.port
         let remote = ["--server", "http://127.0.0.1:\(port)", "--token", "cli-admin-token"]
         func run(_ args: [String]) async -> Harness.Result {
             let console = Console.capturing()
@@ -55,8 +45,7 @@ import Testing
         let wrongToken = await Fogctl.run(["get", "tiers", "--server", "http://127.0.0.1:\(port)", "--token", "nope-nope-nope"], console: .capturing())
         #expect(wrongToken == 1)
         #expect(await run(["reconcile", "--once"]).code == 1)  // controllers run in the server
-        await group.triggerGracefulShutdown()
-        _ = await task.result
+        await server.stop()
     }
 }
 
@@ -64,26 +53,19 @@ extension RemoteCLITests {
     @Test func applyWaitThroughAServerWithControllers() async throws {
         let h = try Harness()
         let store = try SQLiteStore(path: h.dir + "/server.db")
-        var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
-        config.port = 0
         var logger = Logger(label: "cli-test")
         logger.logLevel = .error
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
-                                         registry: SchemaSet.builtIn.registry, logger: logger)
-        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ready.stream { port = p; break }
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        let server = try await TestServer.start(store: store, directory: h.dir, agentPermissions: ControllerFamilies.agentPermissions,
+                                                alongside: [manager])
+        let port = server.port
         let console = Console.capturing()
         let code = await Fogctl.run(["apply", "-f", Harness.root + "/examples/quickstart/privacy.yaml", "--wait", "--timeout", "20s",
                                      "--server", "http://127.0.0.1:\(port)"], console: console)
         #expect(code == 0, "\(console.stderr)")
         #expect(console.stdout.contains("privacypolicy/high ready"))
-        await group.triggerGracefulShutdown()
-        _ = await task.result
+        await server.stop()
     }
 }
 
@@ -96,23 +78,15 @@ extension RemoteCLITests {
         let store = try SQLiteStore(path: h.dir + "/server.db", pollInterval: .milliseconds(20))
         let tokens = "tokens:\n- {token: admin-token, user: me, role: admin}\n"
             + (1...3).map { "- {token: agent-\($0)-token, user: lab-\($0), role: agent, node: lab-\($0)}\n" }.joined()
-        FileManager.default.createFile(atPath: h.dir + "/tokens.yaml", contents: Data(tokens.utf8))
-        var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
-        config.port = 0
-        config.tokens = try TokenBook(file: h.dir + "/tokens.yaml")
         var logger = Logger(label: "agents-test")
         logger.logLevel = .error
-        let api = try APIServer(store: store, configuration: config, logger: logger)
         var options = ControllerSettings()
         options.dataDirectory = Harness.root + "/examples/data"
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
                               registry: SchemaSet.builtIn.registry, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) }), manager], logger: logger)
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ready.stream { port = p; break }
+        let server = try await TestServer.start(store: store, directory: h.dir, tokens: tokens,
+                                                agentPermissions: ControllerFamilies.agentPermissions, alongside: [manager])
+        let port = server.port
 
         var agents: [Process] = []
         for i in 1...3 {
@@ -158,8 +132,7 @@ extension RemoteCLITests {
             p.waitUntilExit()
             #expect(p.terminationStatus == 0)
         }
-        await group.triggerGracefulShutdown()
-        _ = await task.result
+        await server.stop()
     }
 }
 

@@ -24,8 +24,7 @@ final class FleetHarness: @unchecked Sendable {
     let store: SQLiteStore
     let manager: Manager
     var managerTask: Task<Void, Error>?
-    var serverTask: Task<Void, Error>?
-    var serverGroup: ServiceGroup?
+    var server: TestServer?
     var port = 0
 
     static let tokens = """
@@ -48,26 +47,15 @@ final class FleetHarness: @unchecked Sendable {
     }
 
     func startServer(port requested: Int = 0) async throws {
-        var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
-        config.port = requested
-        FileManager.default.createFile(atPath: dir + "/tokens.yaml", contents: Data(Self.tokens.utf8))
-        config.tokens = try TokenBook(file: dir + "/tokens.yaml")
-        var logger = Logger(label: "fleet-test-server")
-        logger.logLevel = .critical
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let app = api.application(onRunning: { port in ready.continuation.yield(port) })
-        let group = ServiceGroup(services: [app], logger: logger)
-        serverGroup = group
-        serverTask = Task { try await group.run() }
-        for await p in ready.stream { port = p; break }
+        let s = try await TestServer.start(store: store, directory: dir, tokens: Self.tokens,
+                                           agentPermissions: ControllerFamilies.agentPermissions, port: requested)
+        server = s
+        port = s.port
     }
 
     func stopServer() async {
-        await serverGroup?.triggerGracefulShutdown()
-        _ = await serverTask?.result
-        serverTask = nil
+        await server?.stop()
+        server = nil
     }
 
     func client(_ token: String, timeout: Int64 = 10) -> HTTPFogClient {

@@ -7,6 +7,7 @@ import FogModel
 import FogRemote
 import FogServer
 import FogStore
+import FogTesting
 import Foundation
 import Logging
 import NIOCore
@@ -18,9 +19,8 @@ import Testing
 final class ServerHarness: @unchecked Sendable {
     let dir = NSTemporaryDirectory() + "fog-srv-" + UUID().uuidString.lowercased()
     let store: SQLiteStore
-    var port = 0
-    var task: Task<Void, Error>?
-    let group: ServiceGroup
+    let port: Int
+    let server: TestServer
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
 
     static let tokens = """
@@ -34,22 +34,9 @@ final class ServerHarness: @unchecked Sendable {
     init(auth: Bool = true) async throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         store = try SQLiteStore(path: dir + "/state.db", pollInterval: .milliseconds(50))
-        var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
-        config.port = 0
-        if auth {
-            FileManager.default.createFile(atPath: dir + "/tokens.yaml", contents: Data(Self.tokens.utf8))
-            config.tokens = try TokenBook(file: dir + "/tokens.yaml")
-        }
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .error
-        let api = try APIServer(store: store, configuration: config, logger: logger)
-        let ready = AsyncStream<Int>.makeStream()
-        let app = api.application(onRunning: { port in ready.continuation.yield(port) })
-        group = ServiceGroup(services: [app], logger: logger)
-        let g = group
-        task = Task { try await g.run() }
-        for await p in ready.stream { port = p; break }
+        server = try await TestServer.start(store: store, directory: dir, tokens: auth ? Self.tokens : nil,
+                                            agentPermissions: ControllerFamilies.agentPermissions)
+        port = server.port
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
@@ -70,8 +57,7 @@ final class ServerHarness: @unchecked Sendable {
     }
 
     func shutdown() async {
-        await group.triggerGracefulShutdown()
-        _ = await task?.result
+        await server.stop()
         try? await http.shutdown()
         try? FileManager.default.removeItem(atPath: dir)
     }
@@ -280,8 +266,7 @@ let minimalSpecs: [(String, JSONValue)] = [
         _ = try await c.create(object("Tier", "t", spec: minimalSpecs[1].1))
         for i in watches.indices { _ = try await watches[i].next() }  // each stream is open and delivering
         let start = ContinuousClock.now
-        await s.group.triggerGracefulShutdown()
-        _ = await s.task?.result
+        await s.server.stop()
         #expect(ContinuousClock.now - start < .seconds(1))
         for i in watches.indices {
             do { while try await watches[i].next() != nil {} } catch {}
