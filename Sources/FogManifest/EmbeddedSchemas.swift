@@ -132,11 +132,24 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "Auction status. Nothing reconciles auctions yet: described are only the fields the printer columns show.",
+      "properties": {
+        "phase": {"type": "string", "description": "Auction phase. The API server treats Closed and Cleared as no longer open (bids become readable to tenants)."},
+        "clearingPrice": {"type": "number", "description": "The price winners are paid (per the mechanism).", "minimum": 0},
+        "bidCount": {"type": "integer", "description": "Bids received.", "minimum": 0},
+        "closesAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When bidding closes."}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -229,11 +242,22 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "Bid status. Nothing reconciles bids yet: described are only the fields the printer columns show.",
+      "properties": {
+        "outcome": {"type": "string", "description": "What became of the bid."},
+        "awardedPrice": {"type": "number", "description": "The unit price the bid was awarded.", "minimum": 0}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -331,11 +355,22 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "CircuitPool status. Nothing reconciles circuit pools yet: described are only the fields the printer columns show.",
+      "properties": {
+        "readyCircuits": {"type": "integer", "description": "Circuits ready for use.", "minimum": 0},
+        "rotations": {"type": "integer", "description": "Circuits replaced so far.", "minimum": 0}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -380,7 +415,7 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Unused for events."
+      "description": "Unused for events (nothing writes it); ignored on apply. See $defs/Status."
     },
     "involvedObject": {
       "type": "object",
@@ -471,7 +506,10 @@ enum EmbeddedSchemas {
     }
   },
   "required": ["apiVersion", "kind", "metadata", "involvedObject", "reason"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {"type": "object", "description": "Events carry no status (their fields are top-level); nothing writes one."}
+  }
 }
 
 """####,
@@ -1632,11 +1670,26 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "GitSource status. Nothing reconciles git sources yet: described are only the fields the printer columns show.",
+      "properties": {
+        "lastAppliedRevision": {"type": "string", "description": "The commit last applied."},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (the READY column).",
+          "items": {"$ref": "status.json#/$defs/Condition"}
+        }
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
