@@ -132,11 +132,24 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "Auction status. Nothing reconciles auctions yet: described are only the fields the printer columns show.",
+      "properties": {
+        "phase": {"type": "string", "description": "Auction phase. The API server treats Closed and Cleared as no longer open (bids become readable to tenants)."},
+        "clearingPrice": {"type": "number", "description": "The price winners are paid (per the mechanism).", "minimum": 0},
+        "bidCount": {"type": "integer", "description": "Bids received.", "minimum": 0},
+        "closesAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When bidding closes."}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -229,11 +242,22 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "Bid status. Nothing reconciles bids yet: described are only the fields the printer columns show.",
+      "properties": {
+        "outcome": {"type": "string", "description": "What became of the bid."},
+        "awardedPrice": {"type": "number", "description": "The unit price the bid was awarded.", "minimum": 0}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -331,11 +355,22 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "CircuitPool status. Nothing reconciles circuit pools yet: described are only the fields the printer columns show.",
+      "properties": {
+        "readyCircuits": {"type": "integer", "description": "Circuits ready for use.", "minimum": 0},
+        "rotations": {"type": "integer", "description": "Circuits replaced so far.", "minimum": 0}
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -380,7 +415,7 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Unused for events."
+      "description": "Unused for events (nothing writes it); ignored on apply. See $defs/Status."
     },
     "involvedObject": {
       "type": "object",
@@ -471,7 +506,10 @@ enum EmbeddedSchemas {
     }
   },
   "required": ["apiVersion", "kind", "metadata", "involvedObject", "reason"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {"type": "object", "description": "Events carry no status (their fields are top-level); nothing writes one."}
+  }
 }
 
 """####,
@@ -940,11 +978,219 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "FederatedJob status, written by the federated-job (phase Pending/Admitted, quote), allocation (allocation, Allocated), training (training, cost) and inference (inference, cost) controllers. Not checked on apply; the tests check what the controllers write against it.",
+      "properties": {
+        "phase": {
+          "type": "string",
+          "description": "Lifecycle phase (FogMarket JobPhase): Pending → Admitted → Allocated → Running → Succeeded, or Failed.",
+          "enum": ["Pending", "Admitted", "Allocated", "Running", "Succeeded", "Failed"]
+        },
+        "quote": {
+          "type": "object",
+          "description": "The price quoted at admission and locked then (FogMarket Quote): unitPrice × quantity = total.",
+          "properties": {
+            "unit": {"type": "string", "description": "What one unit is: hour (training) or request (inference).", "enum": ["hour", "request"]},
+            "quantity": {"type": "number", "description": "Units quoted: estimated hours, or requests.", "minimum": 0},
+            "unitPrice": {"type": "number", "description": "The product of the factors, held within the tier's range.", "minimum": 0},
+            "unclampedUnitPrice": {"type": "number", "description": "The product of the factors before the tier's range.", "minimum": 0},
+            "total": {"type": "number", "description": "unitPrice × quantity.", "minimum": 0},
+            "currency": {"type": "string", "description": "ISO 4217 currency code.", "minLength": 1},
+            "factors": {
+              "type": "array",
+              "description": "The factors of the unit price, in order.",
+              "items": {
+                "type": "object",
+                "description": "One factor.",
+                "properties": {
+                  "name": {"type": "string", "description": "Factor name.", "enum": ["base", "model", "privacy", "participants", "volumeDiscount", "market", "duration"]},
+                  "value": {"type": "number", "description": "Its value."},
+                  "detail": {"type": "string", "description": "How it was obtained."}
+                },
+                "required": ["name", "value"],
+                "additionalProperties": false
+              }
+            },
+            "clamped": {"type": "string", "description": "Which bound of the tier's range held the unit price, when one did.", "enum": ["min", "max"]}
+          },
+          "required": ["unit", "quantity", "unitPrice", "total", "currency", "factors"],
+          "additionalProperties": false
+        },
+        "allocation": {
+          "type": "object",
+          "description": "The participants chosen by the allocation controller (written with their nodes' reservations in one transaction).",
+          "properties": {
+            "participants": {
+              "type": "array",
+              "description": "One entry per participant node.",
+              "items": {
+                "type": "object",
+                "description": "A participant.",
+                "properties": {
+                  "node": {"type": "string", "description": "The FogNode.", "minLength": 1},
+                  "region": {"type": "string", "description": "The node's spec.region."},
+                  "class": {"type": "string", "description": "The node's spec.class.", "enum": ["mobile", "edge", "fog", "cloud"]},
+                  "score": {"type": "number", "description": "The node's score under the job's algorithm when chosen, to two decimals."},
+                  "price": {"type": "number", "description": "What the job pays this participant, to four decimals.", "minimum": 0},
+                  "aggregator": {"type": "boolean", "description": "Whether it aggregates its region's updates (hierarchy.enabled)."},
+                  "since": {"$ref": "status.json#/$defs/Timestamp", "description": "When it joined the job."}
+                },
+                "required": ["node"],
+                "additionalProperties": false
+              }
+            },
+            "participantCount": {"type": "integer", "description": "Number of participants.", "minimum": 0},
+            "algorithm": {
+              "type": "string",
+              "description": "The scoring algorithm that ranked the candidates.",
+              "enum": [
+                "standard",
+                "latency-optimized",
+                "throughput-optimized",
+                "reliability-optimized",
+                "geographic-proximity",
+                "load-balanced",
+                "economic",
+                "consensus"
+              ]
+            },
+            "totalScore": {"type": "number", "description": "Sum of the participants' scores, to two decimals."},
+            "totalPrice": {"type": "number", "description": "Sum of the participants' prices, to four decimals.", "minimum": 0},
+            "aggregators": {
+              "type": "object",
+              "description": "Region → aggregator node (hierarchy.enabled only).",
+              "additionalProperties": {"type": "string", "minLength": 1}
+            }
+          },
+          "required": ["participants", "participantCount"],
+          "additionalProperties": false
+        },
+        "training": {
+          "type": "object",
+          "description": "Training progress, written by the training controller.",
+          "properties": {
+            "model": {"type": "string", "description": "Digest of the current global model blob.", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "round": {"type": "integer", "description": "The round in progress (0 before the first starts; the last round once finished).", "minimum": 0},
+            "rounds": {
+              "type": "array",
+              "description": "One entry per finished round, oldest first (at most 200 kept).",
+              "maxItems": 200,
+              "items": {
+                "type": "object",
+                "description": "A finished round.",
+                "properties": {
+                  "round": {"type": "integer", "description": "Round number.", "minimum": 1},
+                  "loss": {"type": "number", "description": "Test loss of the new global model."},
+                  "accuracy": {"type": "number", "description": "Test accuracy of the new global model, 0..1.", "minimum": 0, "maximum": 1},
+                  "participants": {"type": "integer", "description": "Updates aggregated.", "minimum": 0},
+                  "excluded": {
+                    "type": "array",
+                    "description": "Nodes whose updates Byzantine detection flagged.",
+                    "items": {"type": "string"}
+                  },
+                  "dropped": {
+                    "type": "array",
+                    "description": "Nodes whose tasks did not succeed in time.",
+                    "items": {"type": "string"}
+                  },
+                  "bytes": {"type": "integer", "description": "Update bytes received.", "minimum": 0},
+                  "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0}
+                },
+                "required": ["round"],
+                "additionalProperties": false
+              }
+            },
+            "shards": {
+              "type": "object",
+              "description": "Participant node → its data shard index.",
+              "additionalProperties": {"type": "integer", "minimum": 0}
+            },
+            "shardCount": {"type": "integer", "description": "Number of shards the data set is split into.", "minimum": 1},
+            "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When training started."},
+            "roundStartedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the current round started."},
+            "finishedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When training finished."},
+            "accuracy": {"type": "number", "description": "Test accuracy of the current global model, 0..1.", "minimum": 0, "maximum": 1},
+            "loss": {"type": "number", "description": "Test loss of the current global model."},
+            "bytesSent": {"type": "integer", "description": "Update bytes received over all rounds.", "minimum": 0},
+            "bytesCrossRegion": {"type": "integer", "description": "Bytes that crossed regions (hierarchical when enabled).", "minimum": 0},
+            "bytesCrossRegionFlat": {"type": "integer", "description": "Bytes that would have crossed regions with flat aggregation.", "minimum": 0},
+            "privacy": {
+              "type": "object",
+              "description": "Differential privacy accounting (with a differentialPrivacy policy).",
+              "properties": {
+                "epsilon": {"type": "number", "description": "ε spent so far.", "minimum": 0},
+                "epsilonBudget": {"type": "number", "description": "The policy's ε.", "minimum": 0},
+                "delta": {"type": "number", "description": "The policy's δ.", "minimum": 0},
+                "noiseMultiplier": {"type": "number", "description": "Gaussian noise multiplier.", "minimum": 0},
+                "clipNorm": {"type": "number", "description": "Update clipping norm.", "minimum": 0}
+              },
+              "additionalProperties": false
+            }
+          },
+          "additionalProperties": false
+        },
+        "inference": {
+          "type": "object",
+          "description": "Inference progress and results, written by the inference controller.",
+          "properties": {
+            "model": {"type": "string", "description": "Digest of the model blob served.", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "requests": {"type": "integer", "description": "Requests sent (inference.requests).", "minimum": 0},
+            "batches": {"type": "integer", "description": "Batches (infer TrainingTasks) issued.", "minimum": 0},
+            "issuedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the batches were issued (the controller's clock)."},
+            "issuedAtMillis": {"type": "integer", "description": "The same, in milliseconds since the epoch.", "minimum": 0},
+            "served": {"type": "integer", "description": "Predictions returned.", "minimum": 0},
+            "failedBatches": {"type": "integer", "description": "Batches that failed.", "minimum": 0},
+            "accuracy": {"type": "number", "description": "Share of correct predictions, 0..1.", "minimum": 0, "maximum": 1},
+            "p50Millis": {"type": "number", "description": "Median batch service time, on each node's monotonic clock.", "minimum": 0},
+            "p99Millis": {"type": "number", "description": "99th percentile batch service time.", "minimum": 0},
+            "slaMillis": {"type": "number", "description": "The latency SLA applied (inference.maxLatencyMs, else the tier's).", "minimum": 0},
+            "withinSLA": {"type": "boolean", "description": "Whether p99Millis ≤ slaMillis."},
+            "completionMillis": {"type": "number", "description": "Tasks issued to last answer observed, on the controller's clock.", "minimum": 0},
+            "latencyClocks": {"type": "string", "description": "Which clock each latency figure comes from."},
+            "costPerRequest": {"type": "number", "description": "The quote's unit price per request.", "minimum": 0}
+          },
+          "additionalProperties": false
+        },
+        "cost": {
+          "type": "object",
+          "description": "Cost so far: training writes total, hours and currency; inference writes total, perRequest and currency.",
+          "properties": {
+            "total": {"type": "number", "description": "Cost so far, to four decimals.", "minimum": 0},
+            "hours": {"type": "number", "description": "Training: hours run, at the quote's unit price.", "minimum": 0},
+            "perRequest": {"type": "number", "description": "Inference: the quote's unit price per request.", "minimum": 0},
+            "currency": {"type": "string", "description": "ISO 4217 currency code (the quote's).", "minLength": 1}
+          },
+          "required": ["total", "currency"],
+          "additionalProperties": false
+        },
+        "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
+        "conditions": {
+          "type": "array",
+          "description": "TierResolved, PrivacyResolved, Admitted (federated-job), Allocated, Degraded (allocation), Training, Failed (training), ModelReady, Served (inference), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition",
+            "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
+            "properties": {
+              "type": {
+                "type": "string",
+                "description": "Condition type.",
+                "enum": ["TierResolved", "PrivacyResolved", "Admitted", "Allocated", "Degraded", "Training", "Failed", "ModelReady", "Served", "Reconciled"]
+              }
+            },
+            "additionalProperties": true
+          }
+        }
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -1123,11 +1369,199 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "FogNode status, as the node's agent (or the simulated fleet) and the controllers write it: heartbeat and telemetry (agent), Ready, availability, scores and trust (node-lifecycle), Harvestable and harvest (harvest), reservations (allocation), taskOutcomes (training). Not checked on apply; the tests check what the controllers write against it.",
+      "properties": {
+        "lastHeartbeatTime": {
+          "$ref": "status.json#/$defs/Timestamp",
+          "description": "When the node's agent (or the simulated fleet) last reported; the node-lifecycle controller derives Ready from its age."
+        },
+        "telemetry": {
+          "type": "object",
+          "description": "What the host reported at the last heartbeat (NodeTelemetry); a reading the host does not expose is absent (each heartbeat is a merge patch that removes readings gone since).",
+          "properties": {
+            "cpu": {
+              "type": "object",
+              "description": "CPU readings.",
+              "properties": {
+                "count": {"type": "integer", "description": "Online logical CPUs.", "minimum": 1},
+                "load1": {"type": "number", "description": "1-minute run-queue load average.", "minimum": 0},
+                "load5": {"type": "number", "description": "5-minute run-queue load average.", "minimum": 0},
+                "load15": {"type": "number", "description": "15-minute run-queue load average.", "minimum": 0},
+                "utilization": {"type": "number", "description": "Busy share of all CPUs between two samples, 0..1.", "minimum": 0, "maximum": 1}
+              },
+              "additionalProperties": false
+            },
+            "memory": {
+              "type": "object",
+              "description": "Memory readings.",
+              "properties": {
+                "totalBytes": {"type": "integer", "description": "MemTotal, in bytes.", "minimum": 0},
+                "availableBytes": {"type": "integer", "description": "MemAvailable, in bytes.", "minimum": 0}
+              },
+              "additionalProperties": false
+            },
+            "power": {
+              "type": "object",
+              "description": "Power supply readings.",
+              "properties": {
+                "acOnline": {"type": "boolean", "description": "Whether a mains or USB supply is online."},
+                "battery": {
+                  "type": "object",
+                  "description": "The first battery found.",
+                  "properties": {
+                    "percent": {"type": "number", "description": "Charge level in percent.", "minimum": 0, "maximum": 100},
+                    "status": {"type": "string", "description": "The kernel's battery status: Charging, Discharging, Full, Not charging or Unknown."},
+                    "charging": {"type": "boolean", "description": "Taking charge or full on external power (derived from status)."},
+                    "temperatureCelsius": {"type": "number", "description": "Battery temperature in °C."}
+                  },
+                  "additionalProperties": false
+                }
+              },
+              "additionalProperties": false
+            },
+            "thermal": {
+              "type": "object",
+              "description": "Thermal zones.",
+              "properties": {
+                "maxCelsius": {"type": "number", "description": "The hottest zone, in °C."},
+                "zones": {
+                  "type": "array",
+                  "description": "Every readable thermal zone.",
+                  "items": {
+                    "type": "object",
+                    "description": "One thermal zone.",
+                    "properties": {
+                      "zone": {"type": "string", "description": "Directory name, e.g. thermal_zone0.", "minLength": 1},
+                      "type": {"type": "string", "description": "The zone's type, e.g. x86_pkg_temp."},
+                      "celsius": {"type": "number", "description": "Temperature in °C."}
+                    },
+                    "required": ["zone", "celsius"],
+                    "additionalProperties": false
+                  }
+                }
+              },
+              "additionalProperties": false
+            },
+            "rttMillis": {"type": "number", "description": "Last measured round trip to the API server, in milliseconds.", "minimum": 0},
+            "rttAverageMillis": {"type": "number", "description": "Exponentially weighted average of the round trips, in milliseconds (what scoring uses).", "minimum": 0},
+            "idleSeconds": {"type": "number", "description": "Seconds since the host was last busy.", "minimum": 0}
+          },
+          "additionalProperties": false
+        },
+        "availability": {
+          "type": "object",
+          "description": "Availability history kept by the node-lifecycle controller: lifetime counters and the last 24 hourly buckets. Times are seconds since the Unix epoch.",
+          "properties": {
+            "firstSeen": {"type": "number", "description": "When the controller first saw the node Ready (seconds since the epoch)."},
+            "accountedUntil": {"type": "number", "description": "Until when time has been attributed (seconds since the epoch)."},
+            "ready": {"type": "boolean", "description": "The state since accountedUntil."},
+            "readySeconds": {"type": "number", "description": "Seconds attributed to Ready.", "minimum": 0},
+            "notReadySeconds": {"type": "number", "description": "Seconds attributed to NotReady.", "minimum": 0},
+            "disconnections": {"type": "integer", "description": "Ready → NotReady transitions.", "minimum": 0},
+            "recoveries": {"type": "integer", "description": "NotReady → Ready transitions after a disconnection.", "minimum": 0},
+            "recoverySeconds": {"type": "number", "description": "Total time those recoveries took, in seconds.", "minimum": 0},
+            "downSince": {"type": "number", "description": "When the current outage began (seconds since the epoch); absent while the node is up."},
+            "uptime": {"type": "number", "description": "Weighted uptime, 0..1: the last 24 hours count 70 %, the whole life 30 %.", "minimum": 0, "maximum": 1},
+            "hourly": {
+              "type": "array",
+              "description": "The last 24 hourly buckets, oldest first, each [hour since the epoch, ready seconds, observed seconds].",
+              "maxItems": 24,
+              "items": {
+                "type": "array",
+                "description": "[hour since the epoch (integer), ready seconds, observed seconds].",
+                "minItems": 3,
+                "maxItems": 3,
+                "items": {"type": "number", "minimum": 0}
+              }
+            }
+          },
+          "required": ["firstSeen", "accountedUntil", "ready"],
+          "additionalProperties": false
+        },
+        "scores": {
+          "type": "object",
+          "description": "Peer scores under the standard algorithm, 0..100, to one decimal (refreshed with availability).",
+          "properties": {
+            "latency": {"type": "number", "description": "Latency component.", "minimum": 0, "maximum": 100},
+            "uptime": {"type": "number", "description": "Uptime component.", "minimum": 0, "maximum": 100},
+            "performance": {"type": "number", "description": "Performance component.", "minimum": 0, "maximum": 100},
+            "reliability": {"type": "number", "description": "Reliability component.", "minimum": 0, "maximum": 100},
+            "standard": {"type": "number", "description": "Weighted total under the standard algorithm.", "minimum": 0, "maximum": 100}
+          },
+          "additionalProperties": false
+        },
+        "trust": {"type": "number", "description": "Trust from task outcomes, (succeeded + 1) / (succeeded + failed + 2), to four decimals.", "minimum": 0, "maximum": 1},
+        "taskOutcomes": {
+          "type": "object",
+          "description": "Task outcomes counted by the controllers that run tasks on the node (training: an accepted update succeeds; an excluded or missing one fails).",
+          "properties": {
+            "succeeded": {"type": "integer", "description": "Tasks that succeeded.", "minimum": 0},
+            "failed": {"type": "integer", "description": "Tasks that failed.", "minimum": 0}
+          },
+          "additionalProperties": false
+        },
+        "reservations": {
+          "type": "object",
+          "description": "Capacity reserved on this node per job, keyed namespace/name; written only by the allocation controller, in the same transaction as the job's allocation.",
+          "additionalProperties": {
+            "type": "object",
+            "description": "What one participant reserves.",
+            "properties": {
+              "cpu": {"type": "number", "description": "CPU cores.", "minimum": 0},
+              "memoryGiB": {"type": "number", "description": "Memory in GiB.", "minimum": 0},
+              "gpu": {"type": "integer", "description": "GPUs (0 or 1).", "minimum": 0}
+            },
+            "required": ["cpu", "memoryGiB", "gpu"],
+            "additionalProperties": false
+          }
+        },
+        "harvest": {
+          "type": "object",
+          "description": "What the harvest controller decided under the matching harvest policies (absent when none matches).",
+          "properties": {
+            "policy": {"type": "string", "description": "The HarvestPolicy that decided (the first eligible one, else the first by name).", "minLength": 1},
+            "reason": {
+              "type": "string",
+              "description": "Why the node may or may not lend compute (also the Harvestable condition's reason).",
+              "enum": ["Eligible", "NoTelemetry", "OutsideWindow", "OnBattery", "BatteryLow", "TooHot", "Busy"]
+            },
+            "cpuShare": {"type": "number", "description": "Share of the node's CPU that may be allocated, 0..1 (0 when not eligible).", "minimum": 0, "maximum": 1},
+            "allocatableCpu": {"type": "number", "description": "cpuShare × capacity.cpu, in cores.", "minimum": 0},
+            "accountedUntil": {"type": "number", "description": "Until when core-seconds have been credited (seconds since the epoch)."},
+            "coreSeconds": {
+              "type": "object",
+              "description": "Core-seconds offered so far, per harvest policy name.",
+              "additionalProperties": {"type": "number", "minimum": 0}
+            }
+          },
+          "required": ["policy", "reason", "cpuShare"],
+          "additionalProperties": false
+        },
+        "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (node-lifecycle: True HeartbeatFresh, False HeartbeatTimeout, Unknown NoHeartbeat), Harvestable (harvest: the HarvestReason), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition",
+            "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
+            "properties": {
+              "type": {"type": "string", "description": "Condition type.", "enum": ["Ready", "Harvestable", "Reconciled"]}
+            },
+            "additionalProperties": true
+          }
+        }
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -1236,11 +1670,26 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "GitSource status. Nothing reconciles git sources yet: described are only the fields the printer columns show.",
+      "properties": {
+        "lastAppliedRevision": {"type": "string", "description": "The commit last applied."},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (the READY column).",
+          "items": {"$ref": "status.json#/$defs/Condition"}
+        }
+      },
+      "additionalProperties": true
+    }
+  }
 }
 
 """####,
@@ -1356,7 +1805,7 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
@@ -1420,6 +1869,29 @@ enum EmbeddedSchemas {
       },
       "required": ["start", "end"],
       "additionalProperties": false
+    },
+    "Status": {
+      "type": "object",
+      "description": "HarvestPolicy status, written by the harvest-policy controller. Not checked on apply; the tests check what the controllers write against it.",
+      "properties": {
+        "matchedNodes": {"type": "integer", "description": "FogNodes the nodeSelector matches.", "minimum": 0},
+        "eligibleNodes": {"type": "integer", "description": "FogNodes whose status.harvest names this policy with reason Eligible.", "minimum": 0},
+        "harvestedCoreSeconds": {"type": "number", "description": "Core-seconds offered under this policy, summed over the nodes' status.harvest.coreSeconds (rounded).", "minimum": 0},
+        "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (harvest-policy: True Valid, False InvalidSpec), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition",
+            "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
+            "properties": {
+              "type": {"type": "string", "description": "Condition type.", "enum": ["Ready", "Reconciled"]}
+            },
+            "additionalProperties": true
+          }
+        }
+      },
+      "additionalProperties": true
     }
   }
 }
@@ -1694,11 +2166,69 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "PrivacyPolicy status, written by the privacy-policy controller. Not checked on apply; the tests check what the controllers write against it.",
+      "properties": {
+        "mechanisms": {
+          "type": "array",
+          "description": "The mechanisms the spec enables, in this order: anonymization, differentialPrivacy, secureAggregation, onionRouting.",
+          "items": {"type": "string", "enum": ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]},
+          "uniqueItems": true
+        },
+        "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (privacy-policy: True Valid, False WeakerThanLevel), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition",
+            "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
+            "properties": {
+              "type": {"type": "string", "description": "Condition type.", "enum": ["Ready", "Reconciled"]}
+            },
+            "additionalProperties": true
+          }
+        }
+      },
+      "additionalProperties": true
+    }
+  }
+}
+
+"""####,
+        "status.json": ####"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "status.json",
+  "title": "Status building blocks",
+  "description": "Shapes shared by the kinds' status descriptions (each kind schema's $defs/Status): conditions and timestamps. Not a kind; not used by admission.",
+  "$defs": {
+    "Condition": {
+      "type": "object",
+      "description": "A status.conditions entry, as in Kubernetes (FogModel Condition): one per type, written by the controller that owns the type.",
+      "properties": {
+        "type": {"type": "string", "description": "Condition type, CamelCase (e.g. Ready).", "pattern": "^[A-Z][A-Za-z0-9]*$"},
+        "status": {"type": "string", "description": "Whether the condition holds.", "enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string", "description": "Why, in one CamelCase word (e.g. HeartbeatFresh); absent when empty.", "pattern": "^[A-Z][A-Za-z0-9]*$"},
+        "message": {"type": "string", "description": "Human-readable detail; absent when empty."},
+        "lastTransitionTime": {"$ref": "#/$defs/Timestamp", "description": "When status last changed (kept while it stays the same)."},
+        "observedGeneration": {"type": "integer", "description": "metadata.generation the condition was computed from, when the writer records it.", "minimum": 0}
+      },
+      "required": ["type", "status", "lastTransitionTime"],
+      "additionalProperties": false
+    },
+    "Timestamp": {
+      "type": "string",
+      "description": "An RFC 3339 date-time; fog writes UTC with second precision, e.g. 2026-12-06T14:00:00Z.",
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    }
+  }
 }
 
 """####,
@@ -1851,7 +2381,7 @@ enum EmbeddedSchemas {
     },
     "status": {
       "type": "object",
-      "description": "Observed state, written by controllers through the status path; ignored on apply."
+      "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
@@ -1904,6 +2434,28 @@ enum EmbeddedSchemas {
       },
       "required": ["percent"],
       "additionalProperties": false
+    },
+    "Status": {
+      "type": "object",
+      "description": "Tier status, written by the tier controller. Not checked on apply; the tests check what the controllers write against it.",
+      "properties": {
+        "jobs": {"type": "integer", "description": "FederatedJobs naming this tier, in any phase.", "minimum": 0},
+        "runningJobs": {"type": "integer", "description": "Of those, jobs holding a slot (Admitted, Allocated or Running).", "minimum": 0},
+        "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (tier: True Valid, False InvalidPriceRange), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition",
+            "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
+            "properties": {
+              "type": {"type": "string", "description": "Condition type.", "enum": ["Ready", "Reconciled"]}
+            },
+            "additionalProperties": true
+          }
+        }
+      },
+      "additionalProperties": true
     }
   }
 }
@@ -1985,10 +2537,36 @@ enum EmbeddedSchemas {
       "required": ["job", "round", "node"],
       "additionalProperties": false
     },
-    "status": {"type": "object", "description": "Reported by the node: phase, update digest, samples, loss, bytes sent."}
+    "status": {"type": "object", "description": "Reported by the node's agent or the simulated fleet through the status path: phase, update digest, samples, loss, bytes sent (train) or predictions (infer). Ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping); its fields are described by $defs/Status; a test checks what the executors write against it."}
   },
   "required": ["apiVersion", "kind", "metadata", "spec"],
-  "additionalProperties": false
+  "additionalProperties": false,
+  "$defs": {
+    "Status": {
+      "type": "object",
+      "description": "TrainingTask status, reported by the node's agent or the simulated fleet (TaskExecutor) with one merge patch when the task ends; absent until then. Not checked on apply; the tests check what the executors write against it.",
+      "properties": {
+        "phase": {"type": "string", "description": "How the task ended.", "enum": ["Succeeded", "Failed", "Skipped"]},
+        "reason": {"type": "string", "description": "Skipped: BatteryLow; Failed: the error's description."},
+        "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the node picked the task up (the node's clock)."},
+        "finishedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When it finished (the node's clock)."},
+        "update": {"type": "string", "description": "train: digest of the update blob.", "pattern": "^sha256:[0-9a-f]{64}$"},
+        "samples": {"type": "integer", "description": "train: samples trained on.", "minimum": 0},
+        "steps": {"type": "integer", "description": "train: local SGD steps.", "minimum": 0},
+        "loss": {"type": "number", "description": "train: mean local training loss."},
+        "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes.", "minimum": 0},
+        "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},
+        "predictions": {
+          "type": "array",
+          "description": "infer: predicted class per row.",
+          "items": {"type": "integer", "minimum": 0}
+        },
+        "correct": {"type": "integer", "description": "infer: correct predictions (rows of the test part only).", "minimum": 0},
+        "serviceMillis": {"type": "number", "description": "infer: time from pick-up to answer, on the node's monotonic clock.", "minimum": 0}
+      },
+      "additionalProperties": false
+    }
+  }
 }
 
 """####,

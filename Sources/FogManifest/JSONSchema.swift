@@ -386,12 +386,16 @@ public struct SchemaSet: Sendable {
     /// Kind name → its schema.
     public let byKind: [String: JSONSchema]
     public let registry: KindRegistry
+    /// Kind name → the description of its status (`$defs/Status` of its schema). Admission
+    /// does not apply it: a manifest's status is dropped (see `validateStatus(of:)`).
+    let statusByKind: [String: JSONSchema]
 
     public init(files: [String: String]) throws {
         var compiled: [String: JSONSchema] = [:]
         var lookup: [String: JSONSchema] = [:]
         var kinds: [KindInfo] = []
         var byKind: [String: JSONSchema] = [:]
+        var statusByKind: [String: JSONSchema] = [:]
         for name in files.keys.sorted() {
             let raw = try JSONCoding.parse(files[name]!)
             var defs: [String: JSONSchema] = [:]
@@ -404,9 +408,12 @@ public struct SchemaSet: Sendable {
                 let info = try Self.kindInfo(x, file: name)
                 kinds.append(info)
                 byKind[info.kind] = schema
+                statusByKind[info.kind] = lookup[name + "#/$defs/Status"]
             }
         }
         for s in compiled.values { try s.resolveRefs(lookup) }
+        // No property refers to the status descriptions: their own refs are resolved here.
+        for s in statusByKind.values { try s.resolveRefs(lookup) }
         var visiting = Set<ObjectIdentifier>()
         for s in compiled.values.sorted(by: { $0.defaultValue == nil && $1.defaultValue != nil }) {
             visiting.removeAll()
@@ -414,6 +421,7 @@ public struct SchemaSet: Sendable {
         }
         schemas = compiled
         self.byKind = byKind
+        self.statusByKind = statusByKind
         registry = KindRegistry(kinds.sorted { $0.kind < $1.kind })
     }
 
@@ -429,6 +437,18 @@ public struct SchemaSet: Sendable {
         return KindInfo(kind: kind, plural: plural, singular: singular,
                         shortNames: (x["shortNames"]?.arrayValue ?? []).compactMap(\.stringValue),
                         namespaced: scope == "Namespaced", columns: columns)
+    }
+
+    /// What is wrong with `object`'s status against its kind's status description
+    /// (`$defs/Status`), one "path: message" per problem, paths from `status`
+    /// (`status.training.round: must be an integer (got string "3")`). Empty when the status
+    /// fits or is absent. For checking what controllers and agents write; admission never
+    /// calls it (a manifest's status is dropped, not checked).
+    public func validateStatus(of object: Resource) -> [String] {
+        guard byKind[object.kind] != nil else { return ["kind: unknown kind \"\(object.kind)\""] }
+        guard let schema = statusByKind[object.kind] else { return ["status: the \(object.kind) schema describes no status ($defs/Status)"] }
+        guard let status = object.status else { return [] }
+        return schema.validate(status, path: "status").map { "\($0.path): \($0.message)" }
     }
 
     /// The schemas shipped in `schemas/`, embedded at build time.
