@@ -42,11 +42,13 @@ public struct TaskExecutor: Sendable {
     /// Runs one task and reports it; a failure is reported as phase Failed with the reason.
     public func run(_ task: Resource, device: DeviceState = DeviceState()) async throws {
         let started = Timestamp.format(Date())
+        // Answering a request is short; the battery rule is about a training round's work. (A
+        // skipped infer batch would never be answered: the inference controller waits for it.)
+        if task.spec?["type"]?.stringValue == "infer" { return try await infer(task, started: started) }
         if device.lowBattery {
             _ = try await client.patchStatus(task.key, ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)])
             return
         }
-        if task.spec?["type"]?.stringValue == "infer" { return try await infer(task, started: started) }
         do {
             let recipe = try TaskRecipe(taskSpec: task.spec)
             guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
