@@ -170,6 +170,7 @@ public struct TrainingController: Controller {
         let deadline = Timestamp.format(ctx.now.addingTimeInterval(timeout))
         let partition = spec?.value(at: "data.partition.type")?.stringValue ?? "iid"
         let compression = CompressionSetting(rawValue: spec?.value(at: "aggregation.compression")?.stringValue ?? "auto") ?? .auto
+        var newTasks: [Resource] = []
         for p in participants {
             guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { continue }
             var recipe = TaskRecipe(dataset: dataset, testFraction: testFraction,
@@ -191,10 +192,12 @@ public struct TrainingController: Controller {
             var meta = ObjectMeta(name: "\(job.name)-r\(round)-\(shard)", namespace: job.namespace)
             meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": String(round)]
             meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
-            do {
-                _ = try await ctx.client.create(Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)]))
-            } catch let e as StoreError where e.code == .alreadyExists {}
+            let task = Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(taskSpec)])
+            // A task this round already has (a reconcile that ran before) stays as it is.
+            if try await ctx.client.get(task.key) == nil { newTasks.append(task) }
         }
+        // The round's tasks in one transaction.
+        if !newTasks.isEmpty { _ = try await ctx.client.apply(newTasks, dryRun: false) }
         // The round before last is no longer needed.
         for old in ctx.cache.list("TrainingTask", namespace: job.namespace) where old.spec?["job"]?.stringValue == job.name
             && Int(old.spec?["round"]?.intValue ?? 0) < round - 1 {
