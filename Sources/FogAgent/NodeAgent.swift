@@ -114,7 +114,7 @@ public final class NodeAgent: @unchecked Sendable {
         let started = ContinuousClock.now
         _ = try await client.currentRevision()
         let elapsed = ContinuousClock.now - started
-        let rtt = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let rtt = elapsed.milliseconds
         let now = clock.now()
         var t = lock.withLock { reader.read(now: now.timeIntervalSince1970) }
         t.rttMillis = (rtt * 1000).rounded() / 1000

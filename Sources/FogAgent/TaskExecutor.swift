@@ -86,10 +86,7 @@ public struct TaskExecutor: Sendable {
 extension TaskExecutor {
     /// Milliseconds since `start` on the node's own monotonic clock: a duration the node
     /// measured by itself, never a difference between its clock and another machine's.
-    static func millis(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
+    static func millis(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).milliseconds }
 
     /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
     /// from an input blob, scaled as the model's training data was) with the given model.

@@ -136,10 +136,7 @@ struct Infer: AsyncParsableCommand {
     /// Each batch's finished task and the milliseconds from issue to seeing it, on `clock`.
     static func answers(client: any FogClient, namespace: String, tag: String, names: Set<String>, from: Int64,
                         clock: ContinuousClock, issued: ContinuousClock.Instant, timeout: Double) async throws -> [String: (Resource, Double)] {
-        func millis() -> Double {
-            let d = clock.now - issued
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        func millis() -> Double { (clock.now - issued).milliseconds }
         func finished(_ t: Resource) -> Bool { ["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") }
         let box = SendableBox([String: (Resource, Double)]())
         // The watch starts before the tasks were created, so no answer is missed.

@@ -30,7 +30,4 @@ public enum ControllerFamilies {
 
     /// Kinds some controller reconciles.
     public static var controlledKinds: Set<String> { Set(controllers().map(\.kind)) }
-
-    /// Which family declares `kind`, if any.
-    public static func family(declaring kind: String) -> ControllerFamily? { all.first { $0.kinds.contains(kind) } }
 }

@@ -50,14 +50,7 @@ public enum Predicate: Sendable, Hashable {
             return old.metadata.finalizers != new.metadata.finalizers || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
                 || old.metadata.ownerReferences != new.metadata.ownerReferences
         case .changed(let path):
-            let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
-            guard let first = parts.first else { return false }
-            let rest = parts.count > 1 ? parts[1] : nil
-            func value(_ r: Resource) -> JSONValue? {
-                guard let top = r.content[first] else { return nil }
-                return rest.map { top.value(at: $0) } ?? top
-            }
-            return value(old) != value(new)
+            return JSONValue.object(old.content).value(at: path) != JSONValue.object(new.content).value(at: path)
         case .statusChangedByOthers:
             func strip(_ r: Resource) -> JSONValue? {
                 guard var s = r.status?.objectValue else { return r.status }

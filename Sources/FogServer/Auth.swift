@@ -139,11 +139,9 @@ public struct TokenBook: Sendable {
 public struct Authorizer: Sendable {
     public typealias Verb = AgentPermission.Verb
 
-    public let agentPermissions: [AgentPermission]
     private let byKind: [String: [AgentPermission]]
 
     public init(agentPermissions: [AgentPermission]) {
-        self.agentPermissions = agentPermissions
         byKind = Dictionary(grouping: agentPermissions, by: \.kind)
     }
 

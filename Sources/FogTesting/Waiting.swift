@@ -20,29 +20,6 @@ public struct WaitTimedOut: Error, CustomStringConvertible {
     public var description: String { "timed out waiting for: \(what)" }
 }
 
-/// Waits until `condition` holds, checking it each time `changes` yields (a watch stream, a
-/// settled manager), and gives up after `limit` seconds of the process's monotonic clock.
-/// The limit is a safety net for a broken test, never what makes a test pass.
-public func waitUntil<S: AsyncSequence & Sendable>(_ what: String, limit: Duration = .seconds(60), on changes: S,
-                                                   _ condition: @escaping @Sendable () async throws -> Bool) async throws
-    where S.Element: Sendable {
-    if try await condition() { return }
-    let met: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
-        group.addTask {
-            for try await _ in changes { if try await condition() { return true } }
-            return try await condition()
-        }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return false
-        }
-        let first = try await group.next() ?? false
-        group.cancelAll()
-        return first
-    }
-    if !met { throw WaitTimedOut(what: what) }
-}
-
 /// Waits for asynchronous work to reach a state (a condition, not a duration): checks it
 /// every few milliseconds and throws `WaitTimedOut` after `limit` seconds, measured on the
 /// process's monotonic clock.

@@ -7,15 +7,11 @@ import Testing
 
 /// A temporary directory with a state file, and fogctl run in-process against it.
 final class Harness: @unchecked Sendable {
-    let dir: String
+    let scratch: TemporaryDirectory
+    var dir: String { scratch.path }
     var state: String { dir + "/state.db" }
 
-    init() throws {
-        dir = NSTemporaryDirectory() + "fog-test-" + UUID().uuidString.lowercased()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: dir) }
+    init() throws { scratch = try TemporaryDirectory("fog-test") }
 
     struct Result: Sendable {
         var code: Int32

@@ -12,8 +12,8 @@ import Testing
 
 /// A temporary embedded store, a manual clock, and a manager running in the background.
 final class RuntimeHarness: @unchecked Sendable {
-    let dir = NSTemporaryDirectory() + "fog-rt-" + UUID().uuidString.lowercased()
-    var path: String { dir + "/state.db" }
+    let scratch: TemporaryDirectory
+    var path: String { scratch.file("state.db") }
     let clock = TestEpoch.clock()
     let store: SQLiteStore
     let client: EmbeddedClient
@@ -21,14 +21,12 @@ final class RuntimeHarness: @unchecked Sendable {
 
     init() throws {
         let clock = self.clock
-        store = try SQLiteStore(path: dir + "/state.db", now: { clock.now() }, pollInterval: .milliseconds(50))
+        scratch = try TemporaryDirectory("fog-rt")
+        store = try SQLiteStore(path: scratch.file("state.db"), now: { clock.now() }, pollInterval: .milliseconds(50))
         client = EmbeddedClient(store: store)
     }
 
-    deinit {
-        task?.cancel()
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+    deinit { task?.cancel() }
 
     func manager(_ controllers: [any Controller], backoff: WorkQueue<ObjectKey>.Backoff = .init(base: 1, cap: 8)) -> Manager {
         var options = Manager.Options()
