@@ -48,6 +48,8 @@ public final class NodeAgent: @unchecked Sendable {
     }
 
     public var state: State { lock.withLock { _state } }
+    /// Notified when the agent's state, heartbeat count, task count or sleep changes.
+    public let changes = AsyncSignal()
     private var catalog: DataCatalog?
     private var _tasksRun = 0
     public var tasksRun: Int { lock.withLock { _tasksRun } }
@@ -68,6 +70,7 @@ public final class NodeAgent: @unchecked Sendable {
         for task in pending {
             try await executor.run(task, device: device)
             lock.withLock { _tasksRun += 1 }
+            changes.notify()
         }
     }
     private var _sleepingUntil: Date?
@@ -77,7 +80,8 @@ public final class NodeAgent: @unchecked Sendable {
     private func pause(_ seconds: Double) async throws {
         let until = clock.now().addingTimeInterval(seconds)
         lock.withLock { _sleepingUntil = until }
-        defer { lock.withLock { _sleepingUntil = nil } }
+        changes.notify()
+        defer { lock.withLock { _sleepingUntil = nil }; changes.notify() }
         try await clock.sleep(until: until)
     }
     public var heartbeats: Int { lock.withLock { _heartbeats } }
@@ -107,6 +111,7 @@ public final class NodeAgent: @unchecked Sendable {
             do { _ = try await client.create(nodeObject(t)) } catch let e as StoreError where e.code == .alreadyExists {}
         }
         lock.withLock { registered = true; _state = .registered }
+        changes.notify()
     }
 
     /// Measures the round trip, reads the host, and patches status once.
@@ -131,6 +136,7 @@ public final class NodeAgent: @unchecked Sendable {
             throw e
         }
         lock.withLock { _heartbeats += 1; _state = .reporting }
+        changes.notify()
     }
 
     /// Registers and heartbeats every `interval` until cancelled.

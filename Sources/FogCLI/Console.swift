@@ -1,3 +1,4 @@
+import FogRuntime
 import Foundation
 
 /// Where commands write: the process's stdout/stderr, or buffers in tests.
@@ -8,6 +9,8 @@ public final class Console: @unchecked Sendable {
     private var outBuffer = ""
     private var errBuffer = ""
     private let capturing: Bool
+    /// Notified after each write, so a test can wait for output without polling.
+    public let written = AsyncSignal()
     /// Bytes a command reads for `-f -`.
     public let standardInput: (() -> [UInt8]?)?
 
@@ -35,13 +38,13 @@ public final class Console: @unchecked Sendable {
     @TaskLocal public static var current: Console = .standard
 
     public func out(_ s: String) {
-        lock.lock(); defer { lock.unlock() }
-        if capturing { outBuffer += s } else { writeOut(s) }
+        lock.withLock { if capturing { outBuffer += s } else { writeOut(s) } }
+        written.notify()
     }
 
     public func err(_ s: String) {
-        lock.lock(); defer { lock.unlock() }
-        if capturing { errBuffer += s } else { writeErr(s) }
+        lock.withLock { if capturing { errBuffer += s } else { writeErr(s) } }
+        written.notify()
     }
 
     public var stdout: String { lock.lock(); defer { lock.unlock() }; return outBuffer }

@@ -62,21 +62,35 @@ public final class ManualClock: FogClock, @unchecked Sendable {
     }
 }
 
-/// A level-triggered wake-up: `notify` makes the next (or current) `wait` return.
+/// A level-triggered wake-up: `notify` makes the next (or current) `wait` return. It can
+/// also pass each notification on to other signals (`forward(to:)`), so that more than one
+/// party can follow the same source, each with its own `wait`.
 public final class AsyncSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var pending = false
     private var waiter: CheckedContinuation<Void, Never>?
+    private var followers: [ObjectIdentifier: AsyncSignal] = [:]
 
     public init() {}
 
     public func notify() {
-        let c = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            if let w = waiter { waiter = nil; return w }
+        let (c, next) = lock.withLock { () -> (CheckedContinuation<Void, Never>?, [AsyncSignal]) in
+            let next = followers.isEmpty ? [] : Array(followers.values)
+            if let w = waiter { waiter = nil; return (w, next) }
             pending = true
-            return nil
+            return (nil, next)
         }
         c?.resume()
+        for f in next { f.notify() }
+    }
+
+    /// Every later `notify` of this signal also notifies `other`, until `stopForwarding(to:)`.
+    public func forward(to other: AsyncSignal) {
+        lock.withLock { followers[ObjectIdentifier(other)] = other }
+    }
+
+    public func stopForwarding(to other: AsyncSignal) {
+        _ = lock.withLock { followers.removeValue(forKey: ObjectIdentifier(other)) }
     }
 
     /// Returns at the next notification (or at once if one came since the last wait). One waiter at a time.

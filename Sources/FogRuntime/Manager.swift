@@ -105,6 +105,10 @@ public final class Manager: Service, @unchecked Sendable {
     /// a deadline, a progress display).
     public func wake() { cache.activity.notify() }
 
+    /// Notified whenever a cache moves or a reconcile ends: follow it with `forward(to:)` to
+    /// wait for the manager's state (e.g. `isSettled`) without polling.
+    public var activity: AsyncSignal { cache.activity }
+
     /// Nothing queued or running, every cache has seen the store's latest
     /// revision, and no timer is due within `window` seconds.
     public func isSettled(within window: TimeInterval) async -> Bool {

@@ -63,7 +63,7 @@ import Testing
         let watcher = Task { await h.fogctl(["get", "tiers", "-w", "--timeout", "5s"], console: console) }
         // Once the list is printed, another writer (a separate store connection, as another
         // process would be) deletes a tier.
-        try await eventually("the tier list printed", limit: 5) { console.stdout.contains("enterprise") }
+        try await eventually("the tier list printed", limit: 5, wakingOn: [console.written]) { console.stdout.contains("enterprise") }
         let store = try SQLiteStore(path: h.state)
         _ = try store.delete(ObjectKey(kind: "Tier", namespace: "", name: "small"))
         let r = await watcher.value
@@ -91,7 +91,8 @@ import Testing
         proc.standardError = FileHandle.nullDevice
         try proc.run()
         // Kill it once it has written something, mid-flight.
-        try await eventually("the reconciler wrote", limit: 20) { try h.store().currentRevision() >= applied + 5 }
+        let observer = try h.store()
+        try await eventually("the reconciler wrote", limit: 20, watching: observer) { try observer.currentRevision() >= applied + 5 }
         kill(proc.processIdentifier, SIGKILL)
         proc.waitUntilExit()
         #expect(proc.terminationReason == .uncaughtSignal)

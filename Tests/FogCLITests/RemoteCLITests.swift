@@ -118,7 +118,7 @@ extension RemoteCLITests {
             """
         _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-digits")
-        try await eventually("lab-digits Succeeded", limit: 90) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        try await eventually("lab-digits Succeeded", limit: 90, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let done = try #require(try store.get(key))
         #expect(done.status?["phase"] == "Succeeded", "\(done.status.map { JSONCoding.encode($0) } ?? "")")
         let rounds = done.status?["training"]?["rounds"]?.arrayValue ?? []
@@ -175,7 +175,7 @@ extension RemoteCLITests {
             """
         _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits")
-        try await eventually("digits Succeeded", limit: 60) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        try await eventually("digits Succeeded", limit: 60, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         #expect(try store.get(key)?.status?["phase"] == "Succeeded")
         // Ten raw rows of the data set (with their header and label column).
         let csv = try String(contentsOfFile: Harness.root + "/examples/data/digits.csv", encoding: .utf8).split(separator: "\n").prefix(11)

@@ -65,7 +65,7 @@ final class FleetHarness: @unchecked Sendable {
     func node(_ name: String) throws -> Resource? { try store.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) }
 
     func settle() async throws {
-        try await eventually("manager settled") { await manager.isSettled(within: 0) }
+        try await settled(manager)
     }
 
     func shutdown() async {
@@ -89,7 +89,7 @@ final class FleetHarness: @unchecked Sendable {
                               reader: HostTelemetryReader(root: fixture("laptop-on-battery")), options: options, seed: 1)
         try await agent.register()
         try await agent.heartbeat()
-        try await eventually("edge-1 Ready") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
+        try await eventually("edge-1 Ready", watching: h.store) { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
         let node = try #require(try h.node("edge-1"))
         #expect(node.metadata.labels["fog/class"] == "edge" && node.metadata.labels["fog/zone"] == "eu-west-a")
         #expect(node.spec?["roles"] == ["compute", "relay"])
@@ -101,16 +101,16 @@ final class FleetHarness: @unchecked Sendable {
 
         // The agent's loop heartbeats on its clock.
         let loop = Task { await agent.run() }
-        try await eventually("agent sleeping") { agent.sleepingUntil != nil && agent.heartbeats >= 2 }
+        try await eventually("agent sleeping", wakingOn: [agent.changes]) { agent.sleepingUntil != nil && agent.heartbeats >= 2 }
         h.clock.advance(by: 5)
-        try await eventually("third heartbeat") { agent.heartbeats >= 3 }
+        try await eventually("third heartbeat", wakingOn: [agent.changes]) { agent.heartbeats >= 3 }
         loop.cancel()
         await loop.value
         try await h.settle()
 
         // Silent for longer than the timeout: NotReady, with an event.
         h.clock.advance(by: 16)
-        try await eventually("edge-1 NotReady") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .false }
+        try await eventually("edge-1 NotReady", watching: h.store) { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .false }
         // Let every reconcile the change caused finish before time moves on.
         try await h.settle()
         #expect(try h.node("edge-1")?.conditions[type: "Ready"]?.reason == "HeartbeatTimeout")
@@ -118,7 +118,7 @@ final class FleetHarness: @unchecked Sendable {
         // Back: Ready again, one disconnection and one recovery in the history.
         h.clock.advance(by: 30)
         try await agent.heartbeat()
-        try await eventually("edge-1 Ready again") { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
+        try await eventually("edge-1 Ready again", watching: h.store) { try h.node("edge-1")?.conditions[type: "Ready"]?.status == .true }
         try await h.settle()
         let back = try #require(try h.node("edge-1"))
         let a = try #require(Availability(json: back.status?["availability"]))
@@ -148,12 +148,12 @@ final class FleetHarness: @unchecked Sendable {
         let agent = NodeAgent(client: h.client("agent-edge-1-token", timeout: 1), clock: h.clock,
                               reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: options, seed: 7)
         let loop = Task { await agent.run() }
-        try await eventually("first heartbeat") { agent.heartbeats == 1 && agent.sleepingUntil != nil }
+        try await eventually("first heartbeat", wakingOn: [agent.changes]) { agent.heartbeats == 1 && agent.sleepingUntil != nil }
         await h.stopServer()
         // A stopped in-process server can leave the agent's pooled connection open but
         // unanswered: the request timeout (1 s here) is what ends that heartbeat.
         h.clock.advance(by: 5)
-        try await eventually("agent retrying") {
+        try await eventually("agent retrying", wakingOn: [agent.changes]) {
             if case .retrying = agent.state { return agent.sleepingUntil != nil }
             return false
         }
@@ -161,9 +161,9 @@ final class FleetHarness: @unchecked Sendable {
         // Backoff is at most 30 s (with jitter, 45 s): the agent is back within a minute of clock time.
         for _ in 0..<12 where agent.heartbeats < 2 {
             h.clock.advance(by: 5)
-            try await eventually("agent asleep") { agent.sleepingUntil != nil || agent.heartbeats >= 2 }
+            try await eventually("agent asleep", wakingOn: [agent.changes]) { agent.sleepingUntil != nil || agent.heartbeats >= 2 }
         }
-        try await eventually("heartbeat after restart") { agent.heartbeats >= 2 }
+        try await eventually("heartbeat after restart", wakingOn: [agent.changes]) { agent.heartbeats >= 2 }
         #expect(agent.state == .reporting)
         loop.cancel()
         await loop.value
@@ -200,7 +200,7 @@ final class FleetHarness: @unchecked Sendable {
         let node = try #require(try h.node(name))
         let offered = node.status?["harvest"]?["coreSeconds"]?["phones-while-charging"]?.numberValue ?? 0
         #expect(offered > 8 * 3600 * 2 * 0.95 && offered < 9.5 * 3600 * 2)
-        try await eventually("policy totals") {
+        try await eventually("policy totals", watching: h.store) {
             let p = try h.store.get(policy.key)
             return (p?.status?["harvestedCoreSeconds"]?.numberValue ?? 0) >= offered.rounded() - 1 && p?.status?["eligibleNodes"] == 1
         }

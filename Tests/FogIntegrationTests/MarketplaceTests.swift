@@ -129,9 +129,9 @@ final class MarketHarness: @unchecked Sendable {
         #expect(try admitted("other-ns", "team-b")?.status == .true)
         // A slot frees: the queued job gets in.
         _ = try h.store.delete(ObjectKey(kind: "FederatedJob", namespace: "team-a", name: "slot-1"))
-        try await eventually("slot-3 admitted") { try h.job("slot-3", namespace: "team-a").conditions[type: "Admitted"]?.status == .true }
+        try await eventually("slot-3 admitted", watching: h.store) { try h.job("slot-3", namespace: "team-a").conditions[type: "Admitted"]?.status == .true }
         // Its finalizer held it until its reservations were given back.
-        try await eventually("slot-1 gone") { try h.store.get(ObjectKey(kind: "FederatedJob", namespace: "team-a", name: "slot-1")) == nil }
+        try await eventually("slot-1 gone", watching: h.store) { try h.store.get(ObjectKey(kind: "FederatedJob", namespace: "team-a", name: "slot-1")) == nil }
         await h.shutdown()
     }
 }
@@ -213,12 +213,12 @@ final class MarketHarness: @unchecked Sendable {
         try h.apply(yaml)
         try await h.fleet.settle()
         try await h.run(seconds: 10)
-        try await eventually("the second control plane settled") { await rival.isSettled(within: 0) }
+        try await settled(rival, "the second control plane settled")
         try await h.fleet.settle()
         // A reconcile that lost a race retries after a backoff on the manual clock: let it run
         // (with heartbeats, so that no node goes stale meanwhile).
         try await h.run(seconds: 5, step: 0.5)
-        try await eventually("the second control plane settled again") { await rival.isSettled(within: 0) }
+        try await settled(rival, "the second control plane settled again")
         let nodes = try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
         let jobs = try h.store.list(kind: "FederatedJob", namespace: nil, selector: LabelSelector()).items
         var holders: [String: Set<String>] = [:]
@@ -289,7 +289,7 @@ final class MarketHarness: @unchecked Sendable {
         #expect((try h.job("train").status?["allocation"]?["participants"]?.arrayValue ?? []).count >= 3)
         // Deleting the job releases everything.
         _ = try h.store.delete(ObjectKey(kind: "FederatedJob", namespace: "default", name: "train"))
-        try await eventually("job gone") { try h.store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "train")) == nil }
+        try await eventually("job gone", watching: h.store) { try h.store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "train")) == nil }
         let left = try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items.filter { $0.status?["reservations"]?["default/train"] != nil }
         #expect(left.isEmpty)
         await h.shutdown()

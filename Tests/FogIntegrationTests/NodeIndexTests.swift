@@ -26,7 +26,7 @@ import Testing
         let cache = InformerSet(kinds: ["FogNode"], client: client, logger: Logger(label: "test"))
         let informers = Task { await withTaskGroup(of: Void.self) { g in for i in cache.informers.values { g.addTask { await i.run() } } } }
         defer { informers.cancel() }
-        try await eventually("synced") { cache.allSynced }
+        try await eventually("synced", wakingOn: [cache.activity]) { cache.allSynced }
 
         let index = NodeIndex()
         var snap = index.snapshot(cache)
@@ -39,7 +39,7 @@ import Testing
         _ = try store.updateStatus(b)
         _ = try store.apply([node("c", cpu: 2)], dryRun: false)
         let head = try store.currentRevision()
-        try await eventually("caught up") { cache.revision >= head }
+        try await eventually("caught up", wakingOn: [cache.activity]) { cache.revision >= head }
         snap = index.snapshot(cache)
         #expect(snap.nodes.map(\.name) == ["a", "b", "c"])
         #expect(snap["b"]?.reservedCpu == 2)
@@ -50,7 +50,7 @@ import Testing
         let before = snap
         _ = try store.delete(ObjectKey(kind: "FogNode", namespace: "", name: "a"))
         let head2 = try store.currentRevision()
-        try await eventually("caught up") { cache.revision >= head2 }
+        try await eventually("caught up", wakingOn: [cache.activity]) { cache.revision >= head2 }
         snap = index.snapshot(cache)
         #expect(snap.nodes.map(\.name) == ["b", "c"])
         #expect(snap["a"] == nil)

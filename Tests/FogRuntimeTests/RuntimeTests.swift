@@ -99,7 +99,7 @@ struct ProbeController: Controller {
             try h.store.list(kind: "Event", namespace: "default").items
                 .first { $0.content["reason"]?.stringValue == "ReconcileError" }?.content["count"]?.intValue
         }
-        try await eventually("good tiers reconciled, poison reported") {
+        try await eventually("good tiers reconciled, poison reported", watching: h.store, wakingOn: [m.activity]) {
             try (0..<5).allSatisfy { try seen("good-\($0)") } && warningCount() == 1
         }
         let poison = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "poison")))
@@ -109,14 +109,14 @@ struct ProbeController: Controller {
 
         // Backoff: 1 s, then 2 s, then 4 s (manual clock).
         h.clock.advance(by: 1)
-        try await eventually("second attempt") { try probe.calls.count("poison") == 2 && warningCount() == 2 }
+        try await eventually("second attempt", watching: h.store, wakingOn: [m.activity]) { try probe.calls.count("poison") == 2 && warningCount() == 2 }
         h.clock.advance(by: 1.5)
-        try await eventually("no third attempt before 2 s") { probe.calls.count("poison") == 2 }
+        try await eventually("no third attempt before 2 s", watching: h.store, wakingOn: [m.activity]) { probe.calls.count("poison") == 2 }
         // A new object is reconciled while the poison one waits.
         try h.tier("good-new")
-        try await eventually("new tier reconciled") { try seen("good-new") }
+        try await eventually("new tier reconciled", watching: h.store, wakingOn: [m.activity]) { try seen("good-new") }
         h.clock.advance(by: 0.5)
-        try await eventually("third attempt") { try probe.calls.count("poison") == 3 && warningCount() == 3 }
+        try await eventually("third attempt", watching: h.store, wakingOn: [m.activity]) { try probe.calls.count("poison") == 3 && warningCount() == 3 }
         #expect(!probe.calls.overlap)
         await h.stop()
     }
@@ -128,11 +128,11 @@ struct ProbeController: Controller {
         probe.terminal = true
         let m = h.manager([probe])
         h.start(m)
-        try await eventually("reported") {
+        try await eventually("reported", watching: h.store, wakingOn: [m.activity]) {
             try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "poison-terminal"))?.conditions[type: "Reconciled"]?.reason == "TerminalError"
         }
         h.clock.advance(by: 100)
-        try await eventually("settled") { await m.isSettled(within: 1000) }
+        try await settled(m, within: 1000, "settled")
         if !(await m.isSettled(within: 1000)) { Issue.record("\(await m.unsettledReason(within: 1000))") }
         #expect(probe.calls.count("poison-terminal") == 1)
         await h.stop()
@@ -185,8 +185,8 @@ struct ProbeController: Controller {
 
         let second = h.manager([ChildMaker(gate: nil)])
         h.start(second)
-        try await eventually("converged") { try h.store.get(parentKey)?.status?["child"] == .string("child-of-parent") }
-        try await eventually("settled") { await second.isSettled(within: 1) }
+        try await eventually("converged", watching: h.store, wakingOn: [second.activity]) { try h.store.get(parentKey)?.status?["child"] == .string("child-of-parent") }
+        try await settled(second, within: 1, "settled")
         #expect(try h.store.list(kind: "GitSource", namespace: nil).items.map(\.name) == ["child-of-parent"])
         await h.stop()
     }
@@ -202,11 +202,11 @@ struct ProbeController: Controller {
         _ = try h.store.create(Resource(kind: "Tier", metadata: stale, content: ["spec": [:]]))
         let m = h.manager([])
         h.start(m)
-        try await eventually("orphan with a stale owner uid collected") {
+        try await eventually("orphan with a stale owner uid collected", watching: h.store, wakingOn: [m.activity]) {
             try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "orphan")) == nil
         }
         _ = try h.store.delete(owner.key)
-        try await eventually("dependents collected") {
+        try await eventually("dependents collected", watching: h.store, wakingOn: [m.activity]) {
             try h.store.list(kind: "Tier", namespace: nil).items.map(\.name).sorted() == ["keeper", "kept-dep"]
         }
         await h.stop()
@@ -225,7 +225,7 @@ struct ProbeController: Controller {
             return
         }
         #expect(marked.metadata.finalizers == [DeletePropagation.foregroundFinalizer])
-        try await eventually("owner and all dependents gone") {
+        try await eventually("owner and all dependents gone", watching: h.store, wakingOn: [m.activity]) {
             try h.store.list(kind: "Tier", namespace: nil).items.filter { $0.name.hasPrefix("fg-") }.isEmpty
         }
         // Orphan: dependents stay, without the owner reference.
@@ -235,7 +235,7 @@ struct ProbeController: Controller {
             Issue.record("an orphan delete removes the owner at once")
             return
         }
-        try await eventually("settled") { await m.isSettled(within: 1) }
+        try await settled(m, within: 1, "settled")
         let orphan = try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "or-child"))
         #expect(orphan != nil && orphan?.metadata.ownerReferences.isEmpty == true)
         await h.stop()
@@ -260,12 +260,12 @@ struct ProbeController: Controller {
         let t = try h.tier("held")
         let m = h.manager([Finalizing()])
         h.start(m)
-        try await eventually("finalizer added") { try h.store.get(t.key)?.metadata.finalizers == ["fog/test-cleanup"] }
+        try await eventually("finalizer added", watching: h.store, wakingOn: [m.activity]) { try h.store.get(t.key)?.metadata.finalizers == ["fog/test-cleanup"] }
         guard case .markedForDeletion = try h.store.delete(t.key) else {
             Issue.record("expected a marked deletion")
             return
         }
-        try await eventually("deleted after the finalizer ran") { try h.store.get(t.key) == nil }
+        try await eventually("deleted after the finalizer ran", watching: h.store, wakingOn: [m.activity]) { try h.store.get(t.key) == nil }
         await h.stop()
     }
 
@@ -275,7 +275,7 @@ struct ProbeController: Controller {
         _ = try h.store.apply(try ManifestDecoder().decode(inputs).map(\.resource), dryRun: false)
         let m = h.manager(ControllerFamilies.controllers())
         h.start(m)
-        try await eventually("settled") { await m.isSettled(within: 1) }
+        try await settled(m, within: 1, "settled")
         let tiers = try h.store.list(kind: "Tier", namespace: nil).items
         #expect(tiers.allSatisfy { $0.conditions[type: "Ready"]?.status == .true && $0.status?["observedGeneration"] == .int(1) })
         #expect(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "medium"))?.status?["jobs"] == .int(1))
@@ -288,12 +288,12 @@ struct ProbeController: Controller {
         var node = nodes[0]
         node.status?["lastHeartbeatTime"] = .string(Timestamp.format(h.clock.now()))
         _ = try h.store.updateStatus(node)
-        try await eventually("Ready") { try h.store.get(node.key)?.conditions[type: "Ready"]?.status == .true }
+        try await eventually("Ready", watching: h.store, wakingOn: [m.activity]) { try h.store.get(node.key)?.conditions[type: "Ready"]?.status == .true }
         // The reconcile that wrote Ready has also set its timer for when the heartbeat goes stale.
         let lifecycle = try #require(m.runners.first { $0.controller.name == "node-lifecycle" })
-        try await eventually("heartbeat timer set") { lifecycle.queue.nextDue != nil }
+        try await eventually("heartbeat timer set", watching: h.store, wakingOn: [m.activity]) { lifecycle.queue.nextDue != nil }
         h.clock.advance(by: 16)
-        try await eventually("NotReady after the heartbeat timeout") {
+        try await eventually("NotReady after the heartbeat timeout", watching: h.store, wakingOn: [m.activity]) {
             try h.store.get(node.key)?.conditions[type: "Ready"]?.reason == "HeartbeatTimeout"
         }
         await h.stop()
@@ -320,11 +320,12 @@ struct ProbeController: Controller {
         let h = try RuntimeHarness()
         try h.tier("a")
         try h.tier("b")
-        let informer = Informer(kind: "Tier", client: h.client, logger: Logger(label: "test"))
+        let moved = AsyncSignal()
+        let informer = Informer(kind: "Tier", client: h.client, logger: Logger(label: "test"), activity: moved)
         let deletes = Counter()
         informer.addHandler { if case .delete = $0 { deletes.increment() } }
         let first = Task { await informer.run() }
-        try await eventually("synced") { informer.hasSynced && informer.count == 2 }
+        try await eventually("synced", wakingOn: [moved]) { informer.hasSynced && informer.count == 2 }
         first.cancel()
         _ = await first.value
         // While the informer is away: changes, then compaction past its revision.
@@ -334,7 +335,7 @@ struct ProbeController: Controller {
         try h.store.compact(before: try h.store.currentRevision())
         #expect(throws: StoreError.self) { try h.store.events(after: informer.revision, limit: 10) }
         let second = Task { await informer.run() }
-        try await eventually("re-listed") { informer.lists == 2 && informer.count == 3 }
+        try await eventually("re-listed", wakingOn: [moved]) { informer.lists == 2 && informer.count == 3 }
         #expect(deletes.value == 1)
         #expect(informer.list().map(\.name) == ["b", "c", "d"])
         second.cancel()
@@ -380,7 +381,7 @@ func fogctlBinary() -> String? {
         let probe = ProbeController()
         let m = h.manager([probe])
         h.start(m)
-        try await eventually("all reconciled and settled") {
+        try await eventually("all reconciled and settled", watching: h.store, wakingOn: [m.activity]) {
             let settled = await m.isSettled(within: 0)
             return try settled && h.store.list(kind: "Tier", namespace: nil).items.allSatisfy { $0.status?["seen"] != nil }
         }
@@ -391,7 +392,7 @@ func fogctlBinary() -> String? {
         s["reportedBy"] = "someone-else"
         t0.status = .object(s)
         _ = try h.store.updateStatus(t0)
-        try await eventually("reconciled after another writer's status change") { probe.calls.count("t-0") == 2 }
+        try await eventually("reconciled after another writer's status change", watching: h.store, wakingOn: [m.activity]) { probe.calls.count("t-0") == 2 }
         // Conditions alone (and observedGeneration) do not trigger it.
         var t1 = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "t-1")))
         var cs = t1.conditions
@@ -402,8 +403,8 @@ func fogctlBinary() -> String? {
         var t2 = try #require(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "t-2")))
         t2.content["spec"] = ["size": "medium"]
         _ = try h.store.update(t2)
-        try await eventually("reconciled after a spec change") { probe.calls.count("t-2") == 2 }
-        try await eventually("settled") { await m.isSettled(within: 0) }
+        try await eventually("reconciled after a spec change", watching: h.store, wakingOn: [m.activity]) { probe.calls.count("t-2") == 2 }
+        try await settled(m, within: 0, "settled")
         #expect(probe.calls.count("t-1") == 1)
         await h.stop()
     }
@@ -418,10 +419,10 @@ func fogctlBinary() -> String? {
         let m = h.manager([honest, trespasser])
         h.start(m)
         let key = ObjectKey(kind: "Tier", namespace: "", name: "shared")
-        try await eventually("the trespass reported") {
+        try await eventually("the trespass reported", watching: h.store, wakingOn: [m.activity]) {
             try h.store.get(key)?.conditions[type: "Reconciled"]?.message.hasPrefix("trespasser: controller trespasser wrote condition Ready") == true
         }
-        try await eventually("settled") { await m.isSettled(within: 0) }
+        try await settled(m, within: 0, "settled")
         let tier = try #require(try h.store.get(key))
         #expect(tier.conditions[type: "Checked"]?.status == .true)
         #expect(tier.conditions[type: "Ready"] == nil)
