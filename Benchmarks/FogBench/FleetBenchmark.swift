@@ -119,12 +119,12 @@ enum FleetBenchmark {
         _ = try? await serverTask.value
     }
 
-    static func rawUpdates(path: String, rows: Int, updates: Int) throws -> Double {
+    static func rawUpdates(path: String, rows: Int, updates: Int, bodyBytes: Int = 1500) throws -> Double {
         try? FileManager.default.removeItem(atPath: path)
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: path, configuration: config)
-        let body = String(repeating: "x", count: 1500)
+        let body = String(repeating: "x", count: bodyBytes)
         try pool.write { db in
             try db.execute(sql: "CREATE TABLE objects (name TEXT PRIMARY KEY, revision INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID")
             for i in 0..<rows { try db.execute(sql: "INSERT INTO objects VALUES (?, 0, ?)", arguments: ["n\(i)", body]) }

@@ -327,7 +327,7 @@ public final class StoreTransaction {
     }
 
     public func get(_ key: ObjectKey) throws -> Resource? {
-        selectStatement = try selectStatement ?? db.makeStatement(sql: SQLiteStore.selectObjectSQL)
+        selectStatement = try selectStatement ?? db.cachedStatement(sql: SQLiteStore.selectObjectSQL)
         guard let body = try String.fetchOne(selectStatement!, arguments: [key.kind, key.namespace, key.name]) else { return nil }
         return try Resource.decode(body)
     }
@@ -396,17 +396,26 @@ public final class StoreTransaction {
         return .deleted(existing)
     }
 
-    /// Names known to exist, per (kind, namespace), loaded once per batch so a
-    /// batch of creates does not look each object up.
+    /// Names known to exist, per (kind, namespace), loaded once a batch has looked up more
+    /// than `lookupsBeforeLoad` objects of that group: a batch of creates then does not look
+    /// each object up, and a write of one object does not read the names of all the others.
     private var existingNames: [String: Set<String>] = [:]
+    private var lookups: [String: Int] = [:]
+    private static let lookupsBeforeLoad = 16
 
     func exists(_ key: ObjectKey) throws -> Bool {
         let group = key.kind + "\u{0}" + key.namespace
-        if existingNames[group] == nil {
-            existingNames[group] = Set(try String.fetchAll(db, sql: "SELECT name FROM objects WHERE kind = ? AND namespace = ?",
-                                                           arguments: [key.kind, key.namespace]))
+        if let names = existingNames[group] { return names.contains(key.name) }
+        let count = lookups[group, default: 0] + 1
+        lookups[group] = count
+        if count <= Self.lookupsBeforeLoad {
+            return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM objects WHERE kind = ? AND namespace = ? AND name = ?"),
+                                     arguments: [key.kind, key.namespace, key.name]) != nil
         }
-        return existingNames[group]!.contains(key.name)
+        let names = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM objects WHERE kind = ? AND namespace = ?"),
+                                            arguments: [key.kind, key.namespace]))
+        existingNames[group] = names
+        return names.contains(key.name)
     }
 
     /// Objects whose owner references name `uid` (a scan: deletions with propagation are rare).
@@ -451,7 +460,7 @@ public final class StoreTransaction {
         existingNames[object.kind + "\u{0}" + object.namespace]?.insert(object.name)
         revision += 1
         try log(.added, object)
-        insertObjectStatement = try insertObjectStatement ?? db.makeStatement(sql: "INSERT INTO objects (kind, namespace, name, revision) VALUES (?, ?, ?, ?)")
+        insertObjectStatement = try insertObjectStatement ?? db.cachedStatement(sql: "INSERT INTO objects (kind, namespace, name, revision) VALUES (?, ?, ?, ?)")
         try insertObjectStatement!.execute(arguments: [object.kind, object.namespace, object.name, revision])
     }
 
@@ -460,7 +469,7 @@ public final class StoreTransaction {
         var o = object
         o.metadata.resourceVersion = revision
         try log(.modified, o)
-        updateObjectStatement = try updateObjectStatement ?? db.makeStatement(sql: "UPDATE objects SET revision = ? WHERE kind = ? AND namespace = ? AND name = ?")
+        updateObjectStatement = try updateObjectStatement ?? db.cachedStatement(sql: "UPDATE objects SET revision = ? WHERE kind = ? AND namespace = ? AND name = ?")
         try updateObjectStatement!.execute(arguments: [revision, o.kind, o.namespace, o.name])
         return o
     }
@@ -468,14 +477,14 @@ public final class StoreTransaction {
     func remove(_ object: Resource) throws {
         existingNames[object.kind + "\u{0}" + object.namespace]?.remove(object.name)
         revision += 1
-        deleteObjectStatement = try deleteObjectStatement ?? db.makeStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
+        deleteObjectStatement = try deleteObjectStatement ?? db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
         try deleteObjectStatement!.execute(arguments: [object.kind, object.namespace, object.name])
         try log(.deleted, object)
     }
 
     /// Appends the object, as it is at this revision, to the log.
     func log(_ type: StoreEvent.EventType, _ object: Resource) throws {
-        logStatement = try logStatement ?? db.makeStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        logStatement = try logStatement ?? db.cachedStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         try logStatement!.execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, object.encoded(), nowSeconds])
     }
 
