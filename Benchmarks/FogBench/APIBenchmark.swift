@@ -160,7 +160,7 @@ enum APIBenchmark {
 enum BenchServer {
     static func start(store: SQLiteStore, logger: Logger) async throws -> (port: Int, group: ServiceGroup, task: Task<Void, Error>) {
         var config = APIServer.Configuration()
-        config.agentPermissions = ControllerFamilies.agentPermissions
+        config.access = ControllerFamilies.access
         config.port = 0
         let api = try APIServer(store: store, configuration: config, logger: logger)
         let ready = AsyncStream<Int>.makeStream()

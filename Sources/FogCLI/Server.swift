@@ -44,7 +44,7 @@ struct Server: AsyncParsableCommand {
         }
         // What agents may do and when objects are ready: as this binary's controller families
         // declare (whichever of their controllers run here or in another process).
-        config.agentPermissions = ControllerFamilies.agentPermissions
+        config.access = ControllerFamilies.access
         config.readinessRules = ControllerFamilies.readiness
         let readiness = SendableBox<Manager?>(nil)
         config.readiness = { readiness.value?.cache.allSynced ?? true }

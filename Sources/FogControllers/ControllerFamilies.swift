@@ -20,8 +20,11 @@ public enum ControllerFamilies {
     /// Controller names, for `--controllers` (the garbage collector runs with every manager).
     public static var names: [String] { controllers().map(\.name) + ["garbage-collector"] }
 
-    /// The union of what the families let agents do.
-    public static var agentPermissions: [AgentPermission] { all.flatMap(\.agentPermissions) }
+    /// The server's authorisation table: every family's rules and seals, and the runtime's own
+    /// (tenants read the events about their namespaces' objects).
+    public static var access: AccessPolicy {
+        AccessPolicy(rules: [.tenantReads("Event")] + all.flatMap(\.access), seals: all.flatMap(\.seals))
+    }
 
     /// When an object of each kind is ready (kinds absent here are ready once applied).
     public static var readiness: [String: ReadinessRule] {

@@ -7,25 +7,28 @@ import FogRuntime
 /// - `kinds`: the kinds the family brings (each has `schemas/<kind>.json`, embedded by
 ///   `scripts/embed-schemas.sh`; its printer columns are the schema's `x-fog.columns`).
 /// - `controllers`: built from the shared settings; each controller owns its condition types.
-/// - `agentPermissions`: what a node's agent needs for this family's work; the server grants
-///   agents the union of the families' declarations and nothing else.
+/// - `access`: the lines of the server's authorisation table for the family's kinds: what
+///   tenants and agents may do (default deny: what no family allows, only admins may do);
+///   `seals`: objects hidden from everyone but their writer until their parent unseals them.
 /// - `readiness`: when `fogctl apply --wait` counts an object of a kind as ready (served by
 ///   the server's discovery, so remote clients follow the server's families).
 /// - `summary`: lines the family adds to `fogctl up`'s report once converged.
 public struct ControllerFamily: Sendable {
     public let name: String
     public let kinds: [String]
-    public let agentPermissions: [AgentPermission]
+    public let access: [AccessRule]
+    public let seals: [SealRule]
     public let readiness: [String: ReadinessRule]
     public let controllers: @Sendable (ControllerSettings) -> [any Controller]
     public let summary: @Sendable (InformerSet) -> [String]
 
-    public init(name: String, kinds: [String], agentPermissions: [AgentPermission] = [], readiness: [String: ReadinessRule] = [:],
+    public init(name: String, kinds: [String], access: [AccessRule] = [], seals: [SealRule] = [], readiness: [String: ReadinessRule] = [:],
                 controllers: @escaping @Sendable (ControllerSettings) -> [any Controller],
                 summary: @escaping @Sendable (InformerSet) -> [String] = { _ in [] }) {
         self.name = name
         self.kinds = kinds
-        self.agentPermissions = agentPermissions
+        self.access = access
+        self.seals = seals
         self.readiness = readiness
         self.controllers = controllers
         self.summary = summary

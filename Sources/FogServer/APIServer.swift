@@ -31,8 +31,9 @@ public struct APIServer: Sendable {
         public var blobDirectory: String?
         /// `/readyz` answers 503 until this says ready (e.g. the controllers' caches are filled).
         public var readiness: (@Sendable () -> Bool)?
-        /// What agents may do: the union of the controller families' declarations. Empty: nothing.
-        public var agentPermissions: [AgentPermission] = []
+        /// What tenants and agents may do: the controller families' rules and seals together.
+        /// Empty: only admins may do anything.
+        public var access = AccessPolicy()
         /// When an object of each kind is ready, by the controllers this server runs; served
         /// by discovery so that `fogctl apply --wait` follows them.
         public var readinessRules: [String: ReadinessRule] = [:]
@@ -66,7 +67,7 @@ public struct APIServer: Sendable {
         self.configuration = configuration
         self.schemas = schemas
         self.logger = logger
-        authorizer = Authorizer(agentPermissions: configuration.agentPermissions)
+        authorizer = Authorizer(configuration.access)
         self.blobs = blobs
     }
 
@@ -227,32 +228,55 @@ public struct APIServer: Sendable {
         return identity
     }
 
-    func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route, object: Resource? = nil) throws {
-        guard authorizer.allows(identity, verb, kind: route.kind, namespace: route.namespace, name: route.name ?? object?.name, object: object) else {
-            let scope = route.namespace.map { $0.isEmpty ? "at cluster scope" : "in namespace \"\($0)\"" } ?? "across all namespaces"
-            throw AuthError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
+    static func forbidden(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route) -> AuthError {
+        let scope = route.namespace.map { $0.isEmpty ? "at cluster scope" : "in namespace \"\($0)\"" } ?? "across all namespaces"
+        return AuthError(.forbidden, "user \"\(identity.user)\" cannot \(verb.rawValue) \(route.kind.plural) \(scope)")
+    }
+
+    /// The route-level check, before the store is read: a caller no rule could allow learns
+    /// nothing about what exists.
+    func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route) throws {
+        guard authorizer.mayAttempt(identity, verb, kind: route.kind, namespace: route.namespace) else {
+            throw Self.forbidden(identity, verb, route)
         }
     }
 
-    /// Whether a bid's auction is still open (bids are sealed until it closes).
-    func auctionOpen(_ bid: Resource) async -> Bool {
-        guard let auction = bid.spec?["auction"]?.stringValue,
-              let a = (try? await store.get(ObjectKey(kind: "Auction", namespace: bid.namespace, name: auction))) ?? nil else { return false }
-        let phase = a.status?["phase"]?.stringValue
-        return phase != "Closed" && phase != "Cleared"
+    /// The object-level check, on every object involved (the stored one and what is written).
+    func authorize(_ identity: Identity, _ verb: Authorizer.Verb, _ route: Route, objects: Resource?...) throws {
+        for case let o? in objects where !authorizer.allows(identity, verb, o) { throw Self.forbidden(identity, verb, route) }
     }
 
+    /// Whether `r` is sealed to `identity`: its parent (e.g. a bid's auction) missing or not
+    /// yet in an unsealing phase.
+    func sealed(_ r: Resource, for identity: Identity) async -> Bool {
+        guard let seal = authorizer.seal(on: r, for: identity) else { return false }
+        guard let parent = JSONValue.object(r.content).value(at: seal.parentField)?.stringValue,
+              let p = (try? await store.get(ObjectKey(kind: seal.parentKind, namespace: r.namespace, name: parent))) ?? nil,
+              let phase = p.status?["phase"]?.stringValue else { return true }
+        return !seal.unsealedPhases.contains(phase)
+    }
+
+    /// Whether `identity` can see `r` at all: a rule lets it read it and no seal hides it.
+    /// What it cannot see does not exist for it (404), whichever the reason.
     func visible(_ identity: Identity, _ r: Resource) async -> Bool {
-        // Only a tenant's view of a bid depends on its auction.
-        var open = false
-        if r.kind == "Bid", case .tenant = identity.role { open = await auctionOpen(r) }
-        return authorizer.canSee(identity, r, auctionOpen: { _ in open })
+        guard authorizer.mayRead(identity, r) else { return false }
+        return !(await sealed(r, for: identity))
+    }
+
+    /// The stored object the request names, if `identity` can see it; otherwise 404, the
+    /// same answer as for an object that does not exist.
+    func existing(_ key: ObjectKey, _ route: Route, _ identity: Identity) async throws -> Resource {
+        guard let r = try await store.get(key), await visible(identity, r) else {
+            throw StoreError(.notFound, "\(route.kind.plural) \"\(key.name)\" not found")
+        }
+        return r
     }
 
     // MARK: Verbs
 
     func dispatch(_ request: Request, route: Route, identity: Identity) async throws -> Response {
         let query = request.uri.queryParameters
+        func key(_ name: String) -> ObjectKey { ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name) }
         switch (request.method, route.name, route.status) {
         case (.get, nil, _):
             let selector: LabelSelector
@@ -261,9 +285,19 @@ public struct APIServer: Sendable {
             }
             if query["watch"] == "true" || query["watch"] == "1" {
                 try authorize(identity, .watch, route)
-                let given = query["resourceVersion"].map(String.init) ?? ""
                 let from: Int64
-                if let v = Int64(given) { from = v } else { from = try await store.currentRevision() }
+                if let given = query["resourceVersion"].map(String.init) {
+                    guard let v = ResourceVersion.parse(given) else {
+                        throw AdmissionError(.badRequest, "resourceVersion must be a revision (decimal digits), got \"\(given)\"")
+                    }
+                    switch v {
+                    case .exact(let revision): from = revision
+                    case .unreachable("0"): from = 0  // from the oldest revision kept
+                    default: throw AdmissionError(.badRequest, "resourceVersion \(given) is beyond any revision this store can reach")
+                    }
+                } else {
+                    from = try await store.currentRevision()
+                }
                 return try await watch(route, from: from, selector: selector, identity: identity)
             }
             try authorize(identity, .list, route)
@@ -275,23 +309,30 @@ public struct APIServer: Sendable {
                                    "items": .array(items.map(\.json))])
         case (.get, let name?, _):
             try authorize(identity, .get, route)
-            guard let r = try await store.get(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)),
-                  await visible(identity, r) else {
-                throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
-            }
-            return Self.json(.ok, r.json)
+            return Self.json(.ok, try await existing(key(name), route, identity).json)
         case (.post, nil, false):
-            let object = try await admit(request, route: route, keepVersion: false)
-            try authorize(identity, .create, route, object: object)
+            try authorize(identity, .create, route)
+            let (object, _) = try await admit(request, route: route, keepVersion: false)
+            try authorize(identity, .create, route, objects: object)
             return Self.json(.created, try await store.create(object).json)
         case (.put, let name?, let status):
-            let object = try await admit(request, route: route, keepVersion: true)
+            let verb: Authorizer.Verb = status ? .updateStatus : .update
+            try authorize(identity, verb, route)
+            var (object, version) = try await admit(request, route: route, keepVersion: true)
             guard object.name == name else { throw AdmissionError(.badRequest, "the body names \"\(object.name)\" but the path names \"\(name)\"") }
-            try authorize(identity, status ? .updateStatus : .update, route, object: object)
+            // Ownership is decided on the stored object, and on what is written.
+            let stored = try await existing(key(name), route, identity)
+            try authorize(identity, verb, route, objects: stored, object)
+            switch version {
+            case .unset: object.metadata.resourceVersion = 0
+            case .exact(let v): object.metadata.resourceVersion = v
+            case .unreachable(let given):
+                throw StoreError(.conflict, "Operation cannot be fulfilled on \(route.kind.kind.lowercased()) \"\(name)\": resourceVersion \(given) is not the stored one (\(stored.metadata.resourceVersion)); read the latest version and try again")
+            }
             let written = status ? try await store.updateStatus(object) : try await store.update(object)
             return Self.json(.ok, written.json)
         case (.patch, let name?, true):
-            let key = ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name)
+            try authorize(identity, .updateStatus, route)
             let type = request.headers[.contentType] ?? ""
             guard type.isEmpty || type.hasPrefix("application/merge-patch+json") || type.hasPrefix("application/json") else {
                 throw AdmissionError(.badRequest, "status patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
@@ -300,18 +341,18 @@ public struct APIServer: Sendable {
             do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as any FogAPIError { throw e } catch {
                 throw AdmissionError(.badRequest, "malformed JSON: \(error)")
             }
-            guard let existing = try await store.get(key), await visible(identity, existing) else {
-                throw StoreError(.notFound, "\(route.kind.plural) \"\(name)\" not found")
-            }
-            try authorize(identity, .updateStatus, route, object: existing)
-            return Self.json(.ok, try await store.patchStatus(key, patch).json)
+            let stored = try await existing(key(name), route, identity)
+            try authorize(identity, .updateStatus, route, objects: stored)
+            return Self.json(.ok, try await store.patchStatus(key(name), patch).json)
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
             let policy = query["propagationPolicy"].map(String.init) ?? "Background"
             guard let propagation = DeletePropagation(rawValue: policy) else {
                 throw AdmissionError(.badRequest, "propagationPolicy must be Background, Foreground or Orphan (got \(policy))")
             }
-            switch try await store.delete(ObjectKey(kind: route.kind.kind, namespace: route.namespace ?? "", name: name), propagation: propagation) {
+            let stored = try await existing(key(name), route, identity)
+            try authorize(identity, .delete, route, objects: stored)
+            switch try await store.delete(key(name), propagation: propagation) {
             case .deleted(let r): return Self.json(.ok, r.json)
             case .markedForDeletion(let r): return Self.json(.accepted, r.json)
             }
@@ -331,26 +372,37 @@ public struct APIServer: Sendable {
         }
     }
 
-    /// Decodes one object and validates it against its schema, as `fogctl apply` does.
-    func admit(_ request: Request, route: Route, keepVersion: Bool) async throws -> Resource {
+    /// Decodes one object and validates it against its schema, as `fogctl apply` does; with
+    /// `keepVersion`, also the caller's `metadata.resourceVersion` and `uid` (optimistic concurrency).
+    func admit(_ request: Request, route: Route, keepVersion: Bool) async throws -> (Resource, ResourceVersion) {
         let bytes = try await body(request)
         let raw: JSONValue
         do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         guard raw["kind"]?.stringValue == route.kind.kind else {
             throw AdmissionError(.badRequest, "the body's kind \(raw["kind"].map { JSONCoding.encode($0) } ?? "(none)") does not match the path's \(route.kind.kind)")
         }
+        // The version first: a malformed one is a bad request (400), whatever else is wrong.
+        var version = ResourceVersion.unset
+        if keepVersion, let meta = raw["metadata"] {
+            switch meta["resourceVersion"] {
+            case nil, .null?: break
+            case .string("")?: break  // as Kubernetes: an empty version is no version (an unconditional update)
+            case .string(let given)?:
+                guard let v = ResourceVersion.parse(given) else {
+                    throw AdmissionError(.badRequest, "metadata.resourceVersion must be a revision (decimal digits), got \"\(given)\"")
+                }
+                version = v
+            case let other?:
+                throw AdmissionError(.badRequest, "metadata.resourceVersion must be a string of decimal digits, got \(JSONCoding.encode(other))")
+            }
+        }
         let decoder = ManifestDecoder(schemas: schemas, defaultNamespace: route.namespace ?? "default",
                                       requiredNamespace: route.kind.namespaced ? route.namespace : nil)
         var object = try decoder.decode([ManifestInput(name: "request", bytes: bytes)])[0].resource
-        if keepVersion, let meta = raw["metadata"] {
-            // The caller's view of the object, for optimistic concurrency.
-            let given = try ObjectMeta(json: meta)
-            object.metadata.resourceVersion = given.resourceVersion
-            object.metadata.uid = given.uid
-        }
+        if keepVersion, let meta = raw["metadata"] { object.metadata.uid = try ObjectMeta(json: meta).uid }
         // Status is kept for status writes (the decoder drops it from manifests).
         object.content["status"] = raw["status"]
-        return object
+        return (object, version)
     }
 
     func apply(_ request: Request, identity: Identity) async throws -> Response {
@@ -358,10 +410,22 @@ public struct APIServer: Sendable {
         do { _ = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         let objects = try ManifestDecoder(schemas: schemas).decode([ManifestInput(name: "request", bytes: bytes)]).map(\.resource)
         for o in objects {
-            guard let info = schemas.registry.info(forKind: o.kind) else { continue }
-            let route = Route(kind: info, namespace: o.namespace, name: o.name)
-            let exists = try await store.get(o.key) != nil
-            try authorize(identity, exists ? .update : .create, route, object: o)
+            guard let info = schemas.registry.info(forKind: o.kind) else { throw AdmissionError(.badRequest, "unknown kind \(o.kind)") }
+            let route = Route(kind: info, namespace: info.namespaced ? o.namespace : "", name: o.name)
+            // Route first: a caller that may neither create nor update learns nothing, not even
+            // through a dry run's outcome, about what exists.
+            guard authorizer.mayAttempt(identity, .create, kind: info, namespace: route.namespace)
+                    || authorizer.mayAttempt(identity, .update, kind: info, namespace: route.namespace) else {
+                throw Self.forbidden(identity, .update, route)
+            }
+            if let stored = try await store.get(o.key) {
+                // What it cannot see it cannot overwrite: the same answer as any other refusal.
+                guard await visible(identity, stored), authorizer.allows(identity, .update, stored) else { throw Self.forbidden(identity, .update, route) }
+                try authorize(identity, .update, route, objects: o)
+            } else {
+                try authorize(identity, .create, route)
+                try authorize(identity, .create, route, objects: o)
+            }
         }
         let dryRun = request.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "All" } ?? false
         let outcomes = try await store.apply(objects, dryRun: dryRun)
@@ -378,8 +442,9 @@ public struct APIServer: Sendable {
         for p in patches {
             guard let info = schemas.registry.info(forKind: p.key.kind) else { throw AdmissionError(.badRequest, "unknown kind \(p.key.kind)") }
             let route = Route(kind: info, namespace: p.key.namespace, name: p.key.name)
-            guard let existing = try await store.get(p.key), await visible(identity, existing) else { throw StoreError(.notFound, "\(p.key) not found") }
-            try authorize(identity, .updateStatus, route, object: existing)
+            try authorize(identity, .updateStatus, route)
+            let stored = try await existing(p.key, route, identity)
+            try authorize(identity, .updateStatus, route, objects: stored)
         }
         let results = try await store.patchStatuses(patches)
         return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
@@ -478,5 +543,22 @@ public struct APIServer: Sendable {
     static func invalid(_ e: ManifestErrors) -> Response {
         let message = e.errors.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(separator: "; ")
         return json(.unprocessableContent, statusBody(AdmissionError(.invalid, message), causes: e.errors))
+    }
+}
+
+/// A `resourceVersion` as a caller gave it.
+enum ResourceVersion: Equatable {
+    /// None: an unconditional update.
+    case unset
+    /// A revision a stored object can have (1 and up).
+    case exact(Int64)
+    /// Well formed, but no stored object has it ("0", or beyond 64 bits): an update answers 409.
+    case unreachable(String)
+
+    /// Decimal digits only; nil when malformed (an empty string, a sign, an exponent, letters).
+    static func parse(_ text: String) -> ResourceVersion? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard let v = Int64(text), v > 0 else { return .unreachable(text) }
+        return .exact(v)
     }
 }

@@ -134,41 +134,67 @@ public struct TokenBook: Sendable {
     }
 }
 
-/// What each role may do. Verbs follow Kubernetes: get, list, watch, create, update, patch-like apply, delete.
-/// An agent may do exactly what the controller families' declared `AgentPermission`s allow.
+/// The authorisation table, default deny: admins may do everything; a tenant or an agent
+/// may do what some `AccessRule` of its role allows, and nothing else. Decided in two steps,
+/// so that a denial never depends on what the store holds: `mayAttempt` from the route alone
+/// (before anything is read), then `allows` on the objects involved (the stored object and,
+/// for writes, the object written).
 public struct Authorizer: Sendable {
-    public typealias Verb = AgentPermission.Verb
+    public typealias Verb = AccessRule.Verb
 
-    private let byKind: [String: [AgentPermission]]
+    private let rules: [String: [AccessRule]]
+    private let seals: [String: SealRule]
 
-    public init(agentPermissions: [AgentPermission]) {
-        byKind = Dictionary(grouping: agentPermissions, by: \.kind)
+    public init(_ policy: AccessPolicy) {
+        rules = Dictionary(grouping: policy.rules, by: \.kind)
+        seals = Dictionary(policy.seals.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Whether `identity` may perform `verb` on objects of `kind` in `namespace` ("" when
-    /// cluster-scoped, nil for a list across all namespaces). `object` is the object
-    /// written (create/update) or read (get), when known.
-    public func allows(_ identity: Identity, _ verb: Verb, kind: KindInfo, namespace: String?, name: String?, object: Resource?) -> Bool {
+    private func rules(_ kind: String, _ role: AccessRule.Role, _ verb: Verb) -> [AccessRule] {
+        (rules[kind] ?? []).filter { $0.role == role && $0.verbs.contains(verb) }
+    }
+
+    /// Whether some rule could let `identity` do `verb` on `kind` in `namespace` ("" when
+    /// cluster-scoped, nil across all namespaces): the route-level check, made first.
+    public func mayAttempt(_ identity: Identity, _ verb: Verb, kind: KindInfo, namespace: String?) -> Bool {
         switch identity.role {
-        case .admin:
-            return true
+        case .admin: return true
         case .tenant(let namespaces):
-            if !kind.namespaced { return verb == .get || verb == .list || verb == .watch }
-            guard let namespace else { return false }
-            return namespaces.contains(namespace)
-        case .agent(let node):
-            return (byKind[kind.kind] ?? []).contains { $0.verbs.contains(verb) && $0.covers(name: name, object: object, node: node) }
+            return rules(kind.kind, .tenant, verb).contains { r in
+                switch r.scope {
+                case .any: return true
+                case .ownNamespaces: return namespace.map { namespaces.contains($0) } ?? false
+                case .ownNode, .boundToNode: return false
+                }
+            }
+        case .agent:
+            return !rules(kind.kind, .agent, verb).isEmpty
         }
     }
 
-    /// Whether `identity` may see `object` in a read (get, list, watch): bids are sealed
-    /// while their auction is open; agents see only the objects their permissions cover.
-    public func canSee(_ identity: Identity, _ object: Resource, auctionOpen: (Resource) -> Bool) -> Bool {
+    /// Whether a rule lets `identity` do `verb` on `object`.
+    public func allows(_ identity: Identity, _ verb: Verb, _ object: Resource) -> Bool {
         switch identity.role {
         case .admin: return true
-        case .tenant: return object.kind != "Bid" || !auctionOpen(object)
+        case .tenant(let namespaces): return rules(object.kind, .tenant, verb).contains { $0.covers(object, namespaces: namespaces) }
+        case .agent(let node): return rules(object.kind, .agent, verb).contains { $0.covers(object, node: node) }
+        }
+    }
+
+    /// Whether `identity` may read `object` at all (before sealing is considered).
+    public func mayRead(_ identity: Identity, _ object: Resource) -> Bool {
+        allows(identity, .get, object) || allows(identity, .list, object) || allows(identity, .watch, object)
+    }
+
+    /// The seal on objects of `kind` that `identity` is subject to: nil for admins, for kinds
+    /// without a seal, and for the agent that wrote the object.
+    public func seal(on object: Resource, for identity: Identity) -> SealRule? {
+        guard let seal = seals[object.kind] else { return nil }
+        switch identity.role {
+        case .admin: return nil
+        case .tenant: return seal
         case .agent(let node):
-            return (byKind[object.kind] ?? []).contains { $0.verbs.contains(.get) || $0.verbs.contains(.list) ? $0.covers(object, node: node) : false }
+            return JSONValue.object(object.content).value(at: seal.writerField)?.stringValue == node ? nil : seal
         }
     }
 }

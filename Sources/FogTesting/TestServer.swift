@@ -17,13 +17,13 @@ public final class TestServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// `tokens`: the text of a tokens file (written to `directory`), nil for no authentication;
-    /// `agentPermissions`: what agents may do (the families' declarations, usually).
+    /// `access`: what tenants and agents may do (the families' table, usually; empty: admins only).
     public static func start(store: SQLiteStore, directory: String, tokens: String? = nil,
-                             agentPermissions: [AgentPermission] = [], port: Int = 0, alongside services: [any Service] = [],
+                             access: AccessPolicy = AccessPolicy(), port: Int = 0, alongside services: [any Service] = [],
                              configure: (inout APIServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
         var config = APIServer.Configuration()
         config.port = port
-        config.agentPermissions = agentPermissions
+        config.access = access
         if let tokens {
             let file = directory + "/tokens.yaml"
             FileManager.default.createFile(atPath: file, contents: Data(tokens.utf8))

@@ -19,7 +19,7 @@ import Testing
         let h = try Harness()
         let store = try SQLiteStore(path: h.dir + "/server.db")
         let server = try await TestServer.start(store: store, directory: h.dir, tokens: "tokens:\n- {token: cli-admin-token, user: me, role: admin}\n",
-                                                agentPermissions: ControllerFamilies.agentPermissions)
+                                                access: ControllerFamilies.access)
         let port = server.port
         let remote = ["--server", "http://127.0.0.1:\(port)", "--token", "cli-admin-token"]
         func run(_ args: [String]) async -> Harness.Result {
@@ -57,7 +57,7 @@ extension RemoteCLITests {
         logger.logLevel = .error
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
                               registry: SchemaSet.builtIn.registry, logger: logger)
-        let server = try await TestServer.start(store: store, directory: h.dir, agentPermissions: ControllerFamilies.agentPermissions,
+        let server = try await TestServer.start(store: store, directory: h.dir, access: ControllerFamilies.access,
                                                 alongside: [manager])
         let port = server.port
         let console = Console.capturing()
@@ -85,7 +85,7 @@ extension RemoteCLITests {
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
                               registry: SchemaSet.builtIn.registry, logger: logger)
         let server = try await TestServer.start(store: store, directory: h.dir, tokens: tokens,
-                                                agentPermissions: ControllerFamilies.agentPermissions, alongside: [manager])
+                                                access: ControllerFamilies.access, alongside: [manager])
         let port = server.port
 
         var agents: [Process] = []

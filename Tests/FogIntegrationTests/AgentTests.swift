@@ -48,7 +48,7 @@ final class FleetHarness: @unchecked Sendable {
 
     func startServer(port requested: Int = 0) async throws {
         let s = try await TestServer.start(store: store, directory: dir, tokens: Self.tokens,
-                                           agentPermissions: ControllerFamilies.agentPermissions, port: requested)
+                                           access: ControllerFamilies.access, port: requested)
         server = s
         port = s.port
     }

@@ -6,7 +6,7 @@ extension ControllerFamily {
     public static let harvest = ControllerFamily(
         name: "harvest",
         kinds: ["HarvestPolicy"],
-        agentPermissions: [.read("HarvestPolicy")],
+        access: [.readsAll(.tenant, "HarvestPolicy"), .readsAll(.agent, "HarvestPolicy")],
         readiness: ["HarvestPolicy": .readyCondition],
         controllers: { _ in [HarvestController(), HarvestPolicyController()] })
 }

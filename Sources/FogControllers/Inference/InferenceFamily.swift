@@ -7,9 +7,10 @@ extension ControllerFamily {
     public static let inference = ControllerFamily(
         name: "inference",
         kinds: [],
-        agentPermissions: [
+        access: [
             // Infer tasks are TrainingTasks bound to the node, as training's are.
-            AgentPermission(kind: "TrainingTask", verbs: [.get, .list, .watch, .updateStatus], scope: .boundToNode(field: "spec.node")),
+            AccessRule(.agent, kind: "TrainingTask", verbs: [.get, .list, .watch, .updateStatus], scope: .boundToNode(field: "spec.node")),
+            .tenantReads("TrainingTask"),
         ],
         controllers: { _ in [InferenceController()] })
 }

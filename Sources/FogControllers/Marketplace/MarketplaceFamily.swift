@@ -8,12 +8,23 @@ extension ControllerFamily {
     public static let marketplace = ControllerFamily(
         name: "marketplace",
         kinds: ["Tier", "PrivacyPolicy", "FederatedJob"],
-        agentPermissions: [
-            .read("Tier"), .read("PrivacyPolicy"),
-            // Bidding agents: read auctions, bid as their own node. Nothing reconciles Auction or
-            // Bid yet; the auctions family takes these over when it lands.
-            .read("Auction"),
-            AgentPermission(kind: "Bid", verbs: [.get, .list, .watch, .create], scope: .boundToNode(field: "spec.node")),
+        access: [
+            // Tiers and privacy policies are the operator's (cluster-scoped): everyone reads them.
+            .readsAll(.tenant, "Tier"), .readsAll(.tenant, "PrivacyPolicy"),
+            .readsAll(.agent, "Tier"), .readsAll(.agent, "PrivacyPolicy"),
+            // Jobs are the tenant's; their status is the controllers'.
+            .tenantOwns("FederatedJob"),
+            // Auctions: a tenant opens and withdraws its own (their lifecycle is the controllers':
+            // no tenant writes status); agents read them and bid as their own node. Bids are
+            // sealed until their auction closes. Nothing reconciles Auction or Bid yet; the
+            // auctions family takes these lines over when it lands.
+            .tenantOwns("Auction"), .tenantReads("Bid"),
+            AccessRule(.agent, kind: "Auction", verbs: AccessRule.readVerbs, scope: .any),
+            AccessRule(.agent, kind: "Bid", verbs: [.get, .list, .watch, .create], scope: .boundToNode(field: "spec.node")),
+        ],
+        seals: [
+            SealRule(kind: "Bid", writerField: "spec.node", parentKind: "Auction", parentField: "spec.auction",
+                     unsealedPhases: ["Closed", "Cleared"]),
         ],
         readiness: ["Tier": .readyCondition, "PrivacyPolicy": .readyCondition, "FederatedJob": .observedGeneration],
         controllers: { _ in

@@ -7,9 +7,11 @@ extension ControllerFamily {
     public static let nodes = ControllerFamily(
         name: "nodes",
         kinds: ["FogNode"],
-        agentPermissions: [
+        access: [
             // An agent registers its own node, reads it, and heartbeats into its status.
-            AgentPermission(kind: "FogNode", verbs: [.get, .create, .updateStatus], scope: .ownNode),
+            AccessRule(.agent, kind: "FogNode", verbs: [.get, .create, .updateStatus], scope: .ownNode),
+            // Tenants see the fleet they buy from (nodes are cluster-scoped; operators register them).
+            .readsAll(.tenant, "FogNode"),
         ],
         readiness: ["FogNode": .readyCondition],
         controllers: { settings in [NodeLifecycleController(heartbeatTimeout: settings.heartbeatTimeout)] },

@@ -7,9 +7,11 @@ extension ControllerFamily {
     public static let training = ControllerFamily(
         name: "training",
         kinds: ["TrainingTask"],
-        agentPermissions: [
+        access: [
             // The tasks bound to its node: read them, report in their status.
-            AgentPermission(kind: "TrainingTask", verbs: [.get, .list, .watch, .updateStatus], scope: .boundToNode(field: "spec.node")),
+            AccessRule(.agent, kind: "TrainingTask", verbs: [.get, .list, .watch, .updateStatus], scope: .boundToNode(field: "spec.node")),
+            // A tenant follows its jobs' tasks; the training controller alone creates and deletes them.
+            .tenantReads("TrainingTask"),
         ],
         controllers: { settings in [TrainingController(dataDirectory: settings.dataDirectory)] })
 }
