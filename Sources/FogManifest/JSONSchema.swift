@@ -444,6 +444,14 @@ public struct SchemaSet: Sendable {
     /// (`status.training.round: must be an integer (got string "3")`). Empty when the status
     /// fits or is absent. For checking what controllers and agents write; admission never
     /// calls it (a manifest's status is dropped, not checked).
+    /// The top-level fields `$defs/Status` of `kind` describes (nil when it describes none).
+    public func statusFields(of kind: String) -> Set<String>? {
+        guard let schema = statusByKind[kind] else { return nil }
+        var s: JSONSchema? = schema
+        while let r = s, r.properties.isEmpty, let next = r.ref { s = next }
+        return s.map { Set($0.properties.keys) }
+    }
+
     public func validateStatus(of object: Resource) -> [String] {
         guard byKind[object.kind] != nil else { return ["kind: unknown kind \"\(object.kind)\""] }
         guard let schema = statusByKind[object.kind] else { return ["status: the \(object.kind) schema describes no status ($defs/Status)"] }

@@ -251,6 +251,10 @@ public struct ManifestDecoder: Sendable {
         schema.applyDefaults(&defaulted)
         do {
             let resource = try Resource(json: defaulted)
+            if let v = ObjectLimits.violation(of: resource) {
+                report("", v.message)
+                return .failure(ManifestErrors(errors))
+            }
             let (l, c) = prefix.isEmpty ? (doc.line, doc.column) : doc.location(of: prefix)
             return .success(DecodedObject(resource: resource, file: doc.file, document: doc.index, line: l, column: c))
         } catch {

@@ -1,3 +1,5 @@
+import FogModel
+
 /// One problem in a manifest, located as precisely as the input allows:
 /// `file:line:column: field.path: what was expected (got …) [document N]`.
 public struct ManifestError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -41,8 +43,13 @@ public struct ManifestErrors: Error, Sendable, CustomStringConvertible {
 public enum ManifestLimits {
     /// Largest manifest file (or stdin stream) accepted: 16 MiB.
     public static let maxFileBytes = 16 * 1024 * 1024
-    /// Deepest nesting of mappings and sequences in one document.
-    public static let maxDepth = 64
+    /// Deepest nesting of mappings and sequences in one document: the objects' own limit, so
+    /// that everything stored can be read back and applied again.
+    public static let maxDepth = ObjectLimits.maxDepth
+    /// Most bytes of scalars one document may expand to, aliases included: an alias of a
+    /// long string counts its whole length each time (node counts alone let a 1 MiB string
+    /// aliased 300 times become a 316 MB object).
+    public static let maxExpandedBytesPerDocument = 2 * ObjectLimits.maxObjectBytes
     /// Most nodes one document may expand to, aliases included (stops alias bombs).
     public static let maxNodesPerDocument = 200_000
 }

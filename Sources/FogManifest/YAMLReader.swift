@@ -85,6 +85,7 @@ public enum YAMLReader {
                     reader.document = index
                     reader.anchors.removeAll(keepingCapacity: true)
                     reader.nodes = 0
+                    reader.bytes = 0
                     guard let root = reader.next() else { return }
                     let mark = (Int(root.start_mark.line) + 1, Int(root.start_mark.column) + 1)
                     if let value = reader.node(root, path: Path(), depth: 0) {
@@ -178,8 +179,10 @@ struct EventReader {
     var error: ManifestError?
     /// A syntax error: libyaml cannot continue after it.
     var fatal = false
-    var anchors: [String: (value: JSONValue, nodes: Int)] = [:]
+    var anchors: [String: (value: JSONValue, nodes: Int, bytes: Int)] = [:]
     var nodes = 0
+    /// Bytes of scalars the document has expanded to so far, aliases included.
+    var bytes = 0
 
     init(buffer: UnsafeBufferPointer<UInt8>, file: String, data: [UInt8]) {
         self.file = file
@@ -251,14 +254,18 @@ struct EventReader {
             return fail(e, path, "document expands to more than \(ManifestLimits.maxNodesPerDocument) nodes (aliases included); refusing it (YAML alias bomb?)")
         }
         if depth > ManifestLimits.maxDepth { return fail(e, path, "nested deeper than \(ManifestLimits.maxDepth) levels") }
-        let startNodes = nodes
+        let startNodes = nodes, startBytes = bytes
         switch e.type {
         case YAML_ALIAS_EVENT:
             let name = Self.string(e.data.alias.anchor) ?? ""
             guard let target = anchors[name] else { return fail(e, path, "undefined alias *\(name) (anchors are defined with &\(name) earlier in the same document)") }
             nodes += target.nodes
+            bytes += target.bytes
             if nodes > ManifestLimits.maxNodesPerDocument {
                 return fail(e, path, "document expands to more than \(ManifestLimits.maxNodesPerDocument) nodes (aliases included); refusing it (YAML alias bomb?)")
+            }
+            if bytes > ManifestLimits.maxExpandedBytesPerDocument {
+                return fail(e, path, "document expands to more than \(ManifestLimits.maxExpandedBytesPerDocument) bytes (aliases included; an object may be at most \(ObjectLimits.maxObjectBytes) bytes); refusing it (YAML alias bomb?)")
             }
             return target.value
         case YAML_SCALAR_EVENT:
@@ -266,7 +273,8 @@ struct EventReader {
             let text = Self.string(s.value, length: Int(s.length)) ?? ""
             let tag = Self.string(s.tag) ?? ""
             let value = scalar(text, tag: tag, plain: s.style == YAML_PLAIN_SCALAR_STYLE, event: e, path: path)
-            if let value, let anchor = Self.string(s.anchor) { anchors[anchor] = (value, 1) }
+            bytes += Int(s.length)
+            if let value, let anchor = Self.string(s.anchor) { anchors[anchor] = (value, 1, Int(s.length)) }
             return value
         case YAML_SEQUENCE_START_EVENT:
             let anchor = Self.string(e.data.sequence_start.anchor)
@@ -282,7 +290,7 @@ struct EventReader {
             }
             if fatal { return nil }
             let value = JSONValue.array(out)
-            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1) }
+            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1, bytes - startBytes) }
             return value
         case YAML_MAPPING_START_EVENT:
             let anchor = Self.string(e.data.mapping_start.anchor)
@@ -332,7 +340,7 @@ struct EventReader {
             if fatal { return nil }
             for (k, v) in merged where out[k] == nil { out[k] = v }
             let value = JSONValue.object(out)
-            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1) }
+            if let anchor { anchors[anchor] = (value, nodes - startNodes + 1, bytes - startBytes) }
             return value
         default:
             return fail(e, path, "unexpected YAML event")

@@ -35,6 +35,7 @@ public struct EventRecorder: Sendable {
                     var meta = ObjectMeta(name: name, namespace: namespace)
                     if !object.metadata.uid.isEmpty {
                         meta.ownerReferences = [OwnerReference(kind: object.kind, name: object.name, uid: object.metadata.uid)]
+                        meta.labels[Self.involvedLabel] = object.metadata.uid
                     }
                     var involved: [String: JSONValue] = ["apiVersion": .string(object.apiVersion), "kind": .string(object.kind),
                                                          "name": .string(object.name)]
@@ -45,6 +46,7 @@ public struct EventRecorder: Sendable {
                         "type": .string(type.rawValue), "count": 1, "firstTimestamp": .string(now), "lastTimestamp": .string(now),
                         "source": ["component": .string(component)],
                     ]))
+                    if !object.metadata.uid.isEmpty { await trim(about: object.metadata.uid, namespace: namespace) }
                 }
                 return
             } catch let e as StoreError where e.code == .conflict || e.code == .alreadyExists {
@@ -53,6 +55,22 @@ public struct EventRecorder: Sendable {
                 return  // events are best effort
             }
         }
+    }
+
+    /// Labels an event with the uid of the object it is about, so its events can be counted.
+    public static let involvedLabel = "fog/involved-uid"
+
+    /// Keeps at most `ObjectLimits.maxEventsPerObject` events about one object: the ones seen
+    /// longest ago go (a controller that reports a new message every time cannot fill the store).
+    func trim(about uid: String, namespace: String) async {
+        guard let events = try? await client.list(kind: "Event", namespace: namespace,
+                                                   selector: LabelSelector([.equals(Self.involvedLabel, uid)])).items,
+              events.count > ObjectLimits.maxEventsPerObject else { return }
+        // Least recently seen first (the revision orders writes within one timestamp).
+        let oldest = events.sorted {
+            ($0.content["lastTimestamp"]?.stringValue ?? "", $0.metadata.resourceVersion) < ($1.content["lastTimestamp"]?.stringValue ?? "", $1.metadata.resourceVersion)
+        }
+        for e in oldest.prefix(events.count - ObjectLimits.maxEventsPerObject) { _ = try? await client.delete(e.key) }
     }
 
     /// `<object>-<hash>`: stable for the same object, reason and message, and a valid name.

@@ -23,8 +23,9 @@ public struct APIServer: Sendable {
         public var port = 7480
         /// nil: no authentication (then only loopback addresses are allowed).
         public var tokens: TokenBook?
-        /// Largest object or apply request body.
-        public var maxObjectBytes = 1 << 20
+        /// Largest object or apply request body (an object's own limit, 1.5 MiB: a bigger body
+        /// could not be stored anyway).
+        public var maxObjectBytes = ObjectLimits.maxObjectBytes
         /// Largest blob.
         public var maxBlobBytes = 64 << 20
         /// Where blobs live; default: `blobs/` beside the state file.
@@ -272,6 +273,21 @@ public struct APIServer: Sendable {
         return r
     }
 
+    /// An agent's status write: only fields its kind's status describes (no arbitrary keys),
+    /// at most `ObjectLimits.maxAgentStatusBytes`. Controllers and admins write the rest.
+    func checkAgentStatus(_ identity: Identity, kind: String, _ status: JSONValue?) throws {
+        guard case .agent = identity.role, let status else { return }
+        let bytes = JSONCoding.encodeBytes(status).count
+        if bytes > ObjectLimits.maxAgentStatusBytes {
+            throw AdmissionError(.tooLarge, "an agent's status write is \(bytes) bytes; the limit is \(ObjectLimits.maxAgentStatusBytes) bytes")
+        }
+        guard let fields = schemas.statusFields(of: kind), let keys = status.objectValue?.keys else { return }
+        let unknown = keys.filter { !fields.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            throw AdmissionError(.invalid, "status.\(unknown[0]): not a field of \(kind) status (known: \(fields.sorted().joined(separator: ", ")))")
+        }
+    }
+
     // MARK: Verbs
 
     func dispatch(_ request: Request, route: Route, identity: Identity) async throws -> Response {
@@ -323,6 +339,7 @@ public struct APIServer: Sendable {
             // Ownership is decided on the stored object, and on what is written.
             let stored = try await existing(key(name), route, identity)
             try authorize(identity, verb, route, objects: stored, object)
+            if status { try checkAgentStatus(identity, kind: route.kind.kind, object.status) }
             switch version {
             case .unset: object.metadata.resourceVersion = 0
             case .exact(let v): object.metadata.resourceVersion = v
@@ -343,6 +360,7 @@ public struct APIServer: Sendable {
             }
             let stored = try await existing(key(name), route, identity)
             try authorize(identity, .updateStatus, route, objects: stored)
+            try checkAgentStatus(identity, kind: route.kind.kind, patch)
             return Self.json(.ok, try await store.patchStatus(key(name), patch).json)
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
@@ -445,6 +463,7 @@ public struct APIServer: Sendable {
             try authorize(identity, .updateStatus, route)
             let stored = try await existing(p.key, route, identity)
             try authorize(identity, .updateStatus, route, objects: stored)
+            try checkAgentStatus(identity, kind: p.key.kind, p.patch)
         }
         let results = try await store.patchStatuses(patches)
         return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])

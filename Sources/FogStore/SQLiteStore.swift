@@ -485,7 +485,11 @@ public final class StoreTransaction {
     /// Appends the object, as it is at this revision, to the log.
     func log(_ type: StoreEvent.EventType, _ object: Resource) throws {
         logStatement = try logStatement ?? db.cachedStatement(sql: "INSERT INTO events (revision, type, kind, namespace, name, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        try logStatement!.execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, object.encoded(), nowSeconds])
+        let body = object.encoded()
+        if type != .deleted, let v = ObjectLimits.violation(of: object, encodedBytes: body.utf8.count) {
+            throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
+        }
+        try logStatement!.execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, body, nowSeconds])
     }
 
     func finish() throws {

@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import FogAPI
+import FogClient
+import FogRuntime
+import FogStore
 import FogControllers
 import FogManifest
 import FogModel
@@ -160,15 +163,20 @@ import Testing
             written.metadata.labels["touched"] = "yes"
             return (.PUT, path(sample), JSONCoding.encodeBytes(written.json))
         case .updateStatus:
-            written.status = ["phase": "Closed"]
+            written.status = statusWrite(sample.kind)
             return (.PUT, path(sample) + "/status", JSONCoding.encodeBytes(written.json))
-        case .patchStatus: return (.PATCH, path(sample) + "/status", JSONCoding.encodeBytes(["phase": "Closed"]))
+        case .patchStatus: return (.PATCH, path(sample) + "/status", JSONCoding.encodeBytes(statusWrite(sample.kind)))
         case .delete: return (.DELETE, path(sample), nil)
         case .apply, .applyDryRun:
             var desired = sample
             desired.metadata.labels["applied"] = "yes"
             return (.POST, "/apis/fog/v1alpha1/apply" + (op == .applyDryRun ? "?dryRun=true" : ""), JSONCoding.encodeBytes(desired.json))
         }
+    }
+
+    /// A status write its kind's status describes (agents may write no other fields).
+    static func statusWrite(_ kind: String) -> JSONValue {
+        kind == "FogNode" ? ["lastHeartbeatTime": "2001-01-01T00:00:00Z"] : ["phase": "Closed"]
     }
 
     // MARK: The findings, one named case each
@@ -283,5 +291,40 @@ extension ServerHarness {
         if watch && response.status == .ok { return (200, "") }
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct LimitsTests {
+    @Test func anAgentWritesOnlyItsKindsStatusFieldsAndNotTooMuch() async throws {
+        let s = try await ServerHarness()
+        let admin = s.client()
+        let node = try await admin.create(object("FogNode", "edge-1", spec: minimalSpecs[0].1))
+        let path = "/apis/fog/v1alpha1/fognodes/edge-1/status"
+        #expect(try await s.raw(.PATCH, path, token: "agent-edge-1-token", body: JSONCoding.encodeBytes(["lastHeartbeatTime": "2001-01-01T00:00:00Z"])).0 == 200)
+        let (unknown, body) = try await s.raw(.PATCH, path, token: "agent-edge-1-token", body: JSONCoding.encodeBytes(["junk": "x"]))
+        #expect(unknown == 422)
+        #expect(body?["message"]?.stringValue?.contains("status.junk") == true)
+        let huge: JSONValue = ["telemetry": ["cpu": ["model": .string(String(repeating: "q", count: ObjectLimits.maxAgentStatusBytes))]]]
+        #expect(try await s.raw(.PATCH, path, token: "agent-edge-1-token", body: JSONCoding.encodeBytes(huge)).0 == 413)
+        // Controllers (admins) are not bound by the agent's budget, only by the object's.
+        #expect(try await s.raw(.PATCH, path, body: JSONCoding.encodeBytes(["scores": ["note": "ok"]])).0 == 200)
+        #expect(try await admin.get(node.key)?.status?["junk"] == nil)
+        await s.shutdown()
+    }
+
+    @Test func anObjectKeepsAtMostFiftyEvents() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.file("state.db"))
+        let client = EmbeddedClient(store: store)
+        let job = try store.create(object("FederatedJob", "j", namespace: "team-a", spec: minimalSpecs[3].1))
+        let recorder = EventRecorder(client: client, clock: ManualClock(TestEpoch.date), component: "test")
+        for i in 0..<(ObjectLimits.maxEventsPerObject + 10) {
+            await recorder.record(job, .normal, reason: "Step", message: "step \(i)")
+        }
+        let events = try store.list(kind: "Event", namespace: "team-a").items
+        #expect(events.count == ObjectLimits.maxEventsPerObject)
+        // The newest are kept.
+        #expect(events.contains { $0.content["message"] == .string("step \(ObjectLimits.maxEventsPerObject + 9)") })
+        #expect(!events.contains { $0.content["message"] == "step 0" })
     }
 }

@@ -133,7 +133,7 @@ let minimalSpecs: [(String, JSONValue)] = [
     @Test func malformedOversizedAndUnknownRequests() async throws {
         let s = try await ServerHarness()
         #expect(try await s.raw(.POST, "/apis/fog/v1alpha1/tiers", body: Array("{not json".utf8)).0 == 400)
-        let big = Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 10)
+        let big = Array(repeating: UInt8(ascii: " "), count: ObjectLimits.maxObjectBytes + 10)
         let (code, body) = try await s.raw(.POST, "/apis/fog/v1alpha1/tiers", body: big)
         #expect(code == 413)
         #expect(body?["reason"] == .string("RequestEntityTooLarge"))
