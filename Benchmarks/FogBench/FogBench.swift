@@ -6,7 +6,7 @@ import Foundation
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "convergence", "api", "writes", "fleet", "allocation", "learning", "grid"]
+        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "allocation", "learning", "grid"]
         let selected = args.isEmpty ? all : args
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -16,6 +16,7 @@ struct FogBench {
             case "apply": try ApplyBenchmark.run(count: 10_000, repeats: 3, dir: dir)
             case "reconcile": try await ReconcileBenchmark.run(count: 10_000, idleSeconds: 10, dir: dir)
             case "convergence": try await ConvergenceBenchmark.run(dir: dir)
+            case "scaling": try await ScalingBenchmark.run(dir: dir)
             case "api": try await APIBenchmark.run(dir: dir)
             case "writes": try await WritePathBenchmark.run(dir: dir)
             case "fleet": try await FleetBenchmark.run(dir: dir)

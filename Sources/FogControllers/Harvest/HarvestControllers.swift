@@ -39,7 +39,10 @@ public struct HarvestController: Controller {
 
     public var sources: [WatchSource] {
         Watches.for("FogNode")
-            .watches("HarvestPolicy") { _, cache in cache.keys("FogNode") { _ in true } }
+            // A policy's rules or selector changing concerns every node; its status (the totals
+            // the policy controller writes on node changes) concerns none: mapping those to
+            // every node made each node change cost a pass over the fleet.
+            .watches("HarvestPolicy", when: [.generationChanged, .lifecycleChanged]) { _, cache in cache.keys("FogNode") { _ in true } }
             .sources
     }
 
@@ -113,22 +116,44 @@ public struct HarvestController: Controller {
 
 /// A harvest policy's status: nodes matched and eligible, core-seconds offered
 /// under it, and `Ready=False` when its time zone or windows cannot be read.
+///
+/// The totals are a count over the fleet, so they are recounted at most once per
+/// `recountInterval` (and at once when the policy itself changes): node changes only mark
+/// the totals stale. Each node change then costs O(1), not a pass over the fleet.
 public struct HarvestPolicyController: Controller {
     public let name = "harvest-policy"
     public let kind = "HarvestPolicy"
+    /// Shortest time between two counts of one policy's totals (controller clock, seconds).
+    public let recountInterval: Double
+    private let counted = CountTimes()
 
-    public init() {}
+    public init(recountInterval: Double = 5) { self.recountInterval = recountInterval }
 
     public var sources: [WatchSource] {
         Watches.for("HarvestPolicy")
-            .watches("FogNode") { _, cache in cache.keys("HarvestPolicy") { _ in true } }
+            // What moves the totals: a node's labels (matching) and its harvest status.
+            .watches("FogNode", when: [.metadataChanged, .changed("status.harvest")]) { _, cache in cache.keys("HarvestPolicy") { _ in true } }
             .sources
+    }
+
+    /// When each policy (at which generation) was last counted.
+    final class CountTimes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var last: [String: (at: Date, generation: Int64)] = [:]
+        func get(_ name: String) -> (at: Date, generation: Int64)? { lock.withLock { last[name] } }
+        func set(_ name: String, _ at: Date, _ generation: Int64) { lock.withLock { last[name] = (at, generation) } }
     }
 
     public var conditionTypes: Set<String> { ["Ready"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
+        let now = ctx.now
+        if let last = counted.get(key.name), last.generation == policy.metadata.generation,
+           now.timeIntervalSince(last.at) < recountInterval {
+            return .requeue(after: recountInterval - now.timeIntervalSince(last.at))
+        }
+        counted.set(key.name, now, policy.metadata.generation)
         let view = HarvestPolicyView(policy)
         // One pass over the cached nodes, none copied: this runs on every node change.
         var matched = 0

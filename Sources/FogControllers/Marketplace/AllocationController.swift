@@ -44,7 +44,12 @@ public struct AllocationController: Controller {
 
     public var sources: [WatchSource] {
         Watches.for("FederatedJob")
-            .watches("FogNode") { node, cache in
+            // Only what can change a placement: the node's spec and labels, its conditions
+            // (Ready, Harvestable), its reservations and its harvestable CPU. Heartbeats and
+            // scores alone do not, and enqueueing the waiting jobs on each made every heartbeat
+            // cost a pass over the fleet per waiting job.
+            .watches("FogNode", when: [.generationChanged, .metadataChanged, .lifecycleChanged, .changed("status.conditions"),
+                                       .changed("status.reservations"), .changed("status.harvest.allocatableCpu")]) { node, cache in
              // Jobs holding the node: its reservations name them (written in the same transaction as their allocations).
              var keys = (node.status?["reservations"]?.objectValue ?? [:]).keys.sorted().compactMap { k -> ObjectKey? in
                  let parts = k.split(separator: "/", maxSplits: 1)
