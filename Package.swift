@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // Already resolved through swift-nio; named for the work queue's timer heap.
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // Already resolved through Hummingbird; named for the HTTP parts a server channel handler sees.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
     ],
     targets: [
         // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
@@ -63,6 +65,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
         .target(name: "FogRemote", dependencies: [

@@ -29,6 +29,7 @@ public func fogAPIError(reason: String?, httpStatus: Int, message: String) -> an
     case 409: return StoreError(.conflict, message)
     case 410: return StoreError(.compacted, message)
     case 413: return AdmissionError(.tooLarge, message)
+    case 429: return AdmissionError(.tooManyRequests, message)
     case 422: return AdmissionError(.invalid, message)
     default: return StoreError(.storage, message)
     }
@@ -105,6 +106,7 @@ public struct AdmissionError: FogAPIError, Hashable {
             case invalid = "Invalid"
             case badRequest = "BadRequest"
             case tooLarge = "RequestEntityTooLarge"
+            case tooManyRequests = "TooManyRequests"
         }
 
         private var code: _Code
@@ -125,6 +127,8 @@ public struct AdmissionError: FogAPIError, Hashable {
         public static let badRequest = Code(.badRequest)
         /// 413 (reason `RequestEntityTooLarge`).
         public static let tooLarge = Code(.tooLarge)
+        /// 429: the caller holds too much at once (e.g. open watches).
+        public static let tooManyRequests = Code(.tooManyRequests)
 
         /// The Kubernetes Status reason.
         public var reason: String { code.rawValue }
@@ -134,6 +138,7 @@ public struct AdmissionError: FogAPIError, Hashable {
             case .invalid: return 422
             case .badRequest: return 400
             case .tooLarge: return 413
+            case .tooManyRequests: return 429
             }
         }
 

@@ -38,6 +38,11 @@ public struct APIServer: Sendable {
         /// When an object of each kind is ready, by the controllers this server runs; served
         /// by discovery so that `fogctl apply --wait` follows them.
         public var readinessRules: [String: ReadinessRule] = [:]
+        /// Seconds a client has to send a request's head (line and headers), from the
+        /// connection opening or the previous response ending; then the connection is closed.
+        public var requestHeadSeconds: Double = 30
+        /// Open watches one user may hold at once (429 beyond).
+        public var maxWatchesPerUser = 100
         public init() {}
     }
 
@@ -48,6 +53,7 @@ public struct APIServer: Sendable {
     let blobs: BlobStore
     public let metrics: ServerMetrics
     let authorizer: Authorizer
+    let watchBudget: WatchBudget
 
     /// A server over the embedded SQLite store; blobs beside its file unless the configuration says where.
     public init(store: SQLiteStore, configuration: Configuration, schemas: SchemaSet = .builtIn, logger: Logger,
@@ -69,6 +75,7 @@ public struct APIServer: Sendable {
         self.schemas = schemas
         self.logger = logger
         authorizer = Authorizer(configuration.access)
+        watchBudget = WatchBudget(perUser: configuration.maxWatchesPerUser)
         self.blobs = blobs
     }
 
@@ -82,7 +89,10 @@ public struct APIServer: Sendable {
             responder: Responder(server: self),
             // Slow or idle clients are cut off after a minute without traffic; watch
             // clients resume from their last revision, as Kubernetes clients do.
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+            // A request head must arrive within `requestHeadSeconds` (slow-header clients).
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestHeadDeadline(deadline: .milliseconds(Int64(self.configuration.requestHeadSeconds * 1000)))],
+                idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fog"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -473,12 +483,17 @@ public struct APIServer: Sendable {
     /// BOOKMARK, and ERROR (410) when the revision has been compacted.
     func watch(_ route: Route, from: Int64, selector: LabelSelector, identity: Identity) async throws -> Response {
         _ = try await store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
+        try watchBudget.take(identity.user)
+        let budget = watchBudget
         let stream = store.watch(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, bookmarkEvery: 1)
         let server = self
         let metrics = self.metrics
         let body = ResponseBody { writer in
             metrics.watchOpened()
-            defer { metrics.watchClosed() }
+            defer {
+                metrics.watchClosed()
+                budget.give(identity.user)
+            }
             do {
                 for try await event in stream.cancelOnGracefulShutdown() {
                     var line: JSONValue

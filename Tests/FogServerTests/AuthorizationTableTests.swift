@@ -328,3 +328,63 @@ extension ServerHarness {
         #expect(!events.contains { $0.content["message"] == "step 0" })
     }
 }
+
+@Suite(.serialized) struct SlowClientTests {
+    /// A raw TCP connection to 127.0.0.1:port (blocking, with a receive timeout as a backstop).
+    static func connect(_ port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
+        return fd
+    }
+
+    @Test func aClientThatNeverFinishesItsHeadersIsCutOff() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.file("state.db"))
+        let server = try await TestServer.start(store: store, directory: dir.path) { $0.requestHeadSeconds = 0.3 }
+        let fd = try Self.connect(server.port)
+        defer { close(fd) }
+        let partial = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8)
+        _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        // The server closes the connection: the read ends (0 bytes), no answer was sent. A
+        // server that waited for the rest would leave this read to its 15 s receive timeout (-1).
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        #expect(n == 0)
+        // A client that sends its head at once is served.
+        let ok = try Self.connect(server.port)
+        defer { close(ok) }
+        let request = Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(ok, $0.baseAddress, $0.count, 0) }
+        let m = recv(ok, &buffer, buffer.count, 0)
+        #expect(m > 0 && String(decoding: buffer[0..<max(0, m)], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        await server.stop()
+    }
+
+    @Test func oneUserHoldsABoundedNumberOfWatches() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.file("state.db"))
+        let server = try await TestServer.start(store: store, directory: dir.path) { $0.maxWatchesPerUser = 2 }
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        for i in 0..<3 {
+            let fd = try Self.connect(server.port)
+            held.append(fd)
+            let request = Array("GET /apis/fog/v1alpha1/tiers?watch=true HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            let head = String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
+            #expect(head.hasPrefix(i < 2 ? "HTTP/1.1 200" : "HTTP/1.1 429"), "watch \(i + 1): \(head.prefix(120))")
+        }
+        await server.stop()
+    }
+}
