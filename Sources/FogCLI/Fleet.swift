@@ -136,6 +136,8 @@ struct Simulate: AsyncParsableCommand {
     var byzantine = 0.0
     @Flag(help: "Also drive existing nodes labelled fog/simulated=true.")
     var adopt = false
+    @Option(help: ArgumentHelp("Where data sets live (<dir>/<name>.csv): the simulated nodes run the training and inference tasks bound to them, as in `fogctl up`.", valueName: "dir"))
+    var dataDir = "examples/data"
     @Option(help: ArgumentHelp("Stop after this long (default: until interrupted).", valueName: "duration"))
     var duration: DurationArgument?
     @OptionGroup var global: GlobalOptions
@@ -165,6 +167,8 @@ struct Simulate: AsyncParsableCommand {
         options.speed = speed
         options.heartbeatInterval = interval.seconds
         options.byzantineShare = byzantine
+        // Without it the fleet only heartbeats: tasks bound to its nodes would wait for their deadline.
+        options.dataDirectory = dataDir
         let fleet = SimulatedFleet(client: try global.client(), clock: SystemClock(), options: options)
         do {
             if nodes > 0 { try await fleet.createNodes(count: nodes, profiles: try profileList()) }

@@ -195,3 +195,55 @@ extension RemoteCLITests {
         #expect(missing.code == 1 && missing.stderr.contains("not found"))
     }
 }
+
+@Suite(.serialized) struct SimulateAgainstAServerTests {
+    /// `fogctl simulate` against a server runs the tasks bound to its nodes: a job trains to
+    /// Succeeded on the simulated fleet alone (it used to heartbeat only, so rounds ended at
+    /// their deadline with no updates).
+    @Test func theSimulatedFleetTrainsThroughAServer() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db", pollInterval: .milliseconds(20))
+        var logger = Logger(label: "simulate-test")
+        logger.logLevel = .error
+        var options = ControllerSettings()
+        options.dataDirectory = Harness.root + "/examples/data"
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        let server = try await TestServer.start(store: store, directory: h.dir, tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n",
+                                                access: ControllerFamilies.access, alongside: [manager])
+        defer { Task { await server.stop() } }
+        let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
+        _ = try store.apply(objects.map(\.resource), dryRun: false)
+        let fleet = Process()
+        fleet.executableURL = URL(fileURLWithPath: binary)
+        fleet.arguments = ["simulate", "--nodes", "4", "--profiles", "stable", "--seed", "5", "--interval", "200ms",
+                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
+        fleet.standardOutput = FileHandle.nullDevice
+        fleet.standardError = FileHandle.nullDevice
+        try fleet.run()
+        defer { if fleet.isRunning { fleet.terminate() } }
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: sim-digits, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 3, learningRate: 0.5, roundTimeout: 60s}
+              participants: {min: 3, max: 3}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+              seed: 3
+            """
+        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "sim-digits")
+        try await eventually("sim-digits Succeeded", limit: 60, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        let done = try #require(try store.get(key))
+        // Every round's updates came from the fleet, not from a deadline.
+        let rounds = done.status?["training"]?["rounds"]?.arrayValue ?? []
+        #expect(rounds.count == 3)
+        #expect(rounds.allSatisfy { ($0["participants"]?.intValue ?? 0) == 3 }, "\(rounds)")
+    }
+}
