@@ -26,7 +26,7 @@ public final class NodeAgent: @unchecked Sendable {
         public init(node: String) { self.node = node }
     }
 
-    public enum State: Sendable, Equatable { case starting, registered, reporting, retrying(attempt: Int) }
+    public enum State: Sendable, Equatable { case starting, registered, reporting, retrying(attempt: Int), stopped }
 
     let client: any FogClient
     let clock: any FogClock
@@ -139,25 +139,57 @@ public final class NodeAgent: @unchecked Sendable {
         changes.notify()
     }
 
-    /// Registers and heartbeats every `interval` until cancelled.
-    public func run() async {
+    /// Why an agent stopped on its own: the server refused it (401, 403) or refused what it
+    /// sends (4xx), which retrying cannot fix.
+    public struct Stopped: Error, CustomStringConvertible, Sendable {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// Whether retrying `error` can help: the server away, slow or restarting, or the node
+    /// deleted under the agent (it registers again). Refusals (401, 403, other 4xx) cannot.
+    static func retryable(_ error: Error) -> Bool {
+        switch error {
+        case is AuthError, is AdmissionError: return false
+        default: return true
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? any FogAPIError { return "\(e.reason) (\(e.httpStatus)): \(e.message)" }
+        return "\(error)"
+    }
+
+    /// Registers and heartbeats every `interval` until cancelled, or until `heartbeats` have
+    /// been sent (0: no limit). What retrying can fix is retried with backoff and jitter,
+    /// each failure reported through `log`; what it cannot ends the run with `Stopped`.
+    public func run(heartbeats limit: Int = 0, log: @Sendable (String) -> Void = { _ in }) async throws {
         var failures = 0
         while !Task.isCancelled {
+            if limit > 0 && heartbeats >= limit { return }
             do {
                 if !lock.withLock({ registered }) { try await register() }
                 try await heartbeat()
                 try await runTasks()
+                if failures > 0 { log("heartbeat succeeded after \(failures) failed attempt\(failures == 1 ? "" : "s")") }
                 failures = 0
+                if limit > 0 && heartbeats >= limit { return }
                 try await pause(options.interval)
             } catch is CancellationError {
                 return
             } catch {
+                guard Self.retryable(error) else {
+                    lock.withLock { _state = .stopped }
+                    changes.notify()
+                    throw Stopped(reason: "the server refused fognode/\(options.node)'s agent: \(Self.describe(error))")
+                }
                 failures += 1
                 let attempt = failures
                 let wait = lock.withLock { () -> Double in
                     _state = .retrying(attempt: attempt)
                     return Backoff.delay(attempt: attempt, jitter: rng.unit(), cap: max(options.interval, 30))
                 }
+                log(String(format: "heartbeat failed (attempt %d): %@; retrying in %.1fs", attempt, Self.describe(error), wait))
                 do { try await pause(wait) } catch { return }
             }
         }

@@ -21,7 +21,9 @@ func runUntilSignalled(_ label: String, _ body: @escaping @Sendable () async thr
         services: [.init(service: Body(body: body), successTerminationBehavior: .gracefullyShutdownGroup)],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: CLILogging.logger(label))
     let group = ServiceGroup(configuration: config)
-    try await group.run()
+    do { try await group.run() } catch is CancellationError {
+        // SIGTERM or SIGINT: a graceful end, not a failure.
+    }
 }
 
 struct AgentCommand: AsyncParsableCommand {
@@ -91,23 +93,12 @@ struct AgentCommand: AsyncParsableCommand {
         let target = global.serverURL ?? global.statePath()
         console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
         let limit = count
-        let pause = options.interval
-        try await runUntilSignalled("fog.agent") {
-            if limit > 0 {
-                while agent.heartbeats < limit && !Task.isCancelled {
-                    do {
-                        if agent.state == .starting { try await agent.register() }
-                        try await agent.heartbeat()
-                        try await agent.runTasks()
-                    } catch is CancellationError { return } catch {
-                        console.err("heartbeat failed: \(error)\n")
-                        try await Task.sleep(for: .seconds(1))
-                    }
-                    if agent.heartbeats < limit { try await Task.sleep(for: .seconds(pause)) }
-                }
-            } else {
-                await agent.run()
+        do {
+            try await runUntilSignalled("fog.agent") {
+                try await agent.run(heartbeats: limit, log: { console.err($0 + "\n") })
             }
+        } catch let e as NodeAgent.Stopped {
+            throw CommandFailure(code: 1, "error: \(e.reason); stopped after \(agent.heartbeats) heartbeats")
         }
         console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
     }

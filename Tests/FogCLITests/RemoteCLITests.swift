@@ -247,3 +247,61 @@ extension RemoteCLITests {
         #expect(rounds.allSatisfy { ($0["participants"]?.intValue ?? 0) == 3 }, "\(rounds)")
     }
 }
+
+@Suite(.serialized) struct AgentCommandTests {
+    /// Runs `fogctl agent` with `args`; `whileRunning` sees its stderr as it grows and may
+    /// signal it. Returns the exit status and all of stderr.
+    static func agent(_ args: [String], whileRunning: ((Process, Console) async throws -> Void)? = nil) async throws -> (Int32, String) {
+        let binary = try #require(Harness.fogctlBinary())
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["agent", "--node", "edge-1", "--interval", "200ms"] + args
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = FileHandle.nullDevice
+        let seen = Console.capturing()
+        pipe.fileHandleForReading.readabilityHandler = { h in
+            let d = h.availableData
+            if !d.isEmpty { seen.err(String(decoding: d, as: UTF8.self)) }
+        }
+        try p.run()
+        if let whileRunning { try await whileRunning(p, seen) }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async { p.waitUntilExit(); c.resume() }
+        }
+        pipe.fileHandleForReading.readabilityHandler = nil
+        let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+        return (p.terminationStatus, seen.stderr + String(decoding: rest, as: UTF8.self))
+    }
+
+    static let tokens = "tokens:\n- {token: admin-token, user: me, role: admin}\n- {token: edge-2-token, user: edge-2, role: agent, node: edge-2}\n"
+        + "- {token: edge-1-token, user: edge-1, role: agent, node: edge-1}\n"
+
+    @Test func anAgentTheServerRefusesSaysWhyAndExitsNonZero() async throws {
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db")
+        let server = try await TestServer.start(store: store, directory: h.dir, tokens: Self.tokens, access: ControllerFamilies.access)
+        for (token, expected) in [("not-a-valid-token", "Unauthorized (401)"), ("edge-2-token", "Forbidden (403)")] {
+            let (code, err) = try await Self.agent(["--server", server.baseURL, "--token", token, "--count", "1"])
+            #expect(code == 1, "\(token): \(err)")
+            #expect(err.contains(expected), "\(token): \(err)")
+            #expect(err.contains("stopped after 0 heartbeats"))
+        }
+        await server.stop()
+    }
+
+    @Test func anAgentRetriesAnAbsentServerVisiblyAndStopsCleanlyOnSIGTERM() async throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let dir = try TemporaryDirectory()
+        let probe = try await TestServer.start(store: try SQLiteStore(path: dir.file("probe.db")), directory: dir.path)
+        let port = probe.port
+        await probe.stop()
+        let (code, err) = try await Self.agent(["--server", "http://127.0.0.1:\(port)", "--token", "edge-1-token", "--count", "1"]) { p, seen in
+            try await eventually("a retry reported", limit: 30, wakingOn: [seen.written]) { seen.stderr.contains("retrying in") }
+            p.terminate()  // SIGTERM
+        }
+        #expect(code == 0, "\(err)")
+        #expect(err.contains("heartbeat failed (attempt 1)"), "\(err)")
+        #expect(!err.contains("CancellationError"))
+    }
+}

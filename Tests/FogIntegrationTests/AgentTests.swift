@@ -100,7 +100,7 @@ final class FleetHarness: @unchecked Sendable {
         #expect(node.status?["scores"]?["latency"] != nil)
 
         // The agent's loop heartbeats on its clock.
-        let loop = Task { await agent.run() }
+        let loop = Task { try? await agent.run() }
         try await eventually("agent sleeping", wakingOn: [agent.changes]) { agent.sleepingUntil != nil && agent.heartbeats >= 2 }
         h.clock.advance(by: 5)
         try await eventually("third heartbeat", wakingOn: [agent.changes]) { agent.heartbeats >= 3 }
@@ -147,7 +147,7 @@ final class FleetHarness: @unchecked Sendable {
         options.interval = 5
         let agent = NodeAgent(client: h.client("agent-edge-1-token", timeout: 1), clock: h.clock,
                               reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: options, seed: 7)
-        let loop = Task { await agent.run() }
+        let loop = Task { try? await agent.run() }
         try await eventually("first heartbeat", wakingOn: [agent.changes]) { agent.heartbeats == 1 && agent.sleepingUntil != nil }
         await h.stopServer()
         // A stopped in-process server can leave the agent's pooled connection open but
