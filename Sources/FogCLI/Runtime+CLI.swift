@@ -2,6 +2,7 @@ import ArgumentParser
 import FogClient
 import FogControllers
 import FogManifest
+import FogMarket
 import FogModel
 import FogRuntime
 import FogStore
@@ -53,6 +54,7 @@ enum Failures {
         if let c = cs[type: "Failed"], c.status == .true { return "\(c.reason): \(c.message)" }
         if r.status?["phase"]?.stringValue == "Failed" { return "phase Failed" }
         if r.kind != "FogNode", let c = cs[type: "Ready"], c.status == .false { return "\(c.reason): \(c.message)" }
+        if r.kind == "FederatedJob", let c = AdmissionReason.refusal(of: r) { return "\(c.reason): \(c.message)" }
         return nil
     }
 

@@ -53,3 +53,20 @@ public enum JobPhase: String, Sendable, CaseIterable {
         return true
     }
 }
+
+/// Why a job is not admitted, as its `Admitted=False` condition says: a job queued for a
+/// slot of its tier waits; any other reason (over budget, a level or class the tier does
+/// not allow, no price for its type, its tier or policy missing) is a refusal that waiting
+/// will not change until the job or the cluster's policy does.
+public enum AdmissionReason {
+    /// The reason of a job waiting for a concurrency slot of its tier.
+    public static let queued = "TierConcurrencyLimit"
+
+    /// Whether `job`'s conditions say it was refused (not merely queued or in progress).
+    public static func refusal(of job: Resource) -> Condition? {
+        let cs = job.conditions
+        for type in ["TierResolved", "PrivacyResolved"] { if let c = cs[type: type], c.status == .false { return c } }
+        if let c = cs[type: "Admitted"], c.status == .false, c.reason != queued { return c }
+        return nil
+    }
+}

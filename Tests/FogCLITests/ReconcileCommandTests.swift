@@ -55,6 +55,31 @@ import Testing
         #expect(r.stdout.contains("tier/small ready"))
     }
 
+    @Test func applyWaitFailsForARefusedJobWithTheReason() async throws {
+        let h = try Harness()
+        let policy = [Harness.root + "/examples/quickstart/tiers.yaml", Harness.root + "/examples/quickstart/privacy.yaml"]
+        #expect(await h.fogctl(["apply", "-f", policy[0], "-f", policy[1]]).code == 0)
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: too-dear, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              participants: {min: 3, max: 3}
+              budget: {max: 0.01}
+            """
+        let reconciler = Task { await h.fogctl(["up", "-f", policy[0], "-f", policy[1], "--watch", "--timeout", "20s"]) }
+        defer { reconciler.cancel() }
+        let r = await h.fogctl(["apply", "-f", "-", "--wait", "--timeout", "15s"], stdin: Array(job.utf8))
+        #expect(r.code == 1, "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("failed: federatedjob/too-dear: OverBudget"), "\(r.stderr)")
+        // And the refusal is a Warning event about the job.
+        let events = try h.store().list(kind: "Event", namespace: "default").items
+        #expect(events.contains { $0.content["type"] == "Warning" && $0.content["reason"] == "OverBudget" })
+    }
+
     @Test func getWatchPrintsChangesFromAnotherWriter() async throws {
         let h = try Harness()
         let tiers = Harness.root + "/examples/quickstart/tiers.yaml"

@@ -68,7 +68,10 @@ public struct FederatedJobController: Controller {
         ]
         let phase = JobPhase(status: job.status)
         guard phase == .pending, let tier, let privacy else {
-            try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
+            let written = try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
+            if phase == .pending, let refusal = AdmissionReason.refusal(of: written) {
+                await ctx.events.record(job, .warning, reason: refusal.reason, message: refusal.message)
+            }
             return .done
         }
 
@@ -84,7 +87,7 @@ public struct FederatedJobController: Controller {
             conditions.append(Condition(type: "Admitted", status: .false, reason: reason, message: message))
         case .queued(let message, let quote):
             quoteJSON = quote.json
-            conditions.append(Condition(type: "Admitted", status: .false, reason: "TierConcurrencyLimit", message: message))
+            conditions.append(Condition(type: "Admitted", status: .false, reason: AdmissionReason.queued, message: message))
         case .admitted(let quote):
             quoteJSON = quote.json
             conditions.append(Condition(type: "Admitted", status: .true, reason: "Admitted",
@@ -92,10 +95,14 @@ public struct FederatedJobController: Controller {
         }
         let admitted: Bool
         if case .admitted = decision { admitted = true } else { admitted = false }
-        try await ctx.updateStatus(job, { s in
+        let written = try await ctx.updateStatus(job, { s in
             JobPhase.move(&s, to: admitted ? .admitted : .pending)
             if let quoteJSON { s["quote"] = quoteJSON }
         }, conditions: conditions)
+        if let refusal = AdmissionReason.refusal(of: written) {
+            // A refusal is a failure the tenant must act on: a Warning event, as Kubernetes reports one.
+            await ctx.events.record(job, .warning, reason: refusal.reason, message: refusal.message)
+        }
         if admitted {
             await ctx.events.record(job, .normal, reason: "Admitted", message: conditions.last!.message)
         }
@@ -146,7 +153,7 @@ public struct FederatedJobController: Controller {
             let ahead = peers.filter {
                 JobPhase(status: $0.status) == .pending && $0.key != view.key
                     && ($0.metadata.creationTimestamp ?? "", $0.name) < (job.metadata.creationTimestamp ?? "", job.name)
-                    && $0.condition("Admitted").map { $0.status == .false && $0.reason != "TierConcurrencyLimit" } != true
+                    && $0.condition("Admitted").map { $0.status == .false && $0.reason != AdmissionReason.queued } != true
             }.count
             if active + ahead >= limit {
                 return .queued("tier \(terms.name) allows \(limit) concurrent job\(limit == 1 ? "" : "s") in namespace \(view.key.namespace): \(active) active, \(ahead) queued ahead", quote)
