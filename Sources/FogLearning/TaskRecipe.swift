@@ -82,6 +82,19 @@ public final class DataCatalog: @unchecked Sendable {
 
     public init(directory: String) { self.directory = directory }
 
+    /// Why the data set `name` cannot be used from this catalog (nil when it can): checked at
+    /// admission, so a job naming a data set that is not there is refused before it is quoted.
+    public func problem(with name: String) -> String? {
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+            return "data set names are letters, digits, '.', '_' and '-' (got \(name))"
+        }
+        if FileManager.default.isReadableFile(atPath: directory + "/" + name + ".csv") { return nil }
+        let known = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
+        return "data set \"\(name)\" not found: no \(directory)/\(name).csv (the data directory holds: "
+            + (known.isEmpty ? "no data sets" : known.joined(separator: ", ")) + ")"
+    }
+
     /// Training and test parts of `name`, features scaled to [0, 1] by the training part's range.
     public func split(_ name: String, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
         let key = "\(name)|\(testFraction)|\(seed)"

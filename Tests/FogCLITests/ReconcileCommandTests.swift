@@ -80,6 +80,31 @@ import Testing
         #expect(events.contains { $0.content["type"] == "Warning" && $0.content["reason"] == "OverBudget" })
     }
 
+    @Test func aJobNamingAnUnknownDataSetIsRefusedAtAdmission() async throws {
+        let h = try Harness()
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: wants-mnist, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: mnist}
+              participants: {min: 3, max: 3}
+              budget: {max: 100}
+            """
+        let files = ["tiers", "privacy", "nodes"].map { Harness.root + "/examples/quickstart/\($0).yaml" }
+        #expect(await h.fogctl(["apply"] + files.flatMap { ["-f", $0] }).code == 0)
+        #expect(await h.fogctl(["apply", "-f", "-"], stdin: Array(job.utf8)).code == 0)
+        _ = await h.fogctl(["reconcile", "--once", "--data-dir", Harness.root + "/examples/data"])
+        let refused = try #require(try h.store().get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "wants-mnist")))
+        let admitted = try #require(refused.conditions[type: "Admitted"])
+        #expect(admitted.status == .false && admitted.reason == "DataUnavailable")
+        #expect(admitted.message.contains("mnist") && admitted.message.contains("digits"), "\(admitted.message)")
+        // Never quoted, never allocated.
+        #expect(refused.status?["quote"] == nil && refused.status?["allocation"] == nil)
+    }
+
     @Test func getWatchPrintsChangesFromAnotherWriter() async throws {
         let h = try Harness()
         let tiers = Harness.root + "/examples/quickstart/tiers.yaml"

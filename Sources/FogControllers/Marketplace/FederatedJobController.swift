@@ -1,4 +1,5 @@
 import FogFleet
+import FogLearning
 import FogMarket
 import FogModel
 import FogRuntime
@@ -15,8 +16,11 @@ public struct FederatedJobController: Controller {
 
     let nodes: NodeIndex
 
-    public init() { nodes = NodeIndex() }
-    init(nodes: NodeIndex) { self.nodes = nodes }
+    /// Where data sets live: a job naming one that is not there is refused at admission.
+    let data: DataCatalog?
+
+    public init(dataDirectory: String? = nil) { nodes = NodeIndex(); data = dataDirectory.map(DataCatalog.init(directory:)) }
+    init(nodes: NodeIndex, dataDirectory: String?) { self.nodes = nodes; data = dataDirectory.map(DataCatalog.init(directory:)) }
 
     public var sources: [WatchSource] {
         Watches.for("FederatedJob")
@@ -76,8 +80,13 @@ public struct FederatedJobController: Controller {
         }
 
         let terms = TierTerms(name: tier.name, spec: tier.spec)
-        let decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache,
+        let decision: Admission
+        if let data, let dataset = job.spec?.value(at: "data.dataset")?.stringValue, let problem = data.problem(with: dataset) {
+            decision = .refused(reason: "DataUnavailable", message: problem, quote: nil)
+        } else {
+            decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache,
                                       nodes: nodes.snapshot(ctx.cache).nodes)
+        }
         var quoteJSON: JSONValue?
         switch decision {
         case .quoteFailed(let reason, let message):

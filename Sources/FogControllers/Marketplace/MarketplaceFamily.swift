@@ -27,10 +27,11 @@ extension ControllerFamily {
                      unsealedPhases: ["Closed", "Cleared"]),
         ],
         readiness: ["Tier": .readyCondition, "PrivacyPolicy": .readyCondition, "FederatedJob": .observedGeneration],
-        controllers: { _ in
+        controllers: { settings in
             // Admission and allocation read the same decoded view of the nodes.
             let nodes = NodeIndex()
-            return [TierController(), PrivacyPolicyController(), FederatedJobController(nodes: nodes), AllocationController(nodes: nodes)]
+            return [TierController(), PrivacyPolicyController(), FederatedJobController(nodes: nodes, dataDirectory: settings.dataDirectory),
+                    AllocationController(nodes: nodes)]
         },
         summary: { cache in cache.list("FederatedJob").map(JobSummary.line) })
 
