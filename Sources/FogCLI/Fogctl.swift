@@ -16,7 +16,8 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self, AgentCommand.self, Simulate.self, Top.self, QuoteCommand.self, ModelCommand.self, Infer.self, ConfigCommand.self, Kinds.self])
+        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self,
+                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self])
 
     public init() {}
 

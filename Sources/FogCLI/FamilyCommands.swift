@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The verbs a controller family adds to `fogctl` beside the generic ones (`get`, `apply`,
+/// `describe`, … work for every kind from its schema alone): one line per family that has
+/// any, as `ControllerFamilies.all` has one line per family. A family without extras needs
+/// no line here.
+enum FamilyCommands {
+    static let byFamily: [(family: String, commands: [any ParsableCommand.Type])] = [
+        ("marketplace", [QuoteCommand.self]),   // fogctl quote: what a job would cost, before applying it
+        ("training", [ModelCommand.self]),      // fogctl model pull: a trained model out of fog
+        ("inference", [Infer.self]),            // fogctl infer: ask a trained model, through the inference path
+    ]
+
+    static var all: [any ParsableCommand.Type] { byFamily.flatMap(\.commands) }
+}
