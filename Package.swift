@@ -50,14 +50,14 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogAPI", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
         // Marketplace domain (pure): tier terms, pricing and quotes, eligibility of fleet nodes, participant selection and failover.
         .target(name: "FogMarket", dependencies: ["FogModel", "FogFleet"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
             "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime",
@@ -92,9 +92,9 @@ let package = Package(
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogTesting", "FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogTesting", "FogModel", "FogManifest"]),
-        .testTarget(name: "FogFleetTests", dependencies: ["FogTesting", "FogModel", "FogFleet"]),
-        .testTarget(name: "FogMarketTests", dependencies: ["FogTesting", "FogModel", "FogMarket"]),
-        .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogLearning"]),
+        .testTarget(name: "FogFleetTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogFleet"]),
+        .testTarget(name: "FogMarketTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogMarket"]),
+        .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: ["FogTesting", 
             "FogModel", "FogAPI", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
             "FogManifest",

@@ -1,6 +1,7 @@
 import FogClient
 import FogFleet
 import FogLearning
+import FogManifest
 import FogModel
 import FogRuntime
 import FogStore
@@ -75,6 +76,7 @@ public final class SimulatedFleet: @unchecked Sendable {
     /// Takes over every node labelled `fog/simulated=true`; its behaviour comes from
     /// `spec.profile` (default: Mobile for phones, Stable otherwise), and
     /// `options.byzantineShare` of them, chosen from the seed, misbehave. Returns how many.
+    /// Throws, naming the node and the field, for a node whose spec does not decode.
     @discardableResult
     public func adoptExisting() async throws -> Int {
         let list = try await client.list(kind: "FogNode", namespace: nil,
@@ -82,11 +84,11 @@ public final class SimulatedFleet: @unchecked Sendable {
         let nodes = list.items.sorted(by: { $0.name < $1.name })
         let byzantine = pickByzantine(nodes.count)
         for (i, node) in nodes.enumerated() {
-            let spec = node.spec
-            let profile = spec?["profile"]?.stringValue.flatMap(FleetProfile.named)
-                ?? (spec?["class"]?.stringValue == "mobile" ? .mobile : .stable)
-            register(node.name, profile: profile, cpu: spec?.value(at: "capacity.cpu")?.numberValue ?? 4,
-                     memoryGiB: spec?.value(at: "capacity.memoryGiB")?.numberValue ?? 8, byzantine: byzantine.contains(i))
+            let spec: FogNodeSpec
+            do { spec = try node.decodeSpec(FogNodeSpec.self) } catch { throw SimulatedFleetError(message: "fognode/\(node.name): \(error)") }
+            // Without a profile, by class: the schema cannot default a field from another one.
+            let profile = spec.profile.flatMap(FleetProfile.named) ?? (spec.class == .mobile ? .mobile : .stable)
+            register(node.name, profile: profile, cpu: spec.capacity.cpu, memoryGiB: spec.capacity.memoryGiB, byzantine: byzantine.contains(i))
         }
         return nodes.count
     }
@@ -299,4 +301,10 @@ actor SerialGate {
         }
         return try await body()
     }
+}
+
+/// A node the simulated fleet cannot take over.
+public struct SimulatedFleetError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
 }

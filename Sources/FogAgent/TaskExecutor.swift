@@ -1,6 +1,7 @@
 import FogAPI
 import FogClient
 import FogLearning
+import FogManifest
 import FogModel
 import FogStore
 import Foundation
@@ -42,16 +43,21 @@ public struct TaskExecutor: Sendable {
     /// Runs one task and reports it; a failure is reported as phase Failed with the reason.
     public func run(_ task: Resource, device: DeviceState = DeviceState()) async throws {
         let started = Timestamp.format(Date())
+        let spec: TrainingTaskSpec
+        do { spec = try task.decodeSpec(TrainingTaskSpec.self) } catch {
+            _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
+            return
+        }
         // Answering a request is short; the battery rule is about a training round's work. (A
         // skipped infer batch would never be answered: the inference controller waits for it.)
-        if task.spec?["type"]?.stringValue == "infer" { return try await infer(task, started: started) }
+        if spec.type == .infer { return try await infer(task, spec: spec, started: started) }
         if device.lowBattery {
             _ = try await client.patchStatus(task.key, ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)])
             return
         }
         do {
-            let recipe = try TaskRecipe(taskSpec: task.spec)
-            guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
+            let recipe = try TaskRecipe(task: spec)
+            guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
             let global = try ParameterBlob.decode(try await client.getBlob(modelDigest))
             let shard = try data.shard(recipe)
             let model = recipe.model.make(featureCount: shard.featureCount, classCount: max(shard.classCount, 10))
@@ -63,7 +69,7 @@ public struct TaskExecutor: Sendable {
                 let steps = max(1, (shard.count + config.batchSize - 1) / config.batchSize * config.epochs / 2)
                 config.maxSteps = steps
             }
-            let round = Int(task.spec?["round"]?.intValue ?? 0)
+            let round = spec.round
             let result = LocalTraining.train(model: model, from: global, on: shard, config: config,
                                              seed: SplitMix64.mix(recipe.seed, 4, round, recipe.shardIndex))
             var parameters = result.parameters
@@ -90,18 +96,18 @@ extension TaskExecutor {
 
     /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
     /// from an input blob, scaled as the model's training data was) with the given model.
-    func infer(_ task: Resource, started: String) async throws {
+    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String) async throws {
         let clockStart = ContinuousClock.now
         do {
-            let recipe = try TaskRecipe(taskSpec: task.spec)
-            guard let modelDigest = task.spec?["model"]?.stringValue else { throw TaskError(message: "the task names no model") }
+            let recipe = try TaskRecipe(task: spec)
+            guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
             let parameters = try ParameterBlob.decode(try await client.getBlob(modelDigest))
             let (train, test) = try data.split(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed)
             let model = recipe.model.make(featureCount: train.featureCount, classCount: max(train.classCount, 10))
             guard model.parameterCount == parameters.count else { throw TaskError(message: "the model does not fit the data set") }
             var features: [Float]
             var labels: [Int]?
-            if let input = task.spec?["input"]?.stringValue {
+            if let input = spec.input {
                 let raw = try ParameterBlob.decode(try await client.getBlob(input))
                 guard raw.count % train.featureCount == 0 else {
                     throw TaskError(message: "the input holds \(raw.count) values, not rows of \(train.featureCount) features")
@@ -110,8 +116,8 @@ extension TaskExecutor {
                                    classCount: train.classCount)
                 features = try data.scaler(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed).transform(rows).features
             } else {
-                let start = Int(task.spec?.value(at: "rows.start")?.intValue ?? 0)
-                let count = Int(task.spec?.value(at: "rows.count")?.intValue ?? 0)
+                guard let rows = spec.rows else { throw TaskError(message: "the task names neither rows nor an input") }
+                let (start, count) = (rows.start, rows.count)
                 guard start >= 0, count > 0, start + count <= test.count else { throw TaskError(message: "rows \(start)..<\(start + count) are outside the test part (\(test.count) rows)") }
                 let batch = test.rows(Array(start..<(start + count)))
                 features = batch.features

@@ -2,6 +2,7 @@ import ArgumentParser
 import FogClient
 import FogControllers
 import FogLearning
+import FogManifest
 import FogModel
 import FogStore
 import Foundation
@@ -60,6 +61,12 @@ struct Infer: AsyncParsableCommand {
         return rows
     }
 
+    static func spec(of job: Resource) throws -> FederatedJobSpec {
+        do { return try job.decodeSpec(FederatedJobSpec.self) } catch {
+            throw CommandFailure(code: 1, "error: federatedjob/\(job.name): \(error)")
+        }
+    }
+
     func run() async throws {
         let text: String
         if filename == "-" {
@@ -75,21 +82,22 @@ struct Infer: AsyncParsableCommand {
         do {
             guard let r = try await client.get(key) else { throw CommandFailure(code: 1, "Error from store (NotFound): federatedjobs \"\(job)\" not found") }
             // The model: a trained job's own, or what an inference job serves (InferencePlan, as the controller).
+            let spec = try Self.spec(of: r)
             var digest: String?
-            var trainSpec = r.spec
-            switch InferencePlan.modelSource(of: r) {
+            var trainSpec = spec
+            switch InferencePlan.modelSource(of: r, spec: spec) {
             case .digest(let d): digest = d
             case .fromJob(let from):
                 if let source = try await client.get(ObjectKey(kind: "FederatedJob", namespace: namespace, name: from)) {
                     digest = InferencePlan.trainedModel(of: source)
-                    trainSpec = source.spec
+                    trainSpec = try Self.spec(of: source)
                 }
             case .none: break
             }
             guard let model = digest else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no model to serve yet") }
             let participants = InferencePlan.participants(of: r)
             guard !participants.isEmpty else { throw CommandFailure(code: 1, "error: federatedjob/\(job) has no participants (phase \(r.status?["phase"]?.stringValue ?? "Pending"))") }
-            let batchSize = InferencePlan.batchSize(of: r)
+            let batchSize = InferencePlan.batchSize(of: spec)
             let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
             var names: [String] = []
             // Latency: issue → answer seen, both read from this process's monotonic clock.

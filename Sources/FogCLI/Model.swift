@@ -1,6 +1,7 @@
 import ArgumentParser
 import FogClient
 import FogLearning
+import FogManifest
 import FogModel
 import FogStore
 import Foundation
@@ -37,19 +38,20 @@ struct ModelPull: AsyncParsableCommand {
         }
         let parameters: [Float]
         do { parameters = try ParameterBlob.decode(try await client.getBlob(digest)) } catch { throw CLI.storeFailure(error) }
-        let spec = r.spec
+        let spec: FederatedJobSpec
+        do { spec = try r.decodeSpec(FederatedJobSpec.self) } catch { throw CommandFailure(code: 1, "error: federatedjob/\(job): \(error)") }
         var model: [String: JSONValue] = [
             "apiVersion": .string(fogAPIVersion), "kind": "Model", "job": .string(namespace + "/" + job), "digest": .string(digest),
-            "architecture": spec?.value(at: "model.architecture") ?? "logistic-regression",
-            "dataset": spec?.value(at: "data.dataset") ?? .null,
+            "architecture": .string(spec.model.architecture.rawValue),
+            "dataset": .string(spec.data.dataset),
             "round": t["round"] ?? .null, "accuracy": t["accuracy"] ?? .null,
             "parameterCount": .int(Int64(parameters.count)),
-            "layout": spec?.value(at: "model.architecture")?.stringValue == "mlp"
+            "layout": spec.model.architecture == .mlp
                 ? "W1 (hidden × features, row-major), b1 (hidden), W2 (classes × hidden), b2 (classes)"
                 : "W (classes × features, row-major), then b (classes)",
             "parameters": .array(parameters.map { .double(Double($0)) }),
         ]
-        if let h = spec?.value(at: "model.hiddenUnits") { model["hiddenUnits"] = h }
+        if spec.model.architecture == .mlp { model["hiddenUnits"] = .int(Int64(spec.model.hiddenUnits)) }
         let text = JSONPrettyPrinter.render(.object(model)) + "\n"
         if output == "-" {
             CLI.console.out(text)

@@ -2,6 +2,7 @@ import ArgumentParser
 import FogClient
 import FogControllers
 import FogMarket
+import FogManifest
 import FogModel
 import FogStore
 import Foundation
@@ -27,14 +28,19 @@ struct QuoteCommand: AsyncParsableCommand {
         let jobs = objects.filter { $0.resource.kind == "FederatedJob" }
         if jobs.isEmpty { throw CommandFailure(code: 1, "error: no FederatedJob in \(filename.joined(separator: ", "))") }
         let client = try global.client()
-        var quotes: [(Resource, Quote)] = []
+        var quotes: [(Resource, FederatedJobSpec, Quote)] = []
         var problems: [String] = []
         do {
             let nodes = try await client.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
             for decoded in jobs {
                 let job = decoded.resource
-                let tierName = job.spec?["tier"]?.stringValue ?? ""
-                let privacyName = job.spec?["privacy"]?.stringValue ?? "low"
+                let spec: FederatedJobSpec
+                do { spec = try job.decodeSpec(FederatedJobSpec.self) } catch {
+                    problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): \(error)")
+                    continue
+                }
+                let tierName = spec.tier
+                let privacyName = spec.privacy
                 guard let tier = try await client.get(ObjectKey(kind: "Tier", namespace: "", name: tierName)) else {
                     problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): tier \"\(tierName)\" does not exist (apply manifests/tiers.yaml)")
                     continue
@@ -43,11 +49,11 @@ struct QuoteCommand: AsyncParsableCommand {
                     problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): privacy policy \"\(privacyName)\" does not exist (apply manifests/privacy-policies.yaml)")
                     continue
                 }
-                let terms = TierTerms(name: tier.name, spec: tier.spec)
                 do {
-                    let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
+                    let terms = TierTerms(name: tier.name, spec: try tier.decodeSpec(TierSpec.self))
+                    let request = try QuoteRequest(job: spec, privacy: try privacy.decodeSpec(PrivacyPolicySpec.self))
                     let market = MarketState(fogNodes: nodes, tier: terms)
-                    quotes.append((job, try Pricing.quote(request, tier: terms, market: market)))
+                    quotes.append((job, spec, try Pricing.quote(request, tier: terms, market: market)))
                 } catch {
                     problems.append("\(decoded.file):\(decoded.line):\(decoded.column): federatedjob/\(job.name): \(error)")
                 }
@@ -56,11 +62,11 @@ struct QuoteCommand: AsyncParsableCommand {
         if !problems.isEmpty { throw CommandFailure(code: 1, problems.map { "error: " + $0 }.joined(separator: "\n")) }
         switch output {
         case "json", "yaml":
-            let items: [JSONValue] = quotes.map { job, q in ["job": .string(job.namespace + "/" + job.name), "quote": q.json] }
+            let items: [JSONValue] = quotes.map { job, _, q in ["job": .string(job.namespace + "/" + job.name), "quote": q.json] }
             let value: JSONValue = items.count == 1 ? items[0] : .object(["items": .array(items)])
             CLI.console.out(output == "json" ? JSONPrettyPrinter.render(value) + "\n" : YAMLPrinter.render(value))
         default:
-            CLI.console.out(quotes.map { job, q in "federatedjob/\(job.name) (\(job.spec?["type"]?.stringValue ?? "training"), tier \(job.spec?["tier"]?.stringValue ?? "")):\n" + QuoteText.render(q) }
+            CLI.console.out(quotes.map { job, spec, q in "federatedjob/\(job.name) (\(spec.type.rawValue), tier \(spec.tier)):\n" + QuoteText.render(q) }
                 .joined(separator: "\n"))
         }
     }

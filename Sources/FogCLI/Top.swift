@@ -1,6 +1,7 @@
 import ArgumentParser
 import FogClient
 import FogFleet
+import FogManifest
 import FogModel
 import FogStore
 import Foundation
@@ -65,15 +66,18 @@ struct TopNodesCommand: AsyncParsableCommand {
 enum TopNodes {
     struct Row {
         var node: Resource
+        var spec: FogNodeSpec
         var score: ScoreBreakdown
     }
 
+    /// The nodes ranked; a node whose spec does not decode is left out.
     static func rank(_ nodes: [Resource], algorithm: ScoringAlgorithm, context: ScoringContext, now: Date) -> [Row] {
         let t = now.timeIntervalSince1970
-        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let ranked = PeerScoring.top(nodes.map { (id: $0.name, stats: NodeStats(node: $0, now: t)) }, k: nodes.count,
-                                     algorithm: algorithm, context: context)
-        return ranked.compactMap { r in byName[r.id].map { Row(node: $0, score: r.score) } }
+        let readable = nodes.compactMap { n in (try? n.decodeSpec(FogNodeSpec.self)).map { (node: n, spec: $0) } }
+        let byName = Dictionary(readable.map { ($0.node.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let ranked = PeerScoring.top(readable.map { (id: $0.node.name, stats: NodeStats(node: $0.node, spec: $0.spec, now: t)) },
+                                     k: readable.count, algorithm: algorithm, context: context)
+        return ranked.compactMap { r in byName[r.id].map { Row(node: $0.node, spec: $0.spec, score: r.score) } }
     }
 
     static func f(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "-" }
@@ -84,7 +88,7 @@ enum TopNodes {
         if let extra { header.append(extra.rawValue.uppercased()) }
         header += ["SCORE", "TRUST"]
         let body = rows.enumerated().map { i, r -> [String] in
-            var row = [String(i + 1), r.node.name, r.node.spec?["class"]?.stringValue ?? "-", r.node.spec?["region"]?.stringValue ?? "-",
+            var row = [String(i + 1), r.node.name, r.spec.class.rawValue, r.spec.region,
                        r.node.condition("Ready")?.status.rawValue ?? "-",
                        f(r.score.latency), f(r.score.uptime), f(r.score.performance), f(r.score.reliability)]
             if extra != nil { row.append(f(r.score.extra)) }

@@ -90,7 +90,7 @@ struct Up: AsyncParsableCommand {
                 // Training jobs, and inference jobs whose model is ready, run to the end.
                 if phase == .running { return true }
                 if phase != .allocated { return false }
-                if (j.spec?["type"]?.stringValue ?? "training") == "training" { return true }
+                if (try? j.decodeSpec(FederatedJobSpec.self))?.type == .training { return true }
                 return j.condition("ModelReady")?.status != .false
             }
             if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {

@@ -55,43 +55,37 @@ public struct HarvestWindow: Sendable, Equatable {
 
 /// A `HarvestPolicy`'s spec, checked: when a matched node may lend compute.
 public struct HarvestRules: Sendable, Equatable {
-    public var requireCharging = false
-    public var minBatteryPercent = 30.0
-    public var maxThermalCelsius = 40.0
-    public var minIdleSeconds = 180.0
-    public var maxCpuShare = 0.5
-    public var windows: [HarvestWindow] = []
-    public var timeZone = TimeZone(identifier: "UTC")!
-
-    public init() {}
+    public var requireCharging: Bool
+    public var minBatteryPercent: Double
+    public var maxThermalCelsius: Double
+    public var minIdleSeconds: Double
+    public var maxCpuShare: Double
+    public var windows: [HarvestWindow]
+    public var timeZone: TimeZone
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
         public var description: String
         public init(description: String) { self.description = description }
     }
 
-    /// Reads a policy spec (already validated by its schema, so values have the right
+    /// Reads a policy spec (decoded with its schema's defaults, so values have the right
     /// types); throws for what the schema cannot check, such as an unknown time zone.
-    public init(spec: JSONValue?) throws {
-        self.init()
-        let s = spec ?? .object([:])
-        if let v = s["requireCharging"]?.boolValue { requireCharging = v }
-        if let v = s["minBatteryPercent"]?.numberValue { minBatteryPercent = v }
-        if let v = s["maxThermalCelsius"]?.numberValue { maxThermalCelsius = v }
-        if let v = s["minIdleSeconds"]?.numberValue { minIdleSeconds = v }
-        if let v = s["maxCpuShare"]?.numberValue { maxCpuShare = v }
-        if let name = s["timeZone"]?.stringValue {
-            guard let tz = TimeZone(identifier: name) else {
-                throw Invalid(description: "spec.timeZone: unknown time zone \"\(name)\" (expected an IANA name such as Europe/Berlin)")
-            }
-            timeZone = tz
+    public init(spec s: HarvestPolicySpec) throws {
+        requireCharging = s.requireCharging
+        minBatteryPercent = s.minBatteryPercent
+        maxThermalCelsius = s.maxThermalCelsius
+        minIdleSeconds = s.minIdleSeconds
+        maxCpuShare = s.maxCpuShare
+        guard let tz = TimeZone(identifier: s.timeZone) else {
+            throw Invalid(description: "spec.timeZone: unknown time zone \"\(s.timeZone)\" (expected an IANA name such as Europe/Berlin)")
         }
-        for (i, w) in (s["windows"]?.arrayValue ?? []).enumerated() {
-            guard let start = w["start"]?.stringValue.flatMap(HarvestWindow.minutes),
-                  let end = w["end"]?.stringValue.flatMap(HarvestWindow.minutes) else {
+        timeZone = tz
+        windows = []
+        for (i, w) in (s.windows ?? []).enumerated() {
+            guard let start = HarvestWindow.minutes(w.start), let end = HarvestWindow.minutes(w.end) else {
                 throw Invalid(description: "spec.windows[\(i)]: start and end must be HH:MM")
             }
-            let days = Set((w["days"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { HarvestWindow.dayNames[$0] } })
+            let days = Set((w.days ?? []).compactMap { HarvestWindow.dayNames[$0.rawValue] })
             windows.append(HarvestWindow(start: start, end: end, days: days))
         }
     }

@@ -4,17 +4,16 @@ extension NodeStats {
     /// What the scorer knows about a `FogNode`: its spec (GPU, tokens/s, price,
     /// region, zone), its last telemetry (latency average, CPU load), its
     /// availability history and its trust.
-    public init(node: Resource, availability: Availability?, trust: Double) {
-        let spec = node.spec
-        let telemetry = NodeTelemetry(json: node.status?["telemetry"])
+    public init(spec: FogNodeSpec, telemetry: NodeTelemetry?, availability: Availability?, trust: Double) {
         self.init(latencyMillis: telemetry?.rttAverageMillis ?? telemetry?.rttMillis,
-                  tokensPerSecond: spec?.value(at: "capacity.tokensPerSecond")?.numberValue,
-                  gpuModel: spec?.value(at: "capacity.gpu.model")?.stringValue,
-                  gpuCount: Int(spec?.value(at: "capacity.gpu.count")?.intValue ?? (spec?.value(at: "capacity.gpu") == nil ? 0 : 1)),
+                  tokensPerSecond: spec.capacity.tokensPerSecond,
+                  gpuModel: spec.capacity.gpu?.model,
+                  // No gpu block: the node has none.
+                  gpuCount: spec.capacity.gpu?.count ?? 0,
                   load: telemetry?.cpu?.utilization,
-                  region: spec?["region"]?.stringValue,
-                  zone: spec?["zone"]?.stringValue,
-                  pricePerHour: spec?.value(at: "price.askPerHour")?.numberValue,
+                  region: spec.region,
+                  zone: spec.zone,
+                  pricePerHour: spec.price?.askPerHour,
                   trust: trust)
         self = with(availability: availability)
     }
@@ -30,11 +29,12 @@ extension NodeStats {
         return s
     }
 
-    /// The same, with the availability history brought up to `now` (seconds since
-    /// the epoch) from the node's current `Ready` condition, as ranking wants it.
-    public init(node: Resource, now: Double) {
+    /// The same for `node` (whose spec is `spec`), with the availability history brought up to
+    /// `now` (seconds since the epoch) from the node's current `Ready` condition, as ranking wants it.
+    public init(node: Resource, spec: FogNodeSpec, now: Double) {
         let availability = Availability(json: node.status?["availability"])?.observed(now: now, ready: node.condition("Ready")?.status)
-        self.init(node: node, availability: availability, trust: TrustScore(outcomes: node.status?["taskOutcomes"]).value)
+        self.init(spec: spec, telemetry: NodeTelemetry(json: node.status?["telemetry"]), availability: availability,
+                  trust: TrustScore(outcomes: node.status?["taskOutcomes"]).value)
     }
 }
 

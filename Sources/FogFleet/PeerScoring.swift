@@ -684,3 +684,19 @@ public enum SeedProfile: String, CaseIterable, Sendable {
                   pricePerHour: pricePerHour, trust: taskHistory.value)
     }
 }
+
+extension ScoringAlgorithm {
+    /// The algorithm a job's `placement.algorithm` names.
+    public init(_ name: FederatedJobSpec.Placement.Algorithm) {
+        switch name {
+        case .standard: self = .standard
+        case .latencyOptimized: self = .latencyOptimized
+        case .throughputOptimized: self = .throughputOptimized
+        case .reliabilityOptimized: self = .reliabilityOptimized
+        case .geographicProximity: self = .geographicProximity
+        case .loadBalanced: self = .loadBalanced
+        case .economic: self = .economic
+        case .consensus: self = .consensus
+        }
+    }
+}

@@ -12,12 +12,12 @@ public enum InferencePlan {
         case none
     }
 
-    /// The model `job` serves: its trained model if it has one, else `spec.model.digest`, else
-    /// the job named in `spec.model.fromJob`.
-    public static func modelSource(of job: Resource) -> ModelSource {
+    /// The model `job` (whose spec is `spec`) serves: its trained model if it has one, else
+    /// `spec.model.digest`, else the job named in `spec.model.fromJob`.
+    public static func modelSource(of job: Resource, spec: FederatedJobSpec) -> ModelSource {
         if let trained = job.status?["training"]?["model"]?.stringValue { return .digest(trained) }
-        if let digest = job.spec?.value(at: "model.digest")?.stringValue { return .digest(digest) }
-        if let from = job.spec?.value(at: "model.fromJob")?.stringValue { return .fromJob(from) }
+        if let digest = spec.model.digest { return .digest(digest) }
+        if let from = spec.model.fromJob { return .fromJob(from) }
         return .none
     }
 
@@ -31,8 +31,8 @@ public enum InferencePlan {
         (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
     }
 
-    /// The job's batch size (`spec.inference.batchSize`, 16 when absent).
-    public static func batchSize(of job: Resource) -> Int { max(1, Int(job.spec?.value(at: "inference.batchSize")?.intValue ?? 16)) }
+    /// The job's batch size (`spec.inference.batchSize`, at least 1).
+    public static func batchSize(of spec: FederatedJobSpec) -> Int { max(1, spec.inference.batchSize) }
 
     /// One batch: which node serves it and which rows it holds.
     public struct Batch: Equatable, Sendable {
@@ -53,7 +53,7 @@ public enum InferencePlan {
     /// The infer task for one batch of `job` (owned by it), predicting with `model` as the
     /// training described by `trainingSpec` scaled its data. The caller adds what to predict
     /// (`rows` of the test part, or an `input` blob) through `content`.
-    public static func task(for job: Resource, name: String, batch: Batch, model: String, trainingSpec: JSONValue?,
+    public static func task(for job: Resource, name: String, batch: Batch, model: String, trainingSpec: FederatedJobSpec,
                             labels: [String: String] = [:], controller: Bool, what: [String: JSONValue]) -> Resource {
         var spec = TaskRecipe.inferenceSpec(job: job.name, node: batch.node, model: model, trainingSpec: trainingSpec)
         for (k, v) in what { spec[k] = v }

@@ -25,25 +25,28 @@ public struct TaskRecipe: Sendable, Equatable {
         self.training = training; self.codec = codec; self.seed = seed
     }
 
-    public init(taskSpec s: JSONValue?) throws {
-        guard let dataset = s?["dataset"]?.stringValue else { throw LearningError.invalidArgument("the task names no dataset") }
-        var partition = PartitionScheme.iid
-        if s?["partition"]?.stringValue == "dirichlet" { partition = .dirichlet(alpha: s?["alpha"]?.numberValue ?? 0.5) }
-        let model: ModelKind = s?["architecture"]?.stringValue == "mlp" ? .mlp(hidden: Int(s?["hiddenUnits"]?.intValue ?? 32)) : .logisticRegression
-        var codec = UpdateCodec.none
-        switch s?["compression"]?.stringValue {
-        case "int8": codec = .int8
-        case "topk": codec = .topK(fraction: s?["topkFraction"]?.numberValue ?? UpdateCodec.defaultTopKFraction)
-        default: break
-        }
-        self.init(dataset: dataset, testFraction: s?["testFraction"]?.numberValue ?? 0.2, partition: partition,
-                  shardIndex: Int(s?.value(at: "shard.index")?.intValue ?? 0), shardCount: Int(s?.value(at: "shard.count")?.intValue ?? 1),
-                  model: model,
-                  training: LocalTrainingConfig(learningRate: Float(s?["learningRate"]?.numberValue ?? 0.1),
-                                                batchSize: Int(s?["batchSize"]?.intValue ?? 32),
-                                                epochs: Int(s?["localEpochs"]?.intValue ?? 1),
-                                                proximalMu: Float(s?["proximalMu"]?.numberValue ?? 0)),
-                  codec: codec, seed: UInt64(bitPattern: s?["seed"]?.intValue ?? 0))
+    /// A participant's recipe for a round of `job`: shard `shardIndex` of `shardCount`, its
+    /// update compressed as the job's `aggregation.compression` says for a node of `deviceClass`.
+    public init(job: FederatedJobSpec, shardIndex: Int, shardCount: Int, deviceClass: String) {
+        self.init(dataset: job.data.dataset, testFraction: job.data.testFraction,
+                  partition: PartitionScheme(job.data.partition.type, alpha: job.data.partition.alpha),
+                  shardIndex: shardIndex, shardCount: shardCount,
+                  model: ModelKind(job.model.architecture, hiddenUnits: job.model.hiddenUnits),
+                  training: LocalTrainingConfig(learningRate: Float(job.training.learningRate), batchSize: job.training.batchSize,
+                                                epochs: job.training.localEpochs, proximalMu: Float(job.training.proximalMu)),
+                  codec: CompressionSetting(job.aggregation.compression).codec(deviceClass: deviceClass, topkFraction: job.aggregation.topkFraction),
+                  seed: UInt64(bitPattern: job.seed))
+    }
+
+    /// What a task's spec (decoded with its schema's defaults) asks for; throws when it names no data set.
+    public init(task t: TrainingTaskSpec) throws {
+        guard let dataset = t.dataset else { throw LearningError.invalidArgument("the task names no dataset") }
+        self.init(dataset: dataset, testFraction: t.testFraction, partition: PartitionScheme(t.partition, alpha: t.alpha),
+                  shardIndex: t.shard.index, shardCount: t.shard.count,
+                  model: ModelKind(t.architecture, hiddenUnits: t.hiddenUnits),
+                  training: LocalTrainingConfig(learningRate: Float(t.learningRate), batchSize: t.batchSize,
+                                                epochs: t.localEpochs, proximalMu: Float(t.proximalMu)),
+                  codec: UpdateCodec(t.compression, topkFraction: t.topkFraction), seed: UInt64(bitPattern: t.seed))
     }
 
     /// The spec fields a task carries (merged with job, round, node by the controller).
@@ -206,15 +209,15 @@ extension TaskRecipe {
     /// architecture of the training job that produced it (`trainingSpec`, a
     /// FederatedJob's spec), so the participant scales inputs as that training did.
     /// The caller adds what to predict: `rows` of the test part, or an `input` blob.
-    public static func inferenceSpec(job: String, node: String, model: String, trainingSpec: JSONValue?) -> [String: JSONValue] {
+    public static func inferenceSpec(job: String, node: String, model: String, trainingSpec: FederatedJobSpec) -> [String: JSONValue] {
         var spec: [String: JSONValue] = [
             "job": .string(job), "round": 1, "node": .string(node), "type": "infer", "model": .string(model),
-            "dataset": trainingSpec?.value(at: "data.dataset") ?? "digits",
-            "testFraction": trainingSpec?.value(at: "data.testFraction") ?? 0.2,
-            "seed": trainingSpec?["seed"] ?? 0,
-            "architecture": trainingSpec?.value(at: "model.architecture") ?? "logistic-regression",
+            "dataset": .string(trainingSpec.data.dataset),
+            "testFraction": .double(trainingSpec.data.testFraction),
+            "seed": .int(trainingSpec.seed),
+            "architecture": .string(trainingSpec.model.architecture.rawValue),
         ]
-        if let h = trainingSpec?.value(at: "model.hiddenUnits") { spec["hiddenUnits"] = h }
+        if trainingSpec.model.architecture == .mlp { spec["hiddenUnits"] = .int(Int64(trainingSpec.model.hiddenUnits)) }
         return spec
     }
 }

@@ -597,9 +597,10 @@ enum EmbeddedSchemas {
             },
             "hiddenUnits": {
               "type": "integer",
-              "description": "Hidden units of the mlp (ignored otherwise); absent: 64.",
+              "description": "Hidden units of the mlp (ignored otherwise). Default: 32.",
               "minimum": 1,
-              "maximum": 65536
+              "maximum": 65536,
+              "default": 32
             },
             "fromJob": {
               "type": "string",
@@ -619,7 +620,7 @@ enum EmbeddedSchemas {
         },
         "data": {
           "type": "object",
-          "description": "Training or evaluation data.",
+          "description": "Training or evaluation data. Default: the built-in digits data set ({dataset: digits}, then its own fields defaulted).",
           "properties": {
             "dataset": {
               "type": "string",
@@ -651,8 +652,9 @@ enum EmbeddedSchemas {
                 },
                 "alpha": {
                   "type": "number",
-                  "description": "Dirichlet concentration (dirichlet only; smaller is more skewed); absent: 0.5.",
-                  "exclusiveMinimum": 0
+                  "description": "Dirichlet concentration (dirichlet only; smaller is more skewed). Default: 0.5.",
+                  "exclusiveMinimum": 0,
+                  "default": 0.5
                 }
               },
               "additionalProperties": false,
@@ -660,7 +662,8 @@ enum EmbeddedSchemas {
             }
           },
           "required": ["dataset"],
-          "additionalProperties": false
+          "additionalProperties": false,
+          "default": {"dataset": "digits"}
         },
         "training": {
           "type": "object",
@@ -694,8 +697,9 @@ enum EmbeddedSchemas {
             },
             "proximalMu": {
               "type": "number",
-              "description": "FedProx proximal term mu (fedprox only); absent: 0.01.",
-              "minimum": 0
+              "description": "FedProx proximal term mu (fedprox only; 0 is plain local SGD). Default: 0.",
+              "minimum": 0,
+              "default": 0
             },
             "roundTimeout": {
               "type": "string",
@@ -715,7 +719,7 @@ enum EmbeddedSchemas {
         },
         "inference": {
           "type": "object",
-          "description": "Inference parameters (type: inference).",
+          "description": "Inference parameters (type: inference). Default: {} (created, then its own fields defaulted).",
           "properties": {
             "requests": {
               "type": "integer",
@@ -735,7 +739,8 @@ enum EmbeddedSchemas {
               "exclusiveMinimum": 0
             }
           },
-          "additionalProperties": false
+          "additionalProperties": false,
+          "default": {}
         },
         "aggregation": {
           "type": "object",
@@ -749,14 +754,16 @@ enum EmbeddedSchemas {
             },
             "trimBeta": {
               "type": "number",
-              "description": "trimmed-mean: fraction trimmed from each end, in [0, 0.5); absent: 0.1.",
+              "description": "trimmed-mean: fraction trimmed from each end, in [0, 0.5). Default: 0.2.",
               "minimum": 0,
-              "exclusiveMaximum": 0.5
+              "exclusiveMaximum": 0.5,
+              "default": 0.2
             },
             "byzantineF": {
               "type": "integer",
-              "description": "krum, multi-krum: number of participants assumed Byzantine; absent: a third of the participants, rounded down.",
-              "minimum": 0
+              "description": "krum, multi-krum: number of participants assumed Byzantine (multi-krum keeps the other n - f). Default: 0.",
+              "minimum": 0,
+              "default": 0
             },
             "byzantineDetection": {
               "type": "boolean",
@@ -771,9 +778,10 @@ enum EmbeddedSchemas {
             },
             "topkFraction": {
               "type": "number",
-              "description": "topk: fraction of coordinates sent; absent: 0.1.",
+              "description": "topk: fraction of coordinates sent. Default: 0.1.",
               "exclusiveMinimum": 0,
-              "maximum": 1
+              "maximum": 1,
+              "default": 0.1
             }
           },
           "additionalProperties": false,
@@ -2501,26 +2509,27 @@ enum EmbeddedSchemas {
         "dataset": {"type": "string", "description": "Data set name (a CSV under the agent's data directory).", "minLength": 1},
         "shard": {
           "type": "object",
-          "description": "Which part of the data set is this participant's.",
+          "description": "Which part of the data set is this participant's. Default: {index: 0, count: 1} (the whole training part).",
           "properties": {
             "index": {"type": "integer", "description": "This participant's shard.", "minimum": 0},
             "count": {"type": "integer", "description": "Number of shards.", "minimum": 1}
           },
           "required": ["index", "count"],
-          "additionalProperties": false
+          "additionalProperties": false,
+          "default": {"index": 0, "count": 1}
         },
         "partition": {"type": "string", "description": "iid or dirichlet.", "enum": ["iid", "dirichlet"], "default": "iid"},
-        "alpha": {"type": "number", "description": "Dirichlet concentration for a dirichlet partition.", "exclusiveMinimum": 0},
-        "testFraction": {"type": "number", "description": "Share held out for evaluation (excluded from every shard).", "minimum": 0, "exclusiveMaximum": 1},
-        "architecture": {"type": "string", "description": "Model architecture.", "enum": ["logistic-regression", "mlp"]},
-        "hiddenUnits": {"type": "integer", "description": "MLP hidden units.", "minimum": 1},
-        "learningRate": {"type": "number", "description": "SGD learning rate.", "exclusiveMinimum": 0},
-        "batchSize": {"type": "integer", "description": "Minibatch size.", "minimum": 1},
-        "localEpochs": {"type": "integer", "description": "Local epochs.", "minimum": 1},
-        "proximalMu": {"type": "number", "description": "FedProx proximal term.", "minimum": 0},
-        "compression": {"type": "string", "description": "Codec for the update: none, int8 or topk.", "enum": ["none", "int8", "topk"]},
-        "topkFraction": {"type": "number", "description": "Share of coordinates kept by topk.", "exclusiveMinimum": 0, "maximum": 1},
-        "seed": {"type": "integer", "description": "Seed for partitioning and shuffling."},
+        "alpha": {"type": "number", "description": "Dirichlet concentration for a dirichlet partition. Default: 0.5.", "exclusiveMinimum": 0, "default": 0.5},
+        "testFraction": {"type": "number", "description": "Share held out for evaluation (excluded from every shard). Default: 0.2.", "minimum": 0, "exclusiveMaximum": 1, "default": 0.2},
+        "architecture": {"type": "string", "description": "Model architecture. Default: logistic-regression.", "enum": ["logistic-regression", "mlp"], "default": "logistic-regression"},
+        "hiddenUnits": {"type": "integer", "description": "MLP hidden units (mlp only). Default: 32.", "minimum": 1, "default": 32},
+        "learningRate": {"type": "number", "description": "SGD learning rate. Default: 0.1.", "exclusiveMinimum": 0, "default": 0.1},
+        "batchSize": {"type": "integer", "description": "Minibatch size. Default: 32.", "minimum": 1, "default": 32},
+        "localEpochs": {"type": "integer", "description": "Local epochs. Default: 1.", "minimum": 1, "default": 1},
+        "proximalMu": {"type": "number", "description": "FedProx proximal term (0: plain local SGD). Default: 0.", "minimum": 0, "default": 0},
+        "compression": {"type": "string", "description": "Codec for the update: none, int8 or topk. Default: none.", "enum": ["none", "int8", "topk"], "default": "none"},
+        "topkFraction": {"type": "number", "description": "Share of coordinates kept by topk. Default: 0.1.", "exclusiveMinimum": 0, "maximum": 1, "default": 0.1},
+        "seed": {"type": "integer", "description": "Seed for partitioning and shuffling. Default: 0.", "default": 0},
         "deadline": {"type": "string", "description": "RFC 3339 time after which the round goes on without this task."},
         "rows": {
           "type": "object",

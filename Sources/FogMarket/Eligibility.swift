@@ -2,11 +2,11 @@ import FogFleet
 import FogModel
 import Foundation
 
-/// What a `FederatedJob` asks of each participant, read from its spec.
+/// What a `FederatedJob` asks of each participant, from its typed spec.
 public struct JobView: Sendable {
     public var key: ObjectKey
-    public var spec: JSONValue?
-    public var type: String
+    public var spec: FederatedJobSpec
+    public var type: FederatedJobSpec.JobType
     public var tier: String
     public var privacy: String
     public var cpu: Double
@@ -21,33 +21,35 @@ public struct JobView: Sendable {
     public var maxParticipants: Int
     public var hierarchy: Bool
     public var budget: Double?
-    public var mode: String
+    public var mode: FederatedJobSpec.Allocation.Mode
 
-    public init(_ job: Resource) {
-        key = job.key
-        let s = job.spec
+    public init(key: ObjectKey, spec s: FederatedJobSpec) {
+        self.key = key
         spec = s
-        type = s?["type"]?.stringValue ?? "training"
-        tier = s?["tier"]?.stringValue ?? ""
-        privacy = s?["privacy"]?.stringValue ?? "low"
-        cpu = s?.value(at: "placement.requirements.cpu")?.numberValue ?? 1
-        memoryGiB = s?.value(at: "placement.requirements.memoryGiB")?.numberValue ?? 1
-        gpu = s?.value(at: "placement.requirements.gpu")?.boolValue ?? false
-        regions = Set((s?.value(at: "placement.regions")?.arrayValue ?? []).compactMap(\.stringValue))
-        deviceClasses = Set((s?.value(at: "placement.deviceClasses")?.arrayValue ?? []).compactMap(\.stringValue))
+        type = s.type
+        tier = s.tier
+        privacy = s.privacy
+        cpu = s.placement.requirements.cpu
+        memoryGiB = s.placement.requirements.memoryGiB
+        gpu = s.placement.requirements.gpu
+        regions = Set(s.placement.regions ?? [])
+        deviceClasses = Set((s.placement.deviceClasses ?? []).map(\.rawValue))
         // Like a pod's nodeSelector: labels a node must carry.
-        selector = LabelSelector(matchLabels: (s?.value(at: "placement.nodeSelector")?.objectValue ?? [:]).compactMapValues(\.stringValue))
-        minTrust = s?.value(at: "placement.minTrust")?.numberValue ?? 0
-        algorithm = s?.value(at: "placement.algorithm")?.stringValue.flatMap(ScoringAlgorithm.init(rawValue:)) ?? .standard
-        minParticipants = Int(s?.value(at: "participants.min")?.intValue ?? 2)
-        maxParticipants = max(minParticipants, Int(s?.value(at: "participants.max")?.intValue ?? Int64(minParticipants)))
-        hierarchy = s?.value(at: "hierarchy.enabled")?.boolValue ?? false
-        budget = s?.value(at: "budget.max")?.numberValue
-        mode = s?.value(at: "allocation.mode")?.stringValue ?? "direct"
+        selector = LabelSelector(matchLabels: s.placement.nodeSelector ?? [:])
+        minTrust = s.placement.minTrust
+        algorithm = ScoringAlgorithm(s.placement.algorithm)
+        minParticipants = s.participants.min
+        maxParticipants = s.participants.maxOrMin
+        hierarchy = s.hierarchy.enabled
+        budget = s.budget?.max
+        mode = s.allocation.mode
     }
 
     /// The key of this job's entry in a node's `status.reservations`.
-    public var reservationKey: String { key.namespace + "/" + key.name }
+    public var reservationKey: String { Self.reservationKey(key) }
+
+    /// The key of job `key`'s entry in a node's `status.reservations`: `namespace/name`.
+    public static func reservationKey(_ key: ObjectKey) -> String { key.namespace + "/" + key.name }
 
     /// What one participant reserves on its node.
     public var reservation: JSONValue {
@@ -74,10 +76,6 @@ public struct NodeCapacity: Sendable {
             reservedMemoryGiB += r.memoryGiB
             reservedGpus += r.gpus
         }
-    }
-
-    public init(_ node: Resource, excluding job: String? = nil) {
-        self.init(NodeFacts(node), excluding: job)
     }
 
     public var freeCpu: Double { cpu - reservedCpu }
@@ -132,16 +130,12 @@ public enum Eligibility {
         return nil
     }
 
-    public static func exclusion(_ node: Resource, job: JobView, tier: TierTerms) -> Exclusion? {
-        exclusion(NodeFacts(node), job: job, tier: tier)
-    }
-
     /// What the job pays a participant on `node`: the node's ask for the job's
     /// estimated hours (training), or per request for its share of requests (inference;
     /// without `askPerRequest`, the hourly ask over 3,600 one-second requests).
     public static func price(_ node: NodeFacts, job: JobView, quote: Quote?) -> Double {
-        if job.type == "inference" {
-            let requests = quote?.quantity ?? job.spec?.value(at: "inference.requests")?.numberValue ?? 100
+        if job.type == .inference {
+            let requests = quote?.quantity ?? Double(job.spec.inference.requests)
             let perRequest = node.askPerRequest ?? node.askPerHour / 3600
             return perRequest * (requests / Double(max(1, job.maxParticipants))).rounded(.up)
         }

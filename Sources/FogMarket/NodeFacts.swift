@@ -21,10 +21,10 @@ public final class NodeFacts: Sendable {
     public let ready: Bool
     public let harvestable: Bool
     public let unschedulable: Bool
-    /// `spec.roles`, `[compute]` when absent.
+    /// `spec.roles`.
     public let roles: [String]
     public let deviceClass: String
-    /// `spec.class` as written (null when absent), for participant records.
+    /// `spec.class` as JSON, for participant records.
     public let classJSON: JSONValue
     public let region: String
     public let labels: [String: String]
@@ -46,7 +46,8 @@ public final class NodeFacts: Sendable {
     public let availability: Availability?
     public let readyStatus: Condition.Status?
 
-    public init(_ node: Resource) {
+    /// `node`, whose spec (decoded with its schema's defaults) is `spec`.
+    public init(_ node: Resource, spec: FogNodeSpec) {
         key = node.key
         name = node.name
         resourceVersion = node.metadata.resourceVersion
@@ -54,18 +55,17 @@ public final class NodeFacts: Sendable {
         readyStatus = node.condition("Ready")?.status
         ready = readyStatus == .true
         harvestable = node.condition("Harvestable")?.status == .true
-        let spec = node.spec
-        unschedulable = spec?["unschedulable"]?.boolValue == true
-        roles = (spec?["roles"]?.arrayValue ?? ["compute"]).compactMap(\.stringValue)
-        deviceClass = spec?["class"]?.stringValue ?? ""
-        classJSON = spec?["class"] ?? .null
-        region = spec?["region"]?.stringValue ?? ""
+        unschedulable = spec.unschedulable
+        roles = spec.roles.map(\.rawValue)
+        deviceClass = spec.class.rawValue
+        classJSON = .string(spec.class.rawValue)
+        region = spec.region
         labels = node.metadata.labels
         trust = TrustScore(outcomes: node.status?["taskOutcomes"]).value
-        let c = spec?["capacity"]
-        capacityCpu = c?["cpu"]?.numberValue ?? 0
-        capacityMemoryGiB = c?["memoryGiB"]?.numberValue ?? 0
-        gpus = c?["gpu"] == nil ? 0 : Int(c?["gpu"]?["count"]?.intValue ?? 1)
+        capacityCpu = spec.capacity.cpu
+        capacityMemoryGiB = spec.capacity.memoryGiB
+        // No gpu block: the node has none.
+        gpus = spec.capacity.gpu?.count ?? 0
         reservationsJSON = node.status?["reservations"]
         var r: [String: Reservation] = [:]
         for (k, v) in reservationsJSON?.objectValue ?? [:] {
@@ -77,9 +77,11 @@ public final class NodeFacts: Sendable {
         rttMillis = telemetry?.rttAverageMillis ?? telemetry?.rttMillis
         availability = Availability(json: node.status?["availability"])
         weightedUptime = availability?.weightedUptime
-        askPerHour = spec?.value(at: "price.askPerHour")?.numberValue ?? 0
-        askPerRequest = spec?.value(at: "price.askPerRequest")?.numberValue
-        baseStats = NodeStats(node: node, availability: availability, trust: trust)
+        // No price block: the node accepts what the marketplace pays (the schema cannot default
+        // the block: a node without one has no ask for the economic score either).
+        askPerHour = spec.price?.askPerHour ?? 0
+        askPerRequest = spec.price?.askPerRequest
+        baseStats = NodeStats(spec: spec, telemetry: telemetry, availability: availability, trust: trust)
     }
 
     /// Scoring inputs with the availability history brought up to `now` (seconds

@@ -33,6 +33,14 @@ public enum JobType: String, Sendable, CaseIterable {
     case training
     case inference
 
+    /// The type a FederatedJob's `spec.type` names.
+    public init(_ type: FederatedJobSpec.JobType) {
+        switch type {
+        case .training: self = .training
+        case .inference: self = .inference
+        }
+    }
+
     /// "hour" for training, "request" for inference.
     public var unit: String {
         switch self {
@@ -97,11 +105,9 @@ public struct PriceRange: Sendable, Equatable, CustomStringConvertible {
         self.max = max
     }
 
-    /// Reads `{min, max?}`; nil when `min` is absent or not a number.
-    public init?(json: JSONValue?) {
-        guard let min = json?["min"]?.numberValue else { return nil }
-        self.min = min
-        self.max = json?["max"]?.numberValue
+    /// A Tier's range.
+    public init(_ range: TierSpec.PriceRange) {
+        self.init(min: range.min, max: range.max)
     }
 
     /// min finite and ≥ 0; max, if any, finite and ≥ min.
@@ -143,13 +149,9 @@ public struct VolumeDiscount: Sendable, Equatable {
         self.percent = percent
     }
 
-    /// Reads `{minRequests?, minHours?, minSpend?, percent}`; nil without a numeric percent.
-    public init?(json: JSONValue?) {
-        guard let percent = json?["percent"]?.numberValue else { return nil }
-        self.percent = percent
-        self.minRequests = json?["minRequests"]?.numberValue
-        self.minHours = json?["minHours"]?.numberValue
-        self.minSpend = json?["minSpend"]?.numberValue
+    /// A Tier's step.
+    public init(_ step: TierSpec.VolumeDiscount) {
+        self.init(minRequests: step.minRequests, minHours: step.minHours, minSpend: step.minSpend, percent: step.percent)
     }
 
     /// The fraction off, `percent / 100` held in 0…`Pricing.maxVolumeDiscount` (0 when not a number).
@@ -199,21 +201,19 @@ public struct TierTerms: Sendable, Equatable {
         self.slaMaxLatencyMs = slaMaxLatencyMs
     }
 
-    /// Reads a Tier's `spec`, applying the schema's defaults. Malformed entries
-    /// are skipped rather than rejected: admission has validated the spec.
-    public init(name: String, spec: JSONValue?) {
+    /// A Tier's terms from its spec (decoded with the schema's defaults).
+    public init(name: String, spec: TierSpec) {
         self.name = name
-        currency = spec?["currency"]?.stringValue ?? "USD"
-        inferencePerRequest = PriceRange(json: spec?.value(at: "inference.pricePerRequest"))
-        trainingPerHour = PriceRange(json: spec?.value(at: "training.pricePerHour"))
-        volumeDiscounts = (spec?["volumeDiscounts"]?.arrayValue ?? []).compactMap { VolumeDiscount(json: $0) }
-        deviceClasses = (spec?["deviceClasses"]?.arrayValue ?? []).compactMap(\.stringValue)
-        let levels = (spec?["allowedPrivacyLevels"]?.arrayValue ?? []).compactMap(\.stringValue)
-        allowedPrivacyLevels = levels.isEmpty ? TierTerms.allPrivacyLevels : levels
-        dedicated = spec?["dedicated"]?.boolValue ?? false
-        maxConcurrentJobs = spec?["maxConcurrentJobs"]?.intValue.map { Int($0) }
-        slaUptimePercent = spec?.value(at: "sla.uptimePercent")?.numberValue
-        slaMaxLatencyMs = spec?.value(at: "sla.maxLatencyMs")?.numberValue
+        currency = spec.currency
+        inferencePerRequest = PriceRange(spec.inference.pricePerRequest)
+        trainingPerHour = PriceRange(spec.training.pricePerHour)
+        volumeDiscounts = (spec.volumeDiscounts ?? []).map(VolumeDiscount.init)
+        deviceClasses = spec.deviceClasses.map(\.rawValue)
+        allowedPrivacyLevels = spec.allowedPrivacyLevels.map(\.rawValue)
+        dedicated = spec.dedicated
+        maxConcurrentJobs = spec.maxConcurrentJobs
+        slaUptimePercent = spec.sla.uptimePercent
+        slaMaxLatencyMs = spec.sla.maxLatencyMs
     }
 
     /// The unit price range for `type`, nil when the tier does not offer it.
@@ -278,54 +278,44 @@ public struct QuoteRequest: Sendable, Equatable {
         self.estimate = estimate
     }
 
-    /// Reads a FederatedJob's `spec` and its PrivacyPolicy's `spec` (nil: multiplier 1.0,
-    /// level from the job's `spec.privacy`), applying the schemas' defaults:
-    /// sizeClass small, participants min 2, requests 100, rounds 10, roundTimeout 60s.
+    /// Reads a FederatedJob's spec and its PrivacyPolicy's spec, both decoded with their
+    /// schemas' defaults (nil policy: multiplier 1.0, level from the job's `spec.privacy`).
     /// If `participants.max` is below `min`, `min` is priced (that many are recruited).
-    public init(jobSpec: JSONValue?, privacySpec: JSONValue?) throws(PricingError) {
-        guard let typeName = jobSpec?["type"]?.stringValue, let type = JobType(rawValue: typeName) else {
-            throw PricingError(.invalidJobSpec, "spec.type must be \"training\" or \"inference\"")
-        }
-        self.type = type
+    public init(job: FederatedJobSpec, privacy: PrivacyPolicySpec?) throws(PricingError) {
+        type = JobType(job.type)
+        modelSize = job.model.sizeClass.rawValue
 
-        let size = jobSpec?.value(at: "model.sizeClass")?.stringValue ?? "small"
-        guard Pricing.modelMultiplier(sizeClass: size) != nil else {
-            throw PricingError(.invalidJobSpec, "unknown spec.model.sizeClass \"\(size)\" (small, medium, large, xlarge)")
-        }
-        modelSize = size
-
-        let minimum = jobSpec?.value(at: "participants.min")?.intValue ?? 2
-        let maximum = jobSpec?.value(at: "participants.max")?.intValue
-        let n = maximum.map { Swift.max($0, minimum) } ?? minimum
-        guard n >= 1, n <= Int64(Int32.max) else {
+        let n = job.participants.maxOrMin
+        guard n >= 1, n <= Int(Int32.max) else {
             throw PricingError(.invalidJobSpec, "spec.participants must allow at least 1 participant, got \(n)")
         }
-        participants = Int(n)
+        participants = n
 
         switch type {
         case .inference:
-            let requests = jobSpec?.value(at: "inference.requests")?.numberValue ?? 100
-            guard requests.isFinite, requests > 0 else {
+            let requests = Double(job.inference.requests)
+            guard requests > 0 else {
                 throw PricingError(.invalidJobSpec, "spec.inference.requests must be positive, got \(Pricing.format(requests))")
             }
             quantity = requests
             estimate = nil
         case .training:
-            let rounds = jobSpec?.value(at: "training.rounds")?.intValue ?? 10
+            let rounds = job.training.rounds
             guard rounds >= 1 else {
                 throw PricingError(.invalidJobSpec, "spec.training.rounds must be at least 1, got \(rounds)")
             }
-            let timeout = jobSpec?.value(at: "training.roundTimeout")?.stringValue ?? "60s"
+            let timeout = job.training.roundTimeout
             guard let seconds = Pricing.parseDuration(timeout), seconds > 0 else {
                 throw PricingError(.invalidJobSpec,
                                    "spec.training.roundTimeout \"\(timeout)\" is not a positive duration such as 30s, 5m or 1h30m")
             }
-            quantity = Pricing.estimatedHours(rounds: Int(rounds), roundTimeoutSeconds: seconds)
+            quantity = Pricing.estimatedHours(rounds: rounds, roundTimeoutSeconds: seconds)
             estimate = "\(rounds) rounds × \(timeout)"
         }
 
-        privacyLevel = privacySpec?["level"]?.stringValue ?? jobSpec?["privacy"]?.stringValue ?? "low"
-        let multiplier = privacySpec?["priceMultiplier"]?.numberValue ?? 1.0
+        privacyLevel = privacy?.level.rawValue ?? job.privacy
+        // Without a policy the privacy factor is neutral.
+        let multiplier = privacy?.priceMultiplier ?? 1
         guard multiplier.isFinite, multiplier > 0 else {
             throw PricingError(.invalidPrivacyPolicy,
                                "PrivacyPolicy \(privacyLevel): spec.priceMultiplier must be a positive number, got \(Pricing.format(multiplier))")
@@ -461,10 +451,10 @@ public enum Pricing {
     /// non-positive privacy multiplier).
     ///
     /// ```swift
-    /// let tier = TierTerms(name: "small", spec: tierSpec)
-    /// let request = try QuoteRequest(jobSpec: job.spec, privacySpec: policy?.spec)
+    /// let tier = TierTerms(name: "small", spec: try SchemaSet.builtIn.spec(TierSpec.self, of: tierObject))
+    /// let request = try QuoteRequest(job: jobSpec, privacy: policySpec)
     /// let quote = try Pricing.quote(request, tier: tier, market: .noSupply)
-    /// if let budget = job.spec?.value(at: "budget.max")?.numberValue, quote.total > budget { … }
+    /// if let budget = jobSpec.budget?.max, quote.total > budget { … }
     /// ```
     ///
     /// For the real cost of a finished training job, price a request whose

@@ -19,17 +19,26 @@ public enum PrivacyLevel: String, Sendable, CaseIterable {
         }
     }
 
-    /// The mechanisms a PrivacyPolicy spec enables (a block without `enabled` counts as enabled).
-    public static func enabledMechanisms(_ spec: JSONValue?) -> [String] {
-        mechanisms.filter { m in
-            guard let block = spec?[m] else { return false }
-            return block["enabled"]?.boolValue ?? true
+    /// The level a PrivacyPolicy's `spec.level` names.
+    public init(_ level: PrivacyPolicySpec.Level) {
+        switch level {
+        case .low: self = .low
+        case .medium: self = .medium
+        case .high: self = .high
+        case .critical: self = .critical
         }
     }
 
+    /// The mechanisms a PrivacyPolicy spec enables (a present block is on unless it says
+    /// `enabled: false`; an absent one is off), in the order of `mechanisms`.
+    public static func enabledMechanisms(_ spec: PrivacyPolicySpec) -> [String] {
+        let on = [spec.anonymization?.enabled, spec.differentialPrivacy?.enabled, spec.secureAggregation?.enabled, spec.onionRouting?.enabled]
+        return zip(mechanisms, on).filter { $0.1 == true }.map(\.0)
+    }
+
     /// What the policy misses for its level (empty: it meets it).
-    public static func missing(_ spec: JSONValue?) -> (level: PrivacyLevel, enabled: [String], missing: [String]) {
-        let level = spec?["level"]?.stringValue.flatMap(PrivacyLevel.init(rawValue:)) ?? .low
+    public static func missing(_ spec: PrivacyPolicySpec) -> (level: PrivacyLevel, enabled: [String], missing: [String]) {
+        let level = PrivacyLevel(spec.level)
         let enabled = enabledMechanisms(spec)
         return (level, enabled, level.requiredMechanisms.filter { !enabled.contains($0) })
     }

@@ -1,8 +1,17 @@
 @testable import FogFleet
+import FogManifest
 import FogModel
 import FogTesting
 import Foundation
 import Testing
+
+extension HarvestRules {
+    /// The rules of a policy spec written as JSON, read as the controllers read a stored one:
+    /// decoded with the schema's defaults.
+    fileprivate init(spec json: JSONValue) throws {
+        try self.init(spec: SchemaSet.builtIn.spec(HarvestPolicySpec.self, from: json))
+    }
+}
 
 /// A Monday 00:00:00 UTC, from the test epoch (FOG_TEST_EPOCH).
 let mondayMidnight = TestEpoch.weekStart.timeIntervalSince1970

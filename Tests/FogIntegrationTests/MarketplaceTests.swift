@@ -136,9 +136,12 @@ final class MarketHarness: @unchecked Sendable {
     }
 }
 
+/// A node's facts as allocation reads them: its spec decoded with the schema's defaults.
+fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, spec: try node.decodeSpec(FogNodeSpec.self)) }
+
 @Suite(.serialized) struct AllocationTests {
     @Test func eachConstraintExcludesTheRightNodes() throws {
-        let tier = TierTerms(name: "t", spec: ["deviceClasses": ["edge", "fog", "mobile"], "sla": ["uptimePercent": 98, "maxLatencyMs": 100]])
+        let tier = TierTerms(name: "t", deviceClasses: ["edge", "fog", "mobile"], slaUptimePercent: 98, slaMaxLatencyMs: 100)
         func node(_ name: String, cls: String = "edge", region: String = "eu-west", cpu: Double = 8, gpu: Bool = false,
                   ready: Bool = true, harvestable: Bool? = nil, rtt: Double = 20, uptime: Double = 1, labels: [String: String] = [:],
                   reservations: JSONValue? = nil, roles: [JSONValue] = ["compute"], unschedulable: Bool = false,
@@ -165,9 +168,9 @@ final class MarketHarness: @unchecked Sendable {
         }
         let spec = try manifests(job("j", cpu: 4, placement: ", regions: [eu-west], nodeSelector: {team: a}, minTrust: 0.6")
             .replacingOccurrences(of: "memoryGiB: 1}", with: "memoryGiB: 1, gpu: true}"))[0]
-        let view = JobView(spec)
+        let view = JobView(key: spec.key, spec: try spec.decodeSpec(FederatedJobSpec.self))
         let ok = node("ok", gpu: true, labels: ["team": "a"])
-        #expect(Eligibility.exclusion(ok, job: view, tier: tier) == nil)
+        #expect(Eligibility.exclusion(try facts(ok), job: view, tier: tier) == nil)
         let cases: [(Resource, Exclusion)] = [
             (node("down", gpu: true, ready: false, labels: ["team": "a"]), .notReady),
             (node("cordoned", gpu: true, labels: ["team": "a"], unschedulable: true), .unschedulable),
@@ -187,11 +190,11 @@ final class MarketHarness: @unchecked Sendable {
             (node("flaky", gpu: true, uptime: 0.5, labels: ["team": "a"]), .uptimeBelowSLA),
         ]
         for (n, expected) in cases {
-            #expect(Eligibility.exclusion(n, job: view, tier: tier) == expected, "\(n.name)")
+            #expect(Eligibility.exclusion(try facts(n), job: view, tier: tier) == expected, "\(n.name)")
         }
         // The job's own reservation does not count against it.
         let mine = node("mine", gpu: true, labels: ["team": "a"], reservations: ["default/j": ["cpu": 4, "memoryGiB": 1, "gpu": 1]])
-        #expect(Eligibility.exclusion(mine, job: view, tier: tier) == nil)
+        #expect(Eligibility.exclusion(try facts(mine), job: view, tier: tier) == nil)
         // Every exclusion has its case.
         #expect(Set(cases.map(\.1)) == Set(Exclusion.allCases))
     }
@@ -223,7 +226,7 @@ final class MarketHarness: @unchecked Sendable {
         let jobs = try h.store.list(kind: "FederatedJob", namespace: nil, selector: LabelSelector()).items
         var holders: [String: Set<String>] = [:]
         for n in nodes {
-            let c = NodeCapacity(n)
+            let c = NodeCapacity(try facts(n))
             #expect(c.reservedCpu <= c.cpu + 1e-9 && c.reservedMemoryGiB <= c.memoryGiB + 1e-9 && c.reservedGpus <= c.gpus, "\(n.name) over-booked")
             for k in (n.status?["reservations"]?.objectValue ?? [:]).keys { holders[k, default: []].insert(n.name) }
         }

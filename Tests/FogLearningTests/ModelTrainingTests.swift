@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FogLearning
+import FogManifest
 import FogModel
 
 @Suite("Models and local training")
@@ -117,16 +118,21 @@ struct ModelTrainingTests {
         #expect(InferencePlan.batches(rows: 5, batchSize: 16, participants: []).isEmpty)
     }
 
-    @Test func theModelComesFromTheJobItsSpecOrTheJobItNames() {
-        var trained = Resource(kind: "FederatedJob", metadata: ObjectMeta(name: "t", namespace: "default"), content: ["spec": ["type": "training"]])
+    @Test func theModelComesFromTheJobItsSpecOrTheJobItNames() throws {
+        var trained = Resource(kind: "FederatedJob", metadata: ObjectMeta(name: "t", namespace: "default"),
+                               content: ["spec": ["type": "training", "tier": "small"]])
         trained.status = ["training": ["model": "sha256:aa"]]
-        #expect(InferencePlan.modelSource(of: trained) == .digest("sha256:aa"))
+        let trainedSpec = try trained.decodeSpec(FederatedJobSpec.self)
+        #expect(InferencePlan.modelSource(of: trained, spec: trainedSpec) == .digest("sha256:aa"))
         let serving = Resource(kind: "FederatedJob", metadata: ObjectMeta(name: "s", namespace: "default"),
-                               content: ["spec": ["type": "inference", "model": ["fromJob": "t"]]])
-        #expect(InferencePlan.modelSource(of: serving) == .fromJob("t"))
+                               content: ["spec": ["type": "inference", "tier": "small", "model": ["fromJob": "t"]]])
+        #expect(InferencePlan.modelSource(of: serving, spec: try serving.decodeSpec(FederatedJobSpec.self)) == .fromJob("t"))
         let task = InferencePlan.task(for: serving, name: "s-b0", batch: .init(index: 0, node: "n1", start: 0, count: 4), model: "sha256:aa",
-                                      trainingSpec: trained.spec, labels: ["fog/round": "1"], controller: true,
+                                      trainingSpec: trainedSpec, labels: ["fog/round": "1"], controller: true,
                                       what: ["rows": ["start": 0, "count": 4]])
+        // The training's data and model, from its spec's defaults.
+        #expect(task.spec?["dataset"] == "digits" && task.spec?["testFraction"] == 0.2 && task.spec?["architecture"] == "logistic-regression")
+        #expect(task.spec?["hiddenUnits"] == nil)
         #expect(task.spec?["node"] == "n1" && task.spec?["type"] == "infer" && task.spec?["rows"]?["count"] == 4)
         #expect(task.metadata.labels == ["fog/job": "s", "fog/node": "n1", "fog/round": "1"])
         #expect(task.metadata.ownerReferences.first?.controller == true)

@@ -1,7 +1,23 @@
 import Foundation
 import Testing
+import FogManifest
 @testable import FogMarket
 import FogModel
+
+// Pricing takes typed specs. The fixtures below are JSON, read as the controllers read stored
+// specs: decoded with their schemas' defaults filled in (`SchemaSet.spec`).
+extension QuoteRequest {
+    fileprivate init(jobSpec: JSONValue, privacySpec: JSONValue?) throws {
+        try self.init(job: SchemaSet.builtIn.spec(FederatedJobSpec.self, from: jobSpec),
+                      privacy: privacySpec.map { try SchemaSet.builtIn.spec(PrivacyPolicySpec.self, from: $0) })
+    }
+}
+
+extension TierTerms {
+    fileprivate init(name: String, json: JSONValue) throws {
+        try self.init(name: name, spec: SchemaSet.builtIn.spec(TierSpec.self, from: json))
+    }
+}
 
 // MARK: - Fixtures: the specs of manifests/tiers.yaml and manifests/privacy-policies.yaml
 
@@ -46,7 +62,7 @@ fileprivate enum PricingFixtures {
         ],
     ]
     static let tierNames = ["small", "medium", "large", "enterprise"]
-    static func tier(_ name: String) -> TierTerms { TierTerms(name: name, spec: tiers[name]) }
+    static func tier(_ name: String) -> TierTerms { try! TierTerms(name: name, json: tiers[name]!) }
 
     static let privacyLevels = ["low", "medium", "high", "critical"]
     static let privacyMultipliers: [String: Double] = ["low": 1.0, "medium": 1.2, "high": 1.5, "critical": 1.8]
@@ -288,7 +304,7 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
 
     // MARK: Reading specs
 
-    @Test func tierTermsReadTheManifests() {
+    @Test func tierTermsReadTheManifests() throws {
         let medium = PricingFixtures.tier("medium")
         #expect(medium.name == "medium")
         #expect(medium.currency == "USD")
@@ -313,12 +329,14 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
         #expect(enterprise.slaUptimePercent == 99.9)
 
         // Schema defaults.
-        let bare = TierTerms(name: "bare", spec: ["inference": ["pricePerRequest": ["min": 1, "max": 2]]])
+        let bare = try TierTerms(name: "bare", json: ["size": "small", "inference": ["pricePerRequest": ["min": 1, "max": 2]],
+                                                      "training": ["pricePerHour": ["min": 1]], "deviceClasses": ["edge"],
+                                                      "sla": ["uptimePercent": 90]])
         #expect(bare.currency == "USD")
         #expect(bare.allowedPrivacyLevels == ["low", "medium", "high", "critical"])
-        #expect(bare.trainingPerHour == nil)
+        #expect(bare.trainingPerHour == PriceRange(min: 1))
         #expect(bare.volumeDiscounts.isEmpty)
-        #expect(TierTerms(name: "none", spec: nil).inferencePerRequest == nil)
+        #expect(bare.dedicated == false && bare.maxConcurrentJobs == nil && bare.slaMaxLatencyMs == nil)
     }
 
     @Test func quoteRequestReadsTheJobAndPolicy() throws {
@@ -346,41 +364,46 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
         #expect(training.privacyLevel == "high")  // from the job, the policy being absent
         #expect(training.privacyMultiplier == 1.0)
         // max below min: min participants are recruited, so min is priced.
-        let odd = try QuoteRequest(jobSpec: ["type": "inference", "participants": ["min": 5, "max": 3]], privacySpec: nil)
+        let odd = try QuoteRequest(jobSpec: ["type": "inference", "tier": "small", "participants": ["min": 5, "max": 3]], privacySpec: nil)
         #expect(odd.participants == 5)
-        let ranged = try QuoteRequest(jobSpec: ["type": "inference", "participants": ["min": 3, "max": 7]], privacySpec: nil)
+        let ranged = try QuoteRequest(jobSpec: ["type": "inference", "tier": "small", "participants": ["min": 3, "max": 7]], privacySpec: nil)
         #expect(ranged.participants == 7)
     }
 
     @Test func quoteRequestRejectsWhatCannotBePriced() {
-        func reject(_ spec: JSONValue, privacy: JSONValue? = nil, code: PricingError.Code = .invalidJobSpec,
+        /// `code` nil: the spec does not even decode (the decoder names the field).
+        func reject(_ spec: JSONValue, privacy: JSONValue? = nil, code: PricingError.Code? = .invalidJobSpec,
                     _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
             do {
                 _ = try QuoteRequest(jobSpec: spec, privacySpec: privacy)
                 Issue.record("accepted \(spec)", sourceLocation: sourceLocation)
-            } catch {
+            } catch let error as PricingError {
                 #expect(error.code == code, sourceLocation: sourceLocation)
                 #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
+            } catch {
+                #expect(code == nil && error is JSONDecodingError, "\(error)", sourceLocation: sourceLocation)
+                #expect("\(error)".contains(fragment), "\(error)", sourceLocation: sourceLocation)
             }
         }
-        reject(["tier": "small"], "spec.type")
-        reject(["type": "serving"], "spec.type")
-        reject(["type": "inference", "model": ["sizeClass": "huge"]], "huge")
-        reject(["type": "training", "training": ["roundTimeout": "5x"]], "roundTimeout")
-        reject(["type": "training", "training": ["roundTimeout": "0s"]], "roundTimeout")
-        reject(["type": "training", "training": ["rounds": 0]], "rounds")
-        reject(["type": "inference", "participants": ["min": 0]], "participants")
-        reject(["type": "inference", "inference": ["requests": 0]], "requests")
-        reject(["type": "inference"], privacy: ["level": "odd", "priceMultiplier": 0], code: .invalidPrivacyPolicy, "odd")
-        reject(["type": "inference"], privacy: ["level": "odd", "priceMultiplier": -1.5], code: .invalidPrivacyPolicy,
+        reject(["tier": "small"], code: nil, "spec.type: required field is missing")
+        reject(["type": "serving", "tier": "small"], code: nil, "spec.type: must be one of: training, inference")
+        reject(["type": "inference", "tier": "small", "model": ["sizeClass": "huge"]], code: nil, "spec.model.sizeClass")
+        reject(["type": "training", "tier": "small", "training": ["roundTimeout": "5x"]], "roundTimeout")
+        reject(["type": "training", "tier": "small", "training": ["roundTimeout": "0s"]], "roundTimeout")
+        reject(["type": "training", "tier": "small", "training": ["rounds": 0]], "rounds")
+        reject(["type": "inference", "tier": "small", "participants": ["min": 0]], "participants")
+        reject(["type": "inference", "tier": "small", "inference": ["requests": 0]], "requests")
+        reject(["type": "inference", "tier": "small"], privacy: ["level": "low", "priceMultiplier": 0], code: .invalidPrivacyPolicy, "low")
+        reject(["type": "inference", "tier": "small"], privacy: ["level": "low", "priceMultiplier": -1.5], code: .invalidPrivacyPolicy,
                "priceMultiplier")
-        #expect(throws: PricingError.self) { try QuoteRequest(jobSpec: nil, privacySpec: nil) }
+        reject(["type": "inference", "tier": "small"], privacy: ["level": "odd"], code: nil, "spec.level")
+        #expect(throws: JSONDecodingError.self) { try QuoteRequest(jobSpec: [:], privacySpec: nil) }
     }
 
     // MARK: Quotes and errors
 
     @Test func aTierWithoutTheRangeHasNoPriceForTheType() {
-        let inferenceOnly = TierTerms(name: "edge-only", spec: ["inference": ["pricePerRequest": ["min": 0.01, "max": 0.1]]])
+        let inferenceOnly = TierTerms(name: "edge-only", inferencePerRequest: PriceRange(min: 0.01, max: 0.1))
         do {
             _ = try Pricing.quote(QuoteRequest(type: .training, quantity: 2), tier: inferenceOnly, market: .noSupply)
             Issue.record("a training job was priced on a tier with no training block")

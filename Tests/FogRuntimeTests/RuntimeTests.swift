@@ -121,6 +121,24 @@ struct ProbeController: Controller {
         await h.stop()
     }
 
+    /// A spec that does not decode (here made in-process, past admission) fails its reconcile
+    /// with a terminal error naming the field; the controller goes on with the others.
+    @Test func aSpecThatDoesNotDecodeIsATerminalErrorNamingTheField() async throws {
+        let h = try RuntimeHarness()
+        try h.tier("bad")
+        _ = try h.store.create(Resource(kind: "Tier", metadata: ObjectMeta(name: "good"), content: ["spec": [
+            "size": "small", "inference": ["pricePerRequest": ["min": 0.01]], "training": ["pricePerHour": ["min": 1]],
+            "deviceClasses": ["edge"], "sla": ["uptimePercent": 90]]]))
+        let m = h.manager([TierController()])
+        h.start(m)
+        func tier(_ name: String) throws -> Resource? { try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: name)) }
+        try await eventually("reported") {
+            try tier("bad")?.conditions[type: "Reconciled"]?.reason == "TerminalError" && tier("good")?.conditions[type: "Ready"]?.status == .true
+        }
+        #expect(try tier("bad")?.conditions[type: "Reconciled"]?.message == "tier: invalid spec of tier/bad: spec.inference: required field is missing")
+        await h.stop()
+    }
+
     @Test func terminalErrorsAreReportedAndNotRetried() async throws {
         let h = try RuntimeHarness()
         try h.tier("poison-terminal")

@@ -1,25 +1,30 @@
 import FogFleet
+import FogManifest
 import FogModel
 import FogRuntime
 import Foundation
 
-/// A harvest policy's selector and checked rules; nil rules when the spec is
+/// A harvest policy's selector and checked rules; failed rules when the spec is
 /// invalid in a way its schema cannot catch.
 struct HarvestPolicyView {
     var name: String
     var selector: LabelSelector
     var rules: Result<HarvestRules, HarvestRules.Invalid>
 
-    init(_ policy: Resource) {
-        name = policy.name
-        selector = LabelSelector(json: policy.spec?["nodeSelector"])
-        do { rules = .success(try HarvestRules(spec: policy.spec)) } catch let e as HarvestRules.Invalid { rules = .failure(e) } catch {
+    init(name: String, spec: HarvestPolicySpec) {
+        self.name = name
+        selector = spec.nodeSelector ?? LabelSelector()
+        do { rules = .success(try HarvestRules(spec: spec)) } catch let e as HarvestRules.Invalid { rules = .failure(e) } catch {
             rules = .failure(.init(description: "\(error)"))
         }
     }
 
+    /// The policies in name order. One whose spec does not decode is left out (its own
+    /// controller reports it): it cannot fail every node's reconcile.
     static func all(_ cache: InformerSet) -> [HarvestPolicyView] {
-        cache.list("HarvestPolicy").filter { $0.metadata.deletionTimestamp == nil }.sorted { $0.name < $1.name }.map(HarvestPolicyView.init)
+        cache.list("HarvestPolicy").filter { $0.metadata.deletionTimestamp == nil }.sorted { $0.name < $1.name }.compactMap { p in
+            (try? p.decodeSpec(HarvestPolicySpec.self)).map { HarvestPolicyView(name: p.name, spec: $0) }
+        }
     }
 }
 
@@ -50,6 +55,7 @@ public struct HarvestController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let node = ctx.cache.get(key), node.metadata.deletionTimestamp == nil else { return .done }
+        let cores = try node.reconciledSpec(FogNodeSpec.self).capacity.cpu
         let labels = node.metadata.labels
         let policies = HarvestPolicyView.all(ctx.cache).filter { $0.selector.matches(labels) }
         let previous = node.status?["harvest"]
@@ -61,7 +67,6 @@ public struct HarvestController: Controller {
         // Time since the last accounting is credited to the policy that was lending.
         if let lastPolicy = previous?["policy"]?.stringValue, let share = previous?["cpuShare"]?.numberValue, share > 0,
            let since = previous?["accountedUntil"]?.numberValue, t > since {
-            let cores = node.spec?.value(at: "capacity.cpu")?.numberValue ?? 0
             coreSeconds[lastPolicy] = .double((coreSeconds[lastPolicy]?.numberValue ?? 0) + (t - since) * share * cores)
         }
 
@@ -92,7 +97,6 @@ public struct HarvestController: Controller {
         }
         guard let (policy, decision) = decisions.first(where: { $0.1.eligible }) ?? decisions.first else { return .done }
 
-        let cores = node.spec?.value(at: "capacity.cpu")?.numberValue ?? 0
         let share = (decision.cpuShare * 1000).rounded() / 1000
         let changed = previous?["policy"]?.stringValue != policy || previous?["reason"]?.stringValue != decision.reason.rawValue
             || abs((previous?["cpuShare"]?.numberValue ?? -1) - share) >= 0.05
@@ -154,8 +158,8 @@ public struct HarvestPolicyController: Controller {
             return .requeue(after: recountInterval - now.timeIntervalSince(last.at))
         }
         counted.set(key.name, now, policy.metadata.generation)
-        let view = HarvestPolicyView(policy)
-        // One pass over the cached nodes, none copied: this runs on every node change.
+        let view = HarvestPolicyView(name: policy.name, spec: try policy.reconciledSpec(HarvestPolicySpec.self))
+        // One pass over the cached nodes, none copied: at most once per recount interval.
         var matched = 0
         var eligible = 0
         var offered = 0.0

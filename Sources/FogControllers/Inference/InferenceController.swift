@@ -1,5 +1,6 @@
 import FogAPI
 import FogLearning
+import FogManifest
 import FogMarket
 import FogModel
 import FogRuntime
@@ -26,8 +27,10 @@ public struct InferenceController: Controller {
             .owns("TrainingTask")
             // The job whose model this one serves finishing its training.
             .watches("FederatedJob") { source, cache in
+                // Runs on every job change, over every job of the namespace: one field read, not a
+                // decoded spec (model.fromJob has no default).
                 cache.list("FederatedJob", namespace: source.namespace).filter {
-                    $0.spec?.value(at: "model.fromJob")?.stringValue == source.name
+                    $0.spec?["model"]?["fromJob"]?.stringValue == source.name
                 }.map(\.key)
             }
             .sources
@@ -36,8 +39,8 @@ public struct InferenceController: Controller {
     public var conditionTypes: Set<String> { ["ModelReady", "Served"] }
 
     /// The model an inference job serves, and the training job it came from.
-    static func model(_ job: Resource, cache: InformerSet) -> (digest: String, source: Resource?)? {
-        switch InferencePlan.modelSource(of: job) {
+    static func model(_ job: Resource, spec: FederatedJobSpec, cache: InformerSet) -> (digest: String, source: Resource?)? {
+        switch InferencePlan.modelSource(of: job, spec: spec) {
         case .digest(let digest): return (digest, nil)
         case .fromJob(let from):
             guard let source = cache.get(ObjectKey(kind: "FederatedJob", namespace: job.namespace, name: from)),
@@ -49,22 +52,22 @@ public struct InferenceController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil,
-              cached.spec?["type"]?.stringValue == "inference" else { return .done }
+              try cached.reconciledSpec(FederatedJobSpec.self).type == .inference else { return .done }
         guard let job = try await ctx.client.get(key) else { return .done }
         guard JobPhase(status: job.status).isServing else { return .done }
         let participants = InferencePlan.participants(of: job)
         guard !participants.isEmpty else { return .done }
-        guard let (digest, source) = Self.model(job, cache: ctx.cache) else {
-            let from = job.spec?.value(at: "model.fromJob")?.stringValue ?? "-"
+        let spec = try job.reconciledSpec(FederatedJobSpec.self)
+        guard let (digest, source) = Self.model(job, spec: spec, cache: ctx.cache) else {
+            let from = spec.model.fromJob ?? "-"
             try await ctx.updateStatus(job, { _ in }, conditions: [
                 Condition(type: "ModelReady", status: .false, reason: "WaitingForModel", message: "federatedjob/\(from) has not finished training")])
             return .requeue(after: 5)
         }
-        let spec = job.spec
-        let requests = Int(spec?.value(at: "inference.requests")?.intValue ?? 100)
-        let batchSize = InferencePlan.batchSize(of: job)
+        let requests = spec.inference.requests
+        let batchSize = InferencePlan.batchSize(of: spec)
         // The data and model settings of the training that produced the model.
-        let trainSpec = source?.spec ?? spec
+        let trainSpec = try source?.reconciledSpec(FederatedJobSpec.self) ?? spec
 
         var inference = job.status?["inference"]?.objectValue ?? [:]
         let plan = InferencePlan.batches(rows: requests, batchSize: batchSize, participants: participants)
@@ -104,8 +107,9 @@ public struct InferenceController: Controller {
         }
         latencies.sort()
         func quantile(_ q: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
-        let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: spec?["tier"]?.stringValue ?? ""))
-        let sla = spec?.value(at: "inference.maxLatencyMs")?.numberValue ?? tier?.spec?.value(at: "sla.maxLatencyMs")?.numberValue
+        let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: spec.tier))
+        // The job's own latency need, else its tier's SLA (none: best effort).
+        let sla = try spec.inference.maxLatencyMs ?? tier?.reconciledSpec(TierSpec.self).sla.maxLatencyMs
         let unit = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
         let p99 = quantile(0.99)
         inference["served"] = .int(Int64(served))

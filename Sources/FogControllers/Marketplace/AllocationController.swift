@@ -68,23 +68,24 @@ public struct AllocationController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let job = ctx.cache.get(key) else { return .done }
-        let view = JobView(job)
         let phase = JobPhase(status: job.status)
+        // Releasing needs only the job's key: a job whose spec does not decode is still let go.
         if job.metadata.deletionTimestamp != nil || phase.isFinal {
             waiting.remove(key)
-            return try await release(job, view: view, ctx)
+            return try await release(job, ctx)
         }
         guard phase.holdsSlot else {
             waiting.remove(key)
             return .done
         }
-        guard view.mode == "direct" else {
+        let view = JobView(key: job.key, spec: try job.reconciledSpec(FederatedJobSpec.self))
+        guard view.mode == .direct else {
             try await ctx.updateStatus(job, { _ in }, conditions: [
                 Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])
             return .done
         }
         guard let tierObject = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier)) else { return .done }
-        let tier = TierTerms(name: tierObject.name, spec: tierObject.spec)
+        let tier = TierTerms(name: tierObject.name, spec: try tierObject.reconciledSpec(TierSpec.self))
         let quote = Quote(json: job.status?["quote"])
         let now = ctx.now.timeIntervalSince1970
         let snapshot = index.snapshot(ctx.cache)
@@ -95,14 +96,19 @@ public struct AllocationController: Controller {
         let current = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
         // The job's own nodes are read from the cache itself: the index follows the cache a moment
         // behind, and a change of one of them is what this reconcile may be answering.
-        for name in current { byName[name] = ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: name)).map { NodeFacts($0) } }
+        var unreadable: Set<String> = []
+        for name in current {
+            guard let node = ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) else { continue }
+            byName[name] = NodeIndex.facts(node)
+            if byName[name] == nil { unreadable.insert(name) }
+        }
         var kept: [String] = []
         var lost: [(String, String)] = []
         for name in current {
             if let node = byName[name] {
                 if let why = Eligibility.exclusion(node, job: view, tier: tier) { lost.append((name, why.rawValue)) } else { kept.append(name) }
             } else {
-                lost.append((name, "Deleted"))
+                lost.append((name, unreadable.contains(name) ? "InvalidSpec" : "Deleted"))
             }
         }
         if !current.isEmpty && lost.isEmpty && job.condition("Degraded")?.status != .true
@@ -250,8 +256,8 @@ public struct AllocationController: Controller {
     }
 
     /// Gives back every reservation the job holds, then lets a deleted job go.
-    func release(_ job: Resource, view: JobView, _ ctx: ReconcileContext) async throws -> ReconcileResult {
-        let resKey = view.reservationKey
+    func release(_ job: Resource, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let resKey = JobView.reservationKey(job.key)
         // From the cache itself, not the index that follows it: no reservation may be missed.
         let holding = ctx.cache.list("FogNode").filter { $0.status?["reservations"]?[resKey] != nil }
         if !holding.isEmpty {

@@ -1,5 +1,6 @@
 import FogFleet
 import FogLearning
+import FogManifest
 import FogMarket
 import FogModel
 import FogRuntime
@@ -41,8 +42,9 @@ public struct FederatedJobController: Controller {
          }
          .watches("PrivacyPolicy") { policy, cache in
              guard Self.specChanged(policy) || cache.get(policy.key) == nil else { return [] }
+             // The phase first: only the pending jobs' specs are decoded.
              return cache.keys("FederatedJob") {
-                 ($0.spec?["privacy"]?.stringValue ?? "low") == policy.name && JobPhase(status: $0.status) == .pending
+                 JobPhase(status: $0.status) == .pending && (try? $0.decodeSpec(FederatedJobSpec.self))?.privacy == policy.name
              }
          }
          .sources
@@ -59,7 +61,7 @@ public struct FederatedJobController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let job = ctx.cache.get(key), job.metadata.deletionTimestamp == nil else { return .done }
-        let view = JobView(job)
+        let view = JobView(key: job.key, spec: try job.reconciledSpec(FederatedJobSpec.self))
         let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier))
         let privacy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: view.privacy))
         var conditions = [
@@ -79,12 +81,12 @@ public struct FederatedJobController: Controller {
             return .done
         }
 
-        let terms = TierTerms(name: tier.name, spec: tier.spec)
+        let terms = TierTerms(name: tier.name, spec: try tier.reconciledSpec(TierSpec.self))
         let decision: Admission
-        if let data, let dataset = job.spec?.value(at: "data.dataset")?.stringValue, let problem = data.problem(with: dataset) {
+        if let data, let problem = data.problem(with: view.spec.data.dataset) {
             decision = .refused(reason: "DataUnavailable", message: problem, quote: nil)
         } else {
-            decision = Self.admission(job: job, view: view, terms: terms, privacy: privacy, cache: ctx.cache,
+            decision = Self.admission(job: job, view: view, terms: terms, privacy: try privacy.reconciledSpec(PrivacyPolicySpec.self), cache: ctx.cache,
                                       nodes: nodes.snapshot(ctx.cache).nodes)
         }
         var quoteJSON: JSONValue?
@@ -130,8 +132,8 @@ public struct FederatedJobController: Controller {
     }
 
     /// The admission decision for a Pending job (pure over the cache).
-    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: Resource, cache: InformerSet, nodes: [NodeFacts]) -> Admission {
-        let level = privacy.spec?["level"]?.stringValue ?? privacy.name
+    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: PrivacyPolicySpec, cache: InformerSet, nodes: [NodeFacts]) -> Admission {
+        let level = privacy.level.rawValue
         if !terms.allowedPrivacyLevels.isEmpty && !terms.allowedPrivacyLevels.contains(level) {
             return .refused(reason: "PrivacyLevelNotAllowed",
                             message: "tier \(terms.name) allows privacy levels \(terms.allowedPrivacyLevels.joined(separator: ", ")); the job asks for \(level)", quote: nil)
@@ -143,7 +145,7 @@ public struct FederatedJobController: Controller {
         }
         let quote: Quote
         do {
-            let request = try QuoteRequest(jobSpec: job.spec, privacySpec: privacy.spec)
+            let request = try QuoteRequest(job: view.spec, privacy: privacy)
             quote = try Pricing.quote(request, tier: terms, market: MarketState(facts: nodes, tier: terms))
         } catch {
             return .quoteFailed(reason: error.reason, message: error.message)

@@ -1,4 +1,5 @@
 import FogFleet
+import FogManifest
 import FogMarket
 import FogModel
 import FogRuntime
@@ -25,6 +26,13 @@ final class NodeIndex: @unchecked Sendable {
     private var stats: [String: (version: Int64, at: Double, stats: NodeStats)] = [:]
 
     init() {}
+
+    /// `node`'s facts, nil when its spec does not decode: such a node is left out of the
+    /// index (nothing can be placed on it), and its own reconciles report why.
+    static func facts(_ node: Resource) -> NodeFacts? {
+        guard let spec = try? node.decodeSpec(FogNodeSpec.self) else { return nil }
+        return NodeFacts(node, spec: spec)
+    }
 
     /// Every node of one moment, in name order, and where each one is.
     struct Snapshot {
@@ -69,14 +77,21 @@ final class NodeIndex: @unchecked Sendable {
         informer.addHandler { [weak self] change in self?.apply(change, from: id) }
         informer.forEach { node in
             if let old = facts[node.name], old.resourceVersion >= node.metadata.resourceVersion { return }
-            facts[node.name] = NodeFacts(node)
+            facts[node.name] = Self.facts(node)
         }
     }
 
     private func apply(_ change: Informer.Change, from id: ObjectIdentifier) {
         switch change {
         case .upsert(_, let node):
-            let f = NodeFacts(node)
+            guard let f = Self.facts(node) else {
+                lock.withLock {
+                    guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
+                    orderStale = true
+                    stats[node.name] = nil
+                }
+                return
+            }
             lock.withLock {
                 guard bound == id else { return }
                 if let old = facts[f.name] {
@@ -110,8 +125,8 @@ extension MarketState {
         self.init(allocatedCpu: allocated, allocatableCpu: allocatable)
     }
 
-    /// The same, from `FogNode` objects.
+    /// The same, from `FogNode` objects (those whose spec does not decode offer nothing).
     public init(fogNodes: [Resource], tier: TierTerms) {
-        self.init(facts: fogNodes.map { NodeFacts($0) }, tier: tier)
+        self.init(facts: fogNodes.compactMap(NodeIndex.facts), tier: tier)
     }
 }

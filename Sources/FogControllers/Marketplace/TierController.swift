@@ -22,10 +22,11 @@ public struct TierController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let tier = ctx.cache.get(key), tier.metadata.deletionTimestamp == nil else { return .done }
+        let spec = try tier.reconciledSpec(TierSpec.self)
         var problems: [String] = []
-        for path in ["inference.pricePerRequest", "training.pricePerHour"] {
-            if let min = tier.spec?.value(at: path + ".min")?.numberValue, let max = tier.spec?.value(at: path + ".max")?.numberValue, min > max {
-                problems.append("\(path): min \(min) is above max \(max)")
+        for (path, range) in [("inference.pricePerRequest", spec.inference.pricePerRequest), ("training.pricePerHour", spec.training.pricePerHour)] {
+            if let max = range.max, range.min > max {
+                problems.append("\(path): min \(range.min) is above max \(max)")
             }
         }
         // One pass over the cached jobs, none copied.
@@ -58,7 +59,7 @@ public struct PrivacyPolicyController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let policy = ctx.cache.get(key), policy.metadata.deletionTimestamp == nil else { return .done }
-        let (level, mechanisms, missing) = PrivacyLevel.missing(policy.spec)
+        let (level, mechanisms, missing) = PrivacyLevel.missing(try policy.reconciledSpec(PrivacyPolicySpec.self))
         let ready = missing.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "WeakerThanLevel",

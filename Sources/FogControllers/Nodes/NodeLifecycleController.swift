@@ -61,10 +61,12 @@ public struct NodeLifecycleController: Controller {
         }
         if node.status?["scores"] == nil && availability != nil { refresh = true }
         let trust = TrustScore(outcomes: node.status?["taskOutcomes"])
+        // The spec is read only for the scores, when they are refreshed.
+        let spec = refresh ? try node.reconciledSpec(FogNodeSpec.self) : nil
         try await ctx.updateStatus(node, { s in
-            if refresh, let a = availability {
+            if refresh, let a = availability, let spec {
                 s["availability"] = a.json
-                let stats = NodeStats(node: node, availability: a, trust: trust.value)
+                let stats = NodeStats(spec: spec, telemetry: NodeTelemetry(json: node.status?["telemetry"]), availability: a, trust: trust.value)
                 s["scores"] = PeerScoring.statusScores(stats)
             }
             s["trust"] = .double((trust.value * 10000).rounded() / 10000)

@@ -35,18 +35,20 @@ public struct TrainingController: Controller {
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         guard let cached = ctx.cache.get(key), cached.metadata.deletionTimestamp == nil else { return .done }
-        guard (cached.spec?["type"]?.stringValue ?? "training") == "training" else { return .done }
+        guard try cached.reconciledSpec(FederatedJobSpec.self).type == .training else { return .done }
         // The round counter moves with every write of ours: read it from the store, not a cache that may lag.
         guard let job = try await ctx.client.get(key) else { return .done }
         guard JobPhase(status: job.status).isServing else { return .done }
         let participants = (job.status?["allocation"]?["participants"]?.arrayValue ?? [])
         guard !participants.isEmpty else { return .done }
-        let spec = job.spec
-        let rounds = Int(spec?.value(at: "training.rounds")?.intValue ?? 10)
-        let roundTimeout = Pricing.parseDuration(spec?.value(at: "training.roundTimeout")?.stringValue ?? "60s") ?? 60
-        let dataset = spec?.value(at: "data.dataset")?.stringValue ?? "digits"
-        let seed = UInt64(bitPattern: spec?["seed"]?.intValue ?? 0)
-        let testFraction = spec?.value(at: "data.testFraction")?.numberValue ?? 0.2
+        let spec = try job.reconciledSpec(FederatedJobSpec.self)
+        let rounds = spec.training.rounds
+        guard let roundTimeout = Pricing.parseDuration(spec.training.roundTimeout) else {
+            throw TerminalError("invalid spec of federatedjob/\(job.name): spec.training.roundTimeout: \"\(spec.training.roundTimeout)\" is not a duration such as 30s, 5m or 1h30m")
+        }
+        let dataset = spec.data.dataset
+        let seed = UInt64(bitPattern: spec.seed)
+        let testFraction = spec.data.testFraction
         let now = ctx.now
         var training = job.status?["training"]?.objectValue ?? [:]
 
@@ -57,13 +59,14 @@ public struct TrainingController: Controller {
                 try await fail(job, ctx, reason: "DataUnavailable", message: "\(error)")
                 return .done
             }
-            if let privacy = Self.privacy(job, ctx), privacy.spent(after: 1) > privacy.epsilon {
+            if let privacy = try Self.privacy(spec, ctx), privacy.spent(after: 1) > privacy.epsilon {
                 try await ctx.updateStatus(job, { s in JobPhase.move(&s, to: .failed) }, conditions: [
                     Condition(type: "Failed", status: .true, reason: "PrivacyBudgetExhausted",
                               message: String(format: "one round with noise multiplier %.3g would spend ε %.3g, above the policy's %.3g", privacy.noiseMultiplier, privacy.spent(after: 1), privacy.epsilon))])
                 return .done
             }
-            let model = Self.modelKind(spec).make(featureCount: split.train.featureCount, classCount: split.train.classCount)
+            let model = ModelKind(spec.model.architecture, hiddenUnits: spec.model.hiddenUnits)
+                .make(featureCount: split.train.featureCount, classCount: split.train.classCount)
             let digest = try await ctx.client.putBlob(ParameterBlob.encode(model.initialParameters(seed: SplitMix64.mix(seed, 3))))
             // Each participant keeps one shard for the whole job; a replacement takes over the shard of the node it replaces.
             var shards: [String: JSONValue] = [:]
@@ -85,8 +88,8 @@ public struct TrainingController: Controller {
             .filter { $0.spec?["job"]?.stringValue == key.name }
         if round == 0 || tasks.isEmpty {
             // Start the next round.
-            return try await startRound(job, round: round + 1, model: modelDigest, training: training, participants: participants,
-                                        dataset: dataset, testFraction: testFraction, seed: seed, timeout: roundTimeout, ctx)
+            return try await startRound(job, spec: spec, round: round + 1, model: modelDigest, training: training, participants: participants,
+                                        timeout: roundTimeout, ctx)
         }
         let deadline = Timestamp.parse(tasks.compactMap { $0.spec?["deadline"]?.stringValue }.first ?? "") ?? now
         let reported = tasks.filter { ["Succeeded", "Skipped", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
@@ -107,8 +110,8 @@ public struct TrainingController: Controller {
             for t in tasks { _ = try? await ctx.client.delete(t.key) }
             return .requeue(after: 0.01)
         }
-        return try await finishRound(job, round: round, rounds: rounds, model: modelDigest, training: training, tasks: tasks,
-                                     succeeded: succeeded, dataset: dataset, testFraction: testFraction, seed: seed, ctx)
+        return try await finishRound(job, spec: spec, round: round, model: modelDigest, training: training, tasks: tasks,
+                                     succeeded: succeeded, timeout: roundTimeout, ctx)
     }
 
     /// The job's differential privacy, from its PrivacyPolicy: clip norm, noise multiplier (the
@@ -122,12 +125,13 @@ public struct TrainingController: Controller {
         /// Every allocated participant joins every round: no subsampling to amplify privacy.
         static let samplingRate = 1.0
 
-        init?(policy: JSONValue?, rounds: Int) {
-            guard let dp = policy?["differentialPrivacy"], dp["enabled"]?.boolValue ?? true else { return nil }
-            epsilon = dp["epsilon"]?.numberValue ?? 8
-            delta = dp["delta"]?.numberValue ?? 1e-5
-            clipNorm = dp["clipNorm"]?.numberValue ?? 1
-            noiseMultiplier = dp["noiseMultiplier"]?.numberValue
+        init?(policy: PrivacyPolicySpec?, rounds: Int) {
+            guard let dp = policy?.differentialPrivacy, dp.enabled else { return nil }
+            epsilon = dp.epsilon
+            delta = dp.delta
+            clipNorm = dp.clipNorm
+            // Absent, σ depends on the job (its rounds), which the policy's schema cannot know.
+            noiseMultiplier = dp.noiseMultiplier
                 ?? RDPAccountant.noiseMultiplier(epsilonBudget: epsilon, delta: delta, samplingRate: Self.samplingRate, steps: max(1, rounds))
                 ?? 1
         }
@@ -140,20 +144,14 @@ public struct TrainingController: Controller {
         }
     }
 
-    static func privacy(_ job: Resource, _ ctx: ReconcileContext) -> Privacy? {
-        let name = job.spec?["privacy"]?.stringValue ?? "low"
-        let policy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: name))
-        return Privacy(policy: policy?.spec, rounds: Int(job.spec?.value(at: "training.rounds")?.intValue ?? 10))
+    /// The differential privacy of a job with `spec`, from its PrivacyPolicy (none without one).
+    static func privacy(_ spec: FederatedJobSpec, _ ctx: ReconcileContext) throws -> Privacy? {
+        let policy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: spec.privacy))
+        return Privacy(policy: try policy?.reconciledSpec(PrivacyPolicySpec.self), rounds: spec.training.rounds)
     }
 
-    static func modelKind(_ spec: JSONValue?) -> ModelKind {
-        spec?.value(at: "model.architecture")?.stringValue == "mlp"
-            ? .mlp(hidden: Int(spec?.value(at: "model.hiddenUnits")?.intValue ?? 32)) : .logisticRegression
-    }
-
-    func startRound(_ job: Resource, round: Int, model: String, training: [String: JSONValue], participants: [JSONValue],
-                    dataset: String, testFraction: Double, seed: UInt64, timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
-        let spec = job.spec
+    func startRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model: String, training: [String: JSONValue], participants: [JSONValue],
+                    timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         var shards = training["shards"]?.objectValue ?? [:]
         let shardCount = Int(training["shardCount"]?.intValue ?? Int64(participants.count))
         // Replacements take over the shards of the nodes that left.
@@ -168,20 +166,10 @@ public struct TrainingController: Controller {
         }
         for k in shards.keys where !current.contains(k) { shards[k] = nil }
         let deadline = Timestamp.format(ctx.now.addingTimeInterval(timeout))
-        let partition = spec?.value(at: "data.partition.type")?.stringValue ?? "iid"
-        let compression = CompressionSetting(rawValue: spec?.value(at: "aggregation.compression")?.stringValue ?? "auto") ?? .auto
         var newTasks: [Resource] = []
         for p in participants {
             guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { continue }
-            var recipe = TaskRecipe(dataset: dataset, testFraction: testFraction,
-                                    partition: partition == "dirichlet" ? .dirichlet(alpha: spec?.value(at: "data.partition.alpha")?.numberValue ?? 0.5) : .iid,
-                                    shardIndex: Int(shard), shardCount: shardCount, model: Self.modelKind(spec),
-                                    training: LocalTrainingConfig(learningRate: Float(spec?.value(at: "training.learningRate")?.numberValue ?? 0.1),
-                                                                  batchSize: Int(spec?.value(at: "training.batchSize")?.intValue ?? 32),
-                                                                  epochs: Int(spec?.value(at: "training.localEpochs")?.intValue ?? 1),
-                                                                  proximalMu: Float(spec?.value(at: "training.proximalMu")?.numberValue ?? 0)),
-                                    seed: seed)
-            recipe.codec = compression.codec(deviceClass: p["class"]?.stringValue ?? "", topkFraction: spec?.value(at: "aggregation.topkFraction")?.numberValue)
+            let recipe = TaskRecipe(job: spec, shardIndex: Int(shard), shardCount: shardCount, deviceClass: p["class"]?.stringValue ?? "")
             var taskSpec = recipe.specJSON
             taskSpec["job"] = .string(job.name)
             taskSpec["round"] = .int(Int64(round))
@@ -211,9 +199,9 @@ public struct TrainingController: Controller {
         return .requeue(after: timeout)
     }
 
-    func finishRound(_ job: Resource, round: Int, rounds: Int, model digest: String, training: [String: JSONValue], tasks: [Resource],
-                     succeeded: [Resource], dataset: String, testFraction: Double, seed: UInt64, _ ctx: ReconcileContext) async throws -> ReconcileResult {
-        let spec = job.spec
+    func finishRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model digest: String, training: [String: JSONValue], tasks: [Resource],
+                     succeeded: [Resource], timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let rounds = spec.training.rounds
         let global = try ParameterBlob.decode(try await ctx.client.getBlob(digest))
         var updates: [Update] = []
         var regionOf: [String: String] = [:]
@@ -230,15 +218,14 @@ public struct TrainingController: Controller {
             updates.append(Update(id: node, parameters: parameters, samples: Int(t.status?["samples"]?.intValue ?? 1)))
         }
         // Screen, aggregate, privatise: the one round pipeline (FogLearning's RoundPipeline).
-        let strategy = AggregationStrategy(rawValue: spec?.value(at: "aggregation.strategy")?.stringValue ?? "fedavg") ?? .fedavg
-        let aggregator = Aggregator(strategy: strategy, trimFraction: spec?.value(at: "aggregation.trimBeta")?.numberValue ?? 0.2,
-                                    byzantineCount: Int(spec?.value(at: "aggregation.byzantineF")?.intValue ?? 0))
-        let hierarchy = spec?.value(at: "hierarchy.enabled")?.boolValue ?? false
-        let privacy = Self.privacy(job, ctx)
+        let aggregator = Aggregator(strategy: AggregationStrategy(spec.aggregation.strategy), trimFraction: spec.aggregation.trimBeta,
+                                    byzantineCount: spec.aggregation.byzantineF)
+        let hierarchy = spec.hierarchy.enabled
+        let privacy = try Self.privacy(spec, ctx)
         let regions = regionOf
         var byRegion: (@Sendable (String) -> String)?
         if hierarchy { byRegion = { id in regions[id] ?? "" } }
-        let detector: ByzantineDetector? = spec?.value(at: "aggregation.byzantineDetection")?.boolValue == true ? ByzantineDetector() : nil
+        let detector: ByzantineDetector? = spec.aggregation.byzantineDetection ? ByzantineDetector() : nil
         var mechanism: GaussianMechanism?
         if let privacy { mechanism = GaussianMechanism(clipNorm: Float(privacy.clipNorm), noiseMultiplier: privacy.noiseMultiplier) }
         let pipeline = RoundPipeline(aggregator: aggregator, detector: detector, region: byRegion, privacy: mechanism)
@@ -258,8 +245,9 @@ public struct TrainingController: Controller {
         let hierCross = hierarchy ? (counts.keys.filter { $0 != home }.count * modelBytes) : flatCross
 
         // Evaluate on the held-out test set.
-        let split = try data.split(dataset, testFraction: testFraction, seed: seed)
-        let model = Self.modelKind(spec).make(featureCount: split.test.featureCount, classCount: split.train.classCount)
+        let split = try data.split(spec.data.dataset, testFraction: spec.data.testFraction, seed: UInt64(bitPattern: spec.seed))
+        let model = ModelKind(spec.model.architecture, hiddenUnits: spec.model.hiddenUnits)
+            .make(featureCount: split.test.featureCount, classCount: split.train.classCount)
         let evaluation = model.evaluate(parameters: next, on: split.test)
         let newDigest = try await ctx.client.putBlob(ParameterBlob.encode(next))
         let dropped = tasks.filter { $0.status?["phase"]?.stringValue != "Succeeded" }.compactMap { $0.spec?["node"]?.stringValue }
@@ -291,7 +279,7 @@ public struct TrainingController: Controller {
                 exhausted = String(format: "stopped after round %d: ε %.3g spent; round %d would reach %.3g, above the policy's %.3g", round, spent, round + 1, next, privacy.epsilon)
             }
         }
-        let target = spec?.value(at: "training.targetAccuracy")?.numberValue
+        let target = spec.training.targetAccuracy
         let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false) || exhausted != nil
         // Trust: a delivered, accepted update is a success; an excluded or missing one a failure.
         try await recordOutcomes(succeeded: accepted.map(\.id), failed: flagged + dropped, ctx)
@@ -317,10 +305,9 @@ public struct TrainingController: Controller {
             s["cost"] = cost
         }, conditions: [
             Condition(type: "Training", status: .true, reason: "Running", message: String(format: "round %d of %d: test accuracy %.4f", round, rounds, evaluation.accuracy))])
-        return try await startRound(job, round: round + 1, model: newDigest, training: t,
+        return try await startRound(job, spec: spec, round: round + 1, model: newDigest, training: t,
                                     participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],
-                                    dataset: dataset, testFraction: testFraction, seed: seed,
-                                    timeout: Pricing.parseDuration(spec?.value(at: "training.roundTimeout")?.stringValue ?? "60s") ?? 60, ctx)
+                                    timeout: timeout, ctx)
     }
 
     func recordOutcomes(succeeded: [String], failed: [String], _ ctx: ReconcileContext) async throws {

@@ -1,0 +1,54 @@
+/// `TrainingTask.spec` (schemas/trainingtask.json): one participant's work in one round (or one
+/// batch of an inference job), written by the training and inference controllers and read by
+/// the node's executor.
+public struct TrainingTaskSpec: KindSpec {
+    public static let kind = "TrainingTask"
+
+    public enum TaskType: String, SchemaEnum {
+        case train, infer
+    }
+
+    public enum Compression: String, SchemaEnum {
+        case none, int8, topk
+    }
+
+    public struct Shard: Decodable, Sendable, Equatable {
+        public var index: Int
+        public var count: Int
+    }
+
+    public struct Rows: Decodable, Sendable, Equatable {
+        public var start: Int
+        public var count: Int
+    }
+
+    public var job: String
+    public var round: Int
+    public var node: String
+    public var type: TaskType
+    /// The global model blob to start from.
+    public var model: String?
+    public var dataset: String?
+    public var shard: Shard
+    public var partition: FederatedJobSpec.DataSet.Partition.Scheme
+    /// Used by `dirichlet` only.
+    public var alpha: Double
+    public var testFraction: Double
+    public var architecture: FederatedJobSpec.Architecture
+    /// Used by `mlp` only.
+    public var hiddenUnits: Int
+    public var learningRate: Double
+    public var batchSize: Int
+    public var localEpochs: Int
+    public var proximalMu: Double
+    public var compression: Compression
+    /// Used by `topk` only.
+    public var topkFraction: Double
+    public var seed: Int64
+    /// RFC 3339.
+    public var deadline: String?
+    /// infer: rows of the test part to predict.
+    public var rows: Rows?
+    /// infer: a blob of raw feature rows to predict.
+    public var input: String?
+}
