@@ -132,7 +132,7 @@ struct ProbeController: Controller {
         let m = h.manager([TierController()])
         h.start(m)
         func tier(_ name: String) throws -> Resource? { try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: name)) }
-        try await eventually("reported") {
+        try await eventually("reported", watching: h.store, wakingOn: [m.activity]) {
             try tier("bad")?.conditions[type: "Reconciled"]?.reason == "TerminalError" && tier("good")?.conditions[type: "Ready"]?.status == .true
         }
         #expect(try tier("bad")?.conditions[type: "Reconciled"]?.message == "tier: invalid spec of tier/bad: spec.inference: required field is missing")
