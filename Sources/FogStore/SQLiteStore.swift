@@ -10,7 +10,9 @@ import GRDB
 ///
 /// Layout: `events` is the revision log and holds every body once; `objects`
 /// is a small index from (kind, namespace, name) to the revision holding the
-/// object's current body. Compaction keeps log entries live objects point to.
+/// object's current body. Compaction (`Compaction.swift`) deletes, in small
+/// transactions, the entries older than a window that no live object points
+/// to, and gives the freed pages back to the file system.
 public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
@@ -60,9 +62,17 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
-        config.busyMode = .timeout(30)
+        config.busyMode = .timeout(Self.busyTimeoutSeconds)
+        let isNew = !FileManager.default.fileExists(atPath: path) || ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) == 0
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            guard !db.configuration.readonly else { return }
+            // A new file gets incremental auto-vacuum before its first page is written (GRDB
+            // switches it to WAL after this), so compaction can give free pages back; an
+            // existing file is converted once by `migrate`.
+            if isNew { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            // After a checkpoint has emptied it, the WAL is cut back to this size.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         // Two processes creating the file at once: switching it to WAL answers SQLITE_BUSY
         // without consulting the busy handler, so opening retries with backoff (up to ~10 s).
@@ -71,6 +81,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
             do {
                 let opened = try DatabasePool(path: path, configuration: config)
                 try Self.createSchema(opened)
+                try Self.migrate(opened)
                 pool = opened
                 break
             } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED) && attempt < 40 {
@@ -85,7 +96,8 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     }
 
     /// The schema, created idempotently in one IMMEDIATE transaction, so any
-    /// number of processes may open a new state file at once.
+    /// number of processes may open a new state file at once. A new file starts
+    /// at version 1 and `migrate` takes it to the current version.
     static func createSchema(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
@@ -104,14 +116,49 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                         revision INTEGER PRIMARY KEY NOT NULL, type TEXT NOT NULL,
                         kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
                         body TEXT NOT NULL, at REAL NOT NULL);
-                    PRAGMA user_version = \(schemaVersion);
                     """)
+                if version == 0 { try db.execute(sql: "PRAGMA user_version = 1") }
                 return .commit
             }
         }
     }
 
-    static let schemaVersion = 1
+    /// Version 1 → 2: incremental auto-vacuum, so that compaction returns the pages it frees
+    /// (`releaseFreePages`). A new file has it from the start; an existing one is rewritten
+    /// once by VACUUM (which cannot run inside a transaction, so the version moves after it:
+    /// a crash in between repeats nothing but the check). VACUUM rewrites the whole file: a
+    /// few seconds for a file of a few hundred MB, once.
+    static func migrate(_ pool: DatabasePool) throws {
+        let version = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        guard version < schemaVersion else { return }
+        try pool.writeWithoutTransaction { db in
+            if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 {
+                do {
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                    try db.execute(sql: "VACUUM")
+                } catch {
+                    // Busy for long (another process writing), or no room for the copy VACUUM
+                    // makes: the file works as it is, only it does not shrink; the next open tries again.
+                    return
+                }
+            }
+            try db.inTransaction(.immediate) {
+                if try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < schemaVersion {
+                    try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+                }
+                return .commit
+            }
+            // VACUUM wrote the whole file through the WAL: hand it back.
+            _ = try? db.checkpoint(.truncate)
+        }
+    }
+
+    /// 1: the event log and the object index. 2: incremental auto-vacuum.
+    static let schemaVersion = 2
+    /// Seconds a writer waits for another connection's lock before giving up.
+    static let busyTimeoutSeconds: TimeInterval = 30
+    /// The WAL is truncated to this size whenever a checkpoint has emptied it.
+    static let walSizeLimit = 8 << 20
 
     // MARK: Reads
 
@@ -268,16 +315,6 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                     return .commit
                 }
                 return result!
-            }
-        }
-    }
-
-    /// Removes event-log entries older than `revision` (the watch of the next layer re-lists past it).
-    public func compact(before revision: Int64) throws {
-        try storage {
-            try pool.write { db in
-                try db.execute(sql: "DELETE FROM events WHERE revision < ? AND revision NOT IN (SELECT revision FROM objects)", arguments: [revision])
-                try db.execute(sql: "UPDATE fog_meta SET value = max(value, ?) WHERE key = 'compacted'", arguments: [revision - 1])
             }
         }
     }

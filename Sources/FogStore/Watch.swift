@@ -242,17 +242,4 @@ extension SQLiteStore {
                       bookmarkEvery: Int = 1) -> AsyncThrowingStream<WatchEvent, Error> {
         hub.subscribe(self, kind: kind, namespace: namespace, from: revision, bookmarks: bookmarkEvery > 0)
     }
-
-    /// The revision before which the log may be compacted: everything older
-    /// than both `keepRevisions` revisions and `keepSeconds` seconds.
-    public func compactionPoint(keepRevisions: Int64 = 10_000, keepSeconds: Double = 300) throws -> Int64 {
-        let current = try currentRevision()
-        let byCount = current - keepRevisions
-        guard byCount > 0 else { return 0 }
-        let cutoff = now().timeIntervalSince1970 - keepSeconds
-        let byAge = try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(revision) FROM events WHERE at >= ?", arguments: [cutoff]) ?? current + 1
-        }
-        return min(byCount, byAge)
-    }
 }

@@ -172,21 +172,6 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         #expect { try t.store.events(after: 1, limit: 10) } throws: { ($0 as? StoreError)?.httpStatus == 410 }
     }
 
-    @Test func compactionKeepsTheLargerOfTheRevisionAndTimeWindows() throws {
-        let t = try TempStore()
-        for i in 0..<20 { _ = try t.store.create(node("n\(i)")) }
-        // Every entry is recent (the store's clock is fixed): the 5-minute window keeps them all.
-        #expect(try t.store.compactionPoint(keepRevisions: 5, keepSeconds: 300) == 1)
-        // With no time window, the last 5 revisions are kept.
-        #expect(try t.store.compactionPoint(keepRevisions: 5, keepSeconds: -1) == 15)
-        // Fewer revisions than the window: nothing to compact.
-        #expect(try t.store.compactionPoint(keepRevisions: 100, keepSeconds: -1) == 0)
-        try t.store.compact(before: 15)
-        #expect(try t.store.events(after: 14, limit: 100).count == 6)
-        // Live objects keep the log entries that hold their bodies.
-        #expect(try t.store.list(kind: "FogNode", namespace: nil).items.count == 20)
-    }
-
     /// Two stores on one file are two SQLite connections, as two processes are:
     /// concurrent read-modify-write loops that retry on conflict lose no increment.
     @Test func concurrentWritersOnOneFileLoseNoWrite() async throws {
