@@ -3,6 +3,7 @@ import FogClient
 import FogControllers
 import FogModel
 import FogRuntime
+import FogStore
 import Foundation
 import ServiceLifecycle
 
@@ -28,16 +29,18 @@ struct Reconcile: AsyncParsableCommand {
     func run() async throws {
         let store = try global.embeddedStore(for: "reconcile")
         let manager = controllerOptions.manager(global, store: store)
+        let maintenance = controllerOptions.maintenance(store: store, label: "fog.store")
         if once {
             let start = Date()
             try await manager.runUntilSettled(window: 1)
+            _ = try? maintenance.maintenance.finish()
             let failed = Failures.list(manager.cache)
             CLI.console.out("reconciled: \(manager.totalReconciles) reconciles in \(String(format: "%.2f", Date().timeIntervalSince(start)))s; settled at revision \(manager.cache.revision)\n")
             if !failed.isEmpty {
                 throw CommandFailure(code: 1, failed.map { "failed: \($0.0.kind.lowercased())/\($0.0.name): \($0.1)" }.joined(separator: "\n"))
             }
         } else {
-            let group = ServiceGroup(services: [manager], gracefulShutdownSignals: [.sigterm, .sigint],
+            let group = ServiceGroup(services: [maintenance, manager], gracefulShutdownSignals: [.sigterm, .sigint],
                                      logger: CLILogging.logger("fog.reconcile"))
             CLI.console.err("reconciling; Ctrl-C to stop\n")
             try await group.run()

@@ -66,10 +66,8 @@ enum Failures {
 }
 
 extension GlobalOptions {
-    /// The controller manager over the embedded store; it also compacts the event log
-    /// every minute, keeping the larger of the last `keepRevisions` revisions and the last `keepSeconds`.
-    func manager(store: SQLiteStore, heartbeatTimeout: Double, keepRevisions: Int64 = 10_000, keepSeconds: Double = 300,
-                 dataDirectory: String = "examples/data",
+    /// The controller manager over the embedded store (the store's maintenance is a service of its own: `ControllerOptions.maintenance`).
+    func manager(store: SQLiteStore, heartbeatTimeout: Double, dataDirectory: String = "examples/data",
                  only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         var options = ControllerSettings()
         options.heartbeatTimeout = heartbeatTimeout
@@ -77,10 +75,6 @@ extension GlobalOptions {
         var managerOptions = Manager.Options()
         if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
         managerOptions.observer = observer
-        managerOptions.compactor = {
-            let point = try store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
-            if point > 1 { try store.compact(before: point) }
-        }
         let controllers = ControllerFamilies.controllers(options).filter { only?.contains($0.name) ?? true }
         return Manager(client: EmbeddedClient(store: store), controllers: controllers, registry: CLI.registry,
                        logger: CLILogging.logger("fog.controllers"), options: managerOptions)
@@ -91,17 +85,26 @@ extension GlobalOptions {
 struct ControllerOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A node whose last heartbeat is older than this is not Ready.", valueName: "duration"))
     var heartbeatTimeout: DurationArgument = DurationArgument(argument: "15s")!
-    @Option(help: ArgumentHelp("Event-log compaction keeps at least this many revisions...", valueName: "n"))
-    var compactionRevisions: Int64 = 10_000
-    @Option(help: ArgumentHelp("...and at least this much time, whichever keeps more.", valueName: "duration"))
+    @Option(help: ArgumentHelp("The event log keeps at most this many revisions...", valueName: "n"))
+    var compactionRevisions: Int64 = StoreMaintenance.Policy().keepRevisions
+    @Option(help: ArgumentHelp("...and none older than this, whichever keeps less; a watch from before is told to list again (410).", valueName: "duration"))
     var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
     @Option(help: ArgumentHelp("Where data sets live (<dir>/<name>.csv), for training and evaluation.", valueName: "dir"))
     var dataDir = "examples/data"
 
     func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil,
                  observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
-        global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds,
-                       keepRevisions: compactionRevisions, keepSeconds: compactionWindow.seconds, dataDirectory: dataDir,
+        global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds, dataDirectory: dataDir,
                        only: only, observer: observer)
+    }
+
+    /// The state file's upkeep (compaction of the event log to its window, free pages given
+    /// back, WAL checkpoints), as a service to put first in the command's ServiceGroup: it
+    /// stops last, with the shutdown checkpoint.
+    func maintenance(store: SQLiteStore, label: String) -> StoreMaintenanceService {
+        var policy = StoreMaintenance.Policy()
+        policy.keepRevisions = compactionRevisions
+        policy.keepSeconds = compactionWindow.seconds
+        return StoreMaintenanceService(StoreMaintenance(store: store, policy: policy), logger: CLILogging.logger(label))
     }
 }

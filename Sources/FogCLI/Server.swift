@@ -72,7 +72,8 @@ struct Server: AsyncParsableCommand {
         let app = api.application(onRunning: { bound in
             console.err("fog API server listening on http://\(shownHost):\(bound) (\(detail))\n")
         })
-        var services: [any Service] = [app]
+        // The store's upkeep first: services stop in reverse order, so it stops last and leaves the WAL empty.
+        var services: [any Service] = [controllerOptions.maintenance(store: store, label: "fog.store"), app]
         if !selected.isEmpty {
             let manager = controllerOptions.manager(global, store: store, only: selected,
                                                     observer: { metrics.reconciled(controller: $0, seconds: $1, failed: $2) })

@@ -110,7 +110,9 @@ struct Up: AsyncParsableCommand {
         }
         // The controllers and the simulated fleet are services of one group: SIGINT/SIGTERM end both
         // gracefully, and so does convergence (the manager's service returning).
+        // The store's upkeep first, so that it stops last, with the shutdown checkpoint.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: controllerOptions.maintenance(store: store, label: "fog.store")),
             .init(service: UntilStopped(manager: manager, deadline: deadline, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if let fleet { services.append(.init(service: FleetService(fleet: fleet), successTerminationBehavior: .gracefullyShutdownGroup)) }

@@ -11,9 +11,6 @@ public final class Manager: Service, @unchecked Sendable {
     public struct Options: Sendable {
         public var backoff = WorkQueue<ObjectKey>.Backoff()
         public var garbageCollection = true
-        /// Compacts the store's event log; run every `compactionInterval` seconds (nil: never).
-        public var compactor: (@Sendable () throws -> Void)?
-        public var compactionInterval: TimeInterval = 60
         /// Called after every reconcile: controller name, seconds taken, whether it failed.
         public var observer: (@Sendable (String, Double, Bool) -> Void)?
         /// The shortest time between two looks at `run(until:)`'s stop condition.
@@ -64,15 +61,6 @@ public final class Manager: Service, @unchecked Sendable {
                 try Task.checkCancellation()
             }
             for runner in runners { group.addTask { await runner.run() } }
-            if let compactor = options.compactor {
-                let clock = self.clock, interval = options.compactionInterval, logger = self.logger
-                group.addTask {
-                    while !Task.isCancelled {
-                        do { try await clock.sleep(until: clock.now().addingTimeInterval(interval)) } catch { return }
-                        do { try compactor() } catch { logger.warning("compaction failed", metadata: ["error": "\(error)"]) }
-                    }
-                }
-            }
             if let stop {
                 // The stop condition is looked at when a cache moves or a reconcile ends (or `wake()`
                 // is called): an idle manager never wakes. A busy one changes thousands of times a
