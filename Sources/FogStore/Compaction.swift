@@ -129,23 +129,27 @@ extension SQLiteStore {
     }
 
     /// Gives free pages back to the file system (incremental vacuum), at most `pagesPerStep`
-    /// per transaction, until none is left; returns how many. Nothing on a file without
-    /// incremental auto-vacuum (a migration that could not run yet).
+    /// per transaction, until at most `keepingFree` of the file's pages are free (0: none);
+    /// returns how many. The pages left free take the log's next writes without growing
+    /// the file, and are not moved back and forth at every compaction. Nothing on a file
+    /// without incremental auto-vacuum (a migration that could not run yet).
     @discardableResult
-    public func releaseFreePages(pagesPerStep: Int = 2_000) throws -> Int {
-        precondition(pagesPerStep > 0)
+    public func releaseFreePages(pagesPerStep: Int = 1_000, keepingFree share: Double = 0) throws -> Int {
+        precondition(pagesPerStep > 0 && share >= 0 && share < 1)
         return try storage {
             var released = 0
             while true {
-                let (freed, left) = try pool.writeWithoutTransaction { db -> (Int, Int) in
-                    let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                    guard before > 0 else { return (0, 0) }
-                    try db.execute(sql: "PRAGMA incremental_vacuum(\(pagesPerStep))")
-                    let after = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                    return (before - after, after)
+                let freed = try pool.writeWithoutTransaction { db -> Int in
+                    let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                    let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                    // Free pages beyond the share of what the file will be once they are gone.
+                    let excess = free - Int(Double(pages - free) * share / (1 - share))
+                    guard excess > 0 else { return 0 }
+                    try db.execute(sql: "PRAGMA incremental_vacuum(\(min(pagesPerStep, excess)))")
+                    return free - (try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
                 }
                 released += freed
-                if freed <= 0 || left == 0 { return released }
+                if freed <= 0 { return released }
             }
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// 1. compacts the event log to its window (`compactionPoint`), at most `batchSize`
 ///    entries per transaction;
-/// 2. gives the freed pages back to the file system, at most `pagesPerStep` per transaction;
+/// 2. gives free pages back to the file system beyond a share of the file (`freeShare`),
+///    at most `pagesPerStep` per transaction;
 /// 3. checkpoints the WAL and truncates it, waiting at most `checkpointWait` for readers.
 ///
 /// `run` does a round every `interval`, and sooner once this process has written
@@ -22,10 +23,15 @@ public final class StoreMaintenance: Sendable {
         public var interval: Duration = .seconds(60)
         /// ...or this many revisions written by this process, whichever comes first.
         public var everyRevisions: Int64 = 2_000
-        /// Log entries looked at per compaction transaction.
-        public var batchSize = 2_000
+        /// Log entries looked at per compaction transaction (a few milliseconds of the write lock).
+        public var batchSize = 1_000
         /// Free pages given back per transaction.
-        public var pagesPerStep = 2_000
+        public var pagesPerStep = 1_000
+        /// The share of the file's pages that may stay free: room for the log's next
+        /// writes (a round frees about `everyRevisions` entries' worth, which the writes
+        /// after it take again), so that pages are not moved out and back at every round.
+        /// The file stays within 1 / (1 - share) of its used pages.
+        public var freeShare = 0.25
         /// How long a round's checkpoint waits for readers before leaving the WAL for the next round.
         public var checkpointWait: Duration = .seconds(1)
         public init() {}
@@ -35,7 +41,11 @@ public final class StoreMaintenance: Sendable {
         public var compaction: CompactionSummary
         public var releasedPages: Int
         public var walTruncated: Bool
+        /// The whole round, and its three steps.
         public var seconds: Double
+        public var compactionSeconds: Double
+        public var releaseSeconds: Double
+        public var checkpointSeconds: Double
     }
 
     public let store: SQLiteStore
@@ -49,13 +59,17 @@ public final class StoreMaintenance: Sendable {
 
     /// One round, on the calling thread.
     public func runOnce() throws -> Report {
-        let start = DispatchTime.now().uptimeNanoseconds
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        let t0 = seconds()
         let point = try store.compactionPoint(keepRevisions: policy.keepRevisions, keepSeconds: policy.keepSeconds)
         let compaction = try store.compact(before: point, batchSize: policy.batchSize)
-        let released = try store.releaseFreePages(pagesPerStep: policy.pagesPerStep)
+        let t1 = seconds()
+        let released = try store.releaseFreePages(pagesPerStep: policy.pagesPerStep, keepingFree: policy.freeShare)
+        let t2 = seconds()
         let truncated = try store.checkpoint(waitingAtMost: policy.checkpointWait)
+        let t3 = seconds()
         return Report(compaction: compaction, releasedPages: released, walTruncated: truncated,
-                      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                      seconds: t3 - t0, compactionSeconds: t1 - t0, releaseSeconds: t2 - t1, checkpointSeconds: t3 - t2)
     }
 
     /// Rounds until the task is cancelled, each on the maintenance's own thread (they block

@@ -58,7 +58,9 @@ enum Churn {
             let after = try store.storageStats()
             // The window (500 revisions), plus the live bodies older than it (none here: every node just beat).
             #expect(after.logEntries <= 500 + 50)
-            #expect(after.freePages == 0)
+            // Free pages beyond a quarter of the file went back to the file system.
+            #expect(after.freePages > 0 && after.freePages <= after.pageCount / 4 + 1)
+            #expect(after.databaseBytes == Int64(after.pageCount * after.pageSize))
             #expect(after.walBytes == 0)
             let copy = dir.file("copy-\(phase).db")
             try store.vacuum(into: copy)
