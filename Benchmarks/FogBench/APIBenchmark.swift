@@ -36,6 +36,7 @@ enum APIBenchmark {
         private var values: [Double] = []
         func add(_ v: Double) { lock.withLock { values.append(v) } }
         var all: [Double] { lock.withLock { values } }
+        func reset() { lock.withLock { values.removeAll() } }
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

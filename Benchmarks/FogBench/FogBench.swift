@@ -1,13 +1,19 @@
 import Foundation
 
 /// fog's benchmarks. Each prints its figures and a same-run baseline.
-/// Build in release: `swift run -c release fog-bench [NAME ...]`.
+/// Build in release: `swift run -c release fog-bench [NAME ...]` (`churn` takes a count: `churn 100000`).
 @main
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "allocation", "learning", "grid"]
-        let selected = args.isEmpty ? all : args
+        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "churn", "allocation", "learning", "grid"]
+        // A number after `churn` is its count of heartbeats.
+        var selected: [String] = []
+        var churnCount = 1_000_000
+        for arg in args {
+            if let n = Int(arg.replacingOccurrences(of: "_", with: "")), selected.last == "churn", n > 0 { churnCount = n } else { selected.append(arg) }
+        }
+        if selected.isEmpty { selected = all }
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -20,6 +26,7 @@ struct FogBench {
             case "api": try await APIBenchmark.run(dir: dir)
             case "writes": try await WritePathBenchmark.run(dir: dir)
             case "fleet": try await FleetBenchmark.run(dir: dir)
+            case "churn": try await ChurnBenchmark.run(count: churnCount, dir: dir)
             case "allocation":
                 AllocationBenchmark.run()
                 try await FailoverBenchmark.run(dir: dir)
