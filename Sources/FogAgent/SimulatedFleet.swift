@@ -191,7 +191,8 @@ public final class SimulatedFleet: @unchecked Sendable {
             return TaskExecutor(client: client, data: catalog!)
         }
         let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
-        for task in try await executor.pending(for: online) {
+        // The fleet's nodes carry out their tasks and report them together, in one write.
+        let work = try await executor.pending(for: online).map { task in
             let node = task.spec?["node"]?.stringValue ?? ""
             let device = lock.withLock { () -> TaskExecutor.DeviceState in
                 guard let i = model.index(of: node) else { return .init() }
@@ -200,8 +201,9 @@ public final class SimulatedFleet: @unchecked Sendable {
                 return .init(lowBattery: n.routine != nil && n.batteryPercent < 20 && !plugged, hot: n.routine != nil && n.celsius > 40,
                              byzantine: n.byzantine)
             }
-            try await executor.run(task, device: device)
+            return (task: task, device: device)
         }
+        try await executor.run(work)
     }
 
     /// Fault injection: keeps `name` offline (silent) or online from now on.

@@ -42,18 +42,32 @@ public struct TaskExecutor: Sendable {
 
     /// Runs one task and reports it; a failure is reported as phase Failed with the reason.
     public func run(_ task: Resource, device: DeviceState = DeviceState()) async throws {
+        _ = try await client.patchStatus(task.key, try await outcome(of: task, device: device))
+    }
+
+    /// Runs tasks (of several nodes, as a simulated fleet holds them) and reports them all in
+    /// one write, as nodes reporting at the same moment would.
+    public func run(_ tasks: [(task: Resource, device: DeviceState)]) async throws {
+        var patches: [StatusPatch] = []
+        for (task, device) in tasks { patches.append(StatusPatch(key: task.key, patch: try await outcome(of: task, device: device))) }
+        guard !patches.isEmpty else { return }
+        _ = try await client.patchStatuses(patches)
+    }
+
+    /// Carries out one task (uploading its update or reading its inputs) and returns the status
+    /// patch that reports it: Succeeded with its figures, Skipped, or Failed with the reason. Only
+    /// transport failures (the server away) are thrown, for the caller to retry.
+    public func outcome(of task: Resource, device: DeviceState = DeviceState()) async throws -> JSONValue {
         let started = Timestamp.format(Date())
         let spec: TrainingTaskSpec
         do { spec = try task.decodeSpec(TrainingTaskSpec.self) } catch {
-            _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
-            return
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
         }
         // Answering a request is short; the battery rule is about a training round's work. (A
         // skipped infer batch would never be answered: the inference controller waits for it.)
         if spec.type == .infer { return try await infer(task, spec: spec, started: started) }
         if device.lowBattery {
-            _ = try await client.patchStatus(task.key, ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)])
-            return
+            return ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)]
         }
         do {
             let recipe = try TaskRecipe(task: spec)
@@ -76,15 +90,15 @@ public struct TaskExecutor: Sendable {
             if device.byzantine { Attack.signFlip().apply(to: &parameters, global: global, seed: 0) }
             let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
             let digest = try await client.putBlob(blob)
-            _ = try await client.patchStatus(task.key, [
+            return [
                 "phase": "Succeeded", "update": .string(digest), "samples": .int(Int64(result.samples)),
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
-            ])
+            ]
         } catch let e as TransportError {
             throw e
         } catch {
-            _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
         }
     }
 }
@@ -96,7 +110,7 @@ extension TaskExecutor {
 
     /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
     /// from an input blob, scaled as the model's training data was) with the given model.
-    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String) async throws {
+    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String) async throws -> JSONValue {
         let clockStart = ContinuousClock.now
         do {
             let recipe = try TaskRecipe(task: spec)
@@ -130,11 +144,11 @@ extension TaskExecutor {
                 "serviceMillis": .double(Self.millis(since: clockStart)),
             ]
             if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
-            _ = try await client.patchStatus(task.key, .object(status))
+            return .object(status)
         } catch let e as TransportError {
             throw e
         } catch {
-            _ = try? await client.patchStatus(task.key, ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)])
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
         }
     }
 }
