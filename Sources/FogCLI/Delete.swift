@@ -53,7 +53,7 @@ struct Delete: AsyncParsableCommand {
                     out += "\(singular) \"\(key.name)\" marked for deletion (waiting for finalizers: \(r.metadata.finalizers.joined(separator: ", ")))\n"
                 }
             } catch let e as StoreError where e.code == .notFound {
-                if !ignoreNotFound { failures.append("Error from store (NotFound): \(e.message)") }
+                if !ignoreNotFound { failures.append("\(CLI.errorOrigin) (NotFound): \(e.message)") }
             } catch {
                 failures.append(CLI.storeFailure(error).message ?? "\(error)")
             }

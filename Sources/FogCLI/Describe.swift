@@ -26,7 +26,7 @@ struct Describe: AsyncParsableCommand {
         let found: Resource?
         do { found = try await client.get(key) } catch { throw CLI.storeFailure(error) }
         guard let r = found else {
-            throw CommandFailure(code: 1, "Error from store (NotFound): \(info.plural) \"\(args[1])\" not found")
+            throw CommandFailure(code: 1, CLI.notFound(info.plural, args[1]))
         }
         var text = Self.render(r)
         let events = (try? await client.list(kind: "Event", namespace: r.namespace.isEmpty ? "default" : r.namespace, selector: LabelSelector()).items) ?? []

@@ -23,7 +23,7 @@ public struct Fogctl: AsyncParsableCommand {
 
     /// Runs fogctl with `arguments` (without the program name) and returns the exit code.
     public static func run(_ arguments: [String], console: Console = .standard) async -> Int32 {
-        await Console.$current.withValue(console) {
+        await Console.$current.withValue(console) { await CLI.$target.withValue(CLI.Target()) {
             do {
                 var command = try parseAsRoot(arguments)
                 if var asyncCommand = command as? AsyncParsableCommand {
@@ -41,7 +41,7 @@ public struct Fogctl: AsyncParsableCommand {
                 if code == 0 { console.out(message + "\n") } else if !message.isEmpty { console.err(message + "\n") }
                 return code
             }
-        }
+        } }
     }
 }
 
@@ -82,6 +82,7 @@ public struct GlobalOptions: ParsableArguments {
 
     func client(timeout: Double = 30) throws -> any FogClient {
         if let url = serverURL {
+            CLI.target.server = url
             return HTTPFogClient(baseURL: url, token: bearerToken, registry: CLI.registry, timeout: .milliseconds(Int64(timeout * 1000)))
         }
         return EmbeddedClient(store: try openStore())
@@ -122,8 +123,23 @@ enum CLI {
 
     static func resourceRef(_ r: Resource) -> String { "\(r.kind.lowercased())/\(r.name)" }
 
+    /// Where this run's commands went: the embedded store, or a server (set when a remote
+    /// client is made), so that errors say where they came from.
+    final class Target: @unchecked Sendable { var server: String? }
+    @TaskLocal static var target = Target()
+
+    /// "Error from store" or "Error from server", as kubectl says where an error came from.
+    static var errorOrigin: String { "Error from \(target.server == nil ? "store" : "server")" }
+
+    /// The message of an object that is not there, from wherever the command looked.
+    static func notFound(_ plural: String, _ name: String) -> String { "\(errorOrigin) (NotFound): \(plural) \"\(name)\" not found" }
+
     static func storeFailure(_ error: Error, code: Int32 = 1) -> CommandFailure {
-        if let e = error as? any FogAPIError { return CommandFailure(code: code, "Error from store (\(e.reason)): \(e.message)") }
+        // Not reaching the server is this side's failure, not the server's answer.
+        if let e = error as? TransportError { return CommandFailure(code: code, "error: \(e.message)") }
+        if let e = error as? any FogAPIError {
+            return CommandFailure(code: code, "\(errorOrigin) (\(e.reason)): \(e.message)")
+        }
         if let e = error as? CommandFailure { return e }
         return CommandFailure(code: code, "error: \(error)")
     }

@@ -71,7 +71,7 @@ struct Get: AsyncParsableCommand {
         for g in groups {
             let (items, absent, _) = try await fetch(client: client, info: g.info, names: g.names, selector: labelSelector)
             all += items
-            missing += absent.map { "Error from store (NotFound): \(g.info.plural) \"\($0)\" not found" }
+            missing += absent.map { CLI.notFound(g.info.plural, $0) }
             if !items.isEmpty { sections.append(Self.table(items, info: g.info, wide: output == "wide", showNamespace: g.info.namespaced && allNamespaces, prefixKind: true)) }
         }
         switch output {
@@ -129,7 +129,7 @@ struct Get: AsyncParsableCommand {
             }
         }
         if !missing.isEmpty && !watch {
-            throw CommandFailure(code: 1, missing.map { "Error from store (NotFound): \(info.plural) \"\($0)\" not found" }.joined(separator: "\n"))
+            throw CommandFailure(code: 1, missing.map { CLI.notFound(info.plural, $0) }.joined(separator: "\n"))
         }
         if watch {
             try await follow(client: client, info: info, namespace: info.namespaced && !allNamespaces ? ns : nil,

@@ -80,7 +80,7 @@ struct Infer: AsyncParsableCommand {
         let client = try global.client()
         let key = ObjectKey(kind: "FederatedJob", namespace: namespace, name: job)
         do {
-            guard let r = try await client.get(key) else { throw CommandFailure(code: 1, "Error from store (NotFound): federatedjobs \"\(job)\" not found") }
+            guard let r = try await client.get(key) else { throw CommandFailure(code: 1, CLI.notFound("federatedjobs", job)) }
             // The model: a trained job's own, or what an inference job serves (InferencePlan, as the controller).
             let spec = try Self.spec(of: r)
             var digest: String?

@@ -32,7 +32,7 @@ struct ModelPull: AsyncParsableCommand {
         let key = ObjectKey(kind: "FederatedJob", namespace: namespace, name: job)
         let found: Resource?
         do { found = try await client.get(key) } catch { throw CLI.storeFailure(error) }
-        guard let r = found else { throw CommandFailure(code: 1, "Error from store (NotFound): federatedjobs \"\(job)\" not found") }
+        guard let r = found else { throw CommandFailure(code: 1, CLI.notFound("federatedjobs", job)) }
         guard let t = r.status?["training"], let digest = t["model"]?.stringValue else {
             throw CommandFailure(code: 1, "error: federatedjob/\(job) has no model yet (phase \(r.status?["phase"]?.stringValue ?? "Pending"))")
         }

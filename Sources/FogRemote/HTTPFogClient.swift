@@ -26,12 +26,31 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         // would queue a controller manager's informers behind one another.
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
+        // A server that is not there should say so in about a second, not after the default 10 s.
+        config.timeout = .init(connect: Self.connectTimeout)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     deinit { try? http.syncShutdown() }
 
     public func shutdown() async throws { try await http.shutdown() }
+
+    /// How long connecting to the server may take.
+    public static let connectTimeout: TimeAmount = .seconds(1)
+
+    /// What went wrong reaching the server, in words rather than a socket error's dump.
+    static func describe(connectionError error: Error) -> String {
+        if let e = error as? HTTPClientError {
+            if e == .connectTimeout { return "no connection within \(connectTimeout.nanoseconds / 1_000_000_000) s (is the address right, and the server up?)" }
+            if e == .deadlineExceeded { return "no answer in time" }
+            if e == .remoteConnectionClosed { return "the server closed the connection" }
+        }
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+            return "connection refused (is `fogctl server` running and listening there?)"
+        }
+        return text
+    }
 
     /// The readiness rule of each kind, as the server's discovery document serves them (the
     /// rules of the controller families the server carries).
@@ -64,7 +83,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         }
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(Self.describe(connectionError: error))")
         }
         let bytes = try await response.body.collect(upTo: 256 << 20)
         let value = try? JSONCoding.parse(bytes: Array(bytes.readableBytesView))
@@ -116,7 +135,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: bytes))
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(Self.describe(connectionError: error))")
         }
         let body = try await response.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(response.status.code)) else {
@@ -130,7 +149,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse
         do { response = try await http.execute(request, timeout: timeout) } catch {
-            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(error)")
+            throw TransportError(.unavailable, "cannot reach the server at \(baseURL): \(Self.describe(connectionError: error))")
         }
         let body = try await response.body.collect(upTo: 1 << 30)
         guard response.status.code == 200 else {

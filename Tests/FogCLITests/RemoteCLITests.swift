@@ -305,3 +305,26 @@ extension RemoteCLITests {
         #expect(!err.contains("CancellationError"))
     }
 }
+
+@Suite(.serialized) struct RemoteErrorTests {
+    /// Errors say where they came from, and a server that is not there is reported at once,
+    /// in words, naming it.
+    @Test func errorsNameTheirOriginAndAnAbsentServerFailsFast() async throws {
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db")
+        let server = try await TestServer.start(store: store, directory: h.dir)
+        let remote = await h.fogctl(["get", "tiers/nope", "--server", server.baseURL])
+        #expect(remote.code == 1)
+        #expect(remote.stderr.hasPrefix("Error from server (NotFound)"), "\(remote.stderr)")
+        let local = await h.fogctl(["get", "tiers/nope"])
+        #expect(local.stderr.hasPrefix("Error from store (NotFound)"), "\(local.stderr)")
+        let port = server.port
+        await server.stop()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let away = await h.fogctl(["get", "tiers", "--server", "http://127.0.0.1:\(port)"])
+        #expect(away.code == 1)
+        #expect(away.stderr.contains("cannot reach the server at http://127.0.0.1:\(port): connection refused"), "\(away.stderr)")
+        #expect(clock.now - started < .seconds(5))
+    }
+}
