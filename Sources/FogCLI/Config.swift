@@ -66,9 +66,9 @@ struct ConfigCommand: AsyncParsableCommand {
             var config = try ClientConfig.load()
             let context = ClientConfig.Context(name: name, server: server, token: token)
             if let i = config.contexts.firstIndex(where: { $0.name == name }) { config.contexts[i] = context } else { config.contexts.append(context) }
-            if config.current == nil { config.current = name }
+            // As kubectl: setting a context does not switch to it; `use-context` does.
             try config.save()
-            CLI.console.out("context \"\(name)\" set\n")
+            CLI.console.out("context \"\(name)\" set" + (config.current == name ? "" : " (`fogctl config use-context \(name)` makes it current)") + "\n")
         }
     }
 

@@ -56,20 +56,24 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
-    /// --server, else $FOG_SERVER, else the current context of ~/.fog/config.yaml; nil: the embedded store.
-    /// --state on the command line always means the embedded store.
+    /// Where commands go, with kubectl's precedence: flags (`--server`, `--state`), then the
+    /// environment (`FOG_SERVER`, `FOG_STATE`), then the current context of ~/.fog/config.yaml.
+    /// nil: the embedded store.
     var serverURL: String? {
         if let server { return server }
         if state != nil { return nil }
-        if let s = ProcessInfo.processInfo.environment["FOG_SERVER"], !s.isEmpty { return s }
+        let env = ProcessInfo.processInfo.environment
+        if let s = env["FOG_SERVER"], !s.isEmpty { return s }
+        if let s = env["FOG_STATE"], !s.isEmpty { return nil }
         return (try? ClientConfig.load())?.currentContext?.server
     }
 
+    /// `--token`, then `FOG_TOKEN`, then the current context's token when the server is the context's.
     var bearerToken: String? {
         if let token { return token }
         if let t = ProcessInfo.processInfo.environment["FOG_TOKEN"], !t.isEmpty { return t }
-        if server == nil, ProcessInfo.processInfo.environment["FOG_SERVER"] == nil { return (try? ClientConfig.load())?.currentContext?.token }
-        return nil
+        guard let context = (try? ClientConfig.load())?.currentContext, serverURL == context.server else { return nil }
+        return context.token
     }
 
     public func statePath() -> String { state ?? SQLiteStore.defaultPath() }

@@ -328,3 +328,43 @@ extension RemoteCLITests {
         #expect(clock.now - started < .seconds(5))
     }
 }
+
+@Suite(.serialized) struct ContextPrecedenceTests {
+    static func fogctl(_ args: [String], env: [String: String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(Harness.fogctlBinary()))
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "FOG_SERVER")
+        environment.removeValue(forKey: "FOG_TOKEN")
+        environment.removeValue(forKey: "FOG_STATE")
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
+    /// As kubectl: `set-context` does not switch contexts, and flags, then the environment,
+    /// then the current context decide where commands go.
+    @Test func setContextDoesNotSwitchAndTheEnvironmentBeatsTheContext() throws {
+        let dir = try TemporaryDirectory()
+        let env = ["FOG_CONFIG": dir.file("config.yaml")]
+        #expect(try Self.fogctl(["config", "set-context", "away", "--server", "http://127.0.0.1:1"], env: env).0 == 0)
+        let (none, text) = try Self.fogctl(["config", "current-context"], env: env)
+        #expect(none == 1 && text.contains("no current context"), "\(text)")
+        #expect(try Self.fogctl(["config", "use-context", "away"], env: env).0 == 0)
+        // The context's server is down: commands that follow it fail, naming it...
+        let (viaContext, said) = try Self.fogctl(["get", "tiers"], env: env)
+        #expect(viaContext == 1 && said.contains("cannot reach the server at http://127.0.0.1:1"), "\(said)")
+        // ...but FOG_STATE (environment) comes before the context, and --state (a flag) before both.
+        var withState = env
+        withState["FOG_STATE"] = dir.file("state.db")
+        #expect(try Self.fogctl(["get", "tiers"], env: withState).0 == 0)
+        #expect(try Self.fogctl(["get", "tiers", "--state", dir.file("other.db")], env: env).0 == 0)
+    }
+}
