@@ -17,6 +17,8 @@ struct QuoteCommand: AsyncParsableCommand {
     var filename: [String] = []
     @Option(name: .shortAndLong, help: ArgumentHelp("Output format: table, json or yaml.", valueName: "format"))
     var output = "table"
+    @Flag(help: "Exit 1 when a job's total exceeds its budget.max (as admission would refuse it).")
+    var check = false
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -60,14 +62,35 @@ struct QuoteCommand: AsyncParsableCommand {
             }
         } catch { throw CLI.storeFailure(error) }
         if !problems.isEmpty { throw CommandFailure(code: 1, problems.map { "error: " + $0 }.joined(separator: "\n")) }
+        // The same comparison admission makes: a total above budget.max is refused (OverBudget).
+        func overBudget(_ spec: FederatedJobSpec, _ q: Quote) -> Double? {
+            guard let max = spec.budget?.max, q.total > max else { return nil }
+            return max
+        }
+        let over = quotes.compactMap { job, spec, q in
+            overBudget(spec, q).map { String(format: "federatedjob/%@: the total %.2f %@ exceeds budget.max %.2f: admission would refuse it (OverBudget)", job.name, q.total, q.currency, $0) }
+        }
         switch output {
         case "json", "yaml":
-            let items: [JSONValue] = quotes.map { job, _, q in ["job": .string(job.namespace + "/" + job.name), "quote": q.json] }
+            let items: [JSONValue] = quotes.map { job, spec, q in
+                var item: JSONValue = ["job": .string(job.namespace + "/" + job.name), "quote": q.json]
+                if let max = spec.budget?.max { item["budget"] = ["max": .double(max), "withinBudget": .bool(overBudget(spec, q) == nil)] }
+                return item
+            }
             let value: JSONValue = items.count == 1 ? items[0] : .object(["items": .array(items)])
             CLI.console.out(output == "json" ? JSONPrettyPrinter.render(value) + "\n" : YAMLPrinter.render(value))
         default:
-            CLI.console.out(quotes.map { job, spec, q in "federatedjob/\(job.name) (\(spec.type.rawValue), tier \(spec.tier)):\n" + QuoteText.render(q) }
-                .joined(separator: "\n"))
+            CLI.console.out(quotes.map { job, spec, q -> String in
+                var text = "federatedjob/\(job.name) (\(spec.type.rawValue), tier \(spec.tier)):\n" + QuoteText.render(q)
+                if let max = spec.budget?.max {
+                    text += String(format: "Budget: %.2f %@: %@\n", max, q.currency, overBudget(spec, q) == nil ? "within budget" : "OVER BUDGET")
+                }
+                return text
+            }.joined(separator: "\n"))
+        }
+        if !over.isEmpty {
+            CLI.console.err(over.map { "warning: " + $0 }.joined(separator: "\n") + "\n")
+            if check { throw CommandFailure(code: 1, nil) }
         }
     }
 }

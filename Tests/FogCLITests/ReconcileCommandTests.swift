@@ -251,6 +251,30 @@ import Testing
         #expect(try h.store().currentRevision() == before)
     }
 
+    @Test func quoteSaysWhenTheTotalExceedsTheBudget() async throws {
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Harness.root + "/manifests"]).code == 0)
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: too-dear, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              participants: {min: 3, max: 3}
+              budget: {max: 0.01}
+            """
+        let plain = await h.fogctl(["quote", "-f", "-"], stdin: Array(job.utf8))
+        #expect(plain.code == 0)
+        #expect(plain.stdout.contains("Budget: 0.01 USD: OVER BUDGET"), "\(plain.stdout)")
+        #expect(plain.stderr.contains("exceeds budget.max 0.01: admission would refuse it (OverBudget)"), "\(plain.stderr)")
+        let checked = await h.fogctl(["quote", "-f", "-", "--check"], stdin: Array(job.utf8))
+        #expect(checked.code == 1)
+        let json = await h.fogctl(["quote", "-f", "-", "-o", "json"], stdin: Array(job.utf8))
+        #expect(try JSONCoding.parse(bytes: Array(json.stdout.utf8))["budget"]?["withinBudget"] == false)
+    }
+
     @Test func quoteRefusesWhatItCannotPrice() async throws {
         let h = try Harness()
         #expect(await h.fogctl(["apply", "-f", Harness.root + "/manifests"]).code == 0)
