@@ -17,13 +17,30 @@ public struct Fogctl: AsyncParsableCommand {
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
         subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self,
-                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self])
+                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self, Version.self])
 
     public init() {}
+
+    /// The subcommands' names and aliases (and help).
+    static var commandNames: [String] {
+        var names: [String] = ["help"]
+        for command in configuration.subcommands {
+            let c: CommandConfiguration = command.configuration
+            names.append(command._commandName)
+            names.append(contentsOf: c.aliases)
+        }
+        return names
+    }
 
     /// Runs fogctl with `arguments` (without the program name) and returns the exit code.
     public static func run(_ arguments: [String], console: Console = .standard) async -> Int32 {
         await Console.$current.withValue(console) { await CLI.$target.withValue(CLI.Target()) {
+            // As kubectl: an unknown command is named as such, with the commands there are.
+            if let first = arguments.first, !first.hasPrefix("-"), !commandNames.contains(first) {
+                let listed = commandNames.filter { $0 != "help" }.joined(separator: ", ")
+                console.err("error: unknown command \"" + first + "\" for \"fogctl\"\nAvailable commands: " + listed + "\nRun 'fogctl --help' for usage.\n")
+                return 1
+            }
             do {
                 var command = try parseAsRoot(arguments)
                 if var asyncCommand = command as? AsyncParsableCommand {
@@ -147,4 +164,17 @@ enum CLI {
         if let e = error as? CommandFailure { return e }
         return CommandFailure(code: code, "error: \(error)")
     }
+}
+
+/// `fogctl version`: this binary's version and the API version it speaks.
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the fogctl version and the API version it speaks.")
+    func run() throws {
+        CLI.console.out("fogctl \(FogBuild.version) (API \(fogAPIVersion))\n")
+    }
+}
+
+/// The version of this build.
+public enum FogBuild {
+    public static let version = "0.5.0-dev"
 }

@@ -42,6 +42,16 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
         guard let s = Double(argument) ?? DurationText.seconds(argument), s.isFinite, s >= 0 else { return nil }
         seconds = s
     }
+
+    /// As help shows a default: in the grammar it is written in (`5s`, `200ms`, `5m`, `1h`).
+    var defaultValueDescription: String {
+        func whole(_ v: Double) -> Bool { v == v.rounded() }
+        if seconds >= 3600 && whole(seconds / 3600) { return "\(Int(seconds / 3600))h" }
+        if seconds >= 60 && whole(seconds / 60) { return "\(Int(seconds / 60))m" }
+        if whole(seconds) { return "\(Int(seconds))s" }
+        if whole(seconds * 1000) { return "\(Int((seconds * 1000).rounded()))ms" }
+        return "\(seconds)s"
+    }
 }
 
 enum Failures {

@@ -354,3 +354,18 @@ import Testing
         #expect(bad.code != 0 && bad.stderr.contains("--byzantine must be between 0 and 1"))
     }
 }
+
+@Suite struct PolishTests {
+    @Test func unknownCommandsVersionAndDurationDefaultsReadAsKubectlUsersExpect() async throws {
+        let h = try Harness()
+        let unknown = await h.offline(["frobnicate"])
+        #expect(unknown.code == 1)
+        #expect(unknown.stderr.hasPrefix("error: unknown command \"frobnicate\" for \"fogctl\""), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("get, describe"))
+        let version = await h.offline(["version"])
+        #expect(version.code == 0 && version.stdout.hasPrefix("fogctl ") && version.stdout.contains("API fog/v1alpha1"))
+        let help = await h.offline(["agent", "--help"])
+        #expect(help.stdout.contains("(default: 5s)"), "\(help.stdout)")
+        #expect(!help.stdout.contains("DurationArgument"))
+    }
+}
