@@ -8,6 +8,8 @@ import FogModel
 /// Pending ─▶ Admitted ─▶ Allocated ─▶ Running ─▶ Succeeded
 ///    │           │           │           └─────▶ Failed
 ///    └───────────┴───────────┴─────────────────▶ Failed
+///
+/// Failed ─▶ Pending: a retry (a new run of the same job, asked for with `fogctl retry`)
 /// ```
 public enum JobPhase: String, Sendable, CaseIterable {
     case pending = "Pending"
@@ -29,7 +31,7 @@ public enum JobPhase: String, Sendable, CaseIterable {
         .allocated: [.running, .failed],
         .running: [.succeeded, .failed],
         .succeeded: [],
-        .failed: [],
+        .failed: [.pending],
     ]
 
     public func canMove(to next: JobPhase) -> Bool { next == self || (Self.transitions[self]?.contains(next) ?? false) }
@@ -37,8 +39,12 @@ public enum JobPhase: String, Sendable, CaseIterable {
     /// Phases that hold a slot of the tier's concurrency and their participants' capacity.
     public var holdsSlot: Bool { self == .admitted || self == .allocated || self == .running }
 
-    /// Phases a job never leaves.
+    /// Phases a job leaves only when it is retried (Failed): its participants are released.
     public var isFinal: Bool { self == .succeeded || self == .failed }
+
+    /// The annotation `fogctl retry` sets (to the time it was asked): a Failed job whose value
+    /// differs from the one its status last acted on runs again.
+    public static let retryAnnotation = "fog/retry"
 
     /// Phases in which the job's participants work (training rounds or inference batches).
     public var isServing: Bool { self == .allocated || self == .running }

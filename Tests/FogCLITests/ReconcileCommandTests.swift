@@ -369,3 +369,54 @@ import Testing
         #expect(!help.stdout.contains("DurationArgument"))
     }
 }
+
+@Suite(.serialized) struct RetryTests {
+    /// A job that failed (its privacy budget too small for one round) runs again after the
+    /// operator relaxes the policy, without being deleted: `fogctl retry`, then Succeeded.
+    @Test func aFailedJobRunsAgainWithoutBeingDeleted() async throws {
+        let h = try Harness()
+        let dir = try TemporaryDirectory()
+        let quickstart = Harness.root + "/examples/quickstart/"
+        let privacy = try String(contentsOfFile: quickstart + "privacy.yaml", encoding: .utf8)
+        try privacy.replacingOccurrences(of: "epsilon: 8.0", with: "epsilon: 0.001").write(toFile: dir.file("privacy.yaml"), atomically: true, encoding: .utf8)
+        for f in ["tiers.yaml", "nodes.yaml"] { try FileManager.default.copyItem(atPath: quickstart + f, toPath: dir.file(f)) }
+        try """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: private-digits, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              privacy: medium
+              data: {dataset: digits}
+              training: {rounds: 2, learningRate: 0.5, roundTimeout: 30s}
+              participants: {min: 3, max: 3}
+              budget: {max: 100}
+              seed: 2
+            """.write(toFile: dir.file("job.yaml"), atomically: true, encoding: .utf8)
+        let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "private-digits")
+        let first = await h.fogctl(["up", "-f", dir.path, "--timeout", "60s"])
+        #expect(first.code == 1)
+        let failed = try #require(try h.store().get(key))
+        #expect(failed.status?["phase"] == "Failed")
+        #expect(failed.conditions[type: "Failed"]?.reason == "PrivacyBudgetExhausted")
+        // Retrying only applies to Failed jobs, and says so.
+        let tooEarly = await h.fogctl(["retry", "fj/nope"])
+        #expect(tooEarly.code == 1)
+        // The operator relaxes the policy; the tenant retries the same job (without applying
+        // its manifest again: an apply sets the annotations the manifest has).
+        let relaxed = try TemporaryDirectory()
+        try privacy.write(toFile: relaxed.file("privacy.yaml"), atomically: true, encoding: .utf8)
+        let retry = await h.fogctl(["retry", "fj/private-digits"])
+        #expect(retry.code == 0, "\(retry.stderr)")
+        let second = await h.fogctl(["up", "-f", relaxed.path, "--timeout", "90s"])
+        #expect(second.code == 0, "\(second.stdout.suffix(600)) \(second.stderr)")
+        let done = try #require(try h.store().get(key))
+        #expect(done.status?["phase"] == "Succeeded")
+        #expect(done.status?["retry"]?["runs"] == 2)
+        #expect(done.conditions[type: "Failed"]?.status == .false)
+        #expect(done.metadata.uid == failed.metadata.uid)  // the same object, not a new one
+        let again = await h.fogctl(["retry", "fj/private-digits"])
+        #expect(again.code == 1 && again.stderr.contains("only a Failed job is retried"))
+    }
+}

@@ -54,6 +54,22 @@ public struct FederatedJobController: Controller {
 
     /// Whether `object`'s spec is newer than what its controller has observed (or it is being
     /// deleted, or not observed yet).
+    /// A new run of a Failed job: the old run's tasks go, its run state is cleared, and it is
+    /// admitted again from Pending (quoted anew: prices and the fleet may have moved).
+    func retry(_ job: Resource, requested: String, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let tasks = try await ctx.client.list(kind: "TrainingTask", namespace: job.namespace,
+                                              selector: LabelSelector([.equals("fog/job", job.name)])).items
+        for t in tasks { _ = try? await ctx.client.delete(t.key) }
+        let runs = (job.status?["retry"]?["runs"]?.intValue ?? 1) + 1
+        try await ctx.updateStatus(job, { s in
+            JobPhase.move(&s, to: .pending)
+            for field in ["training", "inference", "allocation", "quote", "cost"] { s[field] = nil }
+            s["retry"] = ["requested": .string(requested), "runs": .int(runs)]
+        })
+        await ctx.events.record(job, .normal, reason: "Retried", message: "run \(runs), as asked at \(requested)")
+        return .requeue(after: 0)
+    }
+
     static func specChanged(_ object: Resource) -> Bool {
         guard object.metadata.deletionTimestamp == nil, let observed = object.status?["observedGeneration"]?.intValue else { return true }
         return observed < object.metadata.generation
@@ -73,6 +89,10 @@ public struct FederatedJobController: Controller {
                 : Condition(type: "PrivacyResolved", status: .true, reason: "Found", message: ""),
         ]
         let phase = JobPhase(status: job.status)
+        if phase == .failed, let requested = job.metadata.annotations[JobPhase.retryAnnotation],
+           requested != job.status?["retry"]?["requested"]?.stringValue {
+            return try await retry(job, requested: requested, ctx)
+        }
         guard phase == .pending, let tier, let privacy else {
             let written = try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
             if phase == .pending, let refusal = AdmissionReason.refusal(of: written) {

@@ -74,10 +74,15 @@ public struct TrainingController: Controller {
             training = ["model": .string(digest), "round": 0, "rounds": .array([]), "shards": .object(shards),
                         "shardCount": .int(Int64(participants.count)), "startedAt": .string(ctx.timestamp),
                         "bytesSent": 0, "bytesCrossRegion": 0, "bytesCrossRegionFlat": 0]
+            var started = [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")]
+            // A retried job's earlier failure is over once its new run starts.
+            if job.condition("Failed")?.status == .true {
+                started.append(Condition(type: "Failed", status: .false, reason: "Retried", message: "a new run started"))
+            }
             try await ctx.updateStatus(job, { s in
                 JobPhase.move(&s, to: .running)
                 s["training"] = .object(training)
-            }, conditions: [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")])
+            }, conditions: started)
             return .requeue(after: 0)
         }
 
