@@ -758,9 +758,11 @@ fileprivate func nearly(_ a: Double, _ b: Double, relative: Double = 1e-9) -> Bo
         #expect(!JobPhase.move(&s, to: .admitted))
         #expect(JobPhase.move(&s, to: .succeeded))
         #expect(!JobPhase.move(&s, to: .failed) && s["phase"] == "Succeeded")
-        // Every phase can fail but the final ones; nothing leaves a final phase.
+        // Every phase can fail but the final ones; nothing leaves Succeeded, and Failed leaves
+        // only for Pending (a retry: a new run).
         for p in JobPhase.allCases where !p.isFinal { #expect(p.canMove(to: .failed)) }
-        for p in JobPhase.allCases where p.isFinal { #expect(JobPhase.allCases.allSatisfy { $0 == p || !p.canMove(to: $0) }) }
+        #expect(JobPhase.allCases.allSatisfy { $0 == .succeeded || !JobPhase.succeeded.canMove(to: $0) })
+        #expect(JobPhase.allCases.filter { $0 != .failed && JobPhase.failed.canMove(to: $0) } == [.pending])
         #expect(Set(JobPhase.allCases.filter(\.holdsSlot)) == [.admitted, .allocated, .running])
     }
 }
