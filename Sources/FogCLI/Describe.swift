@@ -37,9 +37,10 @@ struct Describe: AsyncParsableCommand {
     }
 
     /// The last ten events about the object, oldest first, as kubectl shows them.
+    /// (Ordered by `EventOrder`.)
     static func renderEvents(_ events: [Resource], now: Date = Date()) -> String {
         guard !events.isEmpty else { return "Events:             <none>\n" }
-        let sorted = events.sorted { ($0.content["lastTimestamp"]?.stringValue ?? "") < ($1.content["lastTimestamp"]?.stringValue ?? "") }.suffix(10)
+        let sorted = EventOrder.chronological(events).suffix(10)
         let rows = sorted.map { e -> [String] in
             let count = e.content["count"]?.intValue ?? 1
             let age = Timestamp.age(from: e.content["lastTimestamp"]?.stringValue, now: now)
@@ -106,5 +107,18 @@ struct Describe: AsyncParsableCommand {
                 .split(separator: "\n").map { "  " + $0 + "\n" }.joined()
         }
         return s
+    }
+}
+
+/// Events in the order they last happened: by `eventTime` (microseconds), then
+/// `lastTimestamp` for events written without one, then the store revision of their last
+/// write (which orders even events written within one microsecond).
+enum EventOrder {
+    static func chronological(_ events: [Resource]) -> [Resource] {
+        func key(_ e: Resource) -> (Date, Int64) {
+            let text = e.content["eventTime"]?.stringValue ?? e.content["lastTimestamp"]?.stringValue ?? ""
+            return (Timestamp.parse(text) ?? .distantPast, e.metadata.resourceVersion)
+        }
+        return events.sorted { key($0) < key($1) }
     }
 }

@@ -97,7 +97,8 @@ struct Get: AsyncParsableCommand {
         do {
             if names.isEmpty {
                 let list = try await client.list(kind: info.kind, namespace: info.namespaced && !allNamespaces ? ns : nil, selector: selector)
-                return (list.items, [], list.revision)
+                // Events read in the order they happened, as with kubectl; other kinds by name.
+                return (info.kind == "Event" ? EventOrder.chronological(list.items) : list.items, [], list.revision)
             }
             let revision = try await client.currentRevision()
             for name in names {

@@ -488,6 +488,11 @@ enum EmbeddedSchemas {
       "description": "Most recent occurrence. RFC 3339 date-time.",
       "format": "date-time"
     },
+    "eventTime": {
+      "type": "string",
+      "description": "Most recent occurrence with microseconds (as Kubernetes' MicroTime), so that events order within a second. RFC 3339 date-time.",
+      "format": "date-time"
+    },
     "source": {
       "type": "object",
       "description": "Who reported it.",

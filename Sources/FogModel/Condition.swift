@@ -63,6 +63,15 @@ public enum Timestamp {
         return formatEpoch(t)
     }
 
+    /// With microseconds, as Kubernetes' MicroTime (`…:SS.ffffffZ`): for events, which must
+    /// order within a second.
+    public static func formatMicro(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = String(micros - seconds * 1_000_000)
+        return String(formatEpoch(seconds).dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
+    }
+
     public static func formatEpoch(_ t: Int64) -> String {
         var days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let secs = t - days * 86400

@@ -22,7 +22,8 @@ public struct EventRecorder: Sendable {
     public func record(_ object: Resource, _ type: EventType, reason: String, message: String) async {
         let namespace = object.namespace.isEmpty ? "default" : object.namespace
         let name = Self.name(for: object, reason: reason, message: message)
-        let now = Timestamp.format(clock.now())
+        let at = clock.now()
+        let now = Timestamp.format(at), precise = Timestamp.formatMicro(at)
         for _ in 0..<3 {
             do {
                 let key = ObjectKey(kind: "Event", namespace: namespace, name: name)
@@ -30,6 +31,7 @@ public struct EventRecorder: Sendable {
                     let count = existing.content["count"]?.intValue ?? 1
                     existing.content["count"] = .int(count + 1)
                     existing.content["lastTimestamp"] = .string(now)
+                    existing.content["eventTime"] = .string(precise)
                     _ = try await client.update(existing)
                 } else {
                     var meta = ObjectMeta(name: name, namespace: namespace)
@@ -44,6 +46,7 @@ public struct EventRecorder: Sendable {
                     _ = try await client.create(Resource(kind: "Event", metadata: meta, content: [
                         "involvedObject": .object(involved), "reason": .string(reason), "message": .string(message),
                         "type": .string(type.rawValue), "count": 1, "firstTimestamp": .string(now), "lastTimestamp": .string(now),
+                        "eventTime": .string(precise),
                         "source": ["component": .string(component)],
                     ]))
                     if !object.metadata.uid.isEmpty { await trim(about: object.metadata.uid, namespace: namespace) }

@@ -1,7 +1,9 @@
 import FogCLI
 import FogControllers
+import FogClient
 import FogManifest
 import FogModel
+import FogRuntime
 import FogStore
 import FogTesting
 import Foundation
@@ -418,5 +420,32 @@ import Testing
         #expect(done.metadata.uid == failed.metadata.uid)  // the same object, not a new one
         let again = await h.fogctl(["retry", "fj/private-digits"])
         #expect(again.code == 1 && again.stderr.contains("only a Failed job is retried"))
+    }
+}
+
+@Suite struct EventOrderTests {
+    /// Events list in the order they happened, even within one second (their names are
+    /// hashes, which used to set the order), with sub-second times.
+    @Test func eventsListInTimeOrderWithSubSecondTimes() async throws {
+        let h = try Harness()
+        #expect(await h.fogctl(["apply", "-f", Harness.root + "/examples/quickstart/tiers.yaml"]).code == 0)
+        let store = try h.store()
+        let tier = try #require(try store.get(ObjectKey(kind: "Tier", namespace: "", name: "small")))
+        let clock = ManualClock(TestEpoch.date)
+        let recorder = EventRecorder(client: EmbeddedClient(store: store), clock: clock, component: "test")
+        let reasons = ["Zulu", "Alpha", "Mike", "Bravo", "Yankee"]
+        for r in reasons {
+            await recorder.record(tier, .normal, reason: r, message: "step \(r)")
+            clock.advance(by: 0.1)
+        }
+        let events = try store.list(kind: "Event", namespace: "default").items
+        #expect(events.allSatisfy { ($0.content["eventTime"]?.stringValue ?? "").range(of: #"\.\d{6}Z$"#, options: .regularExpression) != nil })
+        let got = await h.fogctl(["get", "events", "-o", "json"])
+        let listed = (try JSONCoding.parse(bytes: Array(got.stdout.utf8))["items"]?.arrayValue ?? []).compactMap { $0["reason"]?.stringValue }
+        #expect(listed == reasons, "\(listed)")
+        let described = await h.fogctl(["describe", "tier", "small"])
+        let order = reasons.compactMap { described.stdout.range(of: $0)?.lowerBound }
+        #expect(order.count == reasons.count && order == order.sorted(), "\(described.stdout)")
+        #expect(Timestamp.formatMicro(Date(timeIntervalSince1970: 1.5)) == "1970-01-01T00:00:01.500000Z")
     }
 }
