@@ -237,6 +237,9 @@ public struct ManifestDecoder: Sendable {
             case .value: report(v.path, v.message)
             }
         }
+        if errors.isEmpty {
+            for (path, message) in CrossFieldRules.problems(kind: info.kind, value) { report(path, message) }
+        }
         guard errors.isEmpty else { return .failure(ManifestErrors(errors)) }
 
         // Server-set metadata and status are not part of the desired state.
