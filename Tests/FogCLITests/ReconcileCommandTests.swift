@@ -76,17 +76,7 @@ import Testing
         let h = try Harness()
         let policy = [Harness.root + "/examples/quickstart/tiers.yaml", Harness.root + "/examples/quickstart/privacy.yaml"]
         #expect(await h.fogctl(["apply", "-f", policy[0], "-f", policy[1]]).code == 0)
-        let job = """
-            apiVersion: fog/v1alpha1
-            kind: FederatedJob
-            metadata: {name: too-dear, namespace: default}
-            spec:
-              type: training
-              tier: medium
-              data: {dataset: digits}
-              participants: {min: 3, max: 3}
-              budget: {max: 0.01}
-            """
+        let job = Harness.overBudgetJob
         let reconciler = Task { await h.fogctl(["up", "-f", policy[0], "-f", policy[1], "--watch", "--timeout", "20s"]) }
         defer { reconciler.cancel() }
         let r = await h.fogctl(["apply", "-f", "-", "--wait", "--timeout", "15s"], stdin: Array(job.utf8))
@@ -271,17 +261,7 @@ import Testing
     @Test func quoteSaysWhenTheTotalExceedsTheBudget() async throws {
         let h = try Harness()
         #expect(await h.fogctl(["apply", "-f", Harness.root + "/manifests"]).code == 0)
-        let job = """
-            apiVersion: fog/v1alpha1
-            kind: FederatedJob
-            metadata: {name: too-dear, namespace: default}
-            spec:
-              type: training
-              tier: medium
-              data: {dataset: digits}
-              participants: {min: 3, max: 3}
-              budget: {max: 0.01}
-            """
+        let job = Harness.overBudgetJob
         let plain = await h.fogctl(["quote", "-f", "-"], stdin: Array(job.utf8))
         #expect(plain.code == 0)
         #expect(plain.stdout.contains("Budget: 0.01 USD: OVER BUDGET"), "\(plain.stdout)")
@@ -483,4 +463,19 @@ import Testing
         #expect(r.code == 1)
         #expect(r.stderr.contains("job.yaml:9:") && r.stderr.contains("spec.participants.max: must be at least participants.min (5) (got 3)"), "\(r.stderr)")
     }
+}
+
+extension Harness {
+    /// A job whose budget no tier's price fits (admission refuses it: OverBudget).
+    static let overBudgetJob = """
+        apiVersion: fog/v1alpha1
+        kind: FederatedJob
+        metadata: {name: too-dear, namespace: default}
+        spec:
+          type: training
+          tier: medium
+          data: {dataset: digits}
+          participants: {min: 3, max: 3}
+          budget: {max: 0.01}
+        """
 }

@@ -75,17 +75,9 @@ extension RemoteCLITests {
     @Test func threeAgentProcessesTrainAJobEndToEnd() async throws {
         let binary = try #require(Harness.fogctlBinary())
         let h = try Harness()
-        let store = try SQLiteStore(path: h.dir + "/server.db", pollInterval: .milliseconds(20))
         let tokens = "tokens:\n- {token: admin-token, user: me, role: admin}\n"
             + (1...3).map { "- {token: agent-\($0)-token, user: lab-\($0), role: agent, node: lab-\($0)}\n" }.joined()
-        var logger = Logger(label: "agents-test")
-        logger.logLevel = .error
-        var options = ControllerSettings()
-        options.dataDirectory = Harness.root + "/examples/data"
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
-                              registry: SchemaSet.builtIn.registry, logger: logger)
-        let server = try await TestServer.start(store: store, directory: h.dir, tokens: tokens,
-                                                access: ControllerFamilies.access, alongside: [manager])
+        let (store, server) = try await h.serverWithControllers(tokens: tokens)
         let port = server.port
 
         var agents: [Process] = []
@@ -100,23 +92,7 @@ extension RemoteCLITests {
             agents.append(p)
         }
         defer { for p in agents where p.isRunning { p.terminate() } }
-        let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
-        _ = try store.apply(objects.map(\.resource), dryRun: false)
-        let job = """
-            apiVersion: fog/v1alpha1
-            kind: FederatedJob
-            metadata: {name: lab-digits, namespace: default}
-            spec:
-              type: training
-              tier: medium
-              data: {dataset: digits}
-              training: {rounds: 3, learningRate: 0.5, roundTimeout: 30s}
-              participants: {min: 3, max: 3}
-              placement: {requirements: {cpu: 1, memoryGiB: 1}}
-              budget: {max: 100}
-              seed: 3
-            """
-        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        _ = try store.apply(try Harness.digitsJob("lab-digits", roundTimeout: "30s"), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-digits")
         try await eventually("lab-digits Succeeded", limit: 90, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let done = try #require(try store.get(key))
@@ -203,18 +179,8 @@ extension RemoteCLITests {
     @Test func theSimulatedFleetTrainsThroughAServer() async throws {
         let binary = try #require(Harness.fogctlBinary())
         let h = try Harness()
-        let store = try SQLiteStore(path: h.dir + "/server.db", pollInterval: .milliseconds(20))
-        var logger = Logger(label: "simulate-test")
-        logger.logLevel = .error
-        var options = ControllerSettings()
-        options.dataDirectory = Harness.root + "/examples/data"
-        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
-                              registry: SchemaSet.builtIn.registry, logger: logger)
-        let server = try await TestServer.start(store: store, directory: h.dir, tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n",
-                                                access: ControllerFamilies.access, alongside: [manager])
+        let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
         defer { Task { await server.stop() } }
-        let objects = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
-        _ = try store.apply(objects.map(\.resource), dryRun: false)
         let fleet = Process()
         fleet.executableURL = URL(fileURLWithPath: binary)
         fleet.arguments = ["simulate", "--nodes", "4", "--profiles", "stable", "--seed", "5", "--interval", "200ms",
@@ -223,21 +189,7 @@ extension RemoteCLITests {
         fleet.standardError = FileHandle.nullDevice
         try fleet.run()
         defer { if fleet.isRunning { fleet.terminate() } }
-        let job = """
-            apiVersion: fog/v1alpha1
-            kind: FederatedJob
-            metadata: {name: sim-digits, namespace: default}
-            spec:
-              type: training
-              tier: medium
-              data: {dataset: digits}
-              training: {rounds: 3, learningRate: 0.5, roundTimeout: 60s}
-              participants: {min: 3, max: 3}
-              placement: {requirements: {cpu: 1, memoryGiB: 1}}
-              budget: {max: 100}
-              seed: 3
-            """
-        _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource), dryRun: false)
+        _ = try store.apply(try Harness.digitsJob("sim-digits", roundTimeout: "60s"), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "sim-digits")
         try await eventually("sim-digits Succeeded", limit: 60, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let done = try #require(try store.get(key))
@@ -366,5 +318,42 @@ extension RemoteCLITests {
         withState["FOG_STATE"] = dir.file("state.db")
         #expect(try Self.fogctl(["get", "tiers"], env: withState).0 == 0)
         #expect(try Self.fogctl(["get", "tiers", "--state", dir.file("other.db")], env: env).0 == 0)
+    }
+}
+
+extension Harness {
+    /// A real server over `<dir>/server.db` with every controller family beside it (as
+    /// `fogctl server` runs them), the default tiers and privacy policies applied.
+    func serverWithControllers(tokens: String) async throws -> (SQLiteStore, TestServer) {
+        let store = try SQLiteStore(path: dir + "/server.db", pollInterval: .milliseconds(20))
+        var logger = Logger(label: "server-test")
+        logger.logLevel = .error
+        var options = ControllerSettings()
+        options.dataDirectory = Harness.root + "/examples/data"
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        let server = try await TestServer.start(store: store, directory: dir, tokens: tokens, access: ControllerFamilies.access, alongside: [manager])
+        let defaults = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
+        _ = try store.apply(defaults.map(\.resource), dryRun: false)
+        return (store, server)
+    }
+
+    /// A small digits training job: 3 participants, 3 rounds.
+    static func digitsJob(_ name: String, roundTimeout: String) throws -> [Resource] {
+        let job = """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: \(name), namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 3, learningRate: 0.5, roundTimeout: \(roundTimeout)}
+              participants: {min: 3, max: 3}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+              seed: 3
+            """
+        return try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array(job.utf8))]).map(\.resource)
     }
 }

@@ -6,6 +6,7 @@ import FogStore
 import FogControllers
 import FogManifest
 import FogModel
+import FogRemote
 import FogTesting
 import Foundation
 import NIOCore
@@ -179,6 +180,15 @@ import Testing
         kind == "FogNode" ? ["lastHeartbeatTime": "2001-01-01T00:00:00Z"] : ["phase": "Closed"]
     }
 
+    /// A server with open auction team-a/a1 (an admin's) and edge-1's bid `b` on it.
+    static func openAuctionWithABid(price: Double) async throws -> (ServerHarness, HTTPFogClient, Resource) {
+        let s = try await ServerHarness(tokens: tokens)
+        let admin = s.client()
+        _ = try await admin.create(object("Auction", "a1", namespace: "team-a", spec: ["participantsWanted": 1]))
+        let bid = try await s.client("agent-edge-1-token").create(object("Bid", "b", namespace: "team-a", spec: ["auction": "a1", "node": "edge-1", "price": .double(price)]))
+        return (s, admin, bid)
+    }
+
     // MARK: The findings, one named case each
 
     @Test func anAgentCannotWriteTheStatusOfATaskBoundToAnotherNode() async throws {
@@ -196,10 +206,7 @@ import Testing
     }
 
     @Test func aSealedBidIsNoPriceOracle() async throws {
-        let s = try await ServerHarness(tokens: Self.tokens)
-        let admin = s.client()
-        _ = try await admin.create(object("Auction", "a1", namespace: "team-a", spec: ["participantsWanted": 1]))
-        let bid = try await s.client("agent-edge-1-token").create(object("Bid", "b", namespace: "team-a", spec: ["auction": "a1", "node": "edge-1", "price": 2.5]))
+        let (s, admin, bid) = try await Self.openAuctionWithABid(price: 2.5)
         var answers: [String] = []
         for guess in [2.5, 3.0] {
             let probe = object("Bid", "b", namespace: "team-a", spec: ["auction": "a1", "node": "edge-1", "price": .double(guess)])
@@ -216,10 +223,7 @@ import Testing
     }
 
     @Test func aTenantCannotDeleteASealedBidNorSeeItsPrice() async throws {
-        let s = try await ServerHarness(tokens: Self.tokens)
-        let admin = s.client()
-        _ = try await admin.create(object("Auction", "a1", namespace: "team-a", spec: ["participantsWanted": 1]))
-        let bid = try await s.client("agent-edge-1-token").create(object("Bid", "b", namespace: "team-a", spec: ["auction": "a1", "node": "edge-1", "price": 4.25]))
+        let (s, admin, bid) = try await Self.openAuctionWithABid(price: 4.25)
         let (code, text) = try await s.rawText(.DELETE, Self.path(bid), token: "tenant-a-token")
         #expect(code == 403)
         #expect(!text.contains("4.25"))
@@ -283,11 +287,7 @@ extension ServerHarness {
     /// stream that does not end: then only the first line is read (or none, on a short wait).
     func rawText(_ method: HTTPMethod, _ path: String, token: String? = "admin-token-1", body: [UInt8]? = nil,
                  watch: Bool = false) async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .seconds(10))
+        let response = try await http.execute(request(method, path, token: token, body: body), timeout: .seconds(10))
         if watch && response.status == .ok { return (200, "") }
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), String(decoding: bytes.readableBytesView, as: UTF8.self))

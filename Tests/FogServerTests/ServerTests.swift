@@ -47,13 +47,18 @@ final class ServerHarness: @unchecked Sendable {
 
     /// A raw request: status code and body.
     func raw(_ method: HTTPMethod, _ path: String, token: String? = "admin-token-1", body: [UInt8]? = nil) async throws -> (Int, JSONValue?) {
+        let response = try await http.execute(request(method, path, token: token, body: body), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), try? JSONCoding.parse(bytes: Array(bytes.readableBytesView)))
+    }
+
+    /// A request to `path` as `token` (none: anonymous).
+    func request(_ method: HTTPMethod, _ path: String, token: String?, body: [UInt8]?) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), try? JSONCoding.parse(bytes: Array(bytes.readableBytesView)))
+        return request
     }
 
     func shutdown() async {
