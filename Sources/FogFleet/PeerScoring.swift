@@ -135,17 +135,9 @@ public struct ScoreWeights: Sendable, Equatable {
     }
 }
 
-/// The eight weightings of the seed. Raw values are the names used on the wire.
-public enum ScoringAlgorithm: String, CaseIterable, Sendable {
-    case standard
-    case latencyOptimized = "latency-optimized"
-    case throughputOptimized = "throughput-optimized"
-    case reliabilityOptimized = "reliability-optimized"
-    case geographicProximity = "geographic-proximity"
-    case loadBalanced = "load-balanced"
-    case economic
-    case consensus
-
+/// The eight weightings of the seed (the algorithms are named in FogModel, where a job's
+/// `placement.algorithm` decodes to them).
+extension ScoringAlgorithm {
     /// Percentages; each set sums to 100.
     public var weights: ScoreWeights {
         switch self {
@@ -682,21 +674,5 @@ public enum SeedProfile: String, CaseIterable, Sendable {
                   load: typicalLoad, disconnectionsPerDay: disconnectionsPerDay,
                   meanRecoverySeconds: meanRecoverySeconds, ageSeconds: Self.typicalAgeSeconds,
                   pricePerHour: pricePerHour, trust: taskHistory.value)
-    }
-}
-
-extension ScoringAlgorithm {
-    /// The algorithm a job's `placement.algorithm` names.
-    public init(_ name: FederatedJobSpec.Placement.Algorithm) {
-        switch name {
-        case .standard: self = .standard
-        case .latencyOptimized: self = .latencyOptimized
-        case .throughputOptimized: self = .throughputOptimized
-        case .reliabilityOptimized: self = .reliabilityOptimized
-        case .geographicProximity: self = .geographicProximity
-        case .loadBalanced: self = .loadBalanced
-        case .economic: self = .economic
-        case .consensus: self = .consensus
-        }
     }
 }

@@ -37,7 +37,7 @@ public struct JobView: Sendable {
         // Like a pod's nodeSelector: labels a node must carry.
         selector = LabelSelector(matchLabels: s.placement.nodeSelector ?? [:])
         minTrust = s.placement.minTrust
-        algorithm = ScoringAlgorithm(s.placement.algorithm)
+        algorithm = s.placement.algorithm
         minParticipants = s.participants.min
         maxParticipants = s.participants.maxOrMin
         hierarchy = s.hierarchy.enabled

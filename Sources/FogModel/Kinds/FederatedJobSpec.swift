@@ -103,16 +103,7 @@ public struct FederatedJobSpec: KindSpec {
     }
 
     public struct Placement: Decodable, Sendable, Equatable {
-        public enum Algorithm: String, SchemaEnum {
-            case standard
-            case latencyOptimized = "latency-optimized"
-            case throughputOptimized = "throughput-optimized"
-            case reliabilityOptimized = "reliability-optimized"
-            case geographicProximity = "geographic-proximity"
-            case loadBalanced = "load-balanced"
-            case economic
-            case consensus
-        }
+        public typealias Algorithm = ScoringAlgorithm
 
         public struct Requirements: Decodable, Sendable, Equatable {
             public var cpu: Double
