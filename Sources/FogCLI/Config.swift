@@ -55,7 +55,7 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Manage contexts (server and token pairs) in ~/.fog/config.yaml ($FOG_CONFIG).",
-        subcommands: [SetContext.self, UseContext.self, GetContexts.self, CurrentContext.self])
+        subcommands: [View.self, SetContext.self, UseContext.self, GetContexts.self, CurrentContext.self, DeleteContext.self])
 
     struct SetContext: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-context", abstract: "Create or change a context.")
@@ -92,6 +92,48 @@ struct ConfigCommand: AsyncParsableCommand {
             let config = try ClientConfig.load()
             let rows = config.contexts.map { [$0.name == config.current ? "*" : "", $0.name, $0.server, $0.token == nil ? "" : "(set)"] }
             CLI.console.out(TablePrinter.render(header: ["CURRENT", "NAME", "SERVER", "TOKEN"], rows: rows))
+        }
+    }
+
+    struct View: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "view", abstract: "Print the configuration, tokens redacted unless --raw (as kubectl config view).")
+        @Flag(help: "Show tokens.") var raw = false
+        @Flag(help: "Only the current context.") var minify = false
+        func run() async throws {
+            let config = try ClientConfig.load()
+            var contexts = config.contexts
+            if minify {
+                guard let c = config.currentContext else { throw CommandFailure(code: 1, "error: no current context to minify") }
+                contexts = [c]
+            }
+            var root: [String: JSONValue] = ["contexts": .array(contexts.map { c in
+                var o: [String: JSONValue] = ["name": .string(c.name), "server": .string(c.server)]
+                if c.token != nil { o["token"] = .string(raw ? c.token! : "REDACTED") }
+                return .object(o)
+            })]
+            root["current-context"] = config.current.map { .string($0) } ?? .string("")
+            root["path"] = .string(ClientConfig.path)
+            CLI.console.out(YAMLPrinter.render(.object(root)))
+        }
+    }
+
+    struct DeleteContext: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "delete-context", abstract: "Remove a context.")
+        @Argument var name: String
+        func run() async throws {
+            var config = try ClientConfig.load()
+            guard config.contexts.contains(where: { $0.name == name }) else {
+                throw CommandFailure(code: 1, "error: no context \"\(name)\" in \(ClientConfig.path)")
+            }
+            config.contexts.removeAll { $0.name == name }
+            var note = ""
+            if config.current == name {
+                config.current = nil
+                note = "\nwarning: this was the current context; commands now use the embedded store until `fogctl config use-context`"
+            }
+            try config.save()
+            CLI.console.out("deleted context \(name) from \(ClientConfig.path)\(note)\n")
         }
     }
 

@@ -19,6 +19,10 @@ struct Delete: AsyncParsableCommand {
     var namespace: String?
     @Flag(name: .customLong("ignore-not-found"), help: "Treat objects that do not exist as deleted.")
     var ignoreNotFound = false
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Delete the objects of the kind that match this label selector.")
+    var selector: String?
+    @Flag(help: "Delete every object of the kind (in the namespace).")
+    var all = false
     @Option(help: ArgumentHelp("background (dependents go after), foreground (dependents first), orphan (dependents stay).", valueName: "policy"))
     var cascade = "background"
     @OptionGroup var global: GlobalOptions
@@ -31,13 +35,14 @@ struct Delete: AsyncParsableCommand {
                 ($0.resource.key, CLI.registry.info(forKind: $0.resource.kind)?.singular ?? $0.resource.kind.lowercased())
             }
         } else {
-            var args = arguments
-            if let first = args.first, let slash = first.firstIndex(of: "/") {
-                args = [String(first[..<slash]), String(first[first.index(after: slash)...])] + args.dropFirst()
+            if arguments.isEmpty { throw CommandFailure(code: 1, "error: usage: fogctl delete KIND NAME [NAME ...] | KIND/NAME ... | KIND -l SELECTOR | KIND --all | -f FILE") }
+            let lister = selector != nil || all ? try global.client() : nil
+            let refs = try await ObjectReferences.parse(arguments, namespace: namespace, selector: selector, all: all, client: lister)
+            keys = refs.targets.map { ($0.key, $0.info.singular) }
+            if keys.isEmpty {
+                CLI.console.err("No resources found\n")
+                return
             }
-            guard args.count >= 2 else { throw CommandFailure(code: 1, "error: usage: fogctl delete KIND NAME [NAME ...] | -f FILE") }
-            let info = try CLI.kind(args[0])
-            keys = args.dropFirst().map { (ObjectKey(kind: info.kind, namespace: info.namespaced ? (namespace ?? "default") : "", name: $0), info.singular) }
         }
         guard let propagation = DeletePropagation.allCases.first(where: { $0.rawValue.lowercased() == cascade.lowercased() }) else {
             throw CommandFailure(code: 1, "error: --cascade must be background, foreground or orphan (got \"\(cascade)\")")

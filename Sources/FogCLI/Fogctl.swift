@@ -16,8 +16,10 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self,
-                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self, Version.self])
+        subcommands: [Up.self, Apply.self, Create.self, Replace.self, Get.self, Describe.self, Edit.self, Patch.self, Label.self, Annotate.self,
+                      Delete.self, Diff.self, Validate.self, Wait.self, Reconcile.self, Server.self,
+                      AgentCommand.self, Simulate.self, Top.self, Cordon.self, Uncordon.self, Drain.self] + FamilyCommands.all
+            + [ConfigCommand.self, AuthCommand.self, Kinds.self, Completion.self, Version.self])
 
     public init() {}
 
@@ -63,7 +65,7 @@ public struct Fogctl: AsyncParsableCommand {
 }
 
 /// Options every command that touches state takes.
-public struct GlobalOptions: ParsableArguments {
+public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Embedded state file (env FOG_STATE; default ~/.fog/state.db).", valueName: "path"))
     public var state: String?
     @Option(name: .long, help: ArgumentHelp("A fog API server to use instead of the embedded store (env FOG_SERVER).", valueName: "url"))

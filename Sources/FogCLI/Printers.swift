@@ -194,18 +194,30 @@ enum JSONSchemaNumber {
     }
 }
 
-/// Aligned columns, two spaces apart, as kubectl prints them.
+/// Aligned columns, three spaces apart, as kubectl prints them.
 public enum TablePrinter {
-    public static func render(header: [String], rows: [[String]]) -> String {
+    public static func render(header: [String]?, rows: [[String]]) -> String {
+        let w = widths(header: header ?? [], rows: rows)
+        return (header.map { line($0, widths: w) } ?? "") + rows.map { line($0, widths: w) }.joined()
+    }
+
+    /// The width of each column: its longest cell.
+    public static func widths(header: [String], rows: [[String]]) -> [Int] {
         var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
-        func line(_ cells: [String]) -> String {
-            var s = ""
-            for (i, cell) in cells.enumerated() {
-                if i == cells.count - 1 { s += cell } else { s += cell + String(repeating: " ", count: widths[i] - cell.count + 3) }
+        for row in rows {
+            for (i, cell) in row.enumerated() {
+                if i < widths.count { widths[i] = max(widths[i], cell.count) } else { widths.append(cell.count) }
             }
-            return s + "\n"
         }
-        return line(header) + rows.map(line).joined()
+        return widths
+    }
+
+    /// One row padded to `widths` (a cell longer than its column pushes the rest right).
+    public static func line(_ cells: [String], widths: [Int]) -> String {
+        var s = ""
+        for (i, cell) in cells.enumerated() {
+            if i == cells.count - 1 { s += cell } else { s += cell + String(repeating: " ", count: max(0, (i < widths.count ? widths[i] : cell.count) - cell.count) + 3) }
+        }
+        return s + "\n"
     }
 }

@@ -26,6 +26,43 @@ public protocol FogClient: Sendable {
     func putBlob(_ bytes: [UInt8]) async throws -> String
     /// The blob named `digest`; a `.notFound` error when absent.
     func getBlob(_ digest: String) async throws -> [UInt8]
+    /// Whether the caller may do `question.verb` (`fogctl auth can-i`).
+    func reviewAccess(_ question: AccessQuestion) async throws -> AccessAnswer
+}
+
+/// `fogctl auth can-i VERB KIND [NAME]`, asked of whoever decides.
+public struct AccessQuestion: Sendable, Equatable {
+    /// get, list, watch, create, update, update/status or delete.
+    public var verb: String
+    /// The kind's name as the user typed it (plural, singular, short name or kind).
+    public var resource: String
+    /// nil: across all namespaces.
+    public var namespace: String?
+    public var name: String?
+    public init(verb: String, resource: String, namespace: String?, name: String?) {
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+    }
+}
+
+public struct AccessAnswer: Sendable, Equatable {
+    public var allowed: Bool
+    public var user: String
+    public var reason: String
+    public init(allowed: Bool, user: String, reason: String) {
+        self.allowed = allowed
+        self.user = user
+        self.reason = reason
+    }
+}
+
+extension FogClient {
+    /// In-process stores have no authorisation: whoever can open the state file can do everything.
+    public func reviewAccess(_ question: AccessQuestion) async throws -> AccessAnswer {
+        AccessAnswer(allowed: true, user: "(local)", reason: "the embedded store has no authorisation: whoever can open the state file may do everything")
+    }
 }
 
 /// A client over a store in this process: nothing to start, nothing to configure.

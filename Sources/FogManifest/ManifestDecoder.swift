@@ -94,6 +94,8 @@ public struct DecodedObject: Sendable {
     public var document: Int
     public var line: Int
     public var column: Int
+    /// The manifest's `metadata.resourceVersion`, if it gave one (`replace` writes only that version).
+    public var resourceVersion: Int64? = nil
 }
 
 /// Decodes manifests into objects: YAML → JSON → kind and apiVersion checks →
@@ -244,6 +246,7 @@ public struct ManifestDecoder: Sendable {
 
         // Server-set metadata and status are not part of the desired state.
         var meta = object["metadata"]!.objectValue!
+        let givenVersion = meta["resourceVersion"].flatMap { $0.stringValue.flatMap { Int64($0) } ?? $0.intValue }
         for field in ["uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp"] {
             meta.removeValue(forKey: field)
         }
@@ -259,7 +262,7 @@ public struct ManifestDecoder: Sendable {
                 return .failure(ManifestErrors(errors))
             }
             let (l, c) = prefix.isEmpty ? (doc.line, doc.column) : doc.location(of: prefix)
-            return .success(DecodedObject(resource: resource, file: doc.file, document: doc.index, line: l, column: c))
+            return .success(DecodedObject(resource: resource, file: doc.file, document: doc.index, line: l, column: c, resourceVersion: givenVersion))
         } catch {
             report("", "\(error)")
             return .failure(ManifestErrors(errors))

@@ -87,6 +87,7 @@ public struct NodeCapacity: Sendable {
 public enum Exclusion: String, CaseIterable, Sendable {
     case notReady = "NotReady"
     case unschedulable = "Unschedulable"
+    case drained = "Drained"
     case noComputeRole = "NoComputeRole"
     case classNotAllowed = "ClassNotAllowed"
     case notHarvestable = "NotHarvestable"
@@ -103,9 +104,12 @@ public enum Exclusion: String, CaseIterable, Sendable {
 public enum Eligibility {
     /// The first reason `node` cannot take a participant of `job` under `tier`, or nil.
     /// Capacity already reserved by `job` itself on the node does not count against it.
-    public static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms) -> Exclusion? {
+    /// `keeping`: the node already serves the job, and a cordon alone does not take it away
+    /// (a drain does), as a cordoned Kubernetes node keeps its pods until drained.
+    public static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms, keeping: Bool = false) -> Exclusion? {
         guard !node.deleting, node.ready else { return .notReady }
-        if node.unschedulable { return .unschedulable }
+        if node.draining { return .drained }
+        if node.unschedulable && !keeping { return .unschedulable }
         if !node.roles.contains("compute") { return .noComputeRole }
         let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }

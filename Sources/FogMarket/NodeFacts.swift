@@ -7,6 +7,10 @@ import Foundation
 /// decoding conditions, capacity, reservations and scoring inputs from JSON for
 /// every job was most of the time of a cold start.
 public final class NodeFacts: Sendable {
+    /// Set by `fogctl drain` on a cordoned node: the jobs it serves replace it (cordoning
+    /// alone only keeps new work away, as in Kubernetes).
+    public static let drainAnnotation = "fog/drain"
+
     /// What a node has reserved for one job (`status.reservations[namespace/name]`).
     public struct Reservation: Sendable {
         public let cpu: Double
@@ -21,6 +25,8 @@ public final class NodeFacts: Sendable {
     public let ready: Bool
     public let harvestable: Bool
     public let unschedulable: Bool
+    /// Being drained (`fogctl drain`, the `fog/drain` annotation): its participants move elsewhere.
+    public let draining: Bool
     /// `spec.roles`.
     public let roles: [String]
     public let deviceClass: String
@@ -56,6 +62,7 @@ public final class NodeFacts: Sendable {
         ready = readyStatus == .true
         harvestable = node.condition("Harvestable")?.status == .true
         unschedulable = spec.unschedulable
+        draining = node.metadata.annotations[Self.drainAnnotation] != nil
         roles = spec.roles.map(\.rawValue)
         deviceClass = spec.class.rawValue
         classJSON = .string(spec.class.rawValue)

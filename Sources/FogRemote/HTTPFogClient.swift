@@ -191,6 +191,16 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         }
     }
 
+    public func reviewAccess(_ question: AccessQuestion) async throws -> AccessAnswer {
+        var spec: [String: JSONValue] = ["verb": .string(question.verb), "resource": .string(question.resource)]
+        if let ns = question.namespace { spec["namespace"] = .string(ns) }
+        if let name = question.name { spec["name"] = .string(name) }
+        let body = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/selfsubjectaccessreviews",
+                                  body: ["kind": "SelfSubjectAccessReview", "apiVersion": .string(fogAPIVersion), "spec": .object(spec)])
+        return AccessAnswer(allowed: body["status"]?["allowed"]?.boolValue ?? false, user: body["status"]?["user"]?.stringValue ?? "",
+                            reason: body["status"]?["reason"]?.stringValue ?? "")
+    }
+
     public func currentRevision() async throws -> Int64 {
         let body = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1")
         return body["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0

@@ -180,6 +180,10 @@ public struct APIServer: Sendable {
                 guard request.method == .post else { throw AdmissionError(.badRequest, "apply takes POST") }
                 return try await apply(request, identity: identity)
             }
+            if rest == ["selfsubjectaccessreviews"] {
+                guard request.method == .post else { throw AdmissionError(.badRequest, "selfsubjectaccessreviews takes POST") }
+                return try await accessReview(request, identity: identity)
+            }
             if rest == ["statuspatches"] {
                 guard request.method == .post else { throw AdmissionError(.badRequest, "statuspatches takes POST") }
                 return try await statusPatches(request, identity: identity)
@@ -459,6 +463,33 @@ public struct APIServer: Sendable {
         let outcomes = try await store.apply(objects, dryRun: dryRun)
         return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
                                "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
+    }
+
+    /// `fogctl auth can-i`: what the authorisation table answers for the caller. Without a name,
+    /// whether some object of the kind may be acted on; with one, that object (as stored).
+    func accessReview(_ request: Request, identity: Identity) async throws -> Response {
+        let raw: JSONValue
+        do { raw = try JSONCoding.parse(bytes: try await body(request)) } catch let e as any FogAPIError { throw e } catch {
+            throw AdmissionError(.badRequest, "malformed JSON: \(error)")
+        }
+        guard let spec = raw["spec"], let verbName = spec["verb"]?.stringValue, let resource = spec["resource"]?.stringValue else {
+            throw AdmissionError(.badRequest, "a SelfSubjectAccessReview needs spec.verb and spec.resource")
+        }
+        guard let verb = Authorizer.Verb(rawValue: verbName) else {
+            throw AdmissionError(.badRequest, "spec.verb must be one of \(Authorizer.Verb.allCases.map(\.rawValue).joined(separator: ", ")) (got \(verbName))")
+        }
+        guard let info = schemas.registry.lookup(resource) else { throw AdmissionError(.badRequest, "unknown resource type \"\(resource)\"") }
+        let namespace = info.namespaced ? spec["namespace"]?.stringValue : ""
+        var allowed = authorizer.mayAttempt(identity, verb, kind: info, namespace: namespace)
+        var reason = allowed ? "a rule of the authorisation table allows it" : "no rule of the authorisation table allows it"
+        if case .admin = identity.role { reason = "admins may do everything" }
+        if allowed, let name = spec["name"]?.stringValue,
+           let stored = try await store.get(ObjectKey(kind: info.kind, namespace: namespace ?? "default", name: name)) {
+            allowed = await visible(identity, stored) && authorizer.allows(identity, verb, stored)
+            if !allowed { reason = "no rule allows it on \(info.singular)/\(name)" }
+        }
+        return Self.json(.created, ["kind": "SelfSubjectAccessReview", "apiVersion": .string(fogAPIVersion), "spec": spec,
+                                    "status": ["allowed": .bool(allowed), "reason": .string(reason), "user": .string(identity.user)]])
     }
 
     /// Status merge patches with expectations, applied together or not at all (409 when an expectation fails).

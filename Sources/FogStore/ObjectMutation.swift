@@ -40,20 +40,11 @@ public enum ObjectMutation {
     /// replaces); nil when nothing would change.
     public static func statusPatched(_ existing: Resource, patch: JSONValue) -> Resource? {
         var o = existing
-        let merged = mergePatch(existing.content["status"] ?? .object([:]), patch)
+        let merged = JSONPatch.merge(existing.content["status"] ?? .object([:]), patch)
         o.content["status"] = merged.isNull ? nil : merged
         return o == existing ? nil : o
     }
 
-    /// RFC 7386 merge of `patch` into `target`.
-    public static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
-        guard case .object(let p) = patch else { return patch }
-        var t = target.objectValue ?? [:]
-        for (k, v) in p {
-            if v.isNull { t[k] = nil } else { t[k] = mergePatch(t[k] ?? .null, v) }
-        }
-        return .object(t)
-    }
 
     /// What `apply` stores: the manifest owns spec (and other content), labels and
     /// annotations; finalizers and owner references only when the manifest names some;

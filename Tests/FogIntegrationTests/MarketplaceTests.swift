@@ -145,9 +145,11 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
         func node(_ name: String, cls: String = "edge", region: String = "eu-west", cpu: Double = 8, gpu: Bool = false,
                   ready: Bool = true, harvestable: Bool? = nil, rtt: Double = 20, uptime: Double = 1, labels: [String: String] = [:],
                   reservations: JSONValue? = nil, roles: [JSONValue] = ["compute"], unschedulable: Bool = false,
-                  outcomes: JSONValue? = ["succeeded": 9, "failed": 1], allocatable: Double? = nil, memory: Double = 16) -> Resource {
+                  outcomes: JSONValue? = ["succeeded": 9, "failed": 1], allocatable: Double? = nil, memory: Double = 16,
+                  draining: Bool = false) -> Resource {
             var meta = ObjectMeta(name: name)
             meta.labels = labels
+            if draining { meta.annotations[NodeFacts.drainAnnotation] = "2040-01-01T00:00:00Z" }
             var capacity: JSONValue = ["cpu": .double(cpu), "memoryGiB": .double(memory)]
             if gpu { capacity = ["cpu": .double(cpu), "memoryGiB": .double(memory), "gpu": ["model": "RTX 4090", "count": 1]] }
             var status: [String: JSONValue] = ["telemetry": ["rttAverageMillis": .double(rtt)],
@@ -174,6 +176,7 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
         let cases: [(Resource, Exclusion)] = [
             (node("down", gpu: true, ready: false, labels: ["team": "a"]), .notReady),
             (node("cordoned", gpu: true, labels: ["team": "a"], unschedulable: true), .unschedulable),
+            (node("drained", gpu: true, labels: ["team": "a"], unschedulable: true, draining: true), .drained),
             (node("relay-only", gpu: true, labels: ["team": "a"], roles: ["relay"]), .noComputeRole),
             (node("cloud", cls: "cloud", gpu: true, labels: ["team": "a"]), .classNotAllowed),
             (node("phone", cls: "mobile", gpu: true, harvestable: false, labels: ["team": "a"]), .notHarvestable),
@@ -192,6 +195,11 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
         for (n, expected) in cases {
             #expect(Eligibility.exclusion(try facts(n), job: view, tier: tier) == expected, "\(n.name)")
         }
+        // A cordon keeps new participants away, not the ones a job already has; a drain moves them too.
+        let cordoned = try facts(node("cordoned", gpu: true, labels: ["team": "a"], unschedulable: true))
+        #expect(Eligibility.exclusion(cordoned, job: view, tier: tier, keeping: true) == nil)
+        let drained = try facts(node("drained", gpu: true, labels: ["team": "a"], unschedulable: true, draining: true))
+        #expect(Eligibility.exclusion(drained, job: view, tier: tier, keeping: true) == .drained)
         // The job's own reservation does not count against it.
         let mine = node("mine", gpu: true, labels: ["team": "a"], reservations: ["default/j": ["cpu": 4, "memoryGiB": 1, "gpu": 1]])
         #expect(Eligibility.exclusion(try facts(mine), job: view, tier: tier) == nil)

@@ -106,7 +106,7 @@ public struct AllocationController: Controller {
         var lost: [(String, String)] = []
         for name in current {
             if let node = byName[name] {
-                if let why = Eligibility.exclusion(node, job: view, tier: tier) { lost.append((name, why.rawValue)) } else { kept.append(name) }
+                if let why = Eligibility.exclusion(node, job: view, tier: tier, keeping: true) { lost.append((name, why.rawValue)) } else { kept.append(name) }
             } else {
                 lost.append((name, unreadable.contains(name) ? "InvalidSpec" : "Deleted"))
             }
