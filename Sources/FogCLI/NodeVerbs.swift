@@ -95,11 +95,12 @@ struct Drain: AsyncParsableCommand {
         var holding: [String: [String]] = [:]
         do { revision = try await client.currentRevision() } catch { throw CLI.storeFailure(error) }
         for name in names {
-            let changed = try await NodeMaintenance.mark(client, name, unschedulable: true, draining: true)
-            CLI.console.out("fognode/\(name) \(changed ? "cordoned" : "already cordoned")\n")
+            // The jobs it serves as the drain begins (read first: they may let it go at once).
             let node: Resource?
             do { node = try await client.get(ObjectKey(kind: "FogNode", namespace: "", name: name)) } catch { throw CLI.storeFailure(error) }
             let jobs = NodeMaintenance.holders(node)
+            let changed = try await NodeMaintenance.mark(client, name, unschedulable: true, draining: true)
+            CLI.console.out("fognode/\(name) \(changed ? "cordoned" : "already cordoned")\n")
             for j in jobs { CLI.console.out("moving federatedjob \(j) off fognode/\(name)\n") }
             if !jobs.isEmpty { holding[name] = jobs }
         }

@@ -144,6 +144,22 @@ import Testing
         #expect(bad.code == 1 && bad.stderr.contains("jsonpath"))
     }
 
+    @Test func watchedRowsLineUpWithTheListingAboveThem() async throws {
+        let h = try await cluster()
+        let console = Console.capturing()
+        let watcher = Task { await Fogctl.run(["get", "fn", "-l", "fog/class=cloud", "-w", "--state", h.state], console: console) }
+        try await eventually("the listing", wakingOn: [console.written]) { console.stdout.split(separator: "\n").count == 4 }
+        // eu-west-cloud-1 is a character shorter than ap-south-cloud-1, which set the NAME column's width.
+        #expect(await h.fogctl(["label", "fn", "eu-west-cloud-1", "checked=yes"]).code == 0)
+        try await eventually("the changed row", wakingOn: [console.written]) { console.stdout.split(separator: "\n").count == 5 }
+        watcher.cancel()
+        #expect(await watcher.value == 0)
+        let lines = console.stdout.split(separator: "\n").map(String.init)
+        func start(_ s: String, _ word: String) -> Int? { s.range(of: word).map { s.distance(from: s.startIndex, to: $0.lowerBound) } }
+        #expect(lines[4].hasPrefix("eu-west-cloud-1 "))
+        for line in lines.dropFirst() { #expect(start(line, "cloud ") == start(lines[0], "CLASS"), "\(line)") }
+    }
+
     @Test func anObjectBeingDeletedShowsTerminating() async throws {
         let h = try await cluster()
         let store = try h.store()

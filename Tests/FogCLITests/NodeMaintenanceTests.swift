@@ -1,0 +1,91 @@
+import FogCLI
+import FogModel
+import FogStore
+import FogTesting
+import Foundation
+import Testing
+
+/// `cordon` and `drain` through a server with its controllers and a simulated fleet, as an
+/// operator takes a node out for maintenance; `auth can-i` as each role sees it.
+@Suite(.serialized) struct NodeMaintenanceTests {
+    @Test func cordonKeepsAJobsParticipantAndDrainMovesItElsewhere() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
+        defer { Task { await server.stop() } }
+        let fleet = Process()
+        fleet.executableURL = URL(fileURLWithPath: binary)
+        fleet.arguments = ["simulate", "--nodes", "6", "--profiles", "stable", "--seed", "9", "--interval", "200ms",
+                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
+        fleet.standardOutput = FileHandle.nullDevice
+        fleet.standardError = FileHandle.nullDevice
+        try fleet.run()
+        defer { if fleet.isRunning { fleet.terminate() } }
+        // A long job, so that it is still running while its nodes are maintained.
+        var job = try Harness.digitsJob("long-digits", roundTimeout: "60s")[0]
+        job.content["spec"]?["training"]?["rounds"] = 400
+        job.content["spec"]?["budget"]?["max"] = 100_000
+        _ = try store.apply([job], dryRun: false)
+        let key = job.key
+        func participants() throws -> [String] {
+            (try store.get(key)?.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+        }
+        do {
+            try await eventually("long-digits Running with 3 participants", limit: 60, watching: store) {
+                try store.get(key)?.status?["phase"] == "Running" && participants().count == 3
+            }
+        } catch {
+            Issue.record("status: \(try store.get(key)?.status.map { JSONCoding.encode($0) } ?? "none")")
+            throw error
+        }
+        let before = try participants()
+        let remote = ["--server", server.baseURL, "--token", "admin-token"]
+        func run(_ args: [String]) async -> Harness.Result {
+            let console = Console.capturing()
+            let code = await Fogctl.run(args + remote, console: console)
+            return Harness.Result(code: code, stdout: console.stdout, stderr: console.stderr)
+        }
+        let cordoned = await run(["cordon", before[0]])
+        #expect(cordoned.stdout == "fognode/\(before[0]) cordoned\n", "\(cordoned.stderr)")
+        let drained = await run(["drain", before[1], "--timeout", "60s"])
+        #expect(drained.code == 0, "\(drained.stderr)")
+        #expect(drained.stdout == "fognode/\(before[1]) cordoned\nmoving federatedjob default/long-digits off fognode/\(before[1])\nfognode/\(before[1]) drained\n")
+        let after = try participants()
+        // The drained node left; the cordoned one stayed (its cordon was written first, and the
+        // controller has answered the later drain); the job is back to three.
+        #expect(!after.contains(before[1]) && after.contains(before[0]) && after.count == 3, "\(before) → \(after)")
+        #expect(try store.get(ObjectKey(kind: "FogNode", namespace: "", name: before[1]))?.status?["reservations"]?.objectValue?.isEmpty ?? true)
+        // Uncordon ends the drain: the node may be chosen again.
+        #expect(await run(["uncordon", before[1]]).stdout == "fognode/\(before[1]) uncordoned\n")
+        let node = try #require(try store.get(ObjectKey(kind: "FogNode", namespace: "", name: before[1])))
+        #expect(node.metadata.annotations["fog/drain"] == nil && node.spec?["unschedulable"] == .bool(false))
+    }
+
+    @Test func authCanIAnswersForEachRole() async throws {
+        let h = try Harness()
+        let tokens = """
+            tokens:
+            - {token: admin-token, user: root, role: admin}
+            - {token: tenant-token, user: ana, role: tenant, namespaces: [team-a]}
+            - {token: agent-token, user: edge-1, role: agent, node: edge-1}
+            """
+        let (_, server) = try await h.serverWithControllers(tokens: tokens)
+        defer { Task { await server.stop() } }
+        func canI(_ token: String, _ args: [String]) async -> (Int32, String) {
+            let console = Console.capturing()
+            let code = await Fogctl.run(["auth", "can-i"] + args + ["--server", server.baseURL, "--token", token], console: console)
+            return (code, console.stdout + console.stderr)
+        }
+        #expect(await canI("admin-token", ["delete", "tiers"]) == (0, "yes\n"))
+        #expect(await canI("tenant-token", ["create", "federatedjobs", "-n", "team-a"]) == (0, "yes\n"))
+        #expect(await canI("tenant-token", ["create", "federatedjobs", "-n", "team-b"]) == (1, "no\n"))
+        #expect(await canI("tenant-token", ["delete", "tiers"]) == (1, "no\n"))
+        #expect(await canI("tenant-token", ["update/status", "fj", "-n", "team-a"]) == (1, "no\n"))
+        #expect(await canI("tenant-token", ["get", "tiers", "--why"]).1.hasPrefix("yes (ana: "))
+        #expect(await canI("agent-token", ["update/status", "fognode/edge-1"]).0 == 0)
+        #expect(await canI("agent-token", ["delete", "tiers"]) == (1, "no\n"))
+        // The embedded store has no authorisation, and says so.
+        let local = await h.fogctl(["auth", "can-i", "delete", "tiers", "--why"])
+        #expect(local.code == 0 && local.stdout.contains("no authorisation"))
+    }
+}
