@@ -6,7 +6,7 @@ import ArgumentParser
 /// no line here.
 enum FamilyCommands {
     static let byFamily: [(family: String, commands: [any ParsableCommand.Type])] = [
-        ("marketplace", [QuoteCommand.self, RetryCommand.self]),  // quote: what a job would cost; retry: run a Failed job again
+        ("marketplace", [QuoteCommand.self, StopCommand.self, RetryCommand.self]),  // quote: what a job would cost; stop a run; retry: run a Failed job again
         ("training", [ModelCommand.self]),      // fogctl model pull: a trained model out of fog
         ("inference", [Infer.self]),            // fogctl infer: ask a trained model, through the inference path
     ]

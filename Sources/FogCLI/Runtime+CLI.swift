@@ -61,6 +61,7 @@ enum Failures {
     static func failed(_ r: Resource) -> String? {
         let cs = r.conditions
         if let c = cs[type: "Reconciled"], c.status == .false { return "\(c.reason): \(c.message)" }
+        if let c = cs[type: "Stopped"], c.status == .true, r.status?["phase"] == "Failed" { return "\(c.reason): \(c.message)" }
         // (A retried job keeps its earlier Failed=True until its new run starts: its phase says.)
         if let c = cs[type: "Failed"], c.status == .true, r.status?["phase"] == nil || r.status?["phase"] == "Failed" { return "\(c.reason): \(c.message)" }
         if r.status?["phase"]?.stringValue == "Failed" { return "phase Failed" }

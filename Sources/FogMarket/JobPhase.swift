@@ -46,6 +46,11 @@ public enum JobPhase: String, Sendable, CaseIterable {
     /// differs from the one its status last acted on runs again.
     public static let retryAnnotation = "fog/retry"
 
+    /// The annotation `fogctl stop` sets (to the time it was asked): a job that has not finished
+    /// whose value differs from the one its status last acted on (`status.stop.requested`)
+    /// moves to Failed with the condition `Stopped=True`, and may then be retried.
+    public static let stopAnnotation = "fog/stop"
+
     /// Phases in which the job's participants work (training rounds or inference batches).
     public var isServing: Bool { self == .allocated || self == .running }
 

@@ -89,3 +89,48 @@ import Testing
         #expect(local.code == 0 && local.stdout.contains("no authorisation"))
     }
 }
+
+/// Flower's stop and run-again, on a job training through a server on a simulated fleet.
+@Suite(.serialized) struct StopAndRetryTests {
+    @Test func aStoppedJobReleasesItsNodesAndRunsAgainWhenRetried() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
+        defer { Task { await server.stop() } }
+        let fleet = Process()
+        fleet.executableURL = URL(fileURLWithPath: binary)
+        fleet.arguments = ["simulate", "--nodes", "4", "--profiles", "stable", "--seed", "4", "--interval", "200ms",
+                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
+        fleet.standardOutput = FileHandle.nullDevice
+        fleet.standardError = FileHandle.nullDevice
+        try fleet.run()
+        defer { if fleet.isRunning { fleet.terminate() } }
+        var job = try Harness.digitsJob("stoppable", roundTimeout: "60s")[0]
+        job.content["spec"]?["training"]?["rounds"] = 400
+        job.content["spec"]?["budget"]?["max"] = 100_000
+        _ = try store.apply([job], dryRun: false)
+        let remote = ["--server", server.baseURL, "--token", "admin-token"]
+        func run(_ args: [String]) async -> Harness.Result {
+            let console = Console.capturing()
+            let code = await Fogctl.run(args + remote, console: console)
+            return Harness.Result(code: code, stdout: console.stdout, stderr: console.stderr)
+        }
+        let running = await run(["wait", "fj/stoppable", "--for=jsonpath={.status.phase}=Running", "--timeout", "60s"])
+        #expect(running.code == 0, "\(running.stderr)")
+        #expect(await run(["stop", "fj/stoppable"]).stdout == "federatedjob/stoppable stop requested\n")
+        let stopped = await run(["wait", "fj/stoppable", "--for=jsonpath={.status.phase}=Failed", "--timeout", "60s"])
+        #expect(stopped.code == 0, "\(stopped.stderr)")
+        let failed = try #require(try store.get(job.key))
+        #expect(failed.conditions[type: "Stopped"]?.status == .true)
+        try await eventually("the participants released", limit: 30, watching: store) {
+            try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { ($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }
+        }
+        let twice = await run(["stop", "fj/stoppable"])
+        #expect(twice.code == 1 && twice.stderr.contains("has already finished (Failed)"))
+        #expect(await run(["retry", "fj/stoppable"]).code == 0)
+        let again = await run(["wait", "fj/stoppable", "--for=jsonpath={.status.phase}=Running", "--timeout", "60s"])
+        #expect(again.code == 0, "\(again.stderr)")
+        let rerun = try #require(try store.get(job.key))
+        #expect(rerun.status?["retry"]?["runs"] == 2 && rerun.conditions[type: "Stopped"]?.status == .false)
+    }
+}

@@ -50,7 +50,7 @@ public struct FederatedJobController: Controller {
          .sources
     }
 
-    public var conditionTypes: Set<String> { ["Admitted", "TierResolved", "PrivacyResolved"] }
+    public var conditionTypes: Set<String> { ["Admitted", "TierResolved", "PrivacyResolved", "Stopped"] }
 
     /// Whether `object`'s spec is newer than what its controller has observed (or it is being
     /// deleted, or not observed yet).
@@ -61,13 +61,31 @@ public struct FederatedJobController: Controller {
                                               selector: LabelSelector([.equals("fog/job", job.name)])).items
         for t in tasks { _ = try? await ctx.client.delete(t.key) }
         let runs = (job.status?["retry"]?["runs"]?.intValue ?? 1) + 1
+        // A stopped run is over once the next one is asked for.
+        let stopped = job.condition("Stopped")?.status == .true
+            ? [Condition(type: "Stopped", status: .false, reason: "Retried", message: "a new run was asked for at \(requested)")] : []
         try await ctx.updateStatus(job, { s in
             JobPhase.move(&s, to: .pending)
             for field in ["training", "inference", "allocation", "quote", "cost"] { s[field] = nil }
             s["retry"] = ["requested": .string(requested), "runs": .int(runs)]
-        })
+        }, conditions: stopped)
         await ctx.events.record(job, .normal, reason: "Retried", message: "run \(runs), as asked at \(requested)")
         return .requeue(after: 0)
+    }
+
+    /// `fogctl stop`: the run ends as Failed (reason Stopped); its unfinished tasks go, and the
+    /// allocation controller releases its participants as for any finished job.
+    func stop(_ job: Resource, requested: String, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        let tasks = try await ctx.client.list(kind: "TrainingTask", namespace: job.namespace,
+                                              selector: LabelSelector([.equals("fog/job", job.name)])).items
+        for t in tasks where !["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") { _ = try? await ctx.client.delete(t.key) }
+        let from = JobPhase(status: job.status)
+        try await ctx.updateStatus(job, { s in
+            JobPhase.move(&s, to: .failed)
+            s["stop"] = ["requested": .string(requested), "from": .string(from.rawValue)]
+        }, conditions: [Condition(type: "Stopped", status: .true, reason: "Stopped", message: "stopped while \(from.rawValue), as asked at \(requested)")])
+        await ctx.events.record(job, .normal, reason: "Stopped", message: "stopped while \(from.rawValue), as asked at \(requested); `fogctl retry` runs it again")
+        return .done
     }
 
     static func specChanged(_ object: Resource) -> Bool {
@@ -92,6 +110,10 @@ public struct FederatedJobController: Controller {
         if phase == .failed, let requested = job.metadata.annotations[JobPhase.retryAnnotation],
            requested != job.status?["retry"]?["requested"]?.stringValue {
             return try await retry(job, requested: requested, ctx)
+        }
+        if !phase.isFinal, let asked = job.metadata.annotations[JobPhase.stopAnnotation],
+           asked != job.status?["stop"]?["requested"]?.stringValue {
+            return try await stop(job, requested: asked, ctx)
         }
         guard phase == .pending, let tier, let privacy else {
             let written = try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
