@@ -307,16 +307,7 @@ struct Get: AsyncParsableCommand, Sendable {
             }
         }
         do {
-            if let timeout {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await body() }
-                    group.addTask { try await Task.sleep(for: .nanoseconds(Int64(timeout.seconds * 1e9))) }
-                    try await group.next()
-                    group.cancelAll()
-                }
-            } else {
-                try await body()
-            }
+            if let timeout { _ = try await CLI.within(seconds: timeout.seconds, body) } else { try await body() }
         } catch is CancellationError {
         } catch { throw CLI.storeFailure(error) }
     }

@@ -211,17 +211,11 @@ struct JSONPathTemplate: Sendable {
     }
 
     static func compare(_ a: JSONValue, _ op: String, _ b: JSONValue) -> Bool {
-        if let x = a.numberValue, let y = b.numberValue {
-            switch op {
-            case "==": return x == y
-            case "!=": return x != y
-            case "<": return x < y
-            case ">": return x > y
-            case "<=": return x <= y
-            default: return x >= y
-            }
-        }
-        let x = text(a), y = text(b)
+        if let x = a.numberValue, let y = b.numberValue { return holds(x, op, y) }
+        return holds(text(a), op, text(b))
+    }
+
+    static func holds<T: Comparable>(_ x: T, _ op: String, _ y: T) -> Bool {
         switch op {
         case "==": return x == y
         case "!=": return x != y

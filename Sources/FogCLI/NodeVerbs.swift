@@ -43,35 +43,33 @@ enum NodeMaintenance {
     }
 }
 
-struct Cordon: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Mark fog nodes unschedulable: no new participants; the jobs they serve keep them (drain moves those).")
+/// The nodes `cordon`, `uncordon` and `drain` act on.
+struct NodeSelection: ParsableArguments {
     @Argument(help: "Node names (or fognode/NAME).") var arguments: [String] = []
     @Option(name: [.customShort("l"), .customLong("selector")], help: "The nodes that match this label selector.") var selector: String?
     @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
+    /// Marks each node; `said` is what the change (or its absence) is called.
+    func mark(unschedulable: Bool, draining: Bool?, said: (_ changed: Bool) -> String) async throws {
         let client = try global.client()
         for name in try await NodeMaintenance.nodes(arguments, selector: selector, client: client) {
-            let changed = try await NodeMaintenance.mark(client, name, unschedulable: true, draining: nil)
-            CLI.console.out("fognode/\(name) \(changed ? "cordoned" : "already cordoned")\n")
+            let changed = try await NodeMaintenance.mark(client, name, unschedulable: unschedulable, draining: draining)
+            CLI.console.out("fognode/\(name) \(said(changed))\n")
         }
     }
 }
 
+struct Cordon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mark fog nodes unschedulable: no new participants; the jobs they serve keep them (drain moves those).")
+    @OptionGroup var nodes: NodeSelection
+    func run() async throws { try await nodes.mark(unschedulable: true, draining: nil) { $0 ? "cordoned" : "already cordoned" } }
+}
+
 struct Uncordon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Mark fog nodes schedulable again (and end a drain).")
-    @Argument(help: "Node names (or fognode/NAME).") var arguments: [String] = []
-    @Option(name: [.customShort("l"), .customLong("selector")], help: "The nodes that match this label selector.") var selector: String?
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws {
-        let client = try global.client()
-        for name in try await NodeMaintenance.nodes(arguments, selector: selector, client: client) {
-            let changed = try await NodeMaintenance.mark(client, name, unschedulable: false, draining: false)
-            CLI.console.out("fognode/\(name) \(changed ? "uncordoned" : "already uncordoned")\n")
-        }
-    }
+    @OptionGroup var nodes: NodeSelection
+    func run() async throws { try await nodes.mark(unschedulable: false, draining: false) { $0 ? "uncordoned" : "already uncordoned" } }
 }
 
 struct Drain: AsyncParsableCommand {
@@ -82,15 +80,13 @@ struct Drain: AsyncParsableCommand {
             a job that finds no replacement continues with fewer (Degraded) or, below its minimum, waits. \
             `uncordon` ends the drain.
             """)
-    @Argument(help: "Node names (or fognode/NAME).") var arguments: [String] = []
-    @Option(name: [.customShort("l"), .customLong("selector")], help: "The nodes that match this label selector.") var selector: String?
+    @OptionGroup var nodes: NodeSelection
     @Option(help: ArgumentHelp("Give up after this long (exit 1); 0 returns at once without waiting.", valueName: "duration"))
     var timeout: DurationArgument = DurationArgument(argument: "5m")!
-    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let client = try global.client()
-        let names = try await NodeMaintenance.nodes(arguments, selector: selector, client: client)
+        let client = try nodes.global.client()
+        let names = try await NodeMaintenance.nodes(nodes.arguments, selector: nodes.selector, client: client)
         var revision: Int64 = 0
         var holding: [String: [String]] = [:]
         do { revision = try await client.currentRevision() } catch { throw CLI.storeFailure(error) }
@@ -113,30 +109,20 @@ struct Drain: AsyncParsableCommand {
         // transaction that records its replacement.
         let stream = client.watch(kind: "FogNode", namespace: nil, from: revision)
         let start = holding
-        let seconds = timeout.seconds
-        let left = try await withThrowingTaskGroup(of: [String: [String]]?.self) { group in
-            group.addTask {
-                var pending = start
-                for try await event in stream {
-                    guard let node = event.object, pending[node.name] != nil else { continue }
-                    let jobs = NodeMaintenance.holders(node)
-                    if jobs.isEmpty {
-                        pending[node.name] = nil
-                        CLI.console.out("fognode/\(node.name) drained\n")
-                        if pending.isEmpty { return [:] }
-                    } else {
-                        pending[node.name] = jobs
-                    }
+        let left = try await CLI.within(seconds: timeout.seconds) { () async throws -> [String: [String]] in
+            var pending = start
+            for try await event in stream {
+                guard let node = event.object, pending[node.name] != nil else { continue }
+                let jobs = NodeMaintenance.holders(node)
+                if jobs.isEmpty {
+                    pending[node.name] = nil
+                    CLI.console.out("fognode/\(node.name) drained\n")
+                    if pending.isEmpty { return [:] }
+                } else {
+                    pending[node.name] = jobs
                 }
-                return pending
             }
-            group.addTask {
-                try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return pending
         }
         guard let left, left.isEmpty else {
             let still = (left ?? holding).map { "fognode/\($0.key) (\($0.value.joined(separator: ", ")))" }.sorted()

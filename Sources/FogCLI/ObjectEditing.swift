@@ -2,6 +2,7 @@ import FogAPI
 import FogClient
 import FogManifest
 import FogModel
+import FogRemote
 import FogStore
 import Foundation
 
@@ -75,6 +76,14 @@ enum ObjectEditing {
             var admitted = try admit(edited, source: source)
             admitted.metadata.resourceVersion = stored.metadata.resourceVersion
             do {
+                // Through a server: the change as a merge patch, which the server applies to the
+                // latest version (a round trip between reading and writing would lose to every
+                // heartbeat of a busy node).
+                if let remote = client as? HTTPFogClient {
+                    var before = stored.json, after = admitted.json
+                    for field in ["status"] { before[field] = nil; after[field] = nil }
+                    return .changed(try await remote.patch(key, JSONPatch.diff(from: before, to: after)))
+                }
                 return .changed(try await client.update(admitted))
             } catch let e as StoreError where e.code == .conflict && attempt < 5 {
                 continue
@@ -120,6 +129,21 @@ enum ObjectEditing {
 }
 
 extension CLI {
+    /// `body`'s result, or nil when it has not returned within `seconds` (it is then cancelled):
+    /// the `--timeout` of the commands that follow a watch.
+    static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     static func plural(_ kind: String) -> String { registry.info(forKind: kind)?.plural ?? kind.lowercased() }
     static func singular(_ kind: String) -> String { registry.info(forKind: kind)?.singular ?? kind.lowercased() }
 }

@@ -28,8 +28,8 @@ struct MetadataChanges {
         return (refs, changes)
     }
 
-    /// Applies the changes to `map`; `what` names the map in messages ("label", "annotation").
-    func apply(to map: inout [String: String], overwrite: Bool, what: String) throws {
+    /// Applies the changes to `map`; an existing key changes only with `overwrite`.
+    func apply(to map: inout [String: String], overwrite: Bool) throws {
         for (k, v) in set {
             if let old = map[k], old != v, !overwrite {
                 throw CommandFailure(code: 1, "error: '\(k)' already has a value (\(old)), and --overwrite is false")
@@ -40,23 +40,25 @@ struct MetadataChanges {
     }
 }
 
-/// The shared body of `label` and `annotate`.
-protocol MetadataVerb: AsyncParsableCommand {
-    var arguments: [String] { get }
-    var namespace: String? { get }
-    var selector: String? { get }
-    var all: Bool { get }
-    var overwrite: Bool { get }
-    var global: GlobalOptions { get }
-    static var what: String { get }
-    static var done: String { get }
-}
+/// What `label` and `annotate` take, and what they do with it.
+struct MetadataVerbOptions: ParsableArguments {
+    @Argument(help: "KIND NAME ... or KIND/NAME ..., then KEY=VALUE (set) or KEY- (remove) changes.")
+    var arguments: [String] = []
+    @Option(name: .shortAndLong, help: "Namespace (default: default).")
+    var namespace: String?
+    @Option(name: [.customShort("l"), .customLong("selector")], help: "Change the objects of the kind that match this label selector.")
+    var selector: String?
+    @Flag(help: "Change every object of the kind.")
+    var all = false
+    @Flag(help: "Allow changing the value of a key that is already set.")
+    var overwrite = false
+    @OptionGroup var global: GlobalOptions
 
-extension MetadataVerb {
-    func runVerb(_ path: WritableKeyPath<Resource, [String: String]>) async throws {
+    /// Applies the changes to the map at `path` of each object; `what` and `done` name it in messages.
+    func run(_ path: WritableKeyPath<Resource, [String: String]>, what: String, done: String) async throws {
         let (words, changes) = MetadataChanges.split(arguments)
         guard !changes.set.isEmpty || !changes.remove.isEmpty else {
-            throw CommandFailure(code: 1, "error: at least one \(Self.what) update is required (KEY=VALUE or KEY-)")
+            throw CommandFailure(code: 1, "error: at least one \(what) update is required (KEY=VALUE or KEY-)")
         }
         let client = try global.client()
         let refs = try await ObjectReferences.parse(words, namespace: namespace, selector: selector, all: all, client: client)
@@ -65,11 +67,11 @@ extension MetadataVerb {
         for (info, key) in refs.targets {
             do {
                 let outcome = try await ObjectEditing.modify(client, key, source: "\(info.singular)/\(key.name)") { r in
-                    try changes.apply(to: &r[keyPath: path], overwrite: overwrite, what: Self.what)
+                    try changes.apply(to: &r[keyPath: path], overwrite: overwrite)
                 }
                 switch outcome {
-                case .changed: out += "\(info.singular)/\(key.name) \(changes.set.isEmpty ? "un" + Self.done : Self.done)\n"
-                case .unchanged: out += "\(info.singular)/\(key.name) not \(Self.done)\n"
+                case .changed: out += "\(info.singular)/\(key.name) \(changes.set.isEmpty ? "un" + done : done)\n"
+                case .unchanged: out += "\(info.singular)/\(key.name) not \(done)\n"
                 }
             } catch let e as CommandFailure { failures.append(e.message ?? "error") }
         }
@@ -78,48 +80,20 @@ extension MetadataVerb {
     }
 }
 
-struct Label: MetadataVerb {
+struct Label: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, change or remove labels on objects.",
         discussion: "fogctl label fognode edge-1 zone=a   |   fogctl label fn/edge-1 zone-   |   fogctl label fn --all tier=gold --overwrite")
-    static let what = "label"
-    static let done = "labeled"
-
-    @Argument(help: "KIND NAME ... or KIND/NAME ..., then KEY=VALUE or KEY- changes.")
-    var arguments: [String] = []
-    @Option(name: .shortAndLong, help: "Namespace (default: default).")
-    var namespace: String?
-    @Option(name: [.customShort("l"), .customLong("selector")], help: "Change the objects of the kind that match this label selector.")
-    var selector: String?
-    @Flag(help: "Change every object of the kind.")
-    var all = false
-    @Flag(help: "Allow changing the value of a label that is already set.")
-    var overwrite = false
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws { try await runVerb(\.metadata.labels) }
+    @OptionGroup var options: MetadataVerbOptions
+    func run() async throws { try await options.run(\.metadata.labels, what: "label", done: "labeled") }
 }
 
-struct Annotate: MetadataVerb {
+struct Annotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, change or remove annotations on objects.",
         discussion: "fogctl annotate fj/digits owner=ana   |   fogctl annotate fj/digits owner-")
-    static let what = "annotation"
-    static let done = "annotated"
-
-    @Argument(help: "KIND NAME ... or KIND/NAME ..., then KEY=VALUE or KEY- changes.")
-    var arguments: [String] = []
-    @Option(name: .shortAndLong, help: "Namespace (default: default).")
-    var namespace: String?
-    @Option(name: [.customShort("l"), .customLong("selector")], help: "Change the objects of the kind that match this label selector.")
-    var selector: String?
-    @Flag(help: "Change every object of the kind.")
-    var all = false
-    @Flag(help: "Allow changing the value of an annotation that is already set.")
-    var overwrite = false
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws { try await runVerb(\.metadata.annotations) }
+    @OptionGroup var options: MetadataVerbOptions
+    func run() async throws { try await options.run(\.metadata.annotations, what: "annotation", done: "annotated") }
 }
 
 /// `fogctl patch`: a JSON merge patch (RFC 7386) or a JSON patch (RFC 6902) on an object's

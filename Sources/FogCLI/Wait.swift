@@ -106,29 +106,19 @@ struct Wait: AsyncParsableCommand {
         if pending.isEmpty { return }
         let kinds = Set(pending.keys.map(\.kind))
         let stream = client.watch(kind: kinds.count == 1 ? kinds.first : nil, namespace: nil, from: revision)
-        let seconds = timeout.seconds
-        let left: [ObjectKey: String]? = try await withThrowingTaskGroup(of: [ObjectKey: String]?.self) { group in
-            let start = pending
-            group.addTask {
-                var waiting = start
-                for try await event in stream {
-                    guard let r = event.object, let ref = waiting[r.key] else { continue }
-                    let current: Resource? = { if case .deleted = event { return nil } else { return r } }()
-                    if goal.met(current) {
-                        CLI.console.out(Self.said(ref, goal))
-                        waiting[r.key] = nil
-                        if waiting.isEmpty { return [:] }
-                    }
+        let start = pending
+        let left = try await CLI.within(seconds: timeout.seconds) { () async throws -> [ObjectKey: String] in
+            var waiting = start
+            for try await event in stream {
+                guard let r = event.object, let ref = waiting[r.key] else { continue }
+                let current: Resource? = { if case .deleted = event { return nil } else { return r } }()
+                if goal.met(current) {
+                    CLI.console.out(Self.said(ref, goal))
+                    waiting[r.key] = nil
+                    if waiting.isEmpty { return [:] }
                 }
-                return waiting
             }
-            group.addTask {
-                try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return waiting
         }
         if let left, left.isEmpty { return }
         let still = (left ?? pending).values.sorted()

@@ -18,6 +18,18 @@ public enum JSONPatch {
         return .object(t)
     }
 
+    /// The merge patch that turns `from` into `to` (`merge(from, diff(from, to)) == to` for
+    /// objects): changed keys, `null` for removed ones, arrays and scalars whole.
+    public static func diff(from: JSONValue, to: JSONValue) -> JSONValue {
+        guard case .object(let a) = from, case .object(let b) = to else { return to }
+        var patch: [String: JSONValue] = [:]
+        for (k, v) in b where a[k] != v {
+            if let old = a[k], old.objectValue != nil, v.objectValue != nil { patch[k] = diff(from: old, to: v) } else { patch[k] = v }
+        }
+        for k in a.keys where b[k] == nil { patch[k] = .null }
+        return .object(patch)
+    }
+
     /// RFC 6902: applies the operations of `patch` (a JSON array) in order, all or nothing.
     public static func apply(_ patch: JSONValue, to document: JSONValue) throws -> JSONValue {
         guard let operations = patch.arrayValue else {

@@ -119,6 +119,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         try Resource(json: try await send(.PUT, try item(object.key), body: object.json))
     }
 
+    /// A JSON merge patch of the object's metadata and spec, applied by the server to its latest
+    /// version (validated as an update is).
+    public func patch(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource {
+        try Resource(json: try await send(.PATCH, try item(key), body: patch, contentType: "application/merge-patch+json"))
+    }
+
     public func updateStatus(_ object: Resource) async throws -> Resource {
         try Resource(json: try await send(.PUT, try item(object.key) + "/status", body: object.json))
     }

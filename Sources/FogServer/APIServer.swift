@@ -116,7 +116,7 @@ public struct APIServer: Sendable {
             case .get: return q["watch"] == "true" ? "watch" : "get"
             case .post: return "create"
             case .put: return r.uri.path.hasSuffix("/status") ? "update-status" : "update"
-            case .patch: return "patch-status"
+            case .patch: return r.uri.path.hasSuffix("/status") ? "patch-status" : "patch"
             case .delete: return "delete"
             default: return r.method.rawValue.lowercased()
             }
@@ -376,6 +376,44 @@ public struct APIServer: Sendable {
             try authorize(identity, .updateStatus, route, objects: stored)
             try checkAgentStatus(identity, kind: route.kind.kind, patch)
             return Self.json(.ok, try await store.patchStatus(key(name), patch).json)
+        case (.patch, let name?, false):
+            // A merge patch of metadata and spec (`fogctl label`, `cordon`, `patch`), applied to the
+            // latest version here, where reading and writing are microseconds apart: concurrent
+            // status writes (heartbeats) do not make it fail, as a client's read-modify-write would.
+            try authorize(identity, .update, route)
+            let type = request.headers[.contentType] ?? ""
+            guard type.hasPrefix("application/merge-patch+json") else {
+                throw AdmissionError(.badRequest, "object patches must be application/merge-patch+json (got \(type.isEmpty ? "no content type" : type))")
+            }
+            let patch: JSONValue
+            do { patch = try JSONCoding.parse(bytes: try await body(request)) } catch let e as any FogAPIError { throw e } catch {
+                throw AdmissionError(.badRequest, "malformed JSON: \(error)")
+            }
+            guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a merge patch is a JSON object (got \(patch.typeName))") }
+            if patch["status"] != nil { throw AdmissionError(.badRequest, "status is patched through /status") }
+            for attempt in 1...10 {
+                let stored = try await existing(key(name), route, identity)
+                try authorize(identity, .update, route, objects: stored)
+                var document = stored.json
+                document["status"] = nil
+                let merged = JSONPatch.merge(document, patch)
+                for field in ["apiVersion", "kind"] where merged[field] != document[field] {
+                    throw AdmissionError(.invalid, "\(field) cannot be changed")
+                }
+                for field in ["name", "namespace", "uid"] where merged["metadata"]?[field] != document["metadata"]?[field] {
+                    throw AdmissionError(.invalid, "metadata.\(field) cannot be changed")
+                }
+                var (object, _) = try admit(bytes: JSONCoding.encodeBytes(merged), route: route, keepVersion: false)
+                object.metadata.uid = stored.metadata.uid
+                object.metadata.resourceVersion = stored.metadata.resourceVersion
+                try authorize(identity, .update, route, objects: object)
+                do {
+                    return Self.json(.ok, try await store.update(object).json)
+                } catch let e as StoreError where e.code == .conflict && attempt < 10 {
+                    continue
+                }
+            }
+            throw StoreError(.conflict, "\(route.kind.singular) \"\(name)\" kept changing; try again")
         case (.delete, let name?, false):
             try authorize(identity, .delete, route)
             let policy = query["propagationPolicy"].map(String.init) ?? "Background"
@@ -407,7 +445,10 @@ public struct APIServer: Sendable {
     /// Decodes one object and validates it against its schema, as `fogctl apply` does; with
     /// `keepVersion`, also the caller's `metadata.resourceVersion` and `uid` (optimistic concurrency).
     func admit(_ request: Request, route: Route, keepVersion: Bool) async throws -> (Resource, ResourceVersion) {
-        let bytes = try await body(request)
+        try admit(bytes: try await body(request), route: route, keepVersion: keepVersion)
+    }
+
+    func admit(bytes: [UInt8], route: Route, keepVersion: Bool) throws -> (Resource, ResourceVersion) {
         let raw: JSONValue
         do { raw = try JSONCoding.parse(bytes: bytes) } catch { throw AdmissionError(.badRequest, "malformed JSON: \(error)") }
         guard raw["kind"]?.stringValue == route.kind.kind else {

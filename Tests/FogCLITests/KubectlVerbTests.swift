@@ -253,6 +253,15 @@ import Testing
                 == (try json(#"{"a":"z","c":{"d":"e"}}"#)))
         #expect(JSONPatch.merge(try json(#"{"a":[1,2]}"#), try json(#"{"a":[3]}"#)) == (try json(#"{"a":[3]}"#)))
     }
+
+    /// The merge patch between two versions turns one into the other, and names only what changed.
+    @Test func diffIsTheMergePatchBetweenTwoVersions() throws {
+        let before = try json(#"{"metadata":{"name":"n","labels":{"a":"1","b":"2"}},"spec":{"x":[1,2],"y":{"z":1}}}"#)
+        let after = try json(#"{"metadata":{"name":"n","labels":{"a":"1","c":"3"}},"spec":{"x":[2],"y":{"z":1}}}"#)
+        let patch = JSONPatch.diff(from: before, to: after)
+        #expect(patch == (try json(#"{"metadata":{"labels":{"b":null,"c":"3"}},"spec":{"x":[2]}}"#)))
+        #expect(JSONPatch.merge(before, patch) == after)
+    }
 }
 
 /// kubectl's JSONPath templates.

@@ -9,22 +9,12 @@ import Testing
 /// operator takes a node out for maintenance; `auth can-i` as each role sees it.
 @Suite(.serialized) struct NodeMaintenanceTests {
     @Test func cordonKeepsAJobsParticipantAndDrainMovesItElsewhere() async throws {
-        let binary = try #require(Harness.fogctlBinary())
         let h = try Harness()
         let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
         defer { Task { await server.stop() } }
-        let fleet = Process()
-        fleet.executableURL = URL(fileURLWithPath: binary)
-        fleet.arguments = ["simulate", "--nodes", "6", "--profiles", "stable", "--seed", "9", "--interval", "200ms",
-                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
-        fleet.standardOutput = FileHandle.nullDevice
-        fleet.standardError = FileHandle.nullDevice
-        try fleet.run()
+        let fleet = try Harness.simulatedFleet(server, nodes: 6, seed: 9)
         defer { if fleet.isRunning { fleet.terminate() } }
-        // A long job, so that it is still running while its nodes are maintained.
-        var job = try Harness.digitsJob("long-digits", roundTimeout: "60s")[0]
-        job.content["spec"]?["training"]?["rounds"] = 400
-        job.content["spec"]?["budget"]?["max"] = 100_000
+        let job = try Harness.longJob("long-digits")
         _ = try store.apply([job], dryRun: false)
         let key = job.key
         func participants() throws -> [String] {
@@ -93,21 +83,12 @@ import Testing
 /// Flower's stop and run-again, on a job training through a server on a simulated fleet.
 @Suite(.serialized) struct StopAndRetryTests {
     @Test func aStoppedJobReleasesItsNodesAndRunsAgainWhenRetried() async throws {
-        let binary = try #require(Harness.fogctlBinary())
         let h = try Harness()
         let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
         defer { Task { await server.stop() } }
-        let fleet = Process()
-        fleet.executableURL = URL(fileURLWithPath: binary)
-        fleet.arguments = ["simulate", "--nodes", "4", "--profiles", "stable", "--seed", "4", "--interval", "200ms",
-                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
-        fleet.standardOutput = FileHandle.nullDevice
-        fleet.standardError = FileHandle.nullDevice
-        try fleet.run()
+        let fleet = try Harness.simulatedFleet(server, nodes: 4, seed: 4)
         defer { if fleet.isRunning { fleet.terminate() } }
-        var job = try Harness.digitsJob("stoppable", roundTimeout: "60s")[0]
-        job.content["spec"]?["training"]?["rounds"] = 400
-        job.content["spec"]?["budget"]?["max"] = 100_000
+        let job = try Harness.longJob("stoppable")
         _ = try store.apply([job], dryRun: false)
         let remote = ["--server", server.baseURL, "--token", "admin-token"]
         func run(_ args: [String]) async -> Harness.Result {

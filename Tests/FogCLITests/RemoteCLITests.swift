@@ -177,17 +177,10 @@ extension RemoteCLITests {
     /// Succeeded on the simulated fleet alone (it used to heartbeat only, so rounds ended at
     /// their deadline with no updates).
     @Test func theSimulatedFleetTrainsThroughAServer() async throws {
-        let binary = try #require(Harness.fogctlBinary())
         let h = try Harness()
         let (store, server) = try await h.serverWithControllers(tokens: "tokens:\n- {token: admin-token, user: me, role: admin}\n")
         defer { Task { await server.stop() } }
-        let fleet = Process()
-        fleet.executableURL = URL(fileURLWithPath: binary)
-        fleet.arguments = ["simulate", "--nodes", "4", "--profiles", "stable", "--seed", "5", "--interval", "200ms",
-                           "--server", server.baseURL, "--token", "admin-token", "--data-dir", Harness.root + "/examples/data"]
-        fleet.standardOutput = FileHandle.nullDevice
-        fleet.standardError = FileHandle.nullDevice
-        try fleet.run()
+        let fleet = try Harness.simulatedFleet(server, nodes: 4, seed: 5)
         defer { if fleet.isRunning { fleet.terminate() } }
         _ = try store.apply(try Harness.digitsJob("sim-digits", roundTimeout: "60s"), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "sim-digits")
@@ -336,6 +329,26 @@ extension Harness {
         let defaults = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
         _ = try store.apply(defaults.map(\.resource), dryRun: false)
         return (store, server)
+    }
+
+    /// `fogctl simulate` against `server` in its own process (stop it with `terminate()`).
+    static func simulatedFleet(_ server: TestServer, nodes: Int, seed: Int, token: String = "admin-token") throws -> Process {
+        let fleet = Process()
+        fleet.executableURL = URL(fileURLWithPath: try #require(Harness.fogctlBinary()))
+        fleet.arguments = ["simulate", "--nodes", String(nodes), "--profiles", "stable", "--seed", String(seed), "--interval", "200ms",
+                           "--server", server.baseURL, "--token", token, "--data-dir", Harness.root + "/examples/data"]
+        fleet.standardOutput = FileHandle.nullDevice
+        fleet.standardError = FileHandle.nullDevice
+        try fleet.run()
+        return fleet
+    }
+
+    /// A digits job long enough (400 rounds, a budget to match) to be maintained while it runs.
+    static func longJob(_ name: String) throws -> Resource {
+        var job = try digitsJob(name, roundTimeout: "60s")[0]
+        job.content["spec"]?["training"]?["rounds"] = 400
+        job.content["spec"]?["budget"]?["max"] = 100_000
+        return job
     }
 
     /// A small digits training job: 3 participants, 3 rounds.
