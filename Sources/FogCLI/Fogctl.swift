@@ -17,7 +17,7 @@ public struct Fogctl: AsyncParsableCommand {
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
         subcommands: [Up.self, Apply.self, Get.self, Describe.self, Delete.self, Diff.self, Validate.self, Reconcile.self, Server.self,
-                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self, Version.self])
+                      AgentCommand.self, Simulate.self, Top.self] + FamilyCommands.all + [ConfigCommand.self, Kinds.self, Version.self, Logs.self, Explain.self])
 
     public init() {}
 
