@@ -8,7 +8,9 @@ import FogRemote
 import FogModel
 import FogStore
 import FogTesting
+import FogRuntime
 import Foundation
+import Logging
 import Testing
 
 /// What Flower and kubectl users reach for (issue 14): `logs`, `explain`, `rounds`,
@@ -188,6 +190,67 @@ import Testing
         let pulled = await h.fogctl(["model", "pull", "digits-fedavg", "-o", h.dir + "/model.json"])
         #expect(pulled.code == 0, "\(pulled.stderr)")
         try await Self.pulledModelPredictsAsFogsInference(file: h.dir + "/model.json", job: job, store: store)
+    }
+
+    /// On the embedded store, with the controllers and a simulated fleet running in this
+    /// process: `rounds -w` prints every round once as it finishes and ends with the job;
+    /// `logs -f` on a node started before the job prints each line it gains once.
+    @Test func roundsAndLogsFollowALiveJobOnTheEmbeddedStore() async throws {
+        let h = try Harness()
+        let store = try h.store()
+        let defaults = try ManifestDecoder().decode(try ManifestInput.load(paths: [Harness.root + "/manifests"], recursive: false, readStandardInput: { [] }))
+        _ = try store.apply(defaults.map(\.resource), dryRun: false)
+        var settings = ControllerSettings()
+        settings.dataDirectory = Harness.root + "/examples/data"
+        var logger = Logger(label: "flower-test")
+        logger.logLevel = .error
+        let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(settings),
+                              registry: SchemaSet.builtIn.registry, logger: logger)
+        var fleetOptions = SimulatedFleet.Options()
+        fleetOptions.dataDirectory = Harness.root + "/examples/data"
+        fleetOptions.heartbeatInterval = 0.2
+        let fleet = SimulatedFleet(client: EmbeddedClient(store: store), clock: SystemClock(), options: fleetOptions)
+        try await fleet.createNodes(count: 3, profiles: [.stable])
+        for n in fleet.nodeNames { fleet.force(n, online: true) }
+        let managerTask = Task { try await manager.run() }
+        let fleetTask = Task { try await fleet.run() }
+        defer { managerTask.cancel(); fleetTask.cancel() }
+        let node = try #require(fleet.nodeNames.first)
+        try await eventually("\(node) logged", limit: 30, watching: store) {
+            try store.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.status?["log"] != nil
+        }
+        let followConsole = Console.capturing()
+        let follow = Task { await h.fogctl(["logs", "fn/" + node, "-f", "--timeout", "60s"], console: followConsole) }
+        defer { follow.cancel() }
+
+        let job = try h.write("job.yaml", """
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: live, namespace: default}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              training: {rounds: 5, learningRate: 0.5, roundTimeout: 30s}
+              participants: {min: 3, max: 3}
+              placement: {requirements: {cpu: 1, memoryGiB: 1}}
+              budget: {max: 100}
+            """)
+        #expect(await h.fogctl(["apply", "-f", job]).code == 0)
+        let rounds = await h.fogctl(["rounds", "live", "-w", "--timeout", "60s"])
+        #expect(rounds.code == 0, "\(rounds.stderr)")
+        let numbers = rounds.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(numbers == ["1", "2", "3", "4", "5"], "\(rounds.stdout)")
+        #expect(rounds.stderr.contains("federatedjob/live Succeeded: round 5"), "\(rounds.stderr)")
+
+        try await eventually("round 5 followed on \(node)", limit: 30, wakingOn: [followConsole.written]) {
+            followConsole.stdout.contains(" task default/live-r5-")
+        }
+        follow.cancel()
+        #expect(await follow.value.code == 0)
+        let lines = followConsole.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(lines).count == lines.count, "a line printed twice: \(followConsole.stdout)")
+        for r in 1...5 { #expect(lines.filter { $0.contains(" task default/live-r\(r)-") }.count == 1, "\(followConsole.stdout)") }
     }
 
     /// Reads the pulled file with Foundation's JSONSerialization (not fog's decoders), scales
