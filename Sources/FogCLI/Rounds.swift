@@ -15,7 +15,7 @@ struct Rounds: AsyncParsableCommand {
             aggregated, the new global model's test accuracy and loss, the round's duration (the controller's \
             clock, from its tasks' creation to aggregation) and the update bytes received. -w prints each \
             round as it finishes and ends when the job does (exit 1 if it Failed) or on --timeout. The last \
-            \(200) rounds are kept, and per-client metrics for the last 20.
+            200 rounds are kept, and per-client metrics for the last 20 (at most 2000 entries).
             """)
 
     @Argument(help: "The training FederatedJob.")
@@ -147,7 +147,7 @@ struct Rounds: AsyncParsableCommand {
             throw CommandFailure(code: 1, "error: federatedjob/\(job.name) has no round \(n) (\(have))")
         }
         guard let clients = entry["clients"]?.arrayValue else {
-            throw CommandFailure(code: 1, "error: round \(n) of federatedjob/\(job.name) has no per-client metrics (they are kept for the last 20 rounds)")
+            throw CommandFailure(code: 1, "error: round \(n) of federatedjob/\(job.name) has no per-client metrics (they are kept for the last 20 rounds, at most 2000 entries)")
         }
         if output == "json" {
             CLI.console.out(JSONPrettyPrinter.render(entry))

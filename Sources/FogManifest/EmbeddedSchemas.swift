@@ -1120,7 +1120,7 @@ enum EmbeddedSchemas {
                   "seconds": {"type": "number", "description": "The round's duration: from its tasks' creation to its aggregation, on the controller's clock.", "minimum": 0},
                   "clients": {
                     "type": "array",
-                    "description": "Per-client metrics of the round, one entry per task (kept for the last 20 rounds only; older entries drop them).",
+                    "description": "Per-client metrics of the round, one entry per task (kept for the last 20 rounds, and at most 2000 entries over them; older entries drop them).",
                     "items": {
                       "type": "object",
                       "description": "One participant's report.",

@@ -411,3 +411,25 @@ import Testing
         fleet.waitUntilExit()
     }
 }
+
+@Suite struct RoundHistoryTests {
+    static func round(_ n: Int, clients: Int) -> JSONValue {
+        ["round": .int(Int64(n)), "clients": .array((0..<clients).map { ["node": .string("n\($0)"), "status": "Succeeded"] })]
+    }
+
+    /// Per-client metrics stay for the last 20 rounds, and for fewer when a job has many
+    /// participants (at most 2000 entries; the latest round always keeps its own).
+    @Test func perClientMetricsAreKeptForTheLatestRoundsWithinTheirBounds() {
+        var small = (1...30).map { Self.round($0, clients: 10) }
+        TrainingController.trimClients(&small)
+        #expect(small.filter { $0["clients"] != nil }.map { $0["round"]?.intValue } == (11...30).map { Int64($0) })
+
+        var large = (1...10).map { Self.round($0, clients: 600) }
+        TrainingController.trimClients(&large)
+        #expect(large.filter { $0["clients"] != nil }.map { $0["round"]?.intValue } == [8, 9, 10])
+
+        var huge = [Self.round(1, clients: 10), Self.round(2, clients: 5000)]
+        TrainingController.trimClients(&huge)
+        #expect(huge[1]["clients"] != nil && huge[0]["clients"] == nil)
+    }
+}

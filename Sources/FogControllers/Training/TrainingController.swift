@@ -24,8 +24,11 @@ public struct TrainingController: Controller {
     public let data: DataCatalog
     /// Rounds kept in `status.training.rounds` (older ones are summarised by the counters).
     public static let historyLimit = 200
-    /// Rounds (the latest) whose entries keep their per-client metrics (`clients`).
+    /// Rounds (the latest) whose entries keep their per-client metrics (`clients`)...
     public static let clientHistoryLimit = 20
+    /// ...and the most client entries kept over those rounds (the latest round's always are):
+    /// a job with many participants keeps fewer rounds of them, and its status stays small.
+    public static let clientEntryLimit = 2_000
 
     public init(dataDirectory: String) { data = DataCatalog(directory: dataDirectory) }
 
@@ -279,11 +282,7 @@ public struct TrainingController: Controller {
         history.append(.object(entry))
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         // Per-client metrics of the latest rounds only: the job's status stays small.
-        for i in history.indices.dropLast(Self.clientHistoryLimit) where history[i]["clients"] != nil {
-            var old = history[i].objectValue ?? [:]
-            old["clients"] = nil
-            history[i] = .object(old)
-        }
+        Self.trimClients(&history)
         if t["preprocessing"] == nil {
             // A job that started before preprocessing was recorded gets it now.
             t["preprocessing"] = .string(try await ctx.client.putBlob(
@@ -340,6 +339,26 @@ public struct TrainingController: Controller {
         return try await startRound(job, spec: spec, round: round + 1, model: newDigest, training: t,
                                     participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],
                                     timeout: timeout, ctx)
+    }
+
+    /// Drops `clients` from all but the latest rounds: at most `clientHistoryLimit` rounds and
+    /// `clientEntryLimit` entries keep them (the latest round always does), and no older
+    /// round keeps them once a newer one has lost them.
+    public static func trimClients(_ history: inout [JSONValue]) {
+        var kept = 0
+        var keeping = true
+        for (n, i) in history.indices.reversed().enumerated() {
+            let count = history[i]["clients"]?.arrayValue?.count ?? 0
+            if keeping && (n == 0 || (n < clientHistoryLimit && kept + count <= clientEntryLimit)) {
+                kept += count
+                continue
+            }
+            keeping = false
+            guard history[i]["clients"] != nil else { continue }
+            var old = history[i].objectValue ?? [:]
+            old["clients"] = nil
+            history[i] = .object(old)
+        }
     }
 
     /// One entry per task of a round: the node, how its task ended (Excluded when its update
