@@ -28,7 +28,8 @@ public struct SchemaField: Sendable {
     /// The schema the fields come from (nil for scalars).
     let container: JSONSchema?
 
-    init(_ schema: JSONSchema, description: String? = nil) {
+    /// `overrides`: schemas to use for some of the fields (a kind's `status` is its `$defs/Status`).
+    init(_ schema: JSONSchema, description: String? = nil, overrides: [String: JSONSchema] = [:]) {
         let s = schema.followingRefs
         // The description where the field is used says more than the shared definition's.
         self.description = description ?? schema.description ?? s.description
@@ -52,7 +53,7 @@ public struct SchemaField: Sendable {
         childrenThunk = {
             guard let holder else { return [] }
             return holder.allPropertyNames.compactMap { name in
-                guard let p = holder.property(name) else { return nil }
+                guard let p = overrides[name] ?? holder.property(name) else { return nil }
                 let f = SchemaField(p)
                 return Child(name: name, type: f.type, required: holder.allRequired.contains(name), description: f.description, field: f)
             }
@@ -73,12 +74,13 @@ extension SchemaSet {
     /// that do there.
     public func explain(kind: String, path: [String]) throws(ExplainError) -> SchemaField {
         guard let root = byKind[kind] else { throw ExplainError(message: "unknown kind \"\(kind)\"") }
-        var field = SchemaField(root)
+        let overrides = statusByKind[kind].map { ["status": $0] } ?? [:]
+        var field = SchemaField(root, overrides: overrides)
         var walked: [String] = []
         for name in path {
             let next: SchemaField?
-            if walked.isEmpty && name == "status", let status = statusByKind[kind] {
-                next = SchemaField(status)
+            if walked.isEmpty, let o = overrides[name] {
+                next = SchemaField(o)
             } else {
                 next = field.child(name)
             }
