@@ -109,7 +109,7 @@ let package = Package(
         ]),
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
-            "FogAgent", "FogLearning",
+            "FogAgent", "FogLearning", "FogRemote",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

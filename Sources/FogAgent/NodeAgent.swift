@@ -10,7 +10,8 @@ import Foundation
 /// A real node's agent: registers its `FogNode` if missing, then heartbeats its
 /// host telemetry (and the measured round trip to the server) into the node's
 /// status. Survives server restarts (retry with backoff and jitter); stops when
-/// its task is cancelled.
+/// its task is cancelled. What it does (registered, tasks run, failed attempts) goes into the
+/// node's `status.log` (a bounded `StatusLog`), sent with the next heartbeat.
 public final class NodeAgent: @unchecked Sendable {
     public struct Options: Sendable {
         public var node: String
@@ -38,6 +39,11 @@ public final class NodeAgent: @unchecked Sendable {
     private var _state: State = .starting
     private var _heartbeats = 0
     private var registered = false
+    private var log = StatusLog()
+    /// Lines appended (`logVersion`) and the count the last successful heartbeat carried.
+    private var logVersion = 0
+    private var logSent = 0
+    private var logSeeded = false
 
     public init(client: any FogClient, clock: any FogClock, reader: HostTelemetryReader, options: Options, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
         self.client = client
@@ -68,11 +74,24 @@ public final class NodeAgent: @unchecked Sendable {
         let device = TaskExecutor.DeviceState(lowBattery: (t.battery?.percent ?? 100) < 20 && t.onExternalPower != true,
                                               hot: (t.maxCelsius ?? 0) > 40)
         for task in pending {
-            try await executor.run(task, device: device)
+            let result = try await executor.run(task, device: device)
+            note(TaskExecutor.summary(of: task, result: result))
             lock.withLock { _tasksRun += 1 }
             changes.notify()
         }
     }
+
+    /// Adds a line to the node's log; the next heartbeat carries it.
+    public func note(_ message: String) {
+        let now = clock.now()
+        lock.withLock {
+            log.append(message, at: now)
+            logVersion += 1
+        }
+    }
+
+    /// The node's log as this agent holds it.
+    public var logLines: [String] { lock.withLock { log.lines } }
     private var _sleepingUntil: Date?
     /// When the agent's loop wakes next, while it waits (for tests and status lines).
     public var sleepingUntil: Date? { lock.withLock { _sleepingUntil } }
@@ -105,10 +124,19 @@ public final class NodeAgent: @unchecked Sendable {
 
     /// Creates the node if it does not exist (an existing node is left as its owner wrote it).
     public func register() async throws {
-        if try await client.get(key) == nil {
+        if let existing = try await client.get(key) {
+            // Carry on the log an earlier run of the agent left.
+            let earlier = StatusLog(existing.status?["log"])
+            lock.withLock {
+                if !logSeeded { log = StatusLog(lines: earlier.lines + log.lines) }
+                logSeeded = true
+            }
+            note("agent started on fognode/\(options.node)")
+        } else {
             let at = clock.now().timeIntervalSince1970
             let t = lock.withLock { reader.read(now: at) }
             do { _ = try await client.create(nodeObject(t)) } catch let e as StoreError where e.code == .alreadyExists {}
+            note("registered fognode/\(options.node) (class \(options.nodeClass), region \(options.region))")
         }
         lock.withLock { registered = true; _state = .registered }
         changes.notify()
@@ -128,8 +156,13 @@ public final class NodeAgent: @unchecked Sendable {
             return rttAverage!
         }
         t.rttAverageMillis = (average * 1000).rounded() / 1000
+        var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
+        // The log rides along when it has lines the node's status does not have yet.
+        let (lines, version) = lock.withLock { () -> (JSONValue?, Int) in (logVersion > logSent ? log.json : nil, logVersion) }
+        if let lines { patch["log"] = lines }
         do {
-            _ = try await client.patchStatus(key, ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch])
+            _ = try await client.patchStatus(key, .object(patch))
+            lock.withLock { logSent = max(logSent, version) }
         } catch let e as StoreError where e.code == .notFound {
             // Deleted under us: register again at the next attempt.
             lock.withLock { registered = false }
@@ -171,7 +204,11 @@ public final class NodeAgent: @unchecked Sendable {
                 if !lock.withLock({ registered }) { try await register() }
                 try await heartbeat()
                 try await runTasks()
-                if failures > 0 { log("heartbeat succeeded after \(failures) failed attempt\(failures == 1 ? "" : "s")") }
+                if failures > 0 {
+                    let line = "heartbeat succeeded after \(failures) failed attempt\(failures == 1 ? "" : "s")"
+                    log(line)
+                    note(line)
+                }
                 failures = 0
                 if limit > 0 && heartbeats >= limit { return }
                 try await pause(options.interval)
@@ -189,7 +226,9 @@ public final class NodeAgent: @unchecked Sendable {
                     _state = .retrying(attempt: attempt)
                     return Backoff.delay(attempt: attempt, jitter: rng.unit(), cap: max(options.interval, 30))
                 }
-                log(String(format: "heartbeat failed (attempt %d): %@; retrying in %.1fs", attempt, Self.describe(error), wait))
+                let line = String(format: "heartbeat failed (attempt %d): %@; retrying in %.1fs", attempt, Self.describe(error), wait)
+                log(line)
+                note(line)
                 do { try await pause(wait) } catch { return }
             }
         }

@@ -12,7 +12,9 @@ import Foundation
 /// deterministic `FleetModel`, and patches each online node's heartbeat and
 /// telemetry into its status. Offline nodes stay silent, so the node lifecycle
 /// controller sees them go NotReady. Time comes from an injected clock; `speed`
-/// runs the model faster than that clock (heartbeats stay on the clock).
+/// runs the model faster than that clock (heartbeats stay on the clock). Each node keeps a
+/// `StatusLog` (back online, tasks run and how they ended) that its next heartbeat carries
+/// into `status.log`, as a real agent's does.
 public final class SimulatedFleet: @unchecked Sendable {
     public struct Options: Sendable {
         public var seed: UInt64 = 1
@@ -42,6 +44,22 @@ public final class SimulatedFleet: @unchecked Sendable {
     private var nextBeat: [Date] = []
     private var rng: SplitMix64
     public private(set) var heartbeatsSent = 0
+    /// Each node's log, lines appended since (`logVersion`), and what its last heartbeat carried.
+    private var logs: [String: StatusLog] = [:]
+    private var logVersion: [String: Int] = [:]
+    private var logSent: [String: Int] = [:]
+    /// Whether each node was online at its last due heartbeat (absent: not yet seen).
+    private var wasOnline: [String: Bool] = [:]
+    private var offlineSince: [String: Date] = [:]
+
+    /// Adds a line to `node`'s log (with the lock held); its next heartbeat carries it.
+    private func noteLocked(_ node: String, _ message: String, at date: Date) {
+        logs[node, default: StatusLog()].append(message, at: date)
+        logVersion[node, default: 0] += 1
+    }
+
+    /// The log lines the fleet holds for `node`.
+    public func logLines(of node: String) -> [String] { lock.withLock { logs[node]?.lines ?? [] } }
 
     public init(client: any FogClient, clock: any FogClock, options: Options = Options()) {
         self.client = client
@@ -140,15 +158,31 @@ public final class SimulatedFleet: @unchecked Sendable {
     @discardableResult
     public func tick() async throws -> Int {
         let now = clock.now()
-        let due: [(String, JSONValue)] = lock.withLock {
+        let due: [(String, JSONValue, Int)] = lock.withLock {
             model.advance(to: simulated(now))
-            var out: [(String, JSONValue)] = []
+            var out: [(String, JSONValue, Int)] = []
             for i in model.nodes.indices where nextBeat[i] <= now {
                 nextBeat[i] = now.addingTimeInterval(options.heartbeatInterval)
-                guard model.nodes[i].online else { continue }
+                let name = model.nodes[i].name
+                guard model.nodes[i].online else {
+                    if wasOnline[name] != false { offlineSince[name] = now }
+                    wasOnline[name] = false
+                    continue
+                }
+                switch wasOnline[name] {
+                case nil: noteLocked(name, "simulated agent started (profile \(model.nodes[i].profile.name))", at: now)
+                case false?:
+                    let since = offlineSince[name].map { String(format: " after %.0fs offline", now.timeIntervalSince($0)) } ?? ""
+                    noteLocked(name, "back online\(since)", at: now)
+                default: break
+                }
+                wasOnline[name] = true
                 _ = model.sampleLatency(i)
                 guard let t = model.telemetry(i) else { continue }
-                out.append((model.nodes[i].name, ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]))
+                var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
+                let version = logVersion[name] ?? 0
+                if version > (logSent[name] ?? 0), let log = logs[name] { patch["log"] = log.json }
+                out.append((name, .object(patch), version))
             }
             return out
         }
@@ -157,9 +191,13 @@ public final class SimulatedFleet: @unchecked Sendable {
         await withTaskGroup(of: Error?.self) { group in
             var iterator = due.makeIterator()
             func launch() -> Bool {
-                guard let (name, patch) = iterator.next() else { return false }
-                group.addTask { [client] in
-                    do { _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch); return nil } catch { return error }
+                guard let (name, patch, version) = iterator.next() else { return false }
+                group.addTask { [client, self] in
+                    do {
+                        _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch)
+                        self.lock.withLock { self.logSent[name] = max(self.logSent[name] ?? 0, version) }
+                        return nil
+                    } catch { return error }
                 }
                 return true
             }
@@ -203,7 +241,13 @@ public final class SimulatedFleet: @unchecked Sendable {
             }
             return (task: task, device: device)
         }
-        try await executor.run(work)
+        let results = try await executor.run(work)
+        let now = clock.now()
+        lock.withLock {
+            for (task, result) in results {
+                noteLocked(task.spec?["node"]?.stringValue ?? "", TaskExecutor.summary(of: task, result: result), at: now)
+            }
+        }
     }
 
     /// Fault injection: keeps `name` offline (silent) or online from now on.

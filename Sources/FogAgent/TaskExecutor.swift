@@ -10,7 +10,8 @@ import Foundation
 /// `fogctl agent --data DIR` alike: reads the task's recipe, trains from the
 /// round's global model on the node's shard, uploads the update (compressed
 /// with the task's codec) as a content-addressed blob, and reports in the task's
-/// status: phase, update digest, samples, loss, bytes sent.
+/// status: phase, update digest, samples, loss, bytes sent, and the lines of what it did
+/// (`status.log`, a `StatusLog`, sent with that same result: `fogctl logs tt/NAME`).
 public struct TaskExecutor: Sendable {
     public let client: any FogClient
     public let data: DataCatalog
@@ -41,38 +42,56 @@ public struct TaskExecutor: Sendable {
     }
 
     /// Runs one task and reports it; a failure is reported as phase Failed with the reason.
-    public func run(_ task: Resource, device: DeviceState = DeviceState()) async throws {
-        _ = try await client.patchStatus(task.key, try await outcome(of: task, device: device))
+    /// Returns the status it reported (for the node's own log).
+    @discardableResult
+    public func run(_ task: Resource, device: DeviceState = DeviceState()) async throws -> JSONValue {
+        let result = try await outcome(of: task, device: device)
+        _ = try await client.patchStatus(task.key, result)
+        return result
     }
 
     /// Runs tasks (of several nodes, as a simulated fleet holds them) and reports them all in
-    /// one write, as nodes reporting at the same moment would.
-    public func run(_ tasks: [(task: Resource, device: DeviceState)]) async throws {
+    /// one write, as nodes reporting at the same moment would. Returns what each reported.
+    @discardableResult
+    public func run(_ tasks: [(task: Resource, device: DeviceState)]) async throws -> [(task: Resource, result: JSONValue)] {
         var patches: [StatusPatch] = []
-        for (task, device) in tasks { patches.append(StatusPatch(key: task.key, patch: try await outcome(of: task, device: device))) }
-        guard !patches.isEmpty else { return }
+        var results: [(task: Resource, result: JSONValue)] = []
+        for (task, device) in tasks {
+            let result = try await outcome(of: task, device: device)
+            patches.append(StatusPatch(key: task.key, patch: result))
+            results.append((task, result))
+        }
+        guard !patches.isEmpty else { return [] }
         _ = try await client.patchStatuses(patches)
+        return results
     }
 
     /// Carries out one task (uploading its update or reading its inputs) and returns the status
     /// patch that reports it: Succeeded with its figures, Skipped, or Failed with the reason. Only
     /// transport failures (the server away) are thrown, for the caller to retry.
     public func outcome(of task: Resource, device: DeviceState = DeviceState()) async throws -> JSONValue {
-        let started = Timestamp.format(Date())
+        let startDate = Date()
+        let started = Timestamp.format(startDate)
+        var log = StatusLog()
+        func note(_ message: String) { log.append(message, at: Date()) }
         let spec: TrainingTaskSpec
         do { spec = try task.decodeSpec(TrainingTaskSpec.self) } catch {
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
+            log.append("failed: the task's spec does not decode: \(error)", at: startDate)
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
         }
         // Answering a request is short; the battery rule is about a training round's work. (A
         // skipped infer batch would never be answered: the inference controller waits for it.)
-        if spec.type == .infer { return try await infer(task, spec: spec, started: started) }
+        if spec.type == .infer { return try await infer(task, spec: spec, started: started, startDate: startDate) }
+        log.append("picked up on \(spec.node): job \(spec.job) round \(spec.round), shard \(spec.shard.index) of \(spec.shard.count)", at: startDate)
         if device.lowBattery {
-            return ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started)]
+            note("skipped: battery below 20 % and not charging (BatteryLow)")
+            return ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started), "log": log.json]
         }
         do {
             let recipe = try TaskRecipe(task: spec)
             guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
             let global = try ParameterBlob.decode(try await client.getBlob(modelDigest))
+            note("global model \(Self.short(modelDigest)): \(global.count) parameters")
             let shard = try data.shard(recipe)
             let model = recipe.model.make(featureCount: shard.featureCount, classCount: max(shard.classCount, 10))
             guard model.parameterCount == global.count else {
@@ -82,6 +101,7 @@ public struct TaskExecutor: Sendable {
             if device.hot {
                 let steps = max(1, (shard.count + config.batchSize - 1) / config.batchSize * config.epochs / 2)
                 config.maxSteps = steps
+                note("device above 40 °C: half the local steps (\(steps))")
             }
             let round = spec.round
             let result = LocalTraining.train(model: model, from: global, on: shard, config: config,
@@ -89,18 +109,28 @@ public struct TaskExecutor: Sendable {
             var parameters = result.parameters
             if device.byzantine { Attack.signFlip().apply(to: &parameters, global: global, seed: 0) }
             let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
+            note(String(format: "trained %d epoch%@ on %d samples: %d steps, mean loss %.4f", config.epochs, config.epochs == 1 ? "" : "s",
+                        result.samples, result.steps, Double(result.meanLoss)))
             let digest = try await client.putBlob(blob)
+            let finished = Date()
+            log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
+            log.append(String(format: "Succeeded in %.0f ms", finished.timeIntervalSince(startDate) * 1000), at: finished)
             return [
                 "phase": "Succeeded", "update": .string(digest), "samples": .int(Int64(result.samples)),
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
-                "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
+                "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(finished)),
+                "log": log.json,
             ]
         } catch let e as TransportError {
             throw e
         } catch {
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
+            note("failed: \(error)")
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
         }
     }
+
+    /// A digest as log lines show it: `sha256:` and the first 12 hex digits.
+    static func short(_ digest: String) -> String { String(digest.prefix(19)) }
 }
 
 extension TaskExecutor {
@@ -110,8 +140,10 @@ extension TaskExecutor {
 
     /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
     /// from an input blob, scaled as the model's training data was) with the given model.
-    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String) async throws -> JSONValue {
+    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String, startDate: Date) async throws -> JSONValue {
         let clockStart = ContinuousClock.now
+        var log = StatusLog()
+        log.append("picked up on \(spec.node): infer batch of job \(spec.job)", at: startDate)
         do {
             let recipe = try TaskRecipe(task: spec)
             guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
@@ -138,18 +170,34 @@ extension TaskExecutor {
                 labels = batch.labels
             }
             let predictions = model.predict(parameters: parameters, features: features)
+            let millis = Self.millis(since: clockStart)
+            var line = String(format: "predicted %d rows with model %@ in %.1f ms", predictions.count, Self.short(modelDigest), millis)
+            if let labels { line += " (\(zip(predictions, labels).filter { $0 == $1 }.count) correct)" }
+            log.append(line, at: Date())
             var status: [String: JSONValue] = [
                 "phase": "Succeeded", "predictions": .array(predictions.map { .int(Int64($0)) }),
                 "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
-                "serviceMillis": .double(Self.millis(since: clockStart)),
+                "serviceMillis": .double(millis), "log": log.json,
             ]
             if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
             return .object(status)
         } catch let e as TransportError {
             throw e
         } catch {
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started)]
+            log.append("failed: \(error)", at: Date())
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
         }
+    }
+
+    /// The line a node's own log gets for a task it carried out, from the task's result.
+    public static func summary(of task: Resource, result: JSONValue) -> String {
+        let phase = result["phase"]?.stringValue ?? "?"
+        var line = "task \(task.namespace)/\(task.name) (\(task.spec?["type"]?.stringValue ?? "train")): \(phase)"
+        if let loss = result["loss"]?.numberValue { line += String(format: ", loss %.4f", loss) }
+        if let bytes = result["bytesSent"]?.intValue { line += ", \(bytes) bytes sent" }
+        if let p = result["predictions"]?.arrayValue { line += ", \(p.count) rows predicted" }
+        if let reason = result["reason"]?.stringValue { line += ": " + reason }
+        return line
     }
 }
 

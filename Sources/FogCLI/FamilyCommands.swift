@@ -7,7 +7,7 @@ import ArgumentParser
 enum FamilyCommands {
     static let byFamily: [(family: String, commands: [any ParsableCommand.Type])] = [
         ("marketplace", [QuoteCommand.self, StopCommand.self, RetryCommand.self]),  // quote: what a job would cost; stop a run; retry: run a Failed job again
-        ("training", [ModelCommand.self]),      // fogctl model pull: a trained model out of fog
+        ("training", [ModelCommand.self, Rounds.self]),  // fogctl model list|pull: trained models out of fog; rounds: a job's rounds live
         ("inference", [Infer.self]),            // fogctl infer: ask a trained model, through the inference path
     ]
 

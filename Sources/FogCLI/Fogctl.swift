@@ -16,8 +16,8 @@ public struct Fogctl: AsyncParsableCommand {
             Objects are described in YAML manifests and applied like Kubernetes objects.
             With no --server, commands use the embedded store at --state (env FOG_STATE, default ~/.fog/state.db).
             """,
-        subcommands: [Up.self, Apply.self, Create.self, Replace.self, Get.self, Describe.self, Edit.self, Patch.self, Label.self, Annotate.self,
-                      Delete.self, Diff.self, Validate.self, Wait.self, Reconcile.self, Server.self,
+        subcommands: [Up.self, Apply.self, Create.self, Replace.self, Get.self, Describe.self, Explain.self, Edit.self, Patch.self, Label.self,
+                      Annotate.self, Delete.self, Diff.self, Validate.self, Wait.self, Logs.self, Reconcile.self, Server.self,
                       AgentCommand.self, Simulate.self, Top.self, Cordon.self, Uncordon.self, Drain.self] + FamilyCommands.all
             + [ConfigCommand.self, AuthCommand.self, Kinds.self, Completion.self, Version.self])
 

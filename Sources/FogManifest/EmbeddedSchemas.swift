@@ -1090,6 +1090,7 @@ enum EmbeddedSchemas {
           "description": "Training progress, written by the training controller.",
           "properties": {
             "model": {"type": "string", "description": "Digest of the current global model blob.", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "preprocessing": {"type": "string", "description": "Digest of a JSON blob describing what the model expects of its inputs: the per-feature min-max scaling fitted on the training part, the feature names and the classes (`fogctl model pull` puts it in the pulled model).", "pattern": "^sha256:[0-9a-f]{64}$"},
             "round": {"type": "integer", "description": "The round in progress (0 before the first starts; the last round once finished).", "minimum": 0},
             "rounds": {
               "type": "array",
@@ -1114,7 +1115,27 @@ enum EmbeddedSchemas {
                     "items": {"type": "string"}
                   },
                   "bytes": {"type": "integer", "description": "Update bytes received.", "minimum": 0},
-                  "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0}
+                  "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0},
+                  "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the round's tasks were created (the controller's clock)."},
+                  "seconds": {"type": "number", "description": "The round's duration: from its tasks' creation to its aggregation, on the controller's clock.", "minimum": 0},
+                  "clients": {
+                    "type": "array",
+                    "description": "Per-client metrics of the round, one entry per task (kept for the last 20 rounds, and at most 2000 entries over them; older entries drop them).",
+                    "items": {
+                      "type": "object",
+                      "description": "One participant's report.",
+                      "properties": {
+                        "node": {"type": "string", "description": "The participant's FogNode.", "minLength": 1},
+                        "status": {"type": "string", "description": "How its task ended: Succeeded, Skipped, Failed, or Missing (no report in time); Excluded when Byzantine detection flagged its update.", "enum": ["Succeeded", "Skipped", "Failed", "Missing", "Excluded"]},
+                        "samples": {"type": "integer", "description": "Samples it trained on.", "minimum": 0},
+                        "loss": {"type": "number", "description": "Its mean local training loss."},
+                        "bytes": {"type": "integer", "description": "Size of its update blob, in bytes.", "minimum": 0},
+                        "reason": {"type": "string", "description": "Skipped or Failed: why."}
+                      },
+                      "required": ["node", "status"],
+                      "additionalProperties": false
+                    }
+                  }
                 },
                 "required": ["round"],
                 "additionalProperties": false
@@ -1392,6 +1413,7 @@ enum EmbeddedSchemas {
       "type": "object",
       "description": "FogNode status, as the node's agent (or the simulated fleet) and the controllers write it: heartbeat and telemetry (agent), Ready, availability, scores and trust (node-lifecycle), Harvestable and harvest (harvest), reservations (allocation), taskOutcomes (training). Not checked on apply; the tests check what the controllers write against it.",
       "properties": {
+        "log": {"$ref": "status.json#/$defs/LogLines", "description": "The agent's (or the simulated fleet's) recent log lines for this node (registered, tasks run, failures and retries, going offline), carried by its heartbeats; `fogctl logs fn/NAME`."},
         "lastHeartbeatTime": {
           "$ref": "status.json#/$defs/Timestamp",
           "description": "When the node's agent (or the simulated fleet) last reported; the node-lifecycle controller derives Ready from its age."
@@ -2236,6 +2258,12 @@ enum EmbeddedSchemas {
       "required": ["type", "status", "lastTransitionTime"],
       "additionalProperties": false
     },
+    "LogLines": {
+      "type": "array",
+      "description": "Short log lines an agent keeps in the status of what it runs (FogModel StatusLog): each \"<RFC 3339 time with microseconds> <message>\", oldest first; at most the last 100 lines and 8 KiB, the older ones dropped. Written in the status patches the agent makes anyway (a task's result, a node's heartbeat), not one write per line. `fogctl logs` prints them.",
+      "maxItems": 100,
+      "items": {"type": "string", "maxLength": 512, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z "}
+    },
     "Timestamp": {
       "type": "string",
       "description": "An RFC 3339 date-time; fog writes UTC with second precision, e.g. 2026-12-06T14:00:00Z.",
@@ -2576,7 +2604,8 @@ enum EmbeddedSchemas {
           "items": {"type": "integer", "minimum": 0}
         },
         "correct": {"type": "integer", "description": "infer: correct predictions (rows of the test part only).", "minimum": 0},
-        "serviceMillis": {"type": "number", "description": "infer: time from pick-up to answer, on the node's monotonic clock.", "minimum": 0}
+        "serviceMillis": {"type": "number", "description": "infer: time from pick-up to answer, on the node's monotonic clock.", "minimum": 0},
+        "log": {"$ref": "status.json#/$defs/LogLines", "description": "What the executor did, line by line (picked up, trained, uploaded, or why it failed or skipped), written with the result; `fogctl logs tt/NAME`."}
       },
       "additionalProperties": false
     }

@@ -24,6 +24,11 @@ public struct TrainingController: Controller {
     public let data: DataCatalog
     /// Rounds kept in `status.training.rounds` (older ones are summarised by the counters).
     public static let historyLimit = 200
+    /// Rounds (the latest) whose entries keep their per-client metrics (`clients`)...
+    public static let clientHistoryLimit = 20
+    /// ...and the most client entries kept over those rounds (the latest round's always are):
+    /// a job with many participants keeps fewer rounds of them, and its status stays small.
+    public static let clientEntryLimit = 2_000
 
     public init(dataDirectory: String) { data = DataCatalog(directory: dataDirectory) }
 
@@ -68,10 +73,13 @@ public struct TrainingController: Controller {
             let model = ModelKind(spec.model.architecture, hiddenUnits: spec.model.hiddenUnits)
                 .make(featureCount: split.train.featureCount, classCount: split.train.classCount)
             let digest = try await ctx.client.putBlob(ParameterBlob.encode(model.initialParameters(seed: SplitMix64.mix(seed, 3))))
+            // What the model expects of its inputs (scaling, features, classes), for use outside fog.
+            let preprocessing = try await ctx.client.putBlob(
+                try Preprocessing(catalog: data, dataset: dataset, testFraction: testFraction, seed: seed).blob)
             // Each participant keeps one shard for the whole job; a replacement takes over the shard of the node it replaces.
             var shards: [String: JSONValue] = [:]
             for (i, p) in participants.enumerated() { if let n = p["node"]?.stringValue { shards[n] = .int(Int64(i)) } }
-            training = ["model": .string(digest), "round": 0, "rounds": .array([]), "shards": .object(shards),
+            training = ["model": .string(digest), "preprocessing": .string(preprocessing), "round": 0, "rounds": .array([]), "shards": .object(shards),
                         "shardCount": .int(Int64(participants.count)), "startedAt": .string(ctx.timestamp),
                         "bytesSent": 0, "bytesCrossRegion": 0, "bytesCrossRegionFlat": 0]
             var started = [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")]
@@ -199,7 +207,8 @@ public struct TrainingController: Controller {
         var t = training
         t["round"] = .int(Int64(round))
         t["shards"] = .object(shards)
-        t["roundStartedAt"] = .string(ctx.timestamp)
+        // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
+        t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
         try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
         return .requeue(after: timeout)
     }
@@ -259,10 +268,27 @@ public struct TrainingController: Controller {
 
         var t = training
         var history = t["rounds"]?.arrayValue ?? []
-        history.append(["round": .int(Int64(round)), "loss": .double(Double(evaluation.loss)), "accuracy": .double(Double(evaluation.accuracy)),
-                        "participants": .int(Int64(accepted.count)), "excluded": .array(flagged.map { .string($0) }),
-                        "dropped": .array(dropped.map { .string($0) }), "bytes": .int(Int64(bytes))])
+        var entry: [String: JSONValue] = [
+            "round": .int(Int64(round)), "loss": .double(Double(evaluation.loss)), "accuracy": .double(Double(evaluation.accuracy)),
+            "participants": .int(Int64(accepted.count)), "excluded": .array(flagged.map { .string($0) }),
+            "dropped": .array(dropped.map { .string($0) }), "bytes": .int(Int64(bytes)),
+            "clients": .array(Self.clients(tasks, flagged: Set(flagged))),
+        ]
+        // Duration on the controller's clock alone: the round began when it wrote roundStartedAt.
+        if let begun = t["roundStartedAt"]?.stringValue, let start = Timestamp.parse(begun) {
+            entry["startedAt"] = .string(begun)
+            entry["seconds"] = .double(max(0, (ctx.now.timeIntervalSince(start) * 1000).rounded() / 1000))
+        }
+        history.append(.object(entry))
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
+        // Per-client metrics of the latest rounds only: the job's status stays small.
+        Self.trimClients(&history)
+        if t["preprocessing"] == nil {
+            // A job that started before preprocessing was recorded gets it now.
+            t["preprocessing"] = .string(try await ctx.client.putBlob(
+                try Preprocessing(catalog: data, dataset: spec.data.dataset, testFraction: spec.data.testFraction,
+                                  seed: UInt64(bitPattern: spec.seed)).blob))
+        }
         t["rounds"] = .array(history)
         t["model"] = .string(newDigest)
         t["accuracy"] = .double(Double(evaluation.accuracy))
@@ -313,6 +339,42 @@ public struct TrainingController: Controller {
         return try await startRound(job, spec: spec, round: round + 1, model: newDigest, training: t,
                                     participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],
                                     timeout: timeout, ctx)
+    }
+
+    /// Drops `clients` from all but the latest rounds: at most `clientHistoryLimit` rounds and
+    /// `clientEntryLimit` entries keep them (the latest round always does), and no older
+    /// round keeps them once a newer one has lost them.
+    public static func trimClients(_ history: inout [JSONValue]) {
+        var kept = 0
+        var keeping = true
+        for (n, i) in history.indices.reversed().enumerated() {
+            let count = history[i]["clients"]?.arrayValue?.count ?? 0
+            if keeping && (n == 0 || (n < clientHistoryLimit && kept + count <= clientEntryLimit)) {
+                kept += count
+                continue
+            }
+            keeping = false
+            guard history[i]["clients"] != nil else { continue }
+            var old = history[i].objectValue ?? [:]
+            old["clients"] = nil
+            history[i] = .object(old)
+        }
+    }
+
+    /// One entry per task of a round: the node, how its task ended (Excluded when its update
+    /// was flagged; Missing when it never reported), and what it reported.
+    static func clients(_ tasks: [Resource], flagged: Set<String>) -> [JSONValue] {
+        tasks.compactMap { task -> JSONValue? in
+            guard let node = task.spec?["node"]?.stringValue else { return nil }
+            let s = task.status
+            var c: [String: JSONValue] = ["node": .string(node)]
+            c["status"] = .string(flagged.contains(node) ? "Excluded" : (s?["phase"]?.stringValue ?? "Missing"))
+            if let v = s?["samples"] { c["samples"] = v }
+            if let v = s?["loss"] { c["loss"] = v }
+            if let v = s?["bytesSent"] { c["bytes"] = v }
+            if let v = s?["reason"] { c["reason"] = v }
+            return .object(c)
+        }.sorted { ($0["node"]?.stringValue ?? "") < ($1["node"]?.stringValue ?? "") }
     }
 
     func recordOutcomes(succeeded: [String], failed: [String], _ ctx: ReconcileContext) async throws {
