@@ -215,6 +215,8 @@ public final class NodeAgent: @unchecked Sendable {
             } catch is CancellationError {
                 return
             } catch {
+                // Stopping (SIGTERM) can surface as the interrupted request's own error: not a failure.
+                if Task.isCancelled { return }
                 guard Self.retryable(error) else {
                     lock.withLock { _state = .stopped }
                     changes.notify()

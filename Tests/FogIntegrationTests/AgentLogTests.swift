@@ -15,7 +15,7 @@ import Testing
         var options = NodeAgent.Options(node: "edge-1")
         options.region = "eu-west"
         options.interval = 5
-        let agent = NodeAgent(client: h.client("agent-edge-1-token", timeout: 1), clock: h.clock,
+        let agent = NodeAgent(client: h.client("agent-edge-1-token", timeout: 5), clock: h.clock,
                               reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: options, seed: 7)
         try await agent.register()
         // The line waits for the heartbeat: registering wrote no status.
