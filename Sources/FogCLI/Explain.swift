@@ -20,6 +20,8 @@ struct Explain: AsyncParsableCommand {
     var path: String
     @Flag(help: "List every field below, indented, with its type.")
     var recursive = false
+    /// Accepted as by every command (a context or --server does not break explain); the fields are this binary's schemas, which a server of the same version serves.
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)

@@ -168,15 +168,19 @@ enum CLI {
     }
 }
 
-/// `fogctl version`: this binary's version and the API version it speaks.
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the fogctl version and the API version it speaks.")
-    func run() throws {
-        CLI.console.out("fogctl \(FogBuild.version) (API \(fogAPIVersion))\n")
-    }
-}
+/// `fogctl version`: this binary's version and the API version it speaks; with a server (flag,
+/// environment or context), the server's too, as `kubectl version` prints both.
+struct Version: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the fogctl version and the API version it speaks (and the server's, with --server).")
+    @Flag(help: "This binary's version only.") var client = false
+    @OptionGroup var global: GlobalOptions
 
-/// The version of this build.
-public enum FogBuild {
-    public static let version = "0.5.0-dev"
+    func run() async throws {
+        CLI.console.out("fogctl \(FogBuild.version) (API \(fogAPIVersion))\n")
+        guard !client, global.serverURL != nil, let remote = try global.client() as? HTTPFogClient else { return }
+        do {
+            let v = try await remote.serverVersion()
+            CLI.console.out("server \(remote.baseURL): fog \(v.version) (API \(v.apiVersion))\n")
+        } catch { throw CLI.storeFailure(error) }
+    }
 }

@@ -356,6 +356,8 @@ struct Get: AsyncParsableCommand, Sendable {
 struct Kinds: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the kinds fog knows, with their short names and scope (like kubectl api-resources).")
+    /// Accepted as by every command; the kinds are this binary's, which a server of the same version serves.
+    @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let rows = CLI.registry.kinds.map { k in

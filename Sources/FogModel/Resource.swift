@@ -3,6 +3,11 @@ import Foundation
 /// The API group and version every fog object carries.
 public let fogAPIVersion = "fog/v1alpha1"
 
+/// The version of this build (fogctl's and its server's).
+public enum FogBuild {
+    public static let version = "0.5.0-dev"
+}
+
 /// A reference from an object to the object that owns it; owned objects are
 /// garbage-collected when their owner goes.
 public struct OwnerReference: Sendable, Hashable {

@@ -207,6 +207,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
                             reason: body["status"]?["reason"]?.stringValue ?? "")
     }
 
+    /// The server's build and API version (`GET /version`, which needs no token).
+    public func serverVersion() async throws -> (version: String, apiVersion: String) {
+        let body = try await send(.GET, "\(baseURL)/version")
+        return (body["version"]?.stringValue ?? "unknown", body["apiVersion"]?.stringValue ?? "unknown")
+    }
+
     public func currentRevision() async throws -> Int64 {
         let body = try await send(.GET, "\(baseURL)/apis/fog/v1alpha1")
         return body["metadata"]?["resourceVersion"]?.stringValue.flatMap { Int64($0) } ?? 0

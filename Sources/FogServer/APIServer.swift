@@ -151,6 +151,9 @@ public struct APIServer: Sendable {
                 }
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
             }
+            if path == "/version" {
+                return Self.json(.ok, ["version": .string(FogBuild.version), "apiVersion": .string(fogAPIVersion)])
+            }
             let identity = try authenticate(request)
             if path == "/metrics" {
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -41,6 +41,11 @@ import Testing
             "delete fn -l fog/region=ap-south", "delete fj", "get fn --no-headers -o name",
             "delete tier --all", "get tiers",
             "describe fn eu-west-edge-1",
+            "explain fj", "explain fj.spec.training.rounds", "explain fn.spec --recursive", "explain fj.spec.nope",
+            "logs fn/eu-west-edge-1", "logs fj/digits-fedavg", "logs trainingtask/nope",
+            "rounds digits-fedavg", "rounds nope", "model list", "model pull digits-fedavg",
+            "stop fj/digits-inference", "stop fj/digits-inference", "get fj digits-inference -o 'jsonpath={.metadata.annotations}'",
+            "retry fj/digits-fedavg", "quote -f \(q)/jobs.yaml", "top nodes --limit 3", "version --client", "kinds",
         ]
         return lines.map(words)
     }()
@@ -102,6 +107,10 @@ import Testing
                 differences.append("\(shown): stderr differs\n--- local\n\(a.stderr)--- remote\n\(console.stderr)")
             }
         }
+        // `version` names the server's build too, as kubectl version does.
+        let version = Console.capturing()
+        #expect(await Fogctl.run(["version"] + remote, console: version) == 0)
+        #expect(version.stdout == "fogctl \(FogBuild.version) (API fog/v1alpha1)\nserver \(server.baseURL): fog \(FogBuild.version) (API fog/v1alpha1)\n")
         await server.stop()
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
         // The session exercises failures as well as successes.
