@@ -63,23 +63,95 @@ public final class NodeAgent: @unchecked Sendable {
     /// Runs the training tasks bound to this node that nobody has started. A phone
     /// below 20 % on battery skips; above 40 °C it trains half its steps.
     public func runTasks() async throws {
-        guard let dir = options.dataDirectory else { return }
-        let executor = lock.withLock { () -> TaskExecutor in
+        guard let executor = executor() else { return }
+        for task in try await executor.pending(for: [options.node]) { try await runOnce(task, executor) }
+    }
+
+    private func executor() -> TaskExecutor? {
+        guard let dir = options.dataDirectory else { return nil }
+        return lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
             return TaskExecutor(client: client, data: catalog!)
         }
-        let pending = try await executor.pending(for: [options.node])
-        guard !pending.isEmpty else { return }
+    }
+
+    /// Tasks this agent has begun, oldest first (bounded): a task seen both in a listing and
+    /// in the watch runs once.
+    private var begun: [String] = []
+    private var begunSet: Set<String> = []
+    private static let begunLimit = 4096
+
+    private func runOnce(_ task: Resource, _ executor: TaskExecutor) async throws {
+        let name = task.key.description
+        let fresh = lock.withLock { () -> Bool in
+            guard begunSet.insert(name).inserted else { return false }
+            begun.append(name)
+            if begun.count > Self.begunLimit { begunSet.remove(begun.removeFirst()) }
+            return true
+        }
+        guard fresh else { return }
         let t = lock.withLock { reader.read(now: clock.now().timeIntervalSince1970) }
         let device = TaskExecutor.DeviceState(lowBattery: (t.battery?.percent ?? 100) < 20 && t.onExternalPower != true,
                                               hot: (t.maxCelsius ?? 0) > 40)
-        for task in pending {
-            let result = try await executor.run(task, device: device)
-            note(TaskExecutor.summary(of: task, result: result))
-            lock.withLock { _tasksRun += 1 }
-            changes.notify()
-        }
+        let result = try await executor.run(task, device: device)
+        note(TaskExecutor.summary(of: task, result: result))
+        lock.withLock { _tasksRun += 1 }
+        changes.notify()
     }
+
+    /// Whether `task` is this node's and nobody has started it.
+    private func isPending(_ task: Resource) -> Bool {
+        task.status?["phase"] == nil && task.spec?["node"]?.stringValue == options.node
+    }
+
+    /// Watches the tasks bound to this node (an agent's token sees only those) and runs each
+    /// as soon as it is created, instead of at the next heartbeat. A broken watch resumes from
+    /// the last revision it saw; when that is compacted, from a new listing (nothing missed).
+    public func watchTasks() async {
+        guard let executor = executor() else { return }
+        var failures = 0
+        var revision: Int64?
+        note("watching for tasks")
+        while !Task.isCancelled {
+            do {
+                if revision == nil {
+                    let list = try await client.list(kind: "TrainingTask", namespace: nil, selector: LabelSelector())
+                    for task in list.items.sorted(by: { $0.name < $1.name }) where isPending(task) { try await runOnce(task, executor) }
+                    revision = list.revision
+                }
+                lock.withLock { _watching = true }
+                changes.notify()
+                for try await event in client.watch(kind: "TrainingTask", namespace: nil, from: revision!) {
+                    revision = event.revision
+                    failures = 0
+                    if case .deleted = event { continue }
+                    if let task = event.object, isPending(task) { try await runOnce(task, executor) }
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                if Task.isCancelled { break }
+                if let e = error as? StoreError, e.code == .compacted { revision = nil }
+                failures += 1
+                let wait = lock.withLock { Backoff.delay(attempt: failures, jitter: rng.unit(), cap: 30) }
+                note(String(format: "task watch failed (attempt %d): %@; resuming in %.1fs", failures, Self.describe(error), wait))
+                let until = clock.now().addingTimeInterval(wait)
+                lock.withLock { _watching = false; _watchRetryAt = until }
+                changes.notify()
+                do { try await clock.sleep(until: until) } catch { break }
+                lock.withLock { _watchRetryAt = nil }
+            }
+        }
+        lock.withLock { _watching = false }
+        changes.notify()
+    }
+
+    private var _watching = false
+    private var _watchRetryAt: Date?
+    /// Whether the task watch is open (for tests and status lines).
+    public var watching: Bool { lock.withLock { _watching } }
+    /// When a broken task watch is tried again, while it waits.
+    public var watchRetryAt: Date? { lock.withLock { _watchRetryAt } }
 
     /// Adds a line to the node's log; the next heartbeat carries it.
     public func note(_ message: String) {
@@ -197,13 +269,17 @@ public final class NodeAgent: @unchecked Sendable {
     /// been sent (0: no limit). What retrying can fix is retried with backoff and jitter,
     /// each failure reported through `log`; what it cannot ends the run with `Stopped`.
     public func run(heartbeats limit: Int = 0, log: @Sendable (String) -> Void = { _ in }) async throws {
+        // Tasks arrive through their own watch; heartbeats carry telemetry only. (With a
+        // heartbeat limit the agent is a short probe: it runs what is pending after each.)
+        let watcher = options.dataDirectory != nil && limit == 0 ? Task { await self.watchTasks() } : nil
+        defer { watcher?.cancel() }
         var failures = 0
         while !Task.isCancelled {
             if limit > 0 && heartbeats >= limit { return }
             do {
                 if !lock.withLock({ registered }) { try await register() }
                 try await heartbeat()
-                try await runTasks()
+                if watcher == nil { try await runTasks() }
                 if failures > 0 {
                     let line = "heartbeat succeeded after \(failures) failed attempt\(failures == 1 ? "" : "s")"
                     log(line)

@@ -232,3 +232,55 @@ final class FleetHarness: @unchecked Sendable {
         #expect(a.filter { $0.hasSuffix("byzantine") }.count == 4)
     }
 }
+
+/// Agents react to their tasks through a watch, not at their next heartbeat.
+@Suite(.serialized) struct AgentTaskWatchTests {
+    func task(_ name: String, node: String) -> Resource {
+        var meta = ObjectMeta(name: name, namespace: "default")
+        meta.labels = ["fog/job": "absent"]
+        // A spec that does not decode: the agent reports it Failed at once, which is all this test needs to see.
+        return Resource(kind: "TrainingTask", metadata: meta, content: ["spec": ["node": .string(node), "job": "absent"]])
+    }
+
+    @Test func anAgentStartsATaskWhenItIsCreatedNotAtItsNextHeartbeat() async throws {
+        let h = try FleetHarness()
+        try await h.startServer()
+        var options = NodeAgent.Options(node: "edge-1")
+        options.region = "eu-west"
+        options.dataDirectory = repositoryRoot + "/examples/data"
+        let agent = NodeAgent(client: h.client("agent-edge-1-token"), clock: h.clock,
+                              reader: HostTelemetryReader(root: fixture("desktop-no-battery")), options: options, seed: 3)
+        // A task created before the agent starts is found by its first listing.
+        _ = try h.store.create(task("before", node: "edge-1"))
+        let loop = Task { try? await agent.run() }
+        try await eventually("the first task run and the watch open", wakingOn: [agent.changes]) { agent.tasksRun == 1 && agent.watching }
+        // The heartbeat loop now sleeps on the manual clock, which never moves in this test:
+        // only the watch can start what comes next.
+        try await eventually("agent asleep", wakingOn: [agent.changes]) { agent.sleepingUntil != nil }
+        let heartbeats = agent.heartbeats
+        _ = try h.store.create(task("after", node: "edge-1"))
+        _ = try h.store.create(task("elsewhere", node: "edge-2"))
+        try await eventually("the new task run", wakingOn: [agent.changes]) { agent.tasksRun == 2 }
+        #expect(agent.heartbeats == heartbeats)
+        let after = try #require(try h.store.get(ObjectKey(kind: "TrainingTask", namespace: "default", name: "after")))
+        #expect(after.status?["phase"] == "Failed")
+        // Another node's task is neither seen nor run by this agent.
+        #expect(try h.store.get(ObjectKey(kind: "TrainingTask", namespace: "default", name: "elsewhere"))?.status?["phase"] == nil)
+        // A server restart breaks the watch; the agent resumes from the last revision it saw and misses nothing.
+        let port = h.port
+        await h.stopServer()
+        try await eventually("watch broken, retry scheduled", wakingOn: [agent.changes]) { agent.watchRetryAt != nil }
+        _ = try h.store.create(task("while-away", node: "edge-1"))
+        try await h.startServer(port: port)
+        // The watch's backoff runs on the agent's clock: move it past each retry until one succeeds.
+        while agent.tasksRun < 3 {
+            try await eventually("a retry scheduled or the task run", wakingOn: [agent.changes]) { agent.watchRetryAt != nil || agent.tasksRun == 3 }
+            if let at = agent.watchRetryAt { h.clock.advance(by: at.timeIntervalSince(h.clock.now()) + 0.001) }
+            try await eventually("the retry made", wakingOn: [agent.changes]) { agent.watchRetryAt == nil || agent.tasksRun == 3 }
+        }
+        #expect(agent.watching)
+        loop.cancel()
+        await loop.value
+        await h.shutdown()
+    }
+}
