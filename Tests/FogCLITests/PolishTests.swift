@@ -295,28 +295,35 @@ import Testing
     /// What a run of the quick start produced: each job's participants, accuracy and quote.
     struct Outcome: Equatable, CustomStringConvertible {
         var participants: [String: [String]] = [:]
-        var accuracy: Double?
-        var inferenceAccuracy: Double?
+        /// Each job's test accuracy (training) or served accuracy (inference).
+        var accuracies: [String: Double] = [:]
         var quotes: [String: Double] = [:]
-        var description: String { "participants \(participants), accuracy \(accuracy ?? -1), inference \(inferenceAccuracy ?? -1), quotes \(quotes)" }
+        /// The quick start's training job's.
+        var accuracy: Double? { accuracies["digits-fedavg"] }
+        var description: String { "participants \(participants), accuracies \(accuracies), quotes \(quotes)" }
 
         init(_ store: SQLiteStore) throws {
             for job in try store.list(kind: "FederatedJob", namespace: "default").items {
                 participants[job.name] = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
                 quotes[job.name] = job.status?["quote"]?["total"]?.numberValue
+                accuracies[job.name] = (job.status?["training"]?["accuracy"] ?? job.status?["inference"]?["accuracy"])?.numberValue
             }
-            let training = try store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-fedavg"))
-            accuracy = training?.status?["training"]?["accuracy"]?.numberValue
-            let inference = try store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-inference"))
-            inferenceAccuracy = inference?.status?["inference"]?["accuracy"]?.numberValue
         }
     }
 
     static func up(seed: Int) async throws -> Outcome {
+        try await upReporting(seed: seed).0
+    }
+
+    /// The outcome, and how many nodes had reported when `up` applied the jobs.
+    static func upReporting(seed: Int) async throws -> (Outcome, Int) {
         let h = try Harness()
         let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data])
         #expect(r.code == 0, "\(r.stderr)")
-        return try Outcome(h.store())
+        // "applied 2 federated jobs once 29 of 30 simulated nodes were Ready"
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 2 federated jobs once ") } ?? ""
+        let reporting = Int(line.split(separator: " ").dropFirst(5).first ?? "") ?? 0
+        return (try Outcome(h.store()), reporting)
     }
 
     @Test func upGivesTheSameResultForTheSameSeed() async throws {
@@ -327,8 +334,28 @@ import Testing
         #expect(first == second, "\(first)\n\(second)")
     }
 
+    /// With Byzantine nodes, which nodes are picked decides which attackers train: the same
+    /// seed must pick the same ones, and reach the same accuracy.
+    @Test func upWithByzantineNodesGivesTheSameResultForTheSameSeed() async throws {
+        func run() async throws -> (Outcome, [String]) {
+            let h = try Harness()
+            let r = await h.fogctl(["up", "-f", Harness.root + "/manifests", "-f", Harness.root + "/examples/robust",
+                                    "--byzantine", "0.25", "--seed", "2", "--data-dir", Self.data])
+            #expect(r.code == 0, "\(r.stderr)")
+            let replaced = try h.store().list(kind: "Event", namespace: "default").items
+                .filter { $0.content["reason"] == "ParticipantReplaced" }.compactMap { $0.content["message"]?.stringValue }.sorted()
+            return (try Outcome(h.store()), replaced)
+        }
+        let first = try await run()
+        let second = try await run()
+        #expect(first.0.accuracies["digits-robust"] != nil && !first.1.isEmpty)
+        #expect(first.0 == second.0, "\(first.0)\n\(second.0)")
+        #expect(first.1 == second.1)
+    }
+
     @Test func simulateAdoptAgainstAServerTrainsTheQuickStartAsUpDoes() async throws {
-        let expected = try await Self.up(seed: 1)
+        let (expected, reporting) = try await Self.upReporting(seed: 1)
+        #expect(reporting > 0)
         let h = try Harness()
         let (store, server) = try await h.serverWithControllers(tokens: Self.admin)
         // As up does: the fleet, tiers and policies first; the jobs once the fleet has reported.
@@ -337,10 +364,15 @@ import Testing
             #expect(applied.code == 0, "\(applied.stderr)")
         }
         let simulate = Task { await Self.run(["simulate", "--adopt", "--seed", "1", "--data-dir", Self.data, "--duration", "10m"], server) }
+        let expectedReporting = reporting
         try await eventually("the simulated fleet Ready", limit: 60, watching: store) {
             let nodes = try store.list(kind: "FogNode", namespace: nil).items
             let reporting = nodes.filter { $0.status?["lastHeartbeatTime"] != nil }
-            return !reporting.isEmpty && reporting.allSatisfy { $0.condition("Ready")?.status == .true && $0.status?["scores"] != nil }
+            // Ready and scored, and judged by their harvest policies (phones and overnight desktops), as up waits for.
+            let harvested = reporting.filter { $0.metadata.labels["fog/class"] == "mobile" || $0.metadata.labels["fog/harvest"] != nil }
+            // As many as up saw (the fleet's first heartbeats go out concurrently, not all at once).
+            return reporting.count >= expectedReporting && reporting.allSatisfy { $0.condition("Ready")?.status == .true && $0.status?["scores"] != nil }
+                && harvested.allSatisfy { $0.condition("Harvestable") != nil }
         }
         #expect(await Self.run(["apply", "-f", KubectlGradeTests.jobs], server).code == 0)
         try await eventually("both jobs Succeeded", limit: 240, watching: store) {
