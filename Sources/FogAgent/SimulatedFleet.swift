@@ -247,11 +247,20 @@ public final class SimulatedFleet: @unchecked Sendable {
     public var nextDue: Date? { lock.withLock { nextBeat.min() } }
 
     /// Ticks until cancelled; errors (server away) are retried with backoff and jitter.
-    public func run() async throws {
-        guard options.dataDirectory != nil else { return try await heartbeatLoop() }
+    /// `heartbeatsAfter`: the heartbeat loop starts once it returns (tasks are run at once), so
+    /// that a caller can hold the fleet's next heartbeats until something has happened
+    /// (`fogctl up` holds them until its jobs are allocated, so that allocation sees the first).
+    public func run(heartbeatsAfter gate: (@Sendable () async -> Void)? = nil) async throws {
+        guard options.dataDirectory != nil else {
+            await gate?()
+            return try await heartbeatLoop()
+        }
         // Heartbeats on the clock; training tasks as soon as they are created.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.heartbeatLoop() }
+            group.addTask {
+                await gate?()
+                try await self.heartbeatLoop()
+            }
             group.addTask { try await self.taskLoop() }
             try await group.next()
             group.cancelAll()

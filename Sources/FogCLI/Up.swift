@@ -83,6 +83,8 @@ struct Up: AsyncParsableCommand {
         let watchMode = watch
         let converged = SendableBox(false)
         let jobsApplied = SendableBox(held.isEmpty)
+        let jobsAllocated = AsyncSignal()
+        let heldKeys = held.map(\.key)
         let applyFailure = SendableBox<CommandFailure?>(nil)
         let timedOut = SendableBox(false)
         let stop: @Sendable (Manager) async -> Bool = { m in
@@ -119,6 +121,13 @@ struct Up: AsyncParsableCommand {
                 }
                 return false
             }
+            // Allocated (or refused, or finished): the fleet's heartbeats may go on.
+            if !heldKeys.isEmpty, heldKeys.allSatisfy({ key in
+                guard let j = m.cache.get(key) else { return false }
+                return j.status?["allocation"] != nil || JobPhase(status: j.status).isFinal || AdmissionReason.refusal(of: j) != nil
+            }) {
+                jobsAllocated.notify()
+            }
             if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
                 if !converged.value {
                     converged.value = true
@@ -141,7 +150,22 @@ struct Up: AsyncParsableCommand {
             .init(service: controllerOptions.maintenance(store: store, label: "fog.store")),
             .init(service: UntilStopped(manager: manager, deadline: deadline, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let fleet { services.append(.init(service: FleetService(fleet: fleet), successTerminationBehavior: .gracefullyShutdownGroup)) }
+        if let fleet {
+            // The fleet's second heartbeat (new telemetry, new scores) waits until the jobs are
+            // allocated, so that allocation sees the first heartbeats however slow the machine;
+            // at most half the heartbeat timeout, so that the nodes stay Ready.
+            let hold = min(controllerOptions.heartbeatTimeout.seconds / 2, 30)
+            let gate: @Sendable () async -> Void = {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await jobsAllocated.wait() }
+                    group.addTask { try? await Task.sleep(for: .milliseconds(Int64(hold * 1000))) }
+                    await group.next()
+                    group.cancelAll()
+                }
+            }
+            services.append(.init(service: FleetService(fleet: fleet, heartbeatsAfter: held.isEmpty ? nil : gate),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                                            logger: CLILogging.logger("fog.up")))
         try await group.run()
@@ -194,11 +218,14 @@ struct UntilStopped: Service {
     }
 }
 
-/// The simulated fleet until the group shuts down.
+/// The simulated fleet until the group shuts down; its heartbeats after the first wait for
+/// `heartbeatsAfter` (nil: they do not wait).
 struct FleetService: Service {
     let fleet: SimulatedFleet
+    var heartbeatsAfter: (@Sendable () async -> Void)?
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await fleet.run() }
+        let gate = heartbeatsAfter
+        try await cancelWhenGracefulShutdown { try await fleet.run(heartbeatsAfter: gate) }
     }
 }
 
