@@ -81,13 +81,20 @@ public final class SimulatedFleet: @unchecked Sendable {
         lock.withLock { model.index(of: name).map { model.nodes[$0].byzantine } ?? false }
     }
 
-    private func register(_ name: String, profile: FleetProfile, cpu: Double, memoryGiB: Double, byzantine: Bool) {
+    private var ticked = false
+
+    /// When the nodes registered now send their first heartbeat: the fleet's start until it
+    /// has ticked (so the first heartbeats report the model at its start, not at whatever moment
+    /// the first tick ran), the clock's present after.
+    private func firstBeat() -> Date { lock.withLock { ticked ? clock.now() : start } }
+
+    private func register(_ name: String, profile: FleetProfile, cpu: Double, memoryGiB: Double, byzantine: Bool, firstBeat: Date) {
         lock.withLock {
             guard model.index(of: name) == nil else { return }
             model.add(name: name, profile: profile, cpuCount: max(1, Int(cpu.rounded(.up))),
                       memoryBytes: Int64(memoryGiB * 1_073_741_824), byzantine: byzantine,
                       jitterRoutine: !options.exactRoutines)
-            nextBeat.append(clock.now())
+            nextBeat.append(firstBeat)
         }
     }
 
@@ -101,12 +108,14 @@ public final class SimulatedFleet: @unchecked Sendable {
                                          selector: LabelSelector([.equals(Self.simulatedLabel, "true")]))
         let nodes = list.items.sorted(by: { $0.name < $1.name })
         let byzantine = pickByzantine(nodes.count)
+        let first = firstBeat()
         for (i, node) in nodes.enumerated() {
             let spec: FogNodeSpec
             do { spec = try node.decodeSpec(FogNodeSpec.self) } catch { throw SimulatedFleetError(message: "fognode/\(node.name): \(error)") }
             // Without a profile, by class: the schema cannot default a field from another one.
             let profile = spec.profile.flatMap(FleetProfile.named) ?? (spec.class == .mobile ? .mobile : .stable)
-            register(node.name, profile: profile, cpu: spec.capacity.cpu, memoryGiB: spec.capacity.memoryGiB, byzantine: byzantine.contains(i))
+            register(node.name, profile: profile, cpu: spec.capacity.cpu, memoryGiB: spec.capacity.memoryGiB, byzantine: byzantine.contains(i),
+                     firstBeat: first)
         }
         return nodes.count
     }
@@ -150,19 +159,34 @@ public final class SimulatedFleet: @unchecked Sendable {
         for chunk in stride(from: 0, to: objects.count, by: 500) {
             _ = try await client.apply(Array(objects[chunk..<min(objects.count, chunk + 500)]), dryRun: false)
         }
-        for (name, p, cpu, mem, b) in planned { register(name, profile: p, cpu: cpu, memoryGiB: mem, byzantine: b) }
+        let first = firstBeat()
+        for (name, p, cpu, mem, b) in planned { register(name, profile: p, cpu: cpu, memoryGiB: mem, byzantine: b, firstBeat: first) }
     }
 
-    /// Advances the model to the clock's present and sends the heartbeats that are
-    /// due. Returns how many were sent; a failed heartbeat is retried at the next tick.
+    /// Advances the model and sends the heartbeats that are due. Returns how many were sent;
+    /// a failed heartbeat is retried at the next tick.
+    ///
+    /// Heartbeats keep to each node's schedule (first beat, then every `heartbeatInterval`),
+    /// and the model is advanced to the latest scheduled beat that is due, not to the moment
+    /// the tick happens to run: what the k-th heartbeat reports depends on the seed and k,
+    /// not on how late the process woke up.
     @discardableResult
     public func tick() async throws -> Int {
         let now = clock.now()
         let due: [(String, JSONValue, Int)] = lock.withLock {
-            model.advance(to: simulated(now))
-            var out: [(String, JSONValue, Int)] = []
+            ticked = true
+            let interval = options.heartbeatInterval
+            // Each due node's latest beat at or before now, on its schedule.
+            var beat: [Int: Date] = [:]
             for i in model.nodes.indices where nextBeat[i] <= now {
-                nextBeat[i] = now.addingTimeInterval(options.heartbeatInterval)
+                let missed = interval > 0 ? (now.timeIntervalSince(nextBeat[i]) / interval).rounded(.down) : 0
+                beat[i] = nextBeat[i].addingTimeInterval(missed * interval)
+            }
+            if let latest = beat.values.max() { model.advance(to: simulated(latest)) }
+            var out: [(String, JSONValue, Int)] = []
+            for i in model.nodes.indices {
+                guard let b = beat[i] else { continue }
+                nextBeat[i] = b.addingTimeInterval(interval)
                 let name = model.nodes[i].name
                 guard model.nodes[i].online else {
                     if wasOnline[name] != false { offlineSince[name] = now }
@@ -267,11 +291,20 @@ public final class SimulatedFleet: @unchecked Sendable {
     public var nextDue: Date? { lock.withLock { nextBeat.min() } }
 
     /// Ticks until cancelled; errors (server away) are retried with backoff and jitter.
-    public func run() async throws {
-        guard options.dataDirectory != nil else { return try await heartbeatLoop() }
+    /// `heartbeatsAfter`: the heartbeat loop starts once it returns (tasks are run at once), so
+    /// that a caller can hold the fleet's next heartbeats until something has happened
+    /// (`fogctl up` holds them until its jobs are allocated, so that allocation sees the first).
+    public func run(heartbeatsAfter gate: (@Sendable () async -> Void)? = nil) async throws {
+        guard options.dataDirectory != nil else {
+            await gate?()
+            return try await heartbeatLoop()
+        }
         // Heartbeats on the clock; training tasks as soon as they are created.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.heartbeatLoop() }
+            group.addTask {
+                await gate?()
+                try await self.heartbeatLoop()
+            }
             group.addTask { try await self.taskLoop() }
             try await group.next()
             group.cancelAll()

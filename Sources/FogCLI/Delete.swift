@@ -31,7 +31,7 @@ struct Delete: AsyncParsableCommand {
         var keys: [(ObjectKey, String)] = []
         if !filename.isEmpty {
             guard arguments.isEmpty else { throw CommandFailure(code: 1, "error: give either -f or KIND NAME, not both") }
-            keys = try CLI.decode(files: filename, recursive: recursive, namespace: namespace).map {
+            keys = try CLI.decode(files: filename, recursive: recursive, namespace: namespace, consequence: "nothing was deleted").map {
                 ($0.resource.key, CLI.registry.info(forKind: $0.resource.kind)?.singular ?? $0.resource.kind.lowercased())
             }
         } else {

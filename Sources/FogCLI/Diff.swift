@@ -17,10 +17,12 @@ struct Diff: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace, code: 2)
+        // As kubectl diff: exit 1 means differences, so every error exits 2.
+        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace, code: 2, consequence: "nothing was compared")
         let client: any FogClient
         do { client = try global.client() } catch let f as CommandFailure { throw CommandFailure(code: 2, f.message) }
         var out = ""
+        var refused: [String] = []
         for object in objects {
             let desired = object.resource
             let live: Resource?
@@ -30,6 +32,11 @@ struct Diff: AsyncParsableCommand {
             let after: String
             if let live {
                 guard let merged = ObjectMutation.applied(live, desired: desired) else { continue }
+                // What apply would be refused is an error, as kubectl diff's server-side dry run reports it.
+                if let refusal = ObjectMutation.refusal(live, merged) {
+                    refused.append("\(CLI.errorOrigin) (Invalid): \(refusal)")
+                    continue
+                }
                 after = Self.view(merged)
             } else {
                 after = Self.view(desired)
@@ -37,6 +44,7 @@ struct Diff: AsyncParsableCommand {
             out += UnifiedDiff.render(old: before, new: after, oldName: "live/\(name)", newName: "merged/\(name)")
         }
         CLI.console.out(out)
+        if !refused.isEmpty { throw CommandFailure(code: 2, refused.joined(separator: "\n")) }
         if !out.isEmpty { throw CommandFailure(code: 1) }
     }
 
@@ -65,11 +73,7 @@ struct Validate: AsyncParsableCommand {
     var recursive = false
 
     func run() async throws {
-        let objects: [DecodedObject]
-        do { objects = try CLI.decode(files: filename, recursive: recursive, namespace: nil) } catch var f as CommandFailure {
-            if let m = f.message { f.message = m.replacingOccurrences(of: "; nothing was applied", with: "") }
-            throw f
-        }
+        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: nil, consequence: nil)
         var byFile: [(String, Int)] = []
         for o in objects {
             if byFile.last?.0 == o.file { byFile[byFile.count - 1].1 += 1 } else { byFile.append((o.file, 1)) }

@@ -131,8 +131,10 @@ enum CLI {
         throw CommandFailure(code: 1, "error: unknown resource type \"\(name)\"; known types: \(known.joined(separator: ", "))")
     }
 
-    /// Decodes `-f` inputs, or fails listing every problem.
-    static func decode(files: [String], recursive: Bool, namespace: String?, code: Int32 = 1) throws -> [DecodedObject] {
+    /// Decodes `-f` inputs, or fails listing every problem, then saying what the command did not do
+    /// (`consequence`: apply's "nothing was applied", diff's "nothing was compared"; nil: nothing said).
+    static func decode(files: [String], recursive: Bool, namespace: String?, code: Int32 = 1,
+                       consequence: String? = "nothing was applied") throws -> [DecodedObject] {
         if files.isEmpty { throw CommandFailure(code: code, "error: must specify -f FILE, DIRECTORY or - (standard input)") }
         do {
             let stdin = console.standardInput ?? { ManifestInput.readStandardInput() }
@@ -140,7 +142,7 @@ enum CLI {
             return try ManifestDecoder(requiredNamespace: namespace).decode(inputs)
         } catch let e as ManifestErrors {
             let count = e.errors.count
-            throw CommandFailure(code: code, e.description + "\nerror: \(count) problem\(count == 1 ? "" : "s") found; nothing was applied")
+            throw CommandFailure(code: code, e.description + "\nerror: \(count) problem\(count == 1 ? "" : "s") found" + (consequence.map { "; " + $0 } ?? ""))
         }
     }
 

@@ -26,7 +26,7 @@ struct QuoteCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let objects = try CLI.decode(files: filename, recursive: false, namespace: nil)
+        let objects = try CLI.decode(files: filename, recursive: false, namespace: nil, consequence: "nothing was quoted")
         let jobs = objects.filter { $0.resource.kind == "FederatedJob" }
         if jobs.isEmpty { throw CommandFailure(code: 1, "error: no FederatedJob in \(filename.joined(separator: ", "))") }
         let client = try global.client()
@@ -110,7 +110,7 @@ enum QuoteText {
         return "Quote:\n" + TablePrinter.render(header: ["  FACTOR", "VALUE", "DETAIL"], rows: rows)
     }
 
-    static func participants(_ a: JSONValue) -> String {
+    static func participants(_ a: JSONValue, now: Date = Date()) -> String {
         let ps = a["participants"]?.arrayValue ?? []
         var s = "Participants: \(ps.count) (algorithm \(a["algorithm"]?.stringValue ?? "-"), total score \(number(a["totalScore"]?.numberValue ?? 0)), "
             + String(format: "%.2f to nodes)\n", a["totalPrice"]?.numberValue ?? 0)
@@ -118,7 +118,7 @@ enum QuoteText {
         let rows = ps.map { p -> [String] in
             ["  " + (p["node"]?.stringValue ?? ""), p["region"]?.stringValue ?? "", p["class"]?.stringValue ?? "",
              number(p["score"]?.numberValue ?? 0), String(format: "%.4f", p["price"]?.numberValue ?? 0),
-             p["aggregator"]?.boolValue == true ? "yes" : "", p["since"]?.stringValue ?? ""]
+             p["aggregator"]?.boolValue == true ? "yes" : "", p["since"]?.stringValue.map { DescribeText.time($0, now: now) } ?? ""]
         }
         s += TablePrinter.render(header: ["  NODE", "REGION", "CLASS", "SCORE", "PRICE", "AGGREGATOR", "SINCE"], rows: rows)
         return s

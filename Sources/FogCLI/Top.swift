@@ -22,15 +22,19 @@ struct TopNodesCommand: AsyncParsableCommand {
     var algorithm = "standard"
     @Option(name: [.customShort("l"), .long], help: ArgumentHelp("Label selector, e.g. fog/class=edge,fog/region in (eu-west).", valueName: "selector"))
     var selector: String?
-    @Option(help: ArgumentHelp("Requester region, for geographic-proximity.", valueName: "region"))
+    @Option(help: ArgumentHelp("Only nodes in this region (spec.region); also the requester's region for geographic-proximity unless --from-region is given.", valueName: "region"))
     var region: String?
-    @Option(help: ArgumentHelp("Requester zone, for geographic-proximity.", valueName: "zone"))
+    @Option(help: ArgumentHelp("Only nodes in this zone (spec.zone); also the requester's zone for geographic-proximity unless --from-zone is given.", valueName: "zone"))
     var zone: String?
+    @Option(help: ArgumentHelp("Requester region, for geographic-proximity (ranks every region's nodes from there).", valueName: "region"))
+    var fromRegion: String?
+    @Option(help: ArgumentHelp("Requester zone, for geographic-proximity.", valueName: "zone"))
+    var fromZone: String?
     @Option(help: ArgumentHelp("Reference price per hour, for economic.", valueName: "usd"))
     var referencePrice = ScoringContext.defaultReferencePricePerHour
     @Option(help: ArgumentHelp("Show at most this many nodes (0: all).", valueName: "n"))
     var limit = 0
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output format: table or json.", valueName: "format"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output format: table, json or yaml (json and yaml carry every column of the table).", valueName: "format"))
     var output = "table"
     @OptionGroup var global: GlobalOptions
 
@@ -38,7 +42,7 @@ struct TopNodesCommand: AsyncParsableCommand {
         if ScoringAlgorithm(rawValue: algorithm) == nil {
             throw ValidationError("unknown --algorithm \(algorithm); known: \(ScoringAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if !["table", "json"].contains(output) { throw ValidationError("--output must be table or json (got \(output))") }
+        if !["table", "json", "yaml"].contains(output) { throw ValidationError("--output must be table, json or yaml (got \(output))") }
         if limit < 0 { throw ValidationError("--limit must not be negative") }
         if !(referencePrice > 0) { throw ValidationError("--reference-price must be positive") }
     }
@@ -47,17 +51,32 @@ struct TopNodesCommand: AsyncParsableCommand {
         let algo = ScoringAlgorithm(rawValue: algorithm)!
         let parsed: LabelSelector
         do { parsed = try LabelSelector.parse(selector ?? "") } catch { throw CommandFailure(code: 1, "error: -l: \(error)") }
-        let nodes: [Resource]
-        do { nodes = try await global.client().list(kind: "FogNode", namespace: nil, selector: parsed).items } catch { throw CLI.storeFailure(error) }
-        let context = ScoringContext(requesterRegion: region, requesterZone: zone, referencePricePerHour: referencePrice)
+        let all: [Resource]
+        do { all = try await global.client().list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items } catch { throw CLI.storeFailure(error) }
+        // --region and --zone filter, as kubectl filters by topology labels. A place no node is
+        // in at all is more likely a typo than an empty place: an error that lists the places there are.
+        func place(_ n: Resource, _ field: String) -> String? { n.spec?[field]?.stringValue }
+        for (field, value) in [("region", region), ("zone", zone)] {
+            guard let value, !all.isEmpty, !all.contains(where: { place($0, field) == value }) else { continue }
+            let known = Set(all.compactMap { place($0, field) }).sorted().joined(separator: ", ")
+            throw CommandFailure(code: 1, "error: no node is in \(field) \"\(value)\" (\(field == "zone" ? "zones" : "regions"): \(known))")
+        }
+        let nodes = all.filter { n in
+            parsed.matches(n.metadata.labels) && (region == nil || place(n, "region") == region) && (zone == nil || place(n, "zone") == zone)
+        }
+        let context = ScoringContext(requesterRegion: fromRegion ?? region, requesterZone: fromZone ?? zone, referencePricePerHour: referencePrice)
         var ranked = TopNodes.rank(nodes, algorithm: algo, context: context, now: Date())
         if limit > 0 { ranked = Array(ranked.prefix(limit)) }
-        if output == "json" {
-            CLI.console.out(JSONPrettyPrinter.render(TopNodes.json(ranked, algorithm: algo)) + "\n")
-        } else if ranked.isEmpty {
-            CLI.console.err("No nodes found.\n")
-        } else {
-            CLI.console.out(TopNodes.table(ranked, algorithm: algo))
+        switch output {
+        case "json": CLI.console.out(JSONPrettyPrinter.render(TopNodes.json(ranked, algorithm: algo)) + "\n")
+        case "yaml": CLI.console.out(YAMLPrinter.render(TopNodes.json(ranked, algorithm: algo)))
+        default:
+            if ranked.isEmpty {
+                let place = [region.map { "region \($0)" }, zone.map { "zone \($0)" }].compactMap { $0 }.joined(separator: ", ")
+                CLI.console.err(place.isEmpty ? "No nodes found.\n" : "No nodes found in \(place).\n")
+            } else {
+                CLI.console.out(TopNodes.table(ranked, algorithm: algo))
+            }
         }
     }
 }
@@ -98,6 +117,8 @@ enum TopNodes {
         return TablePrinter.render(header: header, rows: body)
     }
 
+    /// Every column of `table`, and the zone: rank, name, class, region, zone, ready, the components
+    /// (the algorithm's extra one included), score and trust.
     static func json(_ rows: [Row], algorithm: ScoringAlgorithm) -> JSONValue {
         .object(["algorithm": .string(algorithm.rawValue), "weights": weightsJSON(algorithm.weights),
                  "items": .array(rows.enumerated().map { i, r in
@@ -105,7 +126,11 @@ enum TopNodes {
                      var components: [String: JSONValue] = ["latency": r2(r.score.latency), "uptime": r2(r.score.uptime),
                                                             "performance": r2(r.score.performance), "reliability": r2(r.score.reliability)]
                      if let e = r.score.extraComponent, let v = r.score.extra { components[e.rawValue] = r2(v) }
-                     return ["rank": .int(Int64(i + 1)), "name": .string(r.node.name), "score": r2(r.score.total),
+                     let trust = r.node.status?["trust"]?.numberValue ?? 0.5
+                     return ["rank": .int(Int64(i + 1)), "name": .string(r.node.name), "class": .string(r.spec.class.rawValue),
+                             "region": .string(r.spec.region), "zone": r.node.spec?["zone"] ?? .null,
+                             "ready": r.node.condition("Ready").map { .string($0.status.rawValue) } ?? .null,
+                             "score": r2(r.score.total), "trust": .double((trust * 100).rounded() / 100),
                              "components": .object(components)]
                  })])
     }

@@ -43,12 +43,18 @@ struct Up: AsyncParsableCommand {
         let objects = try CLI.decode(files: filename, recursive: recursive, namespace: nil)
         let store = try global.embeddedStore(for: "up")
         let client = EmbeddedClient(store: store)
+        // Federated jobs wait for the simulated fleet's first heartbeats (see below); the store
+        // checks the whole set first, so a job it would refuse stops `up` before anything is written.
+        let all = objects.map(\.resource)
+        let simulating = !noSimulate && all.contains { $0.kind == "FogNode" && $0.metadata.labels[SimulatedFleet.simulatedLabel] == "true" }
+        let held = simulating ? all.filter { $0.kind == "FederatedJob" } : []
         let outcomes: [ApplyOutcome]
-        do { outcomes = try await client.apply(objects.map(\.resource), dryRun: false) } catch { throw CLI.storeFailure(error) }
-        var counts: [String: Int] = [:]
-        for o in outcomes { counts[o.action.rawValue, default: 0] += 1 }
+        do {
+            if !held.isEmpty { _ = try await client.apply(all, dryRun: true) }
+            outcomes = try await client.apply(held.isEmpty ? all : all.filter { $0.kind != "FederatedJob" }, dryRun: false)
+        } catch { throw CLI.storeFailure(error) }
         console.out("applied \(outcomes.count) objects from \(filename.joined(separator: ", ")) to \(global.statePath()): "
-                    + ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ") + "\n")
+                    + Self.counts(outcomes) + (held.isEmpty ? "" : "; \(held.count) federated job\(held.count == 1 ? "" : "s") once every simulated node has reported") + "\n")
 
         // The simulated fleet heartbeats the nodes labelled fog/simulated=true, as agents would.
         var fleet: SimulatedFleet?
@@ -76,6 +82,10 @@ struct Up: AsyncParsableCommand {
         let deadline = start.addingTimeInterval(timeout.seconds)
         let watchMode = watch
         let converged = SendableBox(false)
+        let jobsApplied = SendableBox(held.isEmpty)
+        let jobsAllocated = AsyncSignal()
+        let heldKeys = held.map(\.key)
+        let applyFailure = SendableBox<CommandFailure?>(nil)
         let timedOut = SendableBox(false)
         let stop: @Sendable (Manager) async -> Bool = { m in
             progress.show(m, elapsed: Date().timeIntervalSince(start))
@@ -92,6 +102,31 @@ struct Up: AsyncParsableCommand {
                 if phase != .allocated { return false }
                 if (try? j.decodeSpec(FederatedJobSpec.self))?.type == .training { return true }
                 return j.condition("ModelReady")?.status != .false
+            }
+            // The jobs go in once every online simulated node is Ready and the controllers have
+            // settled (scores written): allocation then chooses among the whole fleet, the same
+            // nodes for the same seed, instead of among those the lifecycle controller happened
+            // to have marked Ready when the job was admitted.
+            if !jobsApplied.value {
+                guard nodesSeen, await m.isSettled(within: 1) else { return false }
+                jobsApplied.value = true
+                do {
+                    let applied = try await client.apply(held, dryRun: false)
+                    let reporting = m.cache.list("FogNode").filter { simulated.contains($0.name) && $0.condition("Ready")?.status == .true }.count
+                    console.out("applied \(applied.count) federated job\(applied.count == 1 ? "" : "s") once \(reporting) of \(simulated.count) simulated nodes were Ready: "
+                                + Up.counts(applied) + "\n")
+                } catch {
+                    applyFailure.value = CLI.storeFailure(error)
+                    return true
+                }
+                return false
+            }
+            // Allocated (or refused, or finished): the fleet's heartbeats may go on.
+            if !heldKeys.isEmpty, heldKeys.allSatisfy({ key in
+                guard let j = m.cache.get(key) else { return false }
+                return j.status?["allocation"] != nil || JobPhase(status: j.status).isFinal || AdmissionReason.refusal(of: j) != nil
+            }) {
+                jobsAllocated.notify()
             }
             if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
                 if !converged.value {
@@ -115,10 +150,26 @@ struct Up: AsyncParsableCommand {
             .init(service: controllerOptions.maintenance(store: store, label: "fog.store")),
             .init(service: UntilStopped(manager: manager, deadline: deadline, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let fleet { services.append(.init(service: FleetService(fleet: fleet), successTerminationBehavior: .gracefullyShutdownGroup)) }
+        if let fleet {
+            // The fleet's second heartbeat (new telemetry, new scores) waits until the jobs are
+            // allocated, so that allocation sees the first heartbeats however slow the machine;
+            // at most half the heartbeat timeout, so that the nodes stay Ready.
+            let hold = min(controllerOptions.heartbeatTimeout.seconds / 2, 30)
+            let gate: @Sendable () async -> Void = {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await jobsAllocated.wait() }
+                    group.addTask { try? await Task.sleep(for: .milliseconds(Int64(hold * 1000))) }
+                    await group.next()
+                    group.cancelAll()
+                }
+            }
+            services.append(.init(service: FleetService(fleet: fleet, heartbeatsAfter: held.isEmpty ? nil : gate),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                                            logger: CLILogging.logger("fog.up")))
         try await group.run()
+        if let failure = applyFailure.value { throw failure }
         if timedOut.value {
             throw CommandFailure(code: 1, "error: not converged within \(Int(timeout.seconds))s")
         }
@@ -126,6 +177,13 @@ struct Up: AsyncParsableCommand {
         if !failed.isEmpty {
             throw CommandFailure(code: 1, failed.map { "failed: \($0.0.kind.lowercased())/\($0.0.name): \($0.1)" }.joined(separator: "\n"))
         }
+    }
+
+    /// "43 created", "2 configured, 41 unchanged".
+    static func counts(_ outcomes: [ApplyOutcome]) -> String {
+        var counts: [String: Int] = [:]
+        for o in outcomes { counts[o.action.rawValue, default: 0] += 1 }
+        return ["created", "configured", "unchanged"].compactMap { a in counts[a].map { "\($0) \(a)" } }.joined(separator: ", ")
     }
 
     static func summary(_ m: Manager, elapsed: Double) -> String {
@@ -160,11 +218,14 @@ struct UntilStopped: Service {
     }
 }
 
-/// The simulated fleet until the group shuts down.
+/// The simulated fleet until the group shuts down; its heartbeats after the first wait for
+/// `heartbeatsAfter` (nil: they do not wait).
 struct FleetService: Service {
     let fleet: SimulatedFleet
+    var heartbeatsAfter: (@Sendable () async -> Void)?
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await fleet.run() }
+        let gate = heartbeatsAfter
+        try await cancelWhenGracefulShutdown { try await fleet.run(heartbeatsAfter: gate) }
     }
 }
 
@@ -209,6 +270,21 @@ final class Progress: @unchecked Sendable {
         }
     }
 
+    /// The PHASES cell: each phase with its count, and the objects that have none yet (a task
+    /// no node has reported on) as `none=N`, so that the counts add up to TOTAL. Empty for a
+    /// kind whose status has no phase (its schema's `$defs/Status` describes none).
+    static func phasesText(_ phases: [String: Int], total: Int, kindHasPhase: Bool = true) -> String {
+        guard kindHasPhase || !phases.isEmpty else { return "" }
+        let without = total - phases.values.reduce(0, +)
+        return (phases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + (without > 0 ? ["none=\(without)"] : []))
+            .joined(separator: " ")
+    }
+
+    /// Whether `kind`'s status has a `phase` (its schema says so).
+    static func hasPhase(_ kind: String) -> Bool {
+        SchemaSet.builtIn.byKind[kind]?.raw["$defs"]?["Status"]?["properties"]?["phase"] != nil
+    }
+
     static func table(_ m: Manager) -> String {
         var rows: [[String]] = []
         for info in CLI.registry.kinds where info.kind != "Event" {
@@ -228,7 +304,7 @@ final class Progress: @unchecked Sendable {
             let anyReady = ready + notReady + unknown > 0
             rows.append([info.kind, String(items.count), anyReady ? String(ready) : "-", anyReady ? String(notReady) : "-",
                          anyReady ? String(unknown) : "-",
-                         phases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")])
+                         phasesText(phases, total: items.count, kindHasPhase: hasPhase(info.kind))])
         }
         let events = m.cache.list("Event").count
         return TablePrinter.render(header: ["KIND", "TOTAL", "READY", "NOT-READY", "UNKNOWN", "PHASES"], rows: rows)

@@ -61,6 +61,33 @@ public enum ObjectMutation {
         return finish(existing, o)
     }
 
+    /// Why the write turning `existing` into `next` is refused whatever its fields say, or nil.
+    ///
+    /// A finished `FederatedJob` (status.phase `Succeeded` or `Failed`) keeps its spec, as a
+    /// Kubernetes Job keeps its template: the spec is the record of the run its status reports
+    /// (quote, participants, rounds, model), and a silently accepted change would never run.
+    /// Its labels, annotations, finalizers and owner references may still change (`fogctl retry`
+    /// is an annotation). A Failed job retried is Pending again, and its spec may change then.
+    public static func refusal(_ existing: Resource, _ next: Resource) -> String? {
+        guard existing.kind == "FederatedJob", existing.content["spec"] != next.content["spec"],
+              let phase = existing.status?["phase"]?.stringValue, phase == "Succeeded" || phase == "Failed" else { return nil }
+        let changed = changedPaths(existing.content["spec"], next.content["spec"], prefix: "spec")
+        let shown = changed.prefix(3).joined(separator: ", ") + (changed.count > 3 ? " and \(changed.count - 3) more" : "")
+        let name = existing.name
+        let again = phase == "Failed"
+            ? "to run it again, `fogctl retry fj/\(name)` (its spec may change once it is Pending again) or create a job with another name"
+            : "to train again, create a job with another name (or delete this one first)"
+        return "federatedjob \"\(name)\" is \(phase): its spec is immutable once the job has finished (\(shown) changed); "
+            + "labels and annotations may still change; \(again)"
+    }
+
+    /// The paths of the leaves that differ between `a` and `b` (sequences compare whole).
+    static func changedPaths(_ a: JSONValue?, _ b: JSONValue?, prefix: String) -> [String] {
+        guard a != b else { return [] }
+        guard let x = a?.objectValue, let y = b?.objectValue else { return [prefix] }
+        return Set(x.keys).union(y.keys).sorted().flatMap { k in changedPaths(x[k], y[k], prefix: prefix + "." + k) }
+    }
+
     static func finish(_ existing: Resource, _ candidate: Resource) -> Resource? {
         var o = candidate
         if o == existing { return nil }

@@ -388,6 +388,7 @@ public final class StoreTransaction {
     public func update(_ object: Resource) throws -> Resource {
         let existing = try current(object)
         guard var next = ObjectMutation.updated(existing, with: object) else { return existing }
+        if let refusal = ObjectMutation.refusal(existing, next) { throw AdmissionError(.invalid, refusal) }
         if existing.metadata.deletionTimestamp != nil && next.metadata.finalizers.isEmpty {
             next.metadata.resourceVersion = revision + 1
             try remove(next)
@@ -475,6 +476,7 @@ public final class StoreTransaction {
         guard let next = ObjectMutation.applied(existing, desired: desired) else {
             return ApplyOutcome(action: .unchanged, object: existing)
         }
+        if let refusal = ObjectMutation.refusal(existing, next) { throw AdmissionError(.invalid, refusal) }
         return ApplyOutcome(action: .configured, object: try replace(next))
     }
 

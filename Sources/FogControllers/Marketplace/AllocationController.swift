@@ -122,7 +122,7 @@ public struct AllocationController: Controller {
         let inJob = Set(current)
         for node in snapshot.nodes where !inJob.contains(node.name) {
             guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
-            let score = PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total
+            let score = Self.selectionScore(PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total)
             candidates.append(Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote),
                                         region: node.region, aggregator: node.roles.contains("aggregator")))
         }
@@ -147,7 +147,7 @@ public struct AllocationController: Controller {
             // still qualify pinned (FogMarket's Failover); back to strength after a shortfall too.
             let keptCandidates = kept.compactMap { name -> Candidate? in
                 guard let node = byName[name] else { return nil }
-                let score = PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total
+                let score = Self.selectionScore(PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total)
                 return Candidate(id: name, score: score, price: Eligibility.price(node, job: view, quote: quote),
                                  region: node.region, aggregator: node.roles.contains("aggregator"))
             }
@@ -218,6 +218,13 @@ public struct AllocationController: Controller {
         if shortfall == nil { waiting.remove(key) } else { waiting.insert(key) }
         return shortfall == nil ? .done : .requeue(after: retryInterval)
     }
+
+    /// A score as selection compares it: to the hundredth the allocation records and `top` shows.
+    /// Finer digits come from when each node was first seen (its longevity grows by the second),
+    /// which is the order heartbeats happened to be processed in: two nodes equal to the hundredth
+    /// are a tie, which selection breaks by name, so the same fleet gives the same participants
+    /// in the same order (and the same data shards) from run to run.
+    static func selectionScore(_ score: Double) -> Double { (score * 100).rounded() / 100 }
 
     static func allocationJSON(chosen: [String], byName: [String: NodeFacts], scores: [String: Double], job: JobView,
                                quote: Quote?, now: Double, previous: JSONValue?) -> JSONValue {
