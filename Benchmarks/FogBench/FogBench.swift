@@ -1,7 +1,8 @@
 import Foundation
 
 /// fog's benchmarks. Each prints its figures and a same-run baseline.
-/// Build in release: `swift run -c release fog-bench [NAME ...]` (`churn` takes a count: `churn 100000`).
+/// Build in release: `swift run -c release fog-bench [NAME ...]` (`churn` takes a count: `churn 100000`;
+/// `peers`, real processes, runs only when named, after `swift build -c release --product fogctl`).
 @main
 struct FogBench {
     static func main() async throws {
@@ -34,6 +35,8 @@ struct FogBench {
                 LearningBenchmark.run(dataPath: "examples/data/digits.csv")
                 try await TrainingBenchmark.run(dir: dir)
             case "grid": RobustnessGrid.run(dataPath: "examples/data/digits.csv")
+            // Real processes (a server and 10 agents); not in the default set. Needs the fogctl built beside fog-bench.
+            case "peers": try await PeersBenchmark.run(agents: 10, rounds: 10, dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

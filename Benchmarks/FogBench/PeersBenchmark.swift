@@ -1,0 +1,192 @@
+import Foundation
+
+/// The Flower comparison on real processes: one `fogctl server` and N `fogctl agent` processes
+/// on loopback train the digits job with Flower's quick-start settings (N clients, IID,
+/// logistic regression, lr 0.1, batch 32, 1 local epoch, 10 rounds). Prints seconds per round
+/// (the controller's own clock, from the job's round records), wall time (this process's
+/// clock), the peak memory of every process, and the final accuracy — beside the same job on
+/// the in-process simulated fleet (`fogctl up`, same seed), and the Flower figures measured
+/// on this machine (issue 21: 20.7 s per round, 4.5 GB for 11 processes).
+enum PeersBenchmark {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func run(agents: Int, rounds: Int, dir: String) async throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fogctl").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw Failure(description: "no fogctl beside fog-bench (\(binary)): build both (swift build -c release)")
+        }
+        let root = FileManager.default.currentDirectoryPath
+        let data = root + "/examples/data"
+        let work = dir + "/peers"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        print("== peers: \(agents) real agent processes and a server on loopback, the digits job (\(rounds) rounds, Flower's settings)")
+
+        // The server, with a token per agent.
+        var tokens = "tokens:\n- {token: bench-admin-token, user: bench, role: admin}\n"
+        for i in 1...agents { tokens += "- {token: peer-\(i)-agent-token, user: peer-\(i), role: agent, node: peer-\(i)}\n" }
+        try tokens.write(toFile: work + "/tokens.yaml", atomically: true, encoding: .utf8)
+        let port = 17_000 + Int(getpid() % 1000)
+        let url = "http://127.0.0.1:\(port)"
+        let server = try start(binary, ["server", "--listen", "127.0.0.1:\(port)", "--tokens", work + "/tokens.yaml", "--state", work + "/server.db",
+                                        "--data-dir", data], log: work + "/server.log")
+        var processes = [server]
+        defer { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
+        let admin = ["--server", url, "--token", "bench-admin-token"]
+        try await fogctlUntilSuccess(binary, ["apply", "-f", root + "/manifests"] + admin, attempts: 50)
+
+        for i in 1...agents {
+            // Heartbeats every 5 s (the default): tasks come through the agents' watches, not their heartbeats.
+            processes.append(try start(binary, ["agent", "--server", url, "--token", "peer-\(i)-agent-token", "--node", "peer-\(i)",
+                                                "--class", "edge", "--region", "eu-west", "--data", data], log: work + "/agent-\(i).log"))
+        }
+        try fogctl(binary, ["wait", "fn", "--all", "--for=condition=Ready", "--timeout", "60s"] + admin)
+        let jobFile = work + "/job.yaml"
+        try job(name: "peers-digits", participants: agents, rounds: rounds).write(toFile: jobFile, atomically: true, encoding: .utf8)
+        let clock = ContinuousClock()
+        let began = clock.now
+        try fogctl(binary, ["apply", "-f", jobFile] + admin)
+        try fogctl(binary, ["wait", "fj/peers-digits", "--for=jsonpath={.status.phase}=Succeeded", "--timeout", "10m"] + admin)
+        let wall = clock.now - began
+        let memory = processes.map(peakRSS)
+        let status = try fogctlOutput(binary, ["get", "fj", "peers-digits", "-o", "json"] + admin)
+        let real = try summary(status)
+
+        // The same job on the in-process simulated fleet (`fogctl up`), on the same seed.
+        let local = work + "/local"
+        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+        try simulatedNodes(agents).write(toFile: local + "/nodes.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: jobFile, toPath: local + "/job.yaml")
+        for f in try FileManager.default.contentsOfDirectory(atPath: root + "/manifests") where f.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(atPath: root + "/manifests/" + f, toPath: local + "/" + f)
+        }
+        let upBegan = clock.now
+        try fogctl(binary, ["up", "-f", local, "--state", work + "/local.db", "--timeout", "10m"])
+        let upWall = clock.now - upBegan
+        let inProcess = try summary(try fogctlOutput(binary, ["get", "fj", "peers-digits", "-o", "json", "--state", work + "/local.db"]))
+
+        let rss = memory.reduce(0, +)
+        print(String(format: "real processes: %d rounds, %.3f s per round (median %.3f s, controller clock), wall %.2f s from apply to Succeeded, accuracy %.4f",
+                     real.rounds, real.mean, real.median, seconds(wall), real.accuracy))
+        print("  each round (s): " + real.each.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        print(String(format: "memory: %.0f MB peak RSS over %d processes (server %.0f MB, agents %.0f MB each on average)",
+                     rss, memory.count, memory[0], memory.dropFirst().reduce(0, +) / Double(max(1, agents))))
+        print(String(format: "in-process (fogctl up, simulated fleet, same job and seed): %.3f s per round (median %.3f s), accuracy %.4f, whole run %.2f s",
+                     inProcess.mean, inProcess.median, inProcess.accuracy, seconds(upWall)))
+        print(String(format: "Flower 1.42 deployment mode on this machine (issue 21): 20.7 s per round, 4.5 GB for 11 processes → fog is %.0f× faster per round with %.1f× less memory",
+                     20.7 / max(real.mean, 1e-9), 4500 / max(rss, 1)))
+        print(String(format: "accuracy real vs in-process: %.4f vs %.4f (difference %.4f)", real.accuracy, inProcess.accuracy, abs(real.accuracy - inProcess.accuracy)))
+    }
+
+    static func job(name: String, participants: Int, rounds: Int) -> String {
+        """
+        apiVersion: fog/v1alpha1
+        kind: FederatedJob
+        metadata: {name: \(name), namespace: default}
+        spec:
+          type: training
+          tier: medium
+          privacy: low
+          data: {dataset: digits, partition: {type: iid}}
+          model: {architecture: logistic-regression}
+          training: {rounds: \(rounds), learningRate: 0.1, batchSize: 32, localEpochs: 1, roundTimeout: 60s}
+          participants: {min: \(participants), max: \(participants)}
+          placement: {requirements: {cpu: 0.1, memoryGiB: 0.1}}
+          hierarchy: {enabled: false}
+          budget: {max: 100000}
+          seed: 7
+
+        """
+    }
+
+    /// N simulated edge nodes in one region, as the agents are.
+    static func simulatedNodes(_ n: Int) -> String {
+        (1...n).map { i in
+            """
+            apiVersion: fog/v1alpha1
+            kind: FogNode
+            metadata:
+              name: peer-\(i)
+              labels: {fog/simulated: "true"}
+            spec:
+              region: eu-west
+              class: edge
+              capacity: {cpu: 2, memoryGiB: 4}
+              roles: [compute]
+              profile: Stable
+
+            """
+        }.joined(separator: "---\n")
+    }
+
+    struct Summary {
+        var each: [Double]
+        var rounds: Int
+        var mean: Double
+        var median: Double
+        var accuracy: Double
+    }
+
+    static func summary(_ json: String) throws -> Summary {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let status = object["status"] as? [String: Any], let training = status["training"] as? [String: Any],
+              let history = training["rounds"] as? [[String: Any]] else {
+            throw Failure(description: "the job has no round records: \(json.prefix(400))")
+        }
+        let each = history.compactMap { ($0["seconds"] as? NSNumber)?.doubleValue }
+        let seconds = each.sorted()
+        guard !seconds.isEmpty else { throw Failure(description: "the rounds carry no durations") }
+        return Summary(each: each, rounds: history.count, mean: seconds.reduce(0, +) / Double(seconds.count), median: seconds[seconds.count / 2],
+                       accuracy: (training["accuracy"] as? NSNumber)?.doubleValue ?? 0)
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    /// Peak resident memory of a process (VmHWM), in MB.
+    static func peakRSS(_ p: Process) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+
+    static func start(_ binary: String, _ args: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        return p
+    }
+
+    @discardableResult
+    static func fogctlOutput(_ binary: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "fogctl \(args.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func fogctl(_ binary: String, _ args: [String]) throws { try fogctlOutput(binary, args) }
+
+    /// The server takes a moment to listen: the first command is retried until it answers.
+    static func fogctlUntilSuccess(_ binary: String, _ args: [String], attempts: Int) async throws {
+        for attempt in 1...attempts {
+            do { return try fogctl(binary, args) } catch where attempt < attempts {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}
