@@ -24,6 +24,9 @@ public final class NodeAgent: @unchecked Sendable {
         public var latencyAlpha = 0.3
         /// Where data sets live: with it, the agent runs the training tasks bound to its node.
         public var dataDirectory: String?
+        /// Where this agent serves its peers (`http://host:port`), published in the node's
+        /// status: an aggregator's regional model cache is reached there.
+        public var peerAddress: String?
         public init(node: String) { self.node = node }
     }
 
@@ -45,11 +48,20 @@ public final class NodeAgent: @unchecked Sendable {
     private var logSent = 0
     private var logSeeded = false
 
-    public init(client: any FogClient, clock: any FogClock, reader: HostTelemetryReader, options: Options, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+    /// The regional model cache this node keeps when it aggregates (and serves peers).
+    public let modelCache: ModelCache?
+    /// How this agent reaches another node's model cache (over HTTP for real agents).
+    let peers: PeerModelFetch?
+    private var cacheReported: ModelCache.Counters?
+
+    public init(client: any FogClient, clock: any FogClock, reader: HostTelemetryReader, options: Options, seed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                peers: PeerModelFetch? = nil) {
         self.client = client
         self.clock = clock
         self.reader = reader
         self.options = options
+        self.peers = peers
+        modelCache = options.peerAddress != nil && options.roles.contains("aggregator") ? ModelCache(upstream: client) : nil
         rng = SplitMix64(seed: seed)
     }
 
@@ -71,7 +83,7 @@ public final class NodeAgent: @unchecked Sendable {
         guard let dir = options.dataDirectory else { return nil }
         return lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!)
+            return TaskExecutor(client: client, data: catalog!, peers: peers)
         }
     }
 
@@ -82,6 +94,10 @@ public final class NodeAgent: @unchecked Sendable {
     private static let begunLimit = 4096
 
     private func runOnce(_ task: Resource, _ executor: TaskExecutor) async throws {
+        // This node's own task naming its cache: the cache may serve that model to the region.
+        if let cache = modelCache, task.spec?["modelCache"]?["node"]?.stringValue == options.node, let digest = task.spec?["model"]?.stringValue {
+            cache.allow(digest)
+        }
         let name = task.key.description
         let fresh = lock.withLock { () -> Bool in
             guard begunSet.insert(name).inserted else { return false }
@@ -229,12 +245,18 @@ public final class NodeAgent: @unchecked Sendable {
         }
         t.rttAverageMillis = (average * 1000).rounded() / 1000
         var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
+        if let address = options.peerAddress { patch["peer"] = ["address": .string(address)] }
+        let counters = modelCache?.counters
+        if let counters, counters != lock.withLock({ cacheReported }) { patch["modelCache"] = counters.json }
         // The log rides along when it has lines the node's status does not have yet.
         let (lines, version) = lock.withLock { () -> (JSONValue?, Int) in (logVersion > logSent ? log.json : nil, logVersion) }
         if let lines { patch["log"] = lines }
         do {
             _ = try await client.patchStatus(key, .object(patch))
-            lock.withLock { logSent = max(logSent, version) }
+            lock.withLock {
+                logSent = max(logSent, version)
+                if counters != nil { cacheReported = counters }
+            }
         } catch let e as StoreError where e.code == .notFound {
             // Deleted under us: register again at the next attempt.
             lock.withLock { registered = false }

@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogFleet
 import FogLearning
@@ -194,7 +195,9 @@ public final class SimulatedFleet: @unchecked Sendable {
                     continue
                 }
                 switch wasOnline[name] {
-                case nil: noteLocked(name, "simulated agent started (profile \(model.nodes[i].profile.name))", at: now)
+                case nil:
+                    noteLocked(name, "simulated agent started (profile \(model.nodes[i].profile.name))", at: now)
+                    peerAnnounced.remove(name)
                 case false?:
                     let since = offlineSince[name].map { String(format: " after %.0fs offline", now.timeIntervalSince($0)) } ?? ""
                     noteLocked(name, "back online\(since)", at: now)
@@ -204,6 +207,12 @@ public final class SimulatedFleet: @unchecked Sendable {
                 _ = model.sampleLatency(i)
                 guard let t = model.telemetry(i) else { continue }
                 var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
+                // Each simulated agent serves a model cache in memory (used when its node aggregates a region).
+                if peerAnnounced.insert(name).inserted { patch["peer"] = ["address": .string("sim://" + name)] }
+                if let c = caches[name]?.counters, c != cacheReported[name] {
+                    patch["modelCache"] = c.json
+                    cacheReported[name] = c
+                }
                 let version = logVersion[name] ?? 0
                 if version > (logSent[name] ?? 0), let log = logs[name] { patch["log"] = log.json }
                 out.append((name, .object(patch), version))
@@ -247,14 +256,50 @@ public final class SimulatedFleet: @unchecked Sendable {
 
     private let taskGate = SerialGate()
 
+    /// The regional model caches of this fleet's aggregator nodes (the same `ModelCache` a real
+    /// agent serves over HTTP), reached in memory at `sim://NODE`.
+    private var caches: [String: ModelCache] = [:]
+    private var peerAnnounced: Set<String> = []
+    private var cacheReported: [String: ModelCache.Counters] = [:]
+
+    /// `name`'s cache, while the node is online (an offline aggregator serves nobody).
+    func cache(of name: String) -> ModelCache? {
+        lock.withLock {
+            guard let i = model.index(of: name), model.nodes[i].online else { return nil }
+            if let c = caches[name] { return c }
+            let c = ModelCache(upstream: client)
+            caches[name] = c
+            return c
+        }
+    }
+
+    /// How the fleet's participants reach its aggregators' caches.
+    var peers: PeerModelFetch {
+        { [weak self] address, digest in
+            guard address.hasPrefix("sim://"), let self, let cache = self.cache(of: String(address.dropFirst(6))) else {
+                throw TransportError(.unavailable, "no simulated model cache at \(address)")
+            }
+            return try await cache.get(digest)
+        }
+    }
+
     private func runPendingTasks(_ dir: String) async throws {
+        let peers = self.peers
         let executor = lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!)
+            return TaskExecutor(client: client, data: catalog!, peers: peers)
         }
         let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
+        let pending = try await executor.pending(for: online)
+        // An aggregator's cache serves the models its own tasks name.
+        for task in pending {
+            if let node = task.spec?["node"]?.stringValue, task.spec?["modelCache"]?["node"]?.stringValue == node,
+               let digest = task.spec?["model"]?.stringValue {
+                cache(of: node)?.allow(digest)
+            }
+        }
         // The fleet's nodes carry out their tasks and report them together, in one write.
-        let work = try await executor.pending(for: online).map { task in
+        let work = pending.map { task in
             let node = task.spec?["node"]?.stringValue ?? ""
             let device = lock.withLock { () -> TaskExecutor.DeviceState in
                 guard let i = model.index(of: node) else { return .init() }

@@ -15,10 +15,28 @@ import Foundation
 public struct TaskExecutor: Sendable {
     public let client: any FogClient
     public let data: DataCatalog
+    /// How to reach a regional model cache a task names (nil: always the server).
+    public var peers: PeerModelFetch?
 
-    public init(client: any FogClient, data: DataCatalog) {
+    public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil) {
         self.client = client
         self.data = data
+        self.peers = peers
+    }
+
+    /// The global model `digest`: from the task's regional cache when it names one (checked
+    /// against the digest: a cache cannot change a model), else — or when the cache fails — the server.
+    func globalModel(_ digest: String, cache: TrainingTaskSpec.ModelCacheRef?, note: (String) -> Void) async throws -> (bytes: [UInt8], from: String) {
+        if let cache, let peers {
+            do {
+                let (bytes, hit) = try await peers(cache.address, digest)
+                guard BlobStore.digest(of: bytes) == digest else { throw TaskError(message: "it sent a blob whose digest is not \(digest)") }
+                return (bytes, hit ? "cache-hit" : "cache-miss")
+            } catch {
+                note("the model cache on \(cache.node) failed (\(error)); fetching from the server")
+            }
+        }
+        return (try await client.getBlob(digest), "server")
     }
 
     /// How the device is doing, for the seed's mobile rules.
@@ -90,8 +108,9 @@ public struct TaskExecutor: Sendable {
         do {
             let recipe = try TaskRecipe(task: spec)
             guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
-            let global = try ParameterBlob.decode(try await client.getBlob(modelDigest))
-            note("global model \(Self.short(modelDigest)): \(global.count) parameters")
+            let fetched = try await globalModel(modelDigest, cache: spec.modelCache, note: note)
+            let global = try ParameterBlob.decode(fetched.bytes)
+            note("global model \(Self.short(modelDigest)): \(global.count) parameters, from \(fetched.from == "server" ? "the server" : "the regional cache on " + (spec.modelCache?.node ?? "") + (fetched.from == "cache-hit" ? " (hit)" : " (miss)"))")
             let shard = try data.shard(recipe)
             let model = recipe.model.make(featureCount: shard.featureCount, classCount: max(shard.classCount, 10))
             guard model.parameterCount == global.count else {
@@ -119,7 +138,7 @@ public struct TaskExecutor: Sendable {
                 "phase": "Succeeded", "update": .string(digest), "samples": .int(Int64(result.samples)),
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(finished)),
-                "log": log.json,
+                "modelFrom": .string(fetched.from), "bytesReceived": .int(Int64(fetched.bytes.count)), "log": log.json,
             ]
         } catch let e as TransportError {
             throw e

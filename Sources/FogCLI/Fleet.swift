@@ -1,8 +1,11 @@
 import ArgumentParser
+import FogAPI
 import FogAgent
 import FogClient
 import FogFleet
 import FogModel
+import FogRemote
+import FogServer
 import FogRuntime
 import FogStore
 import Foundation
@@ -55,6 +58,10 @@ struct AgentCommand: AsyncParsableCommand {
     var count = 0
     @Option(help: ArgumentHelp("Data sets (<dir>/<name>.csv): run the training tasks bound to this node.", valueName: "dir"))
     var data: String?
+    @Option(name: .customLong("peer-listen"), help: ArgumentHelp("Serve peers here (an aggregator's regional model cache; port 0 picks one).", valueName: "host:port"))
+    var peerListen: String?
+    @Option(name: .customLong("peer-address"), help: ArgumentHelp("The URL peers reach --peer-listen at, when it is not http://host:port (NAT, a proxy).", valueName: "url"))
+    var peerAddress: String?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -74,6 +81,14 @@ struct AgentCommand: AsyncParsableCommand {
         if let data, !FileManager.default.fileExists(atPath: data, isDirectory: &isDir) || !isDir.boolValue {
             throw ValidationError("--data \(data) is not a directory")
         }
+        if let peerListen, Self.hostPort(peerListen) == nil { throw ValidationError("--peer-listen must be host:port (got \(peerListen))") }
+        if peerAddress != nil && peerListen == nil { throw ValidationError("--peer-address needs --peer-listen") }
+    }
+
+    static func hostPort(_ s: String) -> (String, Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(s[..<colon])
+        return host.isEmpty ? nil : (host, port)
     }
 
     var roleList: [String] { roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -86,10 +101,30 @@ struct AgentCommand: AsyncParsableCommand {
         options.roles = roleList
         options.interval = interval.seconds
         options.dataDirectory = data
-        // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
-        let agent = NodeAgent(client: try global.client(timeout: max(2, interval.seconds)), clock: SystemClock(),
-                              reader: HostTelemetryReader(root: sysfsRoot), options: options)
         let console = CLI.console
+        let client = try global.client(timeout: max(2, interval.seconds))
+        let peerClient = PeerClient()
+        let peers: PeerModelFetch = { address, digest in try await peerClient.model(at: address, digest: digest) }
+        // The peer endpoint first: its address (the bound port, with port 0) goes into the node's status.
+        let cacheHolder = CacheHolder()
+        var endpoint: Task<Void, Error>?
+        if let peerListen, let (host, port) = Self.hostPort(peerListen) {
+            let ready = AsyncStream<Int>.makeStream()
+            let service = PeerEndpoint(host: host, port: port, logger: CLILogging.logger("fog.peer")) { digest in
+                guard let cache = cacheHolder.cache else { throw StoreError(.notFound, "this node keeps no model cache (it has no aggregator role)") }
+                return try await cache.get(digest)
+            }.application(onRunning: { ready.continuation.yield($0) })
+            let group = ServiceGroup(services: [service], logger: CLILogging.logger("fog.peer"))
+            endpoint = Task { try await group.run() }
+            var bound = 0
+            for await p in ready.stream { bound = p; break }
+            options.peerAddress = peerAddress ?? "http://\(host):\(bound)"
+            console.err("serving peers at \(options.peerAddress!)\n")
+        }
+        defer { endpoint?.cancel() }
+        // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
+        let agent = NodeAgent(client: client, clock: SystemClock(), reader: HostTelemetryReader(root: sysfsRoot), options: options, peers: peers)
+        cacheHolder.cache = agent.modelCache
         let target = global.serverURL ?? global.statePath()
         console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
         let limit = count
@@ -101,6 +136,16 @@ struct AgentCommand: AsyncParsableCommand {
             throw CommandFailure(code: 1, "error: \(e.reason); stopped after \(agent.heartbeats) heartbeats")
         }
         console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
+    }
+
+    /// The agent's cache, for the endpoint started before the agent exists.
+    final class CacheHolder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _cache: ModelCache?
+        var cache: ModelCache? {
+            get { lock.withLock { _cache } }
+            set { lock.withLock { _cache = newValue } }
+        }
     }
 }
 

@@ -1115,6 +1115,18 @@ enum EmbeddedSchemas {
                     "items": {"type": "string"}
                   },
                   "bytes": {"type": "integer", "description": "Update bytes received.", "minimum": 0},
+                  "models": {
+                    "type": "object",
+                    "description": "How the round's participants got the global model, as they reported it: from their region's model cache, which had it (hits) or fetched it first (misses), or from the server (direct); and the bytes the server sent (misses and direct) against those it would have sent without caches.",
+                    "additionalProperties": false,
+                    "properties": {
+                      "hits": {"type": "integer", "minimum": 0},
+                      "misses": {"type": "integer", "minimum": 0},
+                      "direct": {"type": "integer", "minimum": 0},
+                      "serverBytes": {"type": "integer", "minimum": 0},
+                      "bytesWithoutCache": {"type": "integer", "minimum": 0}
+                    }
+                  },
                   "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0},
                   "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the round's tasks were created (the controller's clock)."},
                   "seconds": {"type": "number", "description": "The round's duration: from its tasks' creation to its aggregation, on the controller's clock.", "minimum": 0},
@@ -1155,6 +1167,18 @@ enum EmbeddedSchemas {
             "bytesSent": {"type": "integer", "description": "Update bytes received over all rounds.", "minimum": 0},
             "bytesCrossRegion": {"type": "integer", "description": "Bytes that crossed regions (hierarchical when enabled).", "minimum": 0},
             "bytesCrossRegionFlat": {"type": "integer", "description": "Bytes that would have crossed regions with flat aggregation.", "minimum": 0},
+            "modelCache": {
+              "type": "object",
+              "description": "All rounds so far: global-model fetches served by regional caches (hits, misses), straight from the server (direct), the server's model bytes sent, and what it would have sent without caches.",
+              "additionalProperties": false,
+              "properties": {
+                "hits": {"type": "integer", "minimum": 0},
+                "misses": {"type": "integer", "minimum": 0},
+                "direct": {"type": "integer", "minimum": 0},
+                "serverBytes": {"type": "integer", "minimum": 0},
+                "bytesWithoutCache": {"type": "integer", "minimum": 0}
+              }
+            },
             "privacy": {
               "type": "object",
               "description": "Differential privacy accounting (with a differentialPrivacy policy).",
@@ -1414,6 +1438,23 @@ enum EmbeddedSchemas {
       "description": "FogNode status, as the node's agent (or the simulated fleet) and the controllers write it: heartbeat and telemetry (agent), Ready, availability, scores and trust (node-lifecycle), Harvestable and harvest (harvest), reservations (allocation), taskOutcomes (training). Not checked on apply; the tests check what the controllers write against it.",
       "properties": {
         "log": {"$ref": "status.json#/$defs/LogLines", "description": "The agent's (or the simulated fleet's) recent log lines for this node (registered, tasks run, failures and retries, going offline), carried by its heartbeats; `fogctl logs fn/NAME`."},
+        "peer": {
+          "type": "object",
+          "description": "Where the node's agent serves its peers (an aggregator's regional model cache), carried by its heartbeats.",
+          "additionalProperties": false,
+          "properties": {"address": {"type": "string", "description": "http://host:port, or sim://NODE for a simulated node."}}
+        },
+        "modelCache": {
+          "type": "object",
+          "description": "The node's regional model cache, as its agent counts it: requests served from memory (hits), fetched from the server first (misses), and bytes.",
+          "additionalProperties": false,
+          "properties": {
+            "hits": {"type": "integer", "minimum": 0},
+            "misses": {"type": "integer", "minimum": 0},
+            "bytesServed": {"type": "integer", "minimum": 0},
+            "bytesFetched": {"type": "integer", "minimum": 0}
+          }
+        },
         "lastHeartbeatTime": {
           "$ref": "status.json#/$defs/Timestamp",
           "description": "When the node's agent (or the simulated fleet) last reported; the node-lifecycle controller derives Ready from its age."
@@ -2564,6 +2605,16 @@ enum EmbeddedSchemas {
         "topkFraction": {"type": "number", "description": "Share of coordinates kept by topk. Default: 0.1.", "exclusiveMinimum": 0, "maximum": 1, "default": 0.1},
         "seed": {"type": "integer", "description": "Seed for partitioning and shuffling. Default: 0.", "default": 0},
         "deadline": {"type": "string", "description": "RFC 3339 time after which the round goes on without this task."},
+        "modelCache": {
+          "type": "object",
+          "description": "train, under hierarchy: the regional model cache to fetch the global model from first (its region's aggregator node, which keeps recent global models and serves them); the server when it fails.",
+          "additionalProperties": false,
+          "required": ["node", "address"],
+          "properties": {
+            "node": {"type": "string", "description": "The aggregator node that keeps the cache."},
+            "address": {"type": "string", "description": "Where it serves: http://host:port of its agent's peer endpoint, or sim://NODE for a simulated node."}
+          }
+        },
         "rows": {
           "type": "object",
           "description": "infer: rows of the data set's test part to predict.",
@@ -2597,6 +2648,8 @@ enum EmbeddedSchemas {
         "steps": {"type": "integer", "description": "train: local SGD steps.", "minimum": 0},
         "loss": {"type": "number", "description": "train: mean local training loss."},
         "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes.", "minimum": 0},
+        "modelFrom": {"type": "string", "enum": ["cache-hit", "cache-miss", "server"], "description": "train: where the global model came from: the regional cache, which had it (cache-hit) or fetched it from the server first (cache-miss), or the server directly."},
+        "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes.", "minimum": 0},
         "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},
         "predictions": {
           "type": "array",

@@ -48,7 +48,7 @@ import Testing
         #expect(recursive.stdout.contains("FIELDS:\n  batchSize\t<integer>\n"), "\(recursive.stdout)")
         // The kind's own listing goes into status as its writers fill it.
         let task = await h.offline(["explain", "tt", "--recursive"])
-        #expect(task.stdout.contains("\n  status\t<Object>\n    bytesSent\t<integer>\n"), "\(task.stdout)")
+        #expect(task.stdout.contains("\n  status\t<Object>\n    bytesReceived\t<integer>\n    bytesSent\t<integer>\n"), "\(task.stdout)")
         #expect(task.stdout.contains("\n    log\t<[]string>\n"))
         let deep = await h.offline(["explain", "fn.status", "--recursive"])
         #expect(deep.stdout.contains("\n  telemetry\t<Object>\n    cpu\t<Object>\n      count\t<integer>\n"), "\(deep.stdout)")

@@ -179,6 +179,16 @@ public struct TrainingController: Controller {
         }
         for k in shards.keys where !current.contains(k) { shards[k] = nil }
         let deadline = Timestamp.format(ctx.now.addingTimeInterval(timeout))
+        // Under hierarchy each region's aggregator keeps the region's model cache: its
+        // participants fetch the global model there first (where its agent serves one).
+        var caches: [String: JSONValue] = [:]
+        if spec.hierarchy.enabled {
+            for (region, node) in job.status?["allocation"]?["aggregators"]?.objectValue ?? [:] {
+                guard let name = node.stringValue,
+                      let address = ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: name))?.status?["peer"]?["address"]?.stringValue else { continue }
+                caches[region] = ["node": .string(name), "address": .string(address)]
+            }
+        }
         var newTasks: [Resource] = []
         for p in participants {
             guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { continue }
@@ -190,6 +200,7 @@ public struct TrainingController: Controller {
             taskSpec["type"] = "train"
             taskSpec["model"] = .string(model)
             taskSpec["deadline"] = .string(deadline)
+            if let cache = caches[p["region"]?.stringValue ?? ""] { taskSpec["modelCache"] = cache }
             var meta = ObjectMeta(name: "\(job.name)-r\(round)-\(shard)", namespace: job.namespace)
             meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": String(round)]
             meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
@@ -266,6 +277,10 @@ public struct TrainingController: Controller {
         let newDigest = try await ctx.client.putBlob(ParameterBlob.encode(next))
         let dropped = tasks.filter { $0.status?["phase"]?.stringValue != "Succeeded" }.compactMap { $0.spec?["node"]?.stringValue }
 
+        // Where the participants got the global model, as they reported it.
+        var models = ModelFetches()
+        for task in succeeded { models.count(task.status?["modelFrom"]?.stringValue, bytes: Int(task.status?["bytesReceived"]?.intValue ?? 0)) }
+
         var t = training
         var history = t["rounds"]?.arrayValue ?? []
         var entry: [String: JSONValue] = [
@@ -279,6 +294,7 @@ public struct TrainingController: Controller {
             entry["startedAt"] = .string(begun)
             entry["seconds"] = .double(max(0, (ctx.now.timeIntervalSince(start) * 1000).rounded() / 1000))
         }
+        if models.total > 0 { entry["models"] = models.json }
         history.append(.object(entry))
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         // Per-client metrics of the latest rounds only: the job's status stays small.
@@ -296,6 +312,7 @@ public struct TrainingController: Controller {
         t["bytesSent"] = .int((t["bytesSent"]?.intValue ?? 0) + Int64(bytes))
         t["bytesCrossRegion"] = .int((t["bytesCrossRegion"]?.intValue ?? 0) + Int64(hierCross))
         t["bytesCrossRegionFlat"] = .int((t["bytesCrossRegionFlat"]?.intValue ?? 0) + Int64(flatCross))
+        if models.total > 0 { t["modelCache"] = (ModelFetches(json: t["modelCache"]) + models).json }
         var exhausted: String?
         if let privacy {
             let spent = privacy.spent(after: round)
@@ -339,6 +356,45 @@ public struct TrainingController: Controller {
         return try await startRound(job, spec: spec, round: round + 1, model: newDigest, training: t,
                                     participants: job.status?["allocation"]?["participants"]?.arrayValue ?? [],
                                     timeout: timeout, ctx)
+    }
+
+    /// Global-model fetches of a round (or of all rounds so far), by where they were served.
+    struct ModelFetches {
+        var hits = 0, misses = 0, direct = 0
+        var serverBytes = 0, bytesWithoutCache = 0
+        var total: Int { hits + misses + direct }
+
+        init() {}
+        init(json: JSONValue?) {
+            hits = Int(json?["hits"]?.intValue ?? 0)
+            misses = Int(json?["misses"]?.intValue ?? 0)
+            direct = Int(json?["direct"]?.intValue ?? 0)
+            serverBytes = Int(json?["serverBytes"]?.intValue ?? 0)
+            bytesWithoutCache = Int(json?["bytesWithoutCache"]?.intValue ?? 0)
+        }
+
+        /// One fetch as a participant reported it (`status.modelFrom`, `status.bytesReceived`).
+        mutating func count(_ from: String?, bytes: Int) {
+            guard let from else { return }
+            switch from {
+            case "cache-hit": hits += 1
+            case "cache-miss": misses += 1; serverBytes += bytes
+            default: direct += 1; serverBytes += bytes
+            }
+            bytesWithoutCache += bytes
+        }
+
+        static func + (a: Self, b: Self) -> Self {
+            var s = a
+            s.hits += b.hits; s.misses += b.misses; s.direct += b.direct
+            s.serverBytes += b.serverBytes; s.bytesWithoutCache += b.bytesWithoutCache
+            return s
+        }
+
+        var json: JSONValue {
+            ["hits": .int(Int64(hits)), "misses": .int(Int64(misses)), "direct": .int(Int64(direct)),
+             "serverBytes": .int(Int64(serverBytes)), "bytesWithoutCache": .int(Int64(bytesWithoutCache))]
+        }
     }
 
     /// Drops `clients` from all but the latest rounds: at most `clientHistoryLimit` rounds and

@@ -17,6 +17,12 @@ public struct TrainingTaskSpec: KindSpec {
         public var count: Int
     }
 
+    /// An aggregator node's regional model cache and where it serves.
+    public struct ModelCacheRef: Decodable, Sendable, Equatable {
+        public var node: String
+        public var address: String
+    }
+
     public struct Rows: Decodable, Sendable, Equatable {
         public var start: Int
         public var count: Int
@@ -47,6 +53,8 @@ public struct TrainingTaskSpec: KindSpec {
     public var seed: Int64
     /// RFC 3339.
     public var deadline: String?
+    /// train, under hierarchy: the regional model cache to fetch the global model from first.
+    public var modelCache: ModelCacheRef?
     /// infer: rows of the test part to predict.
     public var rows: Rows?
     /// infer: a blob of raw feature rows to predict.

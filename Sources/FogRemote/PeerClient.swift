@@ -1,0 +1,34 @@
+import AsyncHTTPClient
+import FogAPI
+import Foundation
+import NIOCore
+
+/// How an agent reaches another node's peer endpoint (an aggregator's regional model cache):
+/// `GET {address}/v1/models/{digest}`. The caller checks the bytes against the digest.
+public final class PeerClient: Sendable {
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    public init(timeout: TimeAmount = .seconds(10)) {
+        var config = HTTPClient.Configuration()
+        config.timeout = .init(connect: .seconds(1))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        self.timeout = timeout
+    }
+
+    deinit { try? http.syncShutdown() }
+
+    /// The model `digest` from the cache at `address`, and whether the cache had it.
+    public func model(at address: String, digest: String) async throws -> (bytes: [UInt8], hit: Bool) {
+        let base = address.hasSuffix("/") ? String(address.dropLast()) : address
+        let response: HTTPClientResponse
+        do { response = try await http.execute(HTTPClientRequest(url: "\(base)/v1/models/\(digest)"), timeout: timeout) } catch {
+            throw TransportError(.unavailable, "cannot reach the peer at \(address): \(HTTPFogClient.describe(connectionError: error))")
+        }
+        let body = try await response.body.collect(upTo: 1 << 30)
+        guard response.status == .ok else {
+            throw TransportError(.unavailable, "the peer at \(address) answered \(response.status.code): \(String(buffer: body).prefix(200))")
+        }
+        return (Array(body.readableBytesView), response.headers.first(name: "X-Fog-Cache") == "hit")
+    }
+}
