@@ -11,21 +11,30 @@ enum PeersBenchmark {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     static func run(agents: Int, rounds: Int, dir: String) async throws {
+        try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: false)
+        try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: true)
+    }
+
+    static let regions = ["eu-west", "us-east", "ap-south"]
+
+    /// `hierarchy`: the agents spread over three regions, the first of each an aggregator that
+    /// serves its region's model cache (`--peer-listen`); the job aggregates by region.
+    static func run(agents: Int, rounds: Int, dir: String, hierarchy: Bool) async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fogctl").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "no fogctl beside fog-bench (\(binary)): build both (swift build -c release)")
         }
         let root = FileManager.default.currentDirectoryPath
         let data = root + "/examples/data"
-        let work = dir + "/peers"
+        let work = dir + (hierarchy ? "/peers-regions" : "/peers")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        print("== peers: \(agents) real agent processes and a server on loopback, the digits job (\(rounds) rounds, Flower's settings)")
+        print("== peers\(hierarchy ? " (3 regions, hierarchy, regional model caches)" : ""): \(agents) real agent processes and a server on loopback, the digits job (\(rounds) rounds, Flower's settings)")
 
         // The server, with a token per agent.
         var tokens = "tokens:\n- {token: bench-admin-token, user: bench, role: admin}\n"
         for i in 1...agents { tokens += "- {token: peer-\(i)-agent-token, user: peer-\(i), role: agent, node: peer-\(i)}\n" }
         try tokens.write(toFile: work + "/tokens.yaml", atomically: true, encoding: .utf8)
-        let port = 17_000 + Int(getpid() % 1000)
+        let port = 17_000 + Int(getpid() % 1000) + (hierarchy ? 1 : 0)
         let url = "http://127.0.0.1:\(port)"
         let server = try start(binary, ["server", "--listen", "127.0.0.1:\(port)", "--tokens", work + "/tokens.yaml", "--state", work + "/server.db",
                                         "--data-dir", data], log: work + "/server.log")
@@ -36,12 +45,20 @@ enum PeersBenchmark {
 
         for i in 1...agents {
             // Heartbeats every 5 s (the default): tasks come through the agents' watches, not their heartbeats.
+            let region = hierarchy ? regions[(i - 1) % regions.count] : "eu-west"
+            let aggregator = hierarchy && i <= regions.count
             processes.append(try start(binary, ["agent", "--server", url, "--token", "peer-\(i)-agent-token", "--node", "peer-\(i)",
-                                                "--class", "edge", "--region", "eu-west", "--data", data], log: work + "/agent-\(i).log"))
+                                                "--class", "fog", "--region", region, "--data", data,
+                                                "--roles", aggregator ? "compute,aggregator" : "compute"]
+                                                + (aggregator ? ["--peer-listen", "127.0.0.1:0"] : []), log: work + "/agent-\(i).log"))
         }
-        try fogctl(binary, ["wait", "fn", "--all", "--for=condition=Ready", "--timeout", "60s"] + admin)
+        // Each agent registers its node when it starts: until then `wait` finds no such node.
+        try await fogctlUntilSuccess(binary, ["wait"] + (1...agents).map { "fn/peer-\($0)" } + ["--for=condition=Ready", "--timeout", "60s"] + admin, attempts: 300)
+        if hierarchy {
+            for i in 1...regions.count { try fogctl(binary, ["wait", "fn/peer-\(i)", "--for=jsonpath={.status.peer.address}", "--timeout", "60s"] + admin) }
+        }
         let jobFile = work + "/job.yaml"
-        try job(name: "peers-digits", participants: agents, rounds: rounds).write(toFile: jobFile, atomically: true, encoding: .utf8)
+        try job(name: "peers-digits", participants: agents, rounds: rounds, hierarchy: hierarchy).write(toFile: jobFile, atomically: true, encoding: .utf8)
         let clock = ContinuousClock()
         let began = clock.now
         try fogctl(binary, ["apply", "-f", jobFile] + admin)
@@ -50,6 +67,16 @@ enum PeersBenchmark {
         let memory = processes.map(peakRSS)
         let status = try fogctlOutput(binary, ["get", "fj", "peers-digits", "-o", "json"] + admin)
         let real = try summary(status)
+        if hierarchy {
+            print(String(format: "real processes: %d rounds, %.3f s per round (median %.3f s), accuracy %.4f", real.rounds, real.mean, real.median, real.accuracy))
+            let c = real.cache
+            let fetches = max(1, c.hits + c.misses + c.direct)
+            print(String(format: "model fetches: %d from the regional caches (%.0f %% hits), %d cache misses, %d from the server directly; server sent %d model bytes instead of %d (%.0f %% less)",
+                         c.hits, 100 * Double(c.hits) / Double(fetches), c.misses, c.direct, c.serverBytes, c.bytesWithoutCache,
+                         c.bytesWithoutCache == 0 ? 0 : 100 * (1 - Double(c.serverBytes) / Double(c.bytesWithoutCache))))
+            print(String(format: "memory: %.0f MB peak RSS over %d processes", memory.reduce(0, +), memory.count))
+            return
+        }
 
         // The same job on the in-process simulated fleet (`fogctl up`), on the same seed.
         let local = work + "/local"
@@ -77,7 +104,7 @@ enum PeersBenchmark {
         print(String(format: "accuracy real vs in-process: %.4f vs %.4f (difference %.4f)", real.accuracy, inProcess.accuracy, abs(real.accuracy - inProcess.accuracy)))
     }
 
-    static func job(name: String, participants: Int, rounds: Int) -> String {
+    static func job(name: String, participants: Int, rounds: Int, hierarchy: Bool) -> String {
         """
         apiVersion: fog/v1alpha1
         kind: FederatedJob
@@ -91,7 +118,7 @@ enum PeersBenchmark {
           training: {rounds: \(rounds), learningRate: 0.1, batchSize: 32, localEpochs: 1, roundTimeout: 60s}
           participants: {min: \(participants), max: \(participants)}
           placement: {requirements: {cpu: 0.1, memoryGiB: 0.1}}
-          hierarchy: {enabled: false}
+          hierarchy: {enabled: \(hierarchy)}
           budget: {max: 100000}
           seed: 7
 
@@ -118,7 +145,10 @@ enum PeersBenchmark {
         }.joined(separator: "---\n")
     }
 
+    struct Cache { var hits = 0, misses = 0, direct = 0, serverBytes = 0, bytesWithoutCache = 0 }
+
     struct Summary {
+        var cache: Cache
         var each: [Double]
         var rounds: Int
         var mean: Double
@@ -135,7 +165,10 @@ enum PeersBenchmark {
         let each = history.compactMap { ($0["seconds"] as? NSNumber)?.doubleValue }
         let seconds = each.sorted()
         guard !seconds.isEmpty else { throw Failure(description: "the rounds carry no durations") }
-        return Summary(each: each, rounds: history.count, mean: seconds.reduce(0, +) / Double(seconds.count), median: seconds[seconds.count / 2],
+        let m = training["modelCache"] as? [String: Any] ?? [:]
+        func n(_ k: String) -> Int { (m[k] as? NSNumber)?.intValue ?? 0 }
+        let cache = Cache(hits: n("hits"), misses: n("misses"), direct: n("direct"), serverBytes: n("serverBytes"), bytesWithoutCache: n("bytesWithoutCache"))
+        return Summary(cache: cache, each: each, rounds: history.count, mean: seconds.reduce(0, +) / Double(seconds.count), median: seconds[seconds.count / 2],
                        accuracy: (training["accuracy"] as? NSNumber)?.doubleValue ?? 0)
     }
 

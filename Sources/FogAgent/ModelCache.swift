@@ -47,16 +47,47 @@ public final class ModelCache: @unchecked Sendable {
 
     /// Lets the cache serve `digest` (a global model one of its node's own tasks names).
     public func allow(_ digest: String) {
-        lock.withLock {
-            guard !allowed.contains(digest) else { return }
+        let waiting = lock.withLock { () -> [AsyncSignal] in
+            guard !allowed.contains(digest) else { return [] }
             allowed.append(digest)
             if allowed.count > capacity * 4 { allowed.removeFirst() }
+            return Array(watchers.values)
         }
+        for w in waiting { w.notify() }
+    }
+
+    /// How long a request for a model the cache does not know yet waits for its node to learn
+    /// of it: a round's tasks reach the participants and the aggregator at about the same
+    /// moment, and a participant may ask first.
+    public var registrationWait: Duration = .seconds(2)
+    private var watchers: [ObjectIdentifier: AsyncSignal] = [:]
+
+    private func isAllowed(_ digest: String) -> Bool { lock.withLock { allowed.contains(digest) } }
+
+    /// Whether `digest` is (or becomes, within `registrationWait`) a model the cache may serve.
+    private func awaitAllowed(_ digest: String) async -> Bool {
+        let signal = AsyncSignal()
+        let id = ObjectIdentifier(signal)
+        lock.withLock { watchers[id] = signal }
+        defer { lock.withLock { watchers[id] = nil } }
+        let clock = ContinuousClock()
+        let deadline = clock.now + registrationWait
+        while !isAllowed(digest) {
+            let left = deadline - clock.now
+            if left <= .zero || Task.isCancelled { return false }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await signal.wait() }
+                group.addTask { try? await Task.sleep(for: left) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        return true
     }
 
     /// The blob `digest`, and whether the cache had it (or another request was already fetching it).
     public func get(_ digest: String) async throws -> (bytes: [UInt8], hit: Bool) {
-        guard lock.withLock({ allowed.contains(digest) }) else {
+        guard await awaitAllowed(digest) else {
             throw StoreError(.notFound, "\(digest) is not a model this node's tasks use")
         }
         let (cached, task, started) = lock.withLock { () -> ([UInt8]?, Task<[UInt8], Error>?, Bool) in
