@@ -318,7 +318,10 @@ import Testing
     /// The outcome, and how many nodes had reported when `up` applied the jobs.
     static func upReporting(seed: Int) async throws -> (Outcome, Int) {
         let h = try Harness()
-        let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data])
+        // A long heartbeat timeout: `up` holds the fleet's second heartbeat until the jobs are
+        // allocated for at most half of it, and a test run in parallel with the whole suite on
+        // two cores can take longer than the default's 7.5 s to allocate.
+        let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data, "--heartbeat-timeout", "120s"])
         #expect(r.code == 0, "\(r.stderr)")
         // "applied 2 federated jobs once 29 of 30 simulated nodes were Ready"
         let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 2 federated jobs once ") } ?? ""
@@ -340,7 +343,7 @@ import Testing
         func run() async throws -> (Outcome, [String]) {
             let h = try Harness()
             let r = await h.fogctl(["up", "-f", Harness.root + "/manifests", "-f", Harness.root + "/examples/robust",
-                                    "--byzantine", "0.25", "--seed", "2", "--data-dir", Self.data])
+                                    "--byzantine", "0.25", "--seed", "2", "--data-dir", Self.data, "--heartbeat-timeout", "120s"])
             #expect(r.code == 0, "\(r.stderr)")
             let replaced = try h.store().list(kind: "Event", namespace: "default").items
                 .filter { $0.content["reason"] == "ParticipantReplaced" }.compactMap { $0.content["message"]?.stringValue }.sorted()
