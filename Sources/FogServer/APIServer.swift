@@ -607,15 +607,19 @@ public struct APIServer: Sendable {
                 throw AdmissionError(.tooLarge, "blob larger than \(configuration.maxBlobBytes) bytes")
             }
             let created = try blobs.put(hex, bytes)
+            metrics.blobBytes(bytes.count, out: false, role: identity.role.name)
             return Self.json(created ? .created : .ok, ["digest": .string("sha256:" + hex), "size": .int(Int64(bytes.count))])
         case .get, .head:
             guard let handle = blobs.handle(hex), let size = blobs.size(hex) else { throw StoreError(.notFound, "blob sha256:\(hex) not found") }
+            let metrics = self.metrics
+            let role = identity.role.name
             let body = ResponseBody(contentLength: size) { writer in
                 defer { try? handle.close() }
                 while true {
                     let chunk = handle.readData(ofLength: 1 << 16)
                     if chunk.isEmpty { break }
                     try await writer.write(ByteBuffer(bytes: chunk))
+                    metrics.blobBytes(chunk.count, out: true, role: role)
                 }
                 try await writer.finish(nil)
             }

@@ -12,6 +12,15 @@ public struct Identity: Sendable, Hashable {
         case tenant(namespaces: Set<String>)
         /// One FogNode: its status, its bids, what is assigned to it.
         case agent(node: String)
+
+        /// The role's name, for metrics and messages.
+        public var name: String {
+            switch self {
+            case .admin: return "admin"
+            case .tenant: return "tenant"
+            case .agent: return "agent"
+            }
+        }
     }
     public var user: String
     public var role: Role

@@ -5,7 +5,9 @@ import Prometheus
 /// - `fog_api_requests_total{verb,kind,code}` and `fog_api_request_duration_seconds{verb,kind}`;
 /// - `fog_api_watches` (open watch streams);
 /// - `fog_controller_queue_depth{controller}` and `fog_controller_reconcile_duration_seconds{controller}`,
-///   `fog_controller_reconcile_errors_total{controller}`.
+///   `fog_controller_reconcile_errors_total{controller}`;
+/// - `fog_blob_bytes_total{direction="in"|"out",role}`: blob bytes received and sent (updates,
+///   models), counted as they cross the server's socket, by the caller's role (agent, tenant, admin).
 public final class ServerMetrics: @unchecked Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let watches: Gauge
@@ -25,6 +27,7 @@ public final class ServerMetrics: @unchecked Sendable {
     static var openWatches: MetricNameDescriptor { name("api", "watches", "", "Open watch streams") }
     static var reconcileDuration: MetricNameDescriptor { name("controller", "reconcile_duration", "seconds", "Reconcile duration by controller") }
     static var reconcileErrors: MetricNameDescriptor { name("controller", "reconcile_errors", "total", "Reconciles that failed, by controller") }
+    static var blobBytes: MetricNameDescriptor { name("blob", "bytes", "total", "Blob bytes received (in) and sent (out), by the caller's role") }
     static var queueDepth: MetricNameDescriptor { name("controller", "queue", "depth", "Keys waiting, by controller") }
 
     public init() {
@@ -35,6 +38,11 @@ public final class ServerMetrics: @unchecked Sendable {
         registry.makeCounter(descriptor: Self.requests, labels: [("verb", verb), ("kind", kind), ("code", String(code))]).increment()
         registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("verb", verb), ("kind", kind)], buckets: Self.latencyBuckets)
             .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Blob bytes that crossed the server's socket.
+    func blobBytes(_ count: Int, out: Bool, role: String) {
+        registry.makeCounter(descriptor: Self.blobBytes, labels: [("direction", out ? "out" : "in"), ("role", role)]).increment(by: Int64(count))
     }
 
     func watchOpened() { lock.withLock { openWatches += 1; watches.set(Double(openWatches)) } }

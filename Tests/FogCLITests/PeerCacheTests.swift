@@ -49,6 +49,12 @@ import Testing
         #expect(hits >= 3 && misses >= 1, "\(cache)")
         #expect((cache["serverBytes"]?.intValue ?? 0) < (cache["bytesWithoutCache"]?.intValue ?? 0))
         #expect((done.status?["training"]?["accuracy"]?.numberValue ?? 0) > 0.8)
+        // Counted at the server's socket: the model bytes agents downloaded are those the
+        // participants reported the server sent (the caches' misses; nothing went direct).
+        let metrics = server.api.metrics.render()
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("fog_blob_bytes_total{") && $0.contains("direction=\"out\"") && $0.contains("role=\"agent\"") }
+        let out = Int(line?.split(separator: " ").last ?? "") ?? -1
+        #expect(direct > 0 || out == Int(cache["serverBytes"]?.intValue ?? 0), "\(line ?? "no blob metric") against \(cache)")
         // The aggregators count what they served (reported with their heartbeats).
         try await eventually("the caches' counters reported", limit: 30, watching: store) {
             let served = try ["eu-agg", "us-agg"].map { try store.get(ObjectKey(kind: "FogNode", namespace: "", name: $0))?.status?["modelCache"]?["hits"]?.intValue ?? 0 }
