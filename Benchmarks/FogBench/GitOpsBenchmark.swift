@@ -97,7 +97,10 @@ enum GitOpsBenchmark {
             repairs.append(seconds(start, DispatchTime.now()))
         }
         report("drifted write → repaired", repairs)
-        let status = try store.get(ObjectKey(kind: "GitSource", namespace: "default", name: "bench"))?.status
+        // The repair is written before the source's status counts it.
+        let key = ObjectKey(kind: "GitSource", namespace: "default", name: "bench")
+        try await waitFor(store, limit: 10) { try store.get(key)?.status?["driftRepairs"]?.intValue ?? 0 >= Int64(repairs.count) }
+        let status = try store.get(key)?.status
         print("  status: \(status?["inventoryCount"]?.intValue ?? 0) objects in the inventory, \(status?["driftRepairs"]?.intValue ?? 0) drift repairs")
         print("  for comparison: Flux polls a GitRepository on its interval (examples: 1-10 min) and re-applies on the Kustomization's interval; Argo CD polls every 3 min (timeout.reconciliation: 180s) unless a webhook arrives")
         await group.triggerGracefulShutdown()

@@ -9,7 +9,7 @@ export FOG_STATE=$work/state.db
 repo=$work/repo
 trap 'kill $controllers 2>/dev/null || true; rm -rf "$work"' EXIT
 
-step() { printf '\n$ %s\n' "$*"; "$@"; }
+step() { local shown=("$@"); [ "$1" = "$fogctl" ] && shown[0]=fogctl; printf '\n$ %s\n' "${shown[*]}"; "$@"; }
 git init -q -b main "$repo"
 cp -R "$here/repo/." "$repo/"
 git -C "$repo" add -A

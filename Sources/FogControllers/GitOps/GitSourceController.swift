@@ -46,8 +46,11 @@ public struct GitSourceController: Controller {
     }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
-        guard let source = ctx.cache.get(key), source.metadata.deletionTimestamp == nil else {
-            if ctx.cache.get(key) == nil {
+        // The source itself is read from the store, not the cache: its status (the applied commit,
+        // the inventory) decides what is drift and what is pruned, and the cache may not have seen
+        // this controller's last status write yet.
+        guard let source = try await ctx.client.get(key), source.metadata.deletionTimestamp == nil else {
+            if try await ctx.client.get(key) == nil {
                 memory.forget(key)
                 fetcher.remove(namespace: key.namespace, name: key.name)
             }
