@@ -271,7 +271,9 @@ final class GitOpsHarness: @unchecked Sendable {
         let start = ContinuousClock.now
         _ = try h.store.update(a)
         try await h.waitFor("a repaired") { try h.policy("a")?.spec?["maxCpuShare"]?.numberValue == 0.5 }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        // Goal 1 s (fog-bench gitops measures it); the bound leaves room for a loaded test machine.
+        // The manual clock does not move: the repair came from the watch, not an interval.
+        #expect(ContinuousClock.now - start < .seconds(3))
         #expect(try h.policy("a")?.metadata.labels["team"] == nil)
         #expect(try h.status()["driftRepairs"]?.intValue == 1)
         let repaired = try #require(try h.events(reason: "DriftRepaired").first)
@@ -353,7 +355,9 @@ final class GitOpsHarness: @unchecked Sendable {
         let start = ContinuousClock.now
         try h.requestFetch("base")
         try await h.waitApplied(appCommit, "apps")
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // The manual clock does not move, so no requeue timer could have started it: the
+        // dependency's status change did. The bound leaves room for a loaded test machine.
+        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(try h.status("base")["lastAppliedRevision"]?.stringValue == fixed)
         let baseAt = try #require(try h.policy("base")?.metadata.resourceVersion)
         let appAt = try #require(try h.policy("app")?.metadata.resourceVersion)

@@ -24,8 +24,17 @@ step "$fogctl" apply -f "$work/gitsource.yaml"
 step "$fogctl" reconcile gitsource demo --wait
 step "$fogctl" get harvestpolicies -l fog/gitsource=demo
 
-# A commit flows in: one policy changed, one removed (pruned), one added.
-sed -i 's/maxCpuShare: 0.5/maxCpuShare: 0.75/' "$repo/policies/harvest.yaml"
+# A commit flows in: desktops changed, phones removed (pruned), servers added.
+cat > "$repo/policies/harvest.yaml" <<'YAML'
+apiVersion: fog/v1alpha1
+kind: HarvestPolicy
+metadata:
+  name: gitops-desktops
+spec:
+  nodeSelector:
+    matchLabels: {fog/class: edge}
+  maxCpuShare: 0.75
+YAML
 cat > "$repo/policies/servers.yaml" <<'YAML'
 apiVersion: fog/v1alpha1
 kind: HarvestPolicy
@@ -34,12 +43,6 @@ metadata:
 spec:
   maxCpuShare: 0.9
 YAML
-python3 - "$repo/policies/harvest.yaml" <<'PY'
-import sys
-p = sys.argv[1]
-docs = open(p).read().split("---\n")
-open(p, "w").write(docs[0])
-PY
 git -C "$repo" add -A
 git -C "$repo" -c user.name=demo -c user.email=demo@example.com commit -q -m "desktops 0.75, phones out, servers in"
 printf '\n$ git commit -m "desktops 0.75, phones out, servers in"   # %s\n' "$(git -C "$repo" rev-parse --short=12 HEAD)"
