@@ -85,6 +85,7 @@ public struct GitFetcher: Sendable {
         let outcome: (Int32, Data, Data, Bool) = try await withCheckedThrowingContinuation { continuation in
             let timedOut = TimeoutFlag()
             process.terminationHandler = { p in
+                timedOut.finish()
                 let o = out.fileHandleForReading.readDataToEndOfFile()
                 let e = err.fileHandleForReading.readDataToEndOfFile()
                 continuation.resume(returning: (p.terminationStatus, o, e, timedOut.value))
@@ -93,10 +94,14 @@ public struct GitFetcher: Sendable {
                 continuation.resume(throwing: Failure(message: "cannot run \(git): \(error)"))
                 return
             }
+            let pid = process.processIdentifier
             DispatchQueue.global().asyncAfter(deadline: deadline) {
-                guard process.isRunning else { return }
+                // Still running (no termination seen): SIGKILL, not `terminate()`'s SIGTERM, which a
+                // child inherits as ignored from a process that handles SIGTERM itself (a service
+                // group does): `fogctl server`'s git would outlive its timeout.
+                guard !timedOut.finished else { return }
                 timedOut.set()
-                process.terminate()
+                kill(pid, SIGKILL)
             }
         }
         let (status, o, e, timedOut) = outcome
@@ -117,6 +122,9 @@ public struct GitFetcher: Sendable {
 private final class TimeoutFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
+    private var done = false
     func set() { lock.withLock { flag = true } }
     var value: Bool { lock.withLock { flag } }
+    func finish() { lock.withLock { done = true } }
+    var finished: Bool { lock.withLock { done } }
 }
