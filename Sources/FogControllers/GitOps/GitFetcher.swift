@@ -10,7 +10,9 @@ import Foundation
 public struct GitFetcher: Sendable {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let message: String
-        public init(message: String) { self.message = message }
+        /// The git process was killed at the fetch's timeout.
+        public var timedOut = false
+        public init(message: String, timedOut: Bool = false) { self.message = message; self.timedOut = timedOut }
         public var description: String { message }
     }
 
@@ -51,6 +53,17 @@ public struct GitFetcher: Sendable {
                 config += ["-c", "credential.helper=", "-c", "credential.helper=store --file=\(file)"]
             }
         }
+        do {
+            return try await fetch(into: dir, url: url, ref: ref, config: config, env: env, deadline: deadline)
+        } catch let e as Failure where e.timedOut {
+            // A killed git may leave its lock files behind: the next fetch starts from a new checkout.
+            try? FileManager.default.removeItem(atPath: dir)
+            throw e
+        }
+    }
+
+    private func fetch(into dir: String, url: String, ref: String, config: [String], env: [String: String],
+                       deadline: DispatchTime) async throws -> (commit: String, directory: String) {
         if !FileManager.default.fileExists(atPath: dir + "/.git") {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try await run(["init", "-q", dir], env: env, deadline: deadline)
@@ -105,7 +118,7 @@ public struct GitFetcher: Sendable {
             }
         }
         let (status, o, e, timedOut) = outcome
-        if timedOut { throw Failure(message: "git \(arguments.first { !$0.hasPrefix("-") && !$0.contains("=") && !$0.hasPrefix("/") } ?? ""): timed out") }
+        if timedOut { throw Failure(message: "git \(arguments.first { !$0.hasPrefix("-") && !$0.contains("=") && !$0.hasPrefix("/") } ?? ""): timed out", timedOut: true) }
         guard status == 0 else {
             let text = String(decoding: e, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw Failure(message: Self.redacted(text.isEmpty ? "git exited with \(status)" : text))
