@@ -476,4 +476,16 @@ final class GitOpsHarness: @unchecked Sendable {
         #expect(error?.timedOut == true)
         #expect(!FileManager.default.fileExists(atPath: dir.file("git/default/slow")))  // a fresh checkout next time
     }
+
+    /// A manager shutting down cancels its reconciles: the fetch's git is killed, not waited for.
+    @Test func aCancelledFetchKillsGit() async throws {
+        let dir = try TemporaryDirectory("fog-fetch")
+        let script = dir.file("slow-git")
+        try Data("#!/bin/sh\ncase \"$*\" in *slow*) exec sleep 600;; esac\nexec \(GitFetcher.findGit()) \"$@\"\n".utf8).write(to: URL(fileURLWithPath: script))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let fetcher = GitFetcher(root: dir.file("git"), git: script)
+        let task = Task { try await fetcher.fetch(namespace: "default", name: "slow", url: "https://slow.invalid/x.git", ref: "main", secret: nil, timeout: 600) }
+        task.cancel()
+        await #expect(throws: GitFetcher.Failure.self) { _ = try await task.value }
+    }
 }

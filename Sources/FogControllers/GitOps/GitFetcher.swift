@@ -55,7 +55,7 @@ public struct GitFetcher: Sendable {
         }
         do {
             return try await fetch(into: dir, url: url, ref: ref, config: config, env: env, deadline: deadline)
-        } catch let e as Failure where e.timedOut {
+        } catch let e as Failure where e.timedOut || Task.isCancelled {
             // A killed git may leave its lock files behind: the next fetch starts from a new checkout.
             try? FileManager.default.removeItem(atPath: dir)
             throw e
@@ -95,27 +95,33 @@ public struct GitFetcher: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let outcome: (Int32, Data, Data, Bool) = try await withCheckedThrowingContinuation { continuation in
-            let timedOut = TimeoutFlag()
+        let flag = TimeoutFlag()
+        // Cancellation (the manager shutting down) kills git too: a shutdown does not wait for a fetch.
+        let outcome: (Int32, Data, Data, Bool) = try await withTaskCancellationHandler { try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { p in
-                timedOut.finish()
+                flag.finish()
                 let o = out.fileHandleForReading.readDataToEndOfFile()
                 let e = err.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(returning: (p.terminationStatus, o, e, timedOut.value))
+                continuation.resume(returning: (p.terminationStatus, o, e, flag.value))
             }
             do { try process.run() } catch {
                 continuation.resume(throwing: Failure(message: "cannot run \(git): \(error)"))
                 return
             }
             let pid = process.processIdentifier
+            flag.started(pid)
+            // Cancelled before git started: onCancel found no process to kill.
+            if Task.isCancelled { kill(pid, SIGKILL) }
             DispatchQueue.global().asyncAfter(deadline: deadline) {
                 // Still running (no termination seen): SIGKILL, not `terminate()`'s SIGTERM, which a
                 // child inherits as ignored from a process that handles SIGTERM itself (a service
                 // group does): `fogctl server`'s git would outlive its timeout.
-                guard !timedOut.finished else { return }
-                timedOut.set()
+                guard !flag.finished else { return }
+                flag.set()
                 kill(pid, SIGKILL)
             }
+        } } onCancel: {
+            if let pid = flag.runningPID { kill(pid, SIGKILL) }
         }
         let (status, o, e, timedOut) = outcome
         if timedOut { throw Failure(message: "git \(arguments.first { !$0.hasPrefix("-") && !$0.contains("=") && !$0.hasPrefix("/") } ?? ""): timed out", timedOut: true) }
@@ -138,6 +144,10 @@ private final class TimeoutFlag: @unchecked Sendable {
     private var done = false
     func set() { lock.withLock { flag = true } }
     var value: Bool { lock.withLock { flag } }
+    private var pid: Int32?
     func finish() { lock.withLock { done = true } }
     var finished: Bool { lock.withLock { done } }
+    func started(_ p: Int32) { lock.withLock { pid = p } }
+    /// The process, while it runs.
+    var runningPID: Int32? { lock.withLock { done ? nil : pid } }
 }
