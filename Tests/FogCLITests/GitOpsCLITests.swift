@@ -1,4 +1,5 @@
 import FogCLI
+import FogControllers
 import FogModel
 import FogStore
 import FogTesting
@@ -63,5 +64,28 @@ import Testing
         #expect(try h.store().get(key)?.spec?["suspend"] == .bool(true))
         #expect(await h.fogctl(["resume", "gs", "fleet"]).stdout == "gitsource/fleet resumed\n")
         #expect(try h.store().get(key)?.spec?["suspend"] == .bool(false))
+    }
+
+    /// The same through a server: the prune list travels with the apply request, and the
+    /// server deletes in the apply's transaction.
+    @Test func applyPruneThroughAServer() async throws {
+        let h = try Harness()
+        let store = try SQLiteStore(path: h.dir + "/server.db")
+        let server = try await TestServer.start(store: store, directory: h.dir, tokens: "tokens:\n- {token: cli-admin-token, user: me, role: admin}\n",
+                                                access: ControllerFamilies.access)
+        let remote = ["--server", server.baseURL, "--token", "cli-admin-token"]
+        func run(_ args: [String]) async -> Harness.Result {
+            let console = Console.capturing()
+            let code = await Fogctl.run(args + remote, console: console)
+            return Harness.Result(code: code, stdout: console.stdout, stderr: console.stderr)
+        }
+        try h.write("ci/all.yaml", Self.policy("a") + Self.policy("b"))
+        #expect(await run(["apply", "-f", h.dir + "/ci", "--prune", "-l", "app=ci"]).code == 0)
+        try h.write("ci/all.yaml", Self.policy("a"))
+        #expect(await run(["diff", "-f", h.dir + "/ci", "--prune", "-l", "app=ci"]).code == 1)
+        let applied = await run(["apply", "-f", h.dir + "/ci", "--prune", "-l", "app=ci"])
+        #expect(applied.stdout == "harvestpolicy/a unchanged\nharvestpolicy/b pruned\n", "\(applied)")
+        #expect(try store.get(ObjectKey(kind: "HarvestPolicy", namespace: "", name: "b")) == nil)
+        await server.stop()
     }
 }

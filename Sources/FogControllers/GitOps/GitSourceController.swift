@@ -153,7 +153,7 @@ public struct GitSourceController: Controller {
                                    inventory: inventory, sameCommit: sameCommit, repairDrift: spec.driftPolicy == .repair, prune: spec.prune,
                                    safety: spec.pruneSafety.plan, pathMissing: fetched.pathMissing)
         }
-        if let refusal = plan.refusal ?? (plan.conflicts.isEmpty ? nil : "\(plan.conflicts.count) object\(plan.conflicts.count == 1 ? "" : "s") belong to another gitsource") {
+        if let refusal = plan.refusal ?? (plan.conflicts.isEmpty ? nil : "\(plan.conflicts.count) object\(plan.conflicts.count == 1 ? " belongs" : "s belong") to another gitsource") {
             let reason = plan.refusal != nil ? "PruneRefused" : "OwnershipConflict"
             let message = "commit \(fetched.commit.prefix(12)) refused: \(refusal); " + (appliedRevision.map { "commit \($0.prefix(12)) stays applied" } ?? "nothing applied")
             let before = status["lastFetchedRevision"]?.stringValue
