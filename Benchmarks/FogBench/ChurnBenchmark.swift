@@ -185,6 +185,9 @@ struct TimedClient: FogClient {
         try await inner.delete(key, propagation: propagation)
     }
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] { try await inner.apply(objects, dryRun: dryRun) }
+    func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome {
+        try await inner.apply(objects, prune: prune, dryRun: dryRun)
+    }
     func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error> {
         inner.watch(kind: kind, namespace: namespace, from: revision)
     }

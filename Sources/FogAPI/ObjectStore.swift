@@ -48,6 +48,17 @@ public struct StoreEvent: Sendable, Hashable {
     }
 }
 
+/// What one apply-and-prune transaction did: every object created, configured or unchanged,
+/// then every pruned object deleted (or marked, when it has finalizers).
+public struct ApplyPruneOutcome: Sendable, Hashable {
+    public var applied: [ApplyOutcome]
+    public var pruned: [DeleteOutcome]
+    public init(applied: [ApplyOutcome], pruned: [DeleteOutcome]) {
+        self.applied = applied
+        self.pruned = pruned
+    }
+}
+
 public struct ObjectList: Sendable {
     public var items: [Resource]
     /// The store revision the list was read at; watch from here to follow it.
@@ -128,6 +139,9 @@ public protocol ObjectStore: Sendable {
     func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome
     /// Creates or updates the desired objects, all or nothing, in one transaction.
     func apply(_ objects: [Resource], dryRun: Bool) throws -> [ApplyOutcome]
+    /// Applies `objects` and deletes `prune` (background propagation; a key already gone is
+    /// skipped) in one transaction, all or nothing: GitOps' atomic commit, `apply --prune`.
+    func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) throws -> ApplyPruneOutcome
     /// Log entries after `revision`, oldest first.
     func events(after revision: Int64, limit: Int) throws -> [StoreEvent]
     func currentRevision() throws -> Int64
@@ -149,6 +163,8 @@ public protocol Store: Sendable {
     func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource]
     func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
+    /// Applies `objects` and deletes `prune` in one transaction, all or nothing (see `ObjectStore`).
+    func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome
     /// Log entries of `kind` (nil: all) after `revision`, and the head revision read with
     /// them; a `.compacted` error when `revision` is older than the log keeps.
     func events(after revision: Int64, kind: String?, namespace: String?, limit: Int) async throws -> (events: [StoreEvent], head: Int64)

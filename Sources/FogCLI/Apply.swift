@@ -26,6 +26,10 @@ struct Apply: AsyncParsableCommand {
     var dryRun: String = "none"
     @Option(name: .shortAndLong, help: "Namespace for namespaced objects that name none; objects naming another are rejected.")
     var namespace: String?
+    @Flag(help: "Delete the objects that match -l and are not in the files, in the same transaction (kubectl apply --prune -l).")
+    var prune = false
+    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("With --prune: which live objects the files own.", valueName: "selector"))
+    var selector: String?
     @Flag(help: "Then wait until every applied object is ready (see fogctl apply --help), like kubectl wait.")
     var wait = false
     @Option(help: ArgumentHelp("How long --wait waits.", valueName: "duration"))
@@ -39,6 +43,7 @@ struct Apply: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let pruneSelector = try Prune.selector(selector, prune: prune, code: 1)
         let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace)
         if dryRun == "client" {
             // Decoded and validated here, as kubectl's client dry run: the store (or server) is not
@@ -48,12 +53,27 @@ struct Apply: AsyncParsableCommand {
         }
         let client = try global.client()
         let outcomes: [ApplyOutcome]
-        do { outcomes = try await client.apply(objects.map(\.resource), dryRun: dryRun != "none") } catch {
+        var pruned: [DeleteOutcome] = []
+        do {
+            if let pruneSelector {
+                let doomed = try await Prune.candidates(objects.map(\.resource), selector: pruneSelector, namespace: namespace, client: client)
+                let result = try await client.apply(objects.map(\.resource), prune: doomed.map(\.key), dryRun: dryRun != "none")
+                outcomes = result.applied
+                pruned = result.pruned
+            } else {
+                outcomes = try await client.apply(objects.map(\.resource), dryRun: dryRun != "none")
+            }
+        } catch {
             throw CLI.storeFailure(error)
         }
         let suffix = dryRun == "server" ? " (server dry run)" : ""
         var out = ""
         for o in outcomes { out += "\(CLI.resourceRef(o.object)) \(o.action.rawValue)\(suffix)\n" }
+        for p in pruned {
+            switch p {
+            case .deleted(let o), .markedForDeletion(let o): out += "\(CLI.resourceRef(o)) pruned\(suffix)\n"
+            }
+        }
         CLI.console.out(out)
         if wait && dryRun == "none" {
             try await Readiness.wait(for: outcomes.map(\.object), client: client, timeout: timeout.seconds)

@@ -14,10 +14,15 @@ struct Diff: AsyncParsableCommand {
     var recursive = false
     @Option(name: .shortAndLong, help: "Namespace for namespaced objects that name none.")
     var namespace: String?
+    @Flag(help: "Also show the objects that apply --prune -l would delete.")
+    var prune = false
+    @Option(name: [.customShort("l"), .customLong("selector")], help: ArgumentHelp("With --prune: which live objects the files own.", valueName: "selector"))
+    var selector: String?
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         // As kubectl diff: exit 1 means differences, so every error exits 2.
+        let pruneSelector = try Prune.selector(selector, prune: prune, code: 2)
         let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace, code: 2, consequence: "nothing was compared")
         let client: any FogClient
         do { client = try global.client() } catch let f as CommandFailure { throw CommandFailure(code: 2, f.message) }
@@ -42,6 +47,16 @@ struct Diff: AsyncParsableCommand {
                 after = Self.view(desired)
             }
             out += UnifiedDiff.render(old: before, new: after, oldName: "live/\(name)", newName: "merged/\(name)")
+        }
+        if let pruneSelector {
+            let doomed: [Resource]
+            do { doomed = try await Prune.candidates(objects.map(\.resource), selector: pruneSelector, namespace: namespace, client: client) } catch {
+                throw CLI.storeFailure(error, code: 2)
+            }
+            for live in doomed {
+                let name = "\(live.kind.lowercased())/\(live.namespace.isEmpty ? "" : live.namespace + "/")\(live.name)"
+                out += UnifiedDiff.render(old: Self.view(live), new: "", oldName: "live/\(name)", newName: "merged/\(name) (pruned)")
+            }
         }
         CLI.console.out(out)
         if !refused.isEmpty { throw CommandFailure(code: 2, refused.joined(separator: "\n")) }

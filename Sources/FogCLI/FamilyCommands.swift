@@ -9,6 +9,7 @@ enum FamilyCommands {
         ("marketplace", [QuoteCommand.self, StopCommand.self, RetryCommand.self]),  // quote: what a job would cost; stop a run; retry: run a Failed job again
         ("training", [ModelCommand.self, Rounds.self]),  // fogctl model list|pull: trained models out of fog; rounds: a job's rounds live
         ("inference", [Infer.self]),            // fogctl infer: ask a trained model, through the inference path
+        ("gitops", [SuspendCommand.self, ResumeCommand.self]),  // fogctl suspend|resume gitsource NAME (reconcile gitsource NAME is Reconcile's)
     ]
 
     static var all: [any ParsableCommand.Type] { byFamily.flatMap(\.commands) }

@@ -80,10 +80,13 @@ enum Failures {
 extension GlobalOptions {
     /// The controller manager over the embedded store (the store's maintenance is a service of its own: `ControllerOptions.maintenance`).
     func manager(store: SQLiteStore, heartbeatTimeout: Double, dataDirectory: String = "examples/data",
-                 only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
+                 only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil,
+                 gitCredentials: String? = nil) -> Manager {
         var options = ControllerSettings()
         options.heartbeatTimeout = heartbeatTimeout
         options.dataDirectory = dataDirectory
+        options.gitCheckouts = ((store.path as NSString).deletingLastPathComponent as String) + "/git"
+        options.gitCredentials = gitCredentials
         var managerOptions = Manager.Options()
         if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
         managerOptions.observer = observer
@@ -103,11 +106,13 @@ struct ControllerOptions: ParsableArguments {
     var compactionWindow: DurationArgument = DurationArgument(argument: "5m")!
     @Option(help: ArgumentHelp("Where data sets live (<dir>/<name>.csv), for training and evaluation.", valueName: "dir"))
     var dataDir = "examples/data"
+    @Option(help: ArgumentHelp("Directory of GitSource credential files (a source's secretRef names one): a git-credential-store line for https, or an ssh private key.", valueName: "dir"))
+    var gitCredentials: String?
 
     func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil,
                  observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds, dataDirectory: dataDir,
-                       only: only, observer: observer)
+                       only: only, observer: observer, gitCredentials: gitCredentials)
     }
 
     /// The state file's upkeep (compaction of the event log to its window, free pages given

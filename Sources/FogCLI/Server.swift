@@ -25,6 +25,8 @@ struct Server: AsyncParsableCommand {
     var controllers = "all"
     @Option(help: ArgumentHelp("Largest blob accepted (bytes).", valueName: "bytes"))
     var maxBlobBytes = 64 << 20
+    @Option(help: ArgumentHelp("Enables POST /hooks/gitsource/{namespace}/{name}: the file holds the webhook secret (HMAC-SHA256 key; surrounding whitespace ignored).", valueName: "file"))
+    var webhookSecretFile: String?
     @OptionGroup var controllerOptions: ControllerOptions
     @OptionGroup var global: GlobalOptions
 
@@ -39,6 +41,13 @@ struct Server: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.maxBlobBytes = maxBlobBytes
+        if let webhookSecretFile {
+            guard let data = FileManager.default.contents(atPath: webhookSecretFile),
+                  case let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty else {
+                throw CommandFailure(code: 1, "error: --webhook-secret-file \(webhookSecretFile): cannot read a secret from it")
+            }
+            config.webhookSecret = Array(secret.utf8)
+        }
         if let tokens {
             do { config.tokens = try TokenBook(file: tokens) } catch { throw CommandFailure(code: 1, "\(error)") }
         }
@@ -68,7 +77,7 @@ struct Server: AsyncParsableCommand {
         }
         let console = CLI.console
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        let detail = "state \(store.path); \(config.tokens == nil ? "no authentication: loopback only" : "bearer tokens required"); controllers: \(selected.isEmpty ? "none" : selected.sorted().joined(separator: ","))"
+        let detail = "state \(store.path); \(config.tokens == nil ? "no authentication: loopback only" : "bearer tokens required")\(config.webhookSecret == nil ? "" : "; gitsource webhooks on"); controllers: \(selected.isEmpty ? "none" : selected.sorted().joined(separator: ","))"
         let app = api.application(onRunning: { bound in
             console.err("fog API server listening on http://\(shownHost):\(bound) (\(detail))\n")
         })

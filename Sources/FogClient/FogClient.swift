@@ -18,6 +18,8 @@ public protocol FogClient: Sendable {
     func delete(_ key: ObjectKey) async throws -> DeleteOutcome
     func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
+    /// Applies `objects` and deletes `prune` in one transaction, all or nothing.
+    func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome
     /// Changes to `kind` after `revision`, in order, then as they happen; ends with a
     /// `StoreError` of code `.compacted` when `revision` is too old (list again).
     func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error>
@@ -103,6 +105,9 @@ public struct EmbeddedClient: FogClient {
     }
     public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
         try await store.apply(objects, dryRun: dryRun)
+    }
+    public func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome {
+        try await store.apply(objects, prune: prune, dryRun: dryRun)
     }
     public func watch(kind: String?, namespace: String?, from revision: Int64) -> AsyncThrowingStream<WatchEvent, Error> {
         store.watch(kind: kind, namespace: namespace, from: revision, bookmarkEvery: 1)

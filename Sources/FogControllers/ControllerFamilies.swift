@@ -10,6 +10,7 @@ public enum ControllerFamilies {
         .marketplace,
         .training,
         .inference,
+        .gitops,
     ]
 
     /// Every family's controllers, in family order.

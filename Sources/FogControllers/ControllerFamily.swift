@@ -1,5 +1,6 @@
 import FogModel
 import FogRuntime
+import Foundation
 
 /// One controller family: everything a capability contributes to fog, declared in its own
 /// folder and plugged in with one line in `ControllerFamilies.all`.
@@ -41,5 +42,10 @@ public struct ControllerSettings: Sendable {
     public var heartbeatTimeout: Double = 15
     /// Where data sets live (`<dir>/<name>.csv`), for training and inference.
     public var dataDirectory = "examples/data"
+    /// Where GitSources keep their checkouts (`<dir>/<namespace>/<name>`); the CLI puts them
+    /// beside the state file (`git/`).
+    public var gitCheckouts = FileManager.default.temporaryDirectory.path + "/fog-git"
+    /// Where GitSources' `secretRef` names credential files; nil: none.
+    public var gitCredentials: String?
     public init() {}
 }

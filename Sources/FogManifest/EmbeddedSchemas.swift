@@ -1651,17 +1651,77 @@ enum EmbeddedSchemas {
     "kind": "GitSource",
     "plural": "gitsources",
     "singular": "gitsource",
-    "shortNames": ["gs"],
+    "shortNames": [
+      "gs"
+    ],
     "scope": "Namespaced",
     "columns": [
-      {"name": "URL", "jsonPath": ".spec.url", "type": "string"},
-      {"name": "REVISION", "jsonPath": ".status.lastAppliedRevision", "type": "string"},
-      {"name": "READY", "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status", "type": "string"},
-      {"name": "SUSPENDED", "jsonPath": ".spec.suspend", "type": "boolean"},
-      {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
-      {"name": "REF", "jsonPath": ".spec.ref", "type": "string", "priority": 1},
-      {"name": "PATH", "jsonPath": ".spec.path", "type": "string", "priority": 1},
-      {"name": "INTERVAL", "jsonPath": ".spec.interval", "type": "string", "priority": 1}
+      {
+        "name": "URL",
+        "jsonPath": ".spec.url",
+        "type": "string"
+      },
+      {
+        "name": "REVISION",
+        "jsonPath": ".status.lastAppliedRevision",
+        "type": "string"
+      },
+      {
+        "name": "READY",
+        "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status",
+        "type": "string"
+      },
+      {
+        "name": "OBJECTS",
+        "jsonPath": ".status.inventoryCount",
+        "type": "integer"
+      },
+      {
+        "name": "SUSPENDED",
+        "jsonPath": ".spec.suspend",
+        "type": "boolean"
+      },
+      {
+        "name": "AGE",
+        "jsonPath": ".metadata.creationTimestamp",
+        "type": "date"
+      },
+      {
+        "name": "REF",
+        "jsonPath": ".spec.ref",
+        "type": "string",
+        "priority": 1
+      },
+      {
+        "name": "PATH",
+        "jsonPath": ".spec.path",
+        "type": "string",
+        "priority": 1
+      },
+      {
+        "name": "INTERVAL",
+        "jsonPath": ".spec.interval",
+        "type": "string",
+        "priority": 1
+      },
+      {
+        "name": "FETCHED",
+        "jsonPath": ".status.lastFetchedRevision",
+        "type": "string",
+        "priority": 1
+      },
+      {
+        "name": "DRIFT-REPAIRS",
+        "jsonPath": ".status.driftRepairs",
+        "type": "integer",
+        "priority": 1
+      },
+      {
+        "name": "STATUS",
+        "jsonPath": ".status.conditions[?(@.type==\"Ready\")].message",
+        "type": "string",
+        "priority": 1
+      }
     ]
   },
   "type": "object",
@@ -1688,7 +1748,9 @@ enum EmbeddedSchemas {
           "type": "string",
           "description": "Repository URL: https://, ssh://, git://, file://, scp-style user@host:path, or an absolute local path.",
           "pattern": "^((https?|ssh|git|file)://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:|/).+",
-          "examples": ["https://github.com/example/fleet.git"]
+          "examples": [
+            "https://github.com/example/fleet.git"
+          ]
         },
         "ref": {
           "type": "string",
@@ -1704,14 +1766,54 @@ enum EmbeddedSchemas {
         },
         "interval": {
           "type": "string",
-          "description": "How often the repository is polled. A duration such as 30s, 10m, 1h30m. Default: \"1m\".",
+          "description": "How often the repository is fetched when no webhook or `fogctl reconcile gitsource` asks sooner. A duration such as 30s, 10m, 1h30m. Default: \"1m\" (Flux's examples use 1-10 minutes; Argo CD polls every 3 minutes).",
           "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$",
           "default": "1m"
+        },
+        "timeout": {
+          "type": "string",
+          "description": "Longest a fetch may take before it is abandoned (the source is then Ready=False, FetchFailed, and others are not held up). Default: \"60s\".",
+          "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$",
+          "default": "60s"
         },
         "prune": {
           "type": "boolean",
           "description": "Delete objects this source applied earlier that are gone from the repository. Default: false.",
           "default": false
+        },
+        "pruneSafety": {
+          "type": "object",
+          "description": "Limits on what one commit may delete when prune is true; a commit beyond them is refused whole (Ready=False, PruneRefused) and the previous one stays applied.",
+          "default": {},
+          "properties": {
+            "maxDeleteShare": {
+              "type": "number",
+              "description": "Largest share of the inventory one commit may delete (0-1). Default: 0.5.",
+              "minimum": 0,
+              "maximum": 1,
+              "default": 0.5
+            },
+            "allowEmpty": {
+              "type": "boolean",
+              "description": "Allow a commit that leaves nothing under path (deleting every object this source applied). Default: false.",
+              "default": false
+            },
+            "allowMissingPath": {
+              "type": "boolean",
+              "description": "Allow a commit in which path no longer exists (treated as empty). Default: false.",
+              "default": false
+            }
+          },
+          "additionalProperties": false
+        },
+        "driftPolicy": {
+          "type": "string",
+          "description": "What to do when an applied object is changed outside git (spec, labels, annotations, or deleted): repair puts it back at once; report only records it (status.drift, a DriftDetected event). Default: repair.",
+          "enum": [
+            "repair",
+            "report"
+          ],
+          "default": "repair"
         },
         "suspend": {
           "type": "boolean",
@@ -1727,7 +1829,7 @@ enum EmbeddedSchemas {
         },
         "secretRef": {
           "type": "object",
-          "description": "Credentials for the repository, held by the server (never stored in the object).",
+          "description": "Credentials for the repository: the name of a file under the server's --git-credentials directory (read by the system git through GIT_ASKPASS; never stored in the object and never logged).",
           "properties": {
             "name": {
               "type": "string",
@@ -1737,11 +1839,42 @@ enum EmbeddedSchemas {
               "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
             }
           },
-          "required": ["name"],
+          "required": [
+            "name"
+          ],
           "additionalProperties": false
+        },
+        "dependsOn": {
+          "type": "array",
+          "description": "Other GitSources that must be Ready at their current commit before this one applies.",
+          "items": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "type": "string",
+                "description": "The GitSource's name.",
+                "minLength": 1,
+                "maxLength": 63,
+                "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+              },
+              "namespace": {
+                "type": "string",
+                "description": "Its namespace; absent: this source's.",
+                "minLength": 1,
+                "maxLength": 63,
+                "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+              }
+            },
+            "required": [
+              "name"
+            ],
+            "additionalProperties": false
+          }
         }
       },
-      "required": ["url"],
+      "required": [
+        "url"
+      ],
       "additionalProperties": false
     },
     "status": {
@@ -1749,21 +1882,79 @@ enum EmbeddedSchemas {
       "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
-  "required": ["apiVersion", "kind", "metadata", "spec"],
+  "required": [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec"
+  ],
   "additionalProperties": false,
   "$defs": {
     "Status": {
       "type": "object",
-      "description": "GitSource status. Nothing reconciles git sources yet: described are only the fields the printer columns show.",
+      "description": "GitSource status, written by the gitsource controller.",
       "properties": {
-        "lastAppliedRevision": {"type": "string", "description": "The commit last applied."},
+        "observedGeneration": {
+          "type": "integer"
+        },
+        "lastFetchedRevision": {
+          "type": "string",
+          "description": "The commit the last fetch found (40 hex digits)."
+        },
+        "lastFetchTime": {
+          "type": "string",
+          "description": "When that commit was first fetched (a fetch that finds the same commit writes nothing)."
+        },
+        "lastAppliedRevision": {
+          "type": "string",
+          "description": "The commit whose manifests are applied."
+        },
+        "lastAppliedTime": {
+          "type": "string",
+          "description": "When it was applied."
+        },
+        "lastHandledReconcileAt": {
+          "type": "string",
+          "description": "The fog/reconcile-requested-at annotation last acted on (webhook, fogctl reconcile gitsource)."
+        },
+        "inventory": {
+          "type": "array",
+          "description": "The objects this source applied, as KIND/NAMESPACE/NAME (cluster-scoped: KIND//NAME), sorted.",
+          "items": {
+            "type": "string"
+          }
+        },
+        "inventoryCount": {
+          "type": "integer",
+          "description": "How many objects the inventory holds."
+        },
+        "driftRepairs": {
+          "type": "integer",
+          "description": "Owned objects put back after a change outside git, since the source was created."
+        },
+        "drift": {
+          "type": "array",
+          "description": "Under driftPolicy report: owned objects that differ from git, with the fields that differ.",
+          "items": {
+            "type": "string"
+          }
+        },
+        "errors": {
+          "type": "array",
+          "description": "Why the last fetched commit was not applied: every manifest problem (file in the repository, line:column, field path) or the refusal.",
+          "items": {
+            "type": "string"
+          }
+        },
         "conditions": {
           "type": "array",
-          "description": "Ready (the READY column).",
-          "items": {"$ref": "status.json#/$defs/Condition"}
+          "description": "Ready (the last fetched commit is applied), Stalled (it cannot be without a new commit or a spec change), Suspended.",
+          "items": {
+            "$ref": "status.json#/$defs/Condition"
+          }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }

@@ -197,6 +197,22 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         }
     }
 
+    /// `POST /apply` with a `prune` list beside the items: the server applies and deletes in one transaction.
+    public func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome {
+        let body: JSONValue = ["apiVersion": .string(fogAPIVersion), "kind": "List", "items": .array(objects.map(\.json)),
+                               "prune": .array(prune.map { ["kind": .string($0.kind), "namespace": .string($0.namespace), "name": .string($0.name)] })]
+        let result = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/apply" + (dryRun ? "?dryRun=true" : ""), body: body)
+        let applied = try (result["items"]?.arrayValue ?? []).map { item in
+            ApplyOutcome(action: ApplyAction(rawValue: item["action"]?.stringValue ?? "") ?? .unchanged,
+                         object: try Resource(json: item["object"] ?? .null))
+        }
+        let pruned = try (result["pruned"]?.arrayValue ?? []).map { item -> DeleteOutcome in
+            let object = try Resource(json: item["object"] ?? .null)
+            return item["action"]?.stringValue == "marked" ? .markedForDeletion(object) : .deleted(object)
+        }
+        return ApplyPruneOutcome(applied: applied, pruned: pruned)
+    }
+
     public func reviewAccess(_ question: AccessQuestion) async throws -> AccessAnswer {
         var spec: [String: JSONValue] = ["verb": .string(question.verb), "resource": .string(question.resource)]
         if let ns = question.namespace { spec["namespace"] = .string(ns) }

@@ -14,7 +14,8 @@ import ServiceLifecycle
 /// ```
 /// /apis/fog/v1alpha1/{plural}[/{name}[/status]]                      cluster-scoped kinds (and all-namespace lists)
 /// /apis/fog/v1alpha1/namespaces/{ns}/{plural}[/{name}[/status]]      namespaced kinds
-/// /apis/fog/v1alpha1/apply[?dryRun=true]                             create-or-update many objects (fogctl apply)
+/// /apis/fog/v1alpha1/apply[?dryRun=true]                             create-or-update many objects (fogctl apply [--prune])
+/// /hooks/gitsource/{ns}/{name}                                       a git host's push webhook (HMAC-signed; GitSourceWebhook.swift)
 /// /healthz  /readyz
 /// ```
 public struct APIServer: Sendable {
@@ -43,6 +44,8 @@ public struct APIServer: Sendable {
         public var requestHeadSeconds: Double = 30
         /// Open watches one user may hold at once (429 beyond).
         public var maxWatchesPerUser = 100
+        /// The HMAC-SHA256 key of `POST /hooks/gitsource/{namespace}/{name}`; nil: webhooks are off.
+        public var webhookSecret: [UInt8]?
         public init() {}
     }
 
@@ -154,6 +157,8 @@ public struct APIServer: Sendable {
             if path == "/version" {
                 return Self.json(.ok, ["version": .string(FogBuild.version), "apiVersion": .string(fogAPIVersion)])
             }
+            // A git host's webhook carries a signature, not a token.
+            if path.hasPrefix(Self.webhookPrefix) { return try await gitSourceWebhook(request, path: path) }
             let identity = try authenticate(request)
             if path == "/metrics" {
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -504,9 +509,32 @@ public struct APIServer: Sendable {
             }
         }
         let dryRun = request.uri.queryParameters["dryRun"].map { $0 == "true" || $0 == "All" } ?? false
-        let outcomes = try await store.apply(objects, dryRun: dryRun)
+        // `prune` beside the items (fogctl apply --prune): deleted in the same transaction, each
+        // authorised as a delete of the stored object.
+        guard let pruneList = try JSONCoding.parse(bytes: bytes)["prune"]?.arrayValue else {
+            let outcomes = try await store.apply(objects, dryRun: dryRun)
+            return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
+                                   "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
+        }
+        var prune: [ObjectKey] = []
+        for (i, item) in pruneList.enumerated() {
+            guard let kind = item["kind"]?.stringValue, let name = item["name"]?.stringValue,
+                  let info = schemas.registry.info(forKind: kind) else { throw AdmissionError(.badRequest, "prune[\(i)]: kind and name are required") }
+            let key = ObjectKey(kind: kind, namespace: info.namespaced ? item["namespace"]?.stringValue ?? "default" : "", name: name)
+            let route = Route(kind: info, namespace: key.namespace, name: name)
+            guard let stored = try await store.get(key) else { continue }
+            guard await visible(identity, stored), authorizer.allows(identity, .delete, stored) else { throw Self.forbidden(identity, .delete, route) }
+            prune.append(key)
+        }
+        let result = try await store.apply(objects, prune: prune, dryRun: dryRun)
         return Self.json(.ok, ["kind": "ApplyResult", "apiVersion": .string(fogAPIVersion),
-                               "items": .array(outcomes.map { ["action": .string($0.action.rawValue), "object": $0.object.json] })])
+                               "items": .array(result.applied.map { ["action": .string($0.action.rawValue), "object": $0.object.json] }),
+                               "pruned": .array(result.pruned.map { outcome -> JSONValue in
+                                   switch outcome {
+                                   case .deleted(let o): return ["action": "deleted", "object": o.json]
+                                   case .markedForDeletion(let o): return ["action": "marked", "object": o.json]
+                                   }
+                               })])
     }
 
     /// `fogctl auth can-i`: what the authorisation table answers for the caller. Without a name,

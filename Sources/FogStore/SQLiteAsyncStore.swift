@@ -42,6 +42,9 @@ public struct SQLiteAsyncStore: Store {
     public func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome] {
         try await run { try $0.apply(objects, dryRun: dryRun) }
     }
+    public func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool) async throws -> ApplyPruneOutcome {
+        try await run { try $0.apply(objects, prune: prune, dryRun: dryRun) }
+    }
     public func events(after revision: Int64, kind: String?, namespace: String?, limit: Int) async throws -> (events: [StoreEvent], head: Int64) {
         try sqlite.events(after: revision, kind: kind, namespace: namespace, limit: limit)
     }

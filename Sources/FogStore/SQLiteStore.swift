@@ -298,6 +298,17 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try write(dryRun: dryRun) { tx in try objects.map { try tx.apply($0) } }
     }
 
+    public func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool = false) throws -> ApplyPruneOutcome {
+        try write(dryRun: dryRun) { tx in
+            let applied = try objects.map { try tx.apply($0) }
+            let pruned = try prune.compactMap { key -> DeleteOutcome? in
+                guard try tx.get(key) != nil else { return nil }
+                return try tx.delete(key)
+            }
+            return ApplyPruneOutcome(applied: applied, pruned: pruned)
+        }
+    }
+
     /// Runs `body` as one IMMEDIATE transaction; rolled back when it throws or on a dry run.
     public func write<T>(dryRun: Bool = false, _ body: (StoreTransaction) throws -> T) throws -> T {
         var committed: Int64?

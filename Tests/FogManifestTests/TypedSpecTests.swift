@@ -21,6 +21,7 @@ import Testing
         case FederatedJobSpec.kind: _ = try s.spec(FederatedJobSpec.self, of: object)
         case HarvestPolicySpec.kind: _ = try s.spec(HarvestPolicySpec.self, of: object)
         case TrainingTaskSpec.kind: _ = try s.spec(TrainingTaskSpec.self, of: object)
+        case GitSourceSpec.kind: _ = try s.spec(GitSourceSpec.self, of: object)
         default: return false
         }
         return true
@@ -231,6 +232,24 @@ import Testing
         #expect(try Self.isDefault(.double(spec.maxCpuShare), k, "maxCpuShare"))
         #expect(try Self.isDefault(.string(spec.timeZone), k, "timeZone"))
         #expect(spec.nodeSelector == nil && spec.windows == nil)
+    }
+
+    @Test func aMinimalGitSourceGetsTheSchemaDefaults() throws {
+        let (admitted, inProcess) = try Self.minimal("GitSource", "  {url: /srv/fleet.git}\n", namespaced: true)
+        let spec = try admitted.decodeSpec(GitSourceSpec.self)
+        #expect(try inProcess.decodeSpec(GitSourceSpec.self) == spec)
+        let k = GitSourceSpec.kind
+        #expect(try Self.isDefault(.string(spec.ref), k, "ref"))
+        #expect(try Self.isDefault(.string(spec.path), k, "path"))
+        #expect(try Self.isDefault(.string(spec.interval), k, "interval"))
+        #expect(try Self.isDefault(.string(spec.timeout), k, "timeout"))
+        #expect(try Self.isDefault(.bool(spec.prune), k, "prune"))
+        #expect(try Self.isDefault(.bool(spec.suspend), k, "suspend"))
+        #expect(try Self.isDefault(.string(spec.driftPolicy.rawValue), k, "driftPolicy"))
+        #expect(try Self.isDefault(.double(spec.pruneSafety.maxDeleteShare), k, "pruneSafety.maxDeleteShare"))
+        #expect(try Self.isDefault(.bool(spec.pruneSafety.allowEmpty), k, "pruneSafety.allowEmpty"))
+        #expect(try Self.isDefault(.bool(spec.pruneSafety.allowMissingPath), k, "pruneSafety.allowMissingPath"))
+        #expect(spec.dependsOn == nil && spec.targetNamespace == nil && spec.secretRef == nil)
     }
 
     @Test func aMinimalTrainingTaskGetsTheSchemaDefaults() throws {
