@@ -44,6 +44,10 @@ public struct AllocationController: Controller {
 
     public var sources: [WatchSource] {
         Watches.for("FederatedJob")
+            // An auction-mode job's auction failing changes why it waits.
+            .watches("Auction", when: [.changed("status.phase")]) { auction, _ in
+                auction.spec?["job"]?.stringValue.map { [ObjectKey(kind: "FederatedJob", namespace: auction.namespace, name: $0)] } ?? []
+            }
             // Only what can change a placement: the node's spec and labels, its conditions
             // (Ready, Harvestable), its reservations and its harvestable CPU. Heartbeats and
             // scores alone do not, and enqueueing the waiting jobs on each made every heartbeat
@@ -79,9 +83,17 @@ public struct AllocationController: Controller {
             return .done
         }
         let view = JobView(key: job.key, spec: try job.reconciledSpec(FederatedJobSpec.self))
-        guard view.mode == .direct else {
+        // Auction mode: the first participants come from the job's auction (the auctions family
+        // books them with the same reservations); once allocated, failover is direct allocation's.
+        let hasParticipants = !(job.status?["allocation"]?["participants"]?.arrayValue ?? []).isEmpty
+        guard view.mode == .direct || hasParticipants else {
+            let auction = ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name))
+            let failed = auction?.status?["phase"]?.stringValue == "Failed"
             try await ctx.updateStatus(job, { _ in }, conditions: [
-                Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])
+                failed ? Condition(type: "Allocated", status: .false, reason: "AuctionFailed",
+                                   message: "auction \(job.name) failed: " + (auction?.status?["reason"]?.stringValue ?? ""))
+                    : Condition(type: "Allocated", status: .false, reason: "AwaitingAuction",
+                                message: "allocation.mode is auction: participants come from auction \(job.name)")])
             return .done
         }
         guard let tierObject = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier)) else { return .done }
