@@ -68,15 +68,17 @@ extension SimulatedFleet {
             if outcome == nil || outcome == "Pending" { pending[n, default: 0] += 1 }
         }
         var out: [Resource] = []
-        for auction in auctions.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
-            guard let spec = try? auction.decodeSpec(AuctionSpec.self) else { continue }
-            let regions = Set(spec.regions ?? [])
-            for node in nodes.sorted(by: { $0.name < $1.name }) {
-                guard node.condition("Ready")?.status == .true, node.metadata.deletionTimestamp == nil,
-                      let ns = try? node.decodeSpec(FogNodeSpec.self), !ns.unschedulable else { continue }
-                if !regions.isEmpty && !regions.contains(ns.region) { continue }
+        let specs: [(Resource, AuctionSpec)] = auctions.compactMap { a in (try? a.decodeSpec(AuctionSpec.self)).map { (a, $0) } }
+        for node in nodes.sorted(by: { $0.name < $1.name }) {
+            guard node.condition("Ready")?.status == .true, node.metadata.deletionTimestamp == nil,
+                  let ns = try? node.decodeSpec(FogNodeSpec.self), !ns.unschedulable else { continue }
+            let reservations = node.status?["reservations"]?.objectValue ?? [:]
+            // Each node takes the auctions in its own (seeded) order, so that under a cap on
+            // commitments a fleet spreads its bids over many auctions rather than the first few.
+            let order = specs.sorted { Self.mix(node.name, $0.0) < Self.mix(node.name, $1.0) }
+            for (auction, spec) in order {
+                if let regions = spec.regions, !regions.isEmpty, !regions.contains(ns.region) { continue }
                 if taken.contains(auction.namespace + "/" + auction.name + "/" + node.name) { continue }
-                let reservations = node.status?["reservations"]?.objectValue ?? [:]
                 let situation = BidPolicy.Situation(
                     unit: spec.unit.rawValue, cpuWanted: spec.requirements?.cpu ?? 0, memoryGiBWanted: spec.requirements?.memoryGiB ?? 0,
                     capacityCpu: ns.capacity.cpu, committedCpu: reservations.values.reduce(0) { $0 + ($1["cpu"]?.numberValue ?? 0) },
@@ -95,6 +97,13 @@ extension SimulatedFleet {
             }
         }
         return out
+    }
+
+    /// A node's order over auctions: FNV-1a of the node's and the auction's names.
+    static func mix(_ node: String, _ auction: Resource) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in (node + "|" + auction.namespace + "/" + auction.name).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
     /// `<auction>-<node>`, shortened with a hash when longer than a name may be.

@@ -320,8 +320,8 @@ import Testing
         let h = try Harness()
         let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data])
         #expect(r.code == 0, "\(r.stderr)")
-        // "applied 2 federated jobs once 29 of 30 simulated nodes were Ready"
-        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 2 federated jobs once ") } ?? ""
+        // "applied 3 federated jobs once 29 of 30 simulated nodes were Ready"
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 3 federated jobs once ") } ?? ""
         let reporting = Int(line.split(separator: " ").dropFirst(5).first ?? "") ?? 0
         return (try Outcome(h.store()), reporting)
     }

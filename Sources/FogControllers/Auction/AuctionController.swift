@@ -41,7 +41,12 @@ public struct AuctionController: Controller {
     public var conditionTypes: Set<String> { ["Open", "Cleared"] }
 
     public func reconcile(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {
-        do { return try await reconcileAuction(key, ctx) } catch is CacheBehind { return .requeue(after: 0.02) }
+        do { return try await reconcileAuction(key, ctx) } catch is CacheBehind {
+            return .requeue(after: 0.02)
+        } catch let e as StoreError where e.code == .conflict {
+            // A metadata write (finalizer) raced a status write: read again shortly.
+            return .requeue(after: 0.02)
+        }
     }
 
     func reconcileAuction(_ key: ObjectKey, _ ctx: ReconcileContext) async throws -> ReconcileResult {

@@ -1,3 +1,4 @@
+import FogAPI
 import FogMarket
 import FogModel
 import FogRuntime
@@ -33,7 +34,7 @@ public struct AuctionJobController: Controller {
         guard let quote = Quote(json: job.status?["quote"]) else { return .done }
         guard try await ctx.client.get(auctionKey) == nil else { return .done }
         let auction = Self.auction(for: job, spec: spec, quote: quote)
-        _ = try await ctx.client.create(auction)
+        do { _ = try await ctx.client.create(auction) } catch let e as StoreError where e.code == .alreadyExists { return .done }
         await ctx.events.record(job, .normal, reason: "AuctionOpened",
                                 message: String(format: "auction %@ opened: %d–%d participants, reserve %.4f %@ per %@ for %g %@s each",
                                                 job.name, spec.participants.min, spec.participants.maxOrMin,
