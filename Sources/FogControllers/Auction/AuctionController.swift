@@ -212,7 +212,9 @@ public struct AuctionController: Controller {
                 patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.reservationsJSON)],
                                            patch: ["reservations": .object([resKey: view.reservation])]))
             }
-            let chosen = winners.map(\.bid.node)
+            // By name: the same winners give the same participant order (and data shards) whatever
+            // their bids were (a bid's markup follows its node's utilisation at bidding time).
+            let chosen = winners.map(\.bid.node).sorted()
             var allocation = AllocationController.allocationJSON(chosen: chosen, byName: byName, scores: scores, job: view, quote: quote,
                                                                  now: now.timeIntervalSince1970, previous: nil)
             allocation = Self.withPayments(allocation, outcome: outcome, auction: key.name)
