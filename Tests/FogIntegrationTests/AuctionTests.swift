@@ -99,6 +99,32 @@ extension MarketHarness {
         await h.shutdown()
     }
 
+    /// A winner lost mid-job is replaced by the next-best bid of the closed auction (the best-ranked
+    /// bid that lost only because it was outbid), paid that bid's own price.
+    @Test func aLostWinnerIsReplacedByTheNextBestBid() async throws {
+        let h = try await MarketHarness(nodes: 12)
+        try h.apply(auctionJob("kept", min: 2, max: 2, budget: 50))
+        try await h.fleet.settle()
+        try await h.runBidding(seconds: 2)
+        let a = try h.auction("kept")
+        #expect(a.status?["phase"] == "Closed")
+        let ranking = a.status?["ranking"]?.arrayValue ?? []
+        let winners = ranking.filter { $0["outcome"] == "Won" }.compactMap { $0["node"]?.stringValue }
+        let runnerUp = try #require(ranking.first { $0["reason"] == "Outbid" })
+        let victim = try #require(winners.first)
+        h.sim.force(victim, online: false)
+        try await h.run(seconds: 20, step: 5)
+        let j = try h.job("kept")
+        let participants = j.status?["allocation"]?["participants"]?.arrayValue ?? []
+        let nodes = participants.compactMap { $0["node"]?.stringValue }
+        #expect(!nodes.contains(victim) && nodes.contains(runnerUp["node"]!.stringValue!), "\(nodes)")
+        let replacement = try #require(participants.first { $0["node"] == runnerUp["node"] })
+        #expect(replacement["bid"] == runnerUp["bid"] && replacement["unitPrice"]?.numberValue == runnerUp["price"]?.numberValue)
+        let events = try h.store.list(kind: "Event", namespace: "default", selector: LabelSelector()).items
+        #expect(events.contains { $0.content["reason"] == "ParticipantReplaced" && ($0.content["message"]?.stringValue ?? "").contains("next-best bid") })
+        await h.shutdown()
+    }
+
     /// No valid bids: the auction reopens with a reserve raised by half (up to the budget's
     /// share), then fails, and the job says why.
     @Test func noBidsReopenThenFail() async throws {
