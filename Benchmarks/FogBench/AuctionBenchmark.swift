@@ -47,7 +47,7 @@ enum AuctionBenchmark {
                 times.append(now() - t0)
                 winners = o.winners.count
             }
-            print(String(format: "  %-22@ %7.2f ms  (%d winners)", label as NSString, median(times) * 1000, winners))
+            print("  " + label.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %7.2f ms  (%d winners)", median(times) * 1000, winners))
         }
         var sortTimes: [Double] = []
         for _ in 0..<20 {
