@@ -50,7 +50,7 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),

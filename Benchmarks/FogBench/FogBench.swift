@@ -7,7 +7,7 @@ import Foundation
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "churn", "allocation", "learning", "grid", "gitops"]
+        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "churn", "allocation", "auctions", "learning", "grid", "gitops"]
         // A number after `churn` is its count of heartbeats.
         var selected: [String] = []
         var churnCount = 1_000_000
@@ -31,6 +31,7 @@ struct FogBench {
             case "allocation":
                 AllocationBenchmark.run()
                 try await FailoverBenchmark.run(dir: dir)
+            case "auctions": try await AuctionBenchmark.run(dir: dir)
             case "learning":
                 LearningBenchmark.run(dataPath: "examples/data/digits.csv")
                 try await TrainingBenchmark.run(dir: dir)

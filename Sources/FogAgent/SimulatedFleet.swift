@@ -31,6 +31,8 @@ public final class SimulatedFleet: @unchecked Sendable {
         public var exactRoutines = false
         /// Where data sets live, for training tasks bound to simulated nodes (nil: tasks are not run).
         public var dataDirectory: String?
+        /// Whether the fleet's nodes bid on open auctions from their bid policies.
+        public var bidding = true
         public init() {}
     }
 
@@ -340,17 +342,19 @@ public final class SimulatedFleet: @unchecked Sendable {
     /// that a caller can hold the fleet's next heartbeats until something has happened
     /// (`fogctl up` holds them until its jobs are allocated, so that allocation sees the first).
     public func run(heartbeatsAfter gate: (@Sendable () async -> Void)? = nil) async throws {
-        guard options.dataDirectory != nil else {
+        guard options.dataDirectory != nil || options.bidding else {
             await gate?()
             return try await heartbeatLoop()
         }
-        // Heartbeats on the clock; training tasks as soon as they are created.
+        // Heartbeats on the clock; training tasks as soon as they are created; bids as soon as
+        // an auction opens (SimulatedFleet+Bidding.swift).
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await gate?()
                 try await self.heartbeatLoop()
             }
-            group.addTask { try await self.taskLoop() }
+            if options.dataDirectory != nil { group.addTask { try await self.taskLoop() } }
+            if options.bidding { group.addTask { try await self.bidLoop() } }
             try await group.next()
             group.cancelAll()
         }

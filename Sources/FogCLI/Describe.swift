@@ -97,6 +97,11 @@ struct Describe: AsyncParsableCommand {
                 status["training"] = .object(t)
             }
         }
+        if r.kind == "Auction" {
+            // The receipts are long (one digest per bid): their count stands for them.
+            if let bids = status.removeValue(forKey: "bids")?.objectValue { status["bids"] = .string("\(bids.count) received (digests: -o yaml)") }
+            if let ranking = status.removeValue(forKey: "ranking")?.arrayValue { jobSections += AuctionText.ranking(ranking) }
+        }
         s += section("Status", .object(status)) + jobSections
         if conditions.isEmpty {
             s += "Conditions:\n  <none>\n"
@@ -234,5 +239,20 @@ enum EventOrder {
             (time(e).flatMap(Timestamp.parse) ?? .distantPast, e.metadata.resourceVersion)
         }
         return events.sorted { key($0) < key($1) }
+    }
+}
+
+/// An auction's ranked bid table, after close: eligible bids by trust-weighted effective price,
+/// then the bids that could not compete, with why.
+enum AuctionText {
+    static func ranking(_ rows: [JSONValue]) -> String {
+        func num(_ v: JSONValue?) -> String { v?.numberValue.map { JSONCoding.formatDouble($0) } ?? "-" }
+        let table = rows.map { r in
+            [r["rank"]?.intValue.map(String.init) ?? "-", r["bid"]?.stringValue ?? "", r["node"]?.stringValue ?? "",
+             r["region"]?.stringValue ?? "", num(r["price"]), num(r["trust"]), num(r["effectivePrice"]),
+             r["outcome"]?.stringValue ?? "", num(r["payment"]), r["reason"]?.stringValue ?? ""]
+        }
+        return "Ranked Bids:\n" + DescribeText.indent(TablePrinter.render(
+            header: ["RANK", "BID", "NODE", "REGION", "PRICE", "TRUST", "EFFECTIVE", "OUTCOME", "PAYMENT", "REASON"], rows: table), by: 2)
     }
 }

@@ -7,6 +7,7 @@ import ArgumentParser
 enum FamilyCommands {
     static let byFamily: [(family: String, commands: [any ParsableCommand.Type])] = [
         ("marketplace", [QuoteCommand.self, StopCommand.self, RetryCommand.self]),  // quote: what a job would cost; stop a run; retry: run a Failed job again
+        ("auctions", [BidCommand.self]),       // fogctl bid: a node's sealed bid in an open auction
         ("training", [ModelCommand.self, Rounds.self]),  // fogctl model list|pull: trained models out of fog; rounds: a job's rounds live
         ("inference", [Infer.self]),            // fogctl infer: ask a trained model, through the inference path
         ("gitops", [SuspendCommand.self, ResumeCommand.self]),  // fogctl suspend|resume gitsource NAME (reconcile gitsource NAME is Reconcile's)

@@ -62,6 +62,8 @@ struct AgentCommand: AsyncParsableCommand {
     var peerListen: String?
     @Option(name: .customLong("peer-address"), help: ArgumentHelp("The URL peers reach --peer-listen at, when it is not http://host:port (NAT, a proxy).", valueName: "url"))
     var peerAddress: String?
+    @Flag(help: "Do not bid on auctions (by default the agent bids from the node's spec.bidding policy).")
+    var noBid = false
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -128,9 +130,15 @@ struct AgentCommand: AsyncParsableCommand {
         let target = global.serverURL ?? global.statePath()
         console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
         let limit = count
+        // The bidder (AgentBidder) beside the agent's loops: it ends when the agent does.
+        let bidder = noBid ? nil : AgentBidder(client: try global.client(timeout: max(2, interval.seconds)), clock: SystemClock(), node: node)
         do {
             try await runUntilSignalled("fog.agent") {
-                try await agent.run(heartbeats: limit, log: { console.err($0 + "\n") })
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let bidder { group.addTask { await bidder.run() } }
+                    try await agent.run(heartbeats: limit, log: { console.err($0 + "\n") })
+                    group.cancelAll()
+                }
             }
         } catch let e as NodeAgent.Stopped {
             throw CommandFailure(code: 1, "error: \(e.reason); stopped after \(agent.heartbeats) heartbeats")

@@ -128,7 +128,12 @@ struct Up: AsyncParsableCommand {
             }) {
                 jobsAllocated.notify()
             }
-            if nodesSeen, !training || !hasFleet, await m.isSettled(within: 1) {
+            // An open auction closes on its own clock (its bidding window), not on a queued change.
+            let auctionOpen = m.cache.list("Auction").contains { a in
+                let phase = a.status?["phase"]?.stringValue
+                return a.metadata.deletionTimestamp == nil && (phase == nil || phase == "Open")
+            }
+            if nodesSeen, !training || !hasFleet, !auctionOpen, await m.isSettled(within: 1) {
                 if !converged.value {
                     converged.value = true
                     progress.show(m, elapsed: Date().timeIntervalSince(start), force: true)

@@ -8,6 +8,7 @@ public enum ControllerFamilies {
         .nodes,
         .harvest,
         .marketplace,
+        .auctions,
         .training,
         .inference,
         .gitops,

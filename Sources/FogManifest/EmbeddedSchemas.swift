@@ -6,22 +6,69 @@ enum EmbeddedSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "auction.json",
   "title": "Auction",
-  "description": "A sealed-bid procurement auction for participants: nodes bid asks, the lowest trust-weighted asks win. Namespaced; usually owned by a FederatedJob with allocation.mode auction.",
+  "description": "A sealed-bid procurement (reverse) auction for participants: nodes bid unit prices, the best trust-weighted bids within the reserve win, and winners are paid their critical value (see docs/marketplace.md, Auctions). Namespaced; usually created and owned by a FederatedJob with allocation.mode auction.",
   "x-fog": {
     "kind": "Auction",
     "plural": "auctions",
     "singular": "auction",
-    "shortNames": ["auc"],
+    "shortNames": [
+      "auc"
+    ],
     "scope": "Namespaced",
     "columns": [
-      {"name": "JOB", "jsonPath": ".spec.job", "type": "string"},
-      {"name": "MECHANISM", "jsonPath": ".spec.mechanism", "type": "string"},
-      {"name": "WANTED", "jsonPath": ".spec.participantsWanted", "type": "integer"},
-      {"name": "PHASE", "jsonPath": ".status.phase", "type": "string"},
-      {"name": "CLEARING", "jsonPath": ".status.clearingPrice", "type": "number"},
-      {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
-      {"name": "BIDS", "jsonPath": ".status.bidCount", "type": "integer", "priority": 1},
-      {"name": "CLOSES", "jsonPath": ".status.closesAt", "type": "date", "priority": 1}
+      {
+        "name": "JOB",
+        "jsonPath": ".spec.job",
+        "type": "string"
+      },
+      {
+        "name": "MECHANISM",
+        "jsonPath": ".spec.mechanism",
+        "type": "string"
+      },
+      {
+        "name": "PHASE",
+        "jsonPath": ".status.phase",
+        "type": "string"
+      },
+      {
+        "name": "BIDS",
+        "jsonPath": ".status.bidCount",
+        "type": "integer"
+      },
+      {
+        "name": "WINNERS",
+        "jsonPath": ".status.winnerCount",
+        "type": "integer"
+      },
+      {
+        "name": "CLEARING",
+        "jsonPath": ".status.clearingPrice",
+        "type": "number"
+      },
+      {
+        "name": "AGE",
+        "jsonPath": ".metadata.creationTimestamp",
+        "type": "date"
+      },
+      {
+        "name": "WANTED",
+        "jsonPath": ".spec.participantsWanted",
+        "type": "integer",
+        "priority": 1
+      },
+      {
+        "name": "RESERVE",
+        "jsonPath": ".status.reservePrice",
+        "type": "number",
+        "priority": 1
+      },
+      {
+        "name": "CLOSES",
+        "jsonPath": ".status.closesAt",
+        "type": "date",
+        "priority": 1
+      }
     ]
   },
   "type": "object",
@@ -53,25 +100,54 @@ enum EmbeddedSchemas {
         },
         "mechanism": {
           "type": "string",
-          "description": "sealed-first-price: each winner is paid its own bid; sealed-second-price: each winner is paid the next-higher ranked bid; vickrey: every winner is paid the first losing bid (uniform, truthful). Default: \"vickrey\".",
-          "enum": ["sealed-first-price", "sealed-second-price", "vickrey"],
-          "default": "vickrey"
+          "description": "critical-value: each winner is paid the highest price at which it would still have won, capped at the reserve (bidding one's cost is a dominant strategy); first-price: each winner is paid its own bid (for comparison; rewards shading). Default: \"critical-value\".",
+          "enum": [
+            "critical-value",
+            "first-price"
+          ],
+          "default": "critical-value"
         },
         "participantsWanted": {
           "type": "integer",
-          "description": "Number of winners wanted.",
+          "description": "Most winners wanted.",
+          "minimum": 1
+        },
+        "participantsMin": {
+          "type": "integer",
+          "description": "Fewest winners the auction can clear with; absent: participantsWanted.",
           "minimum": 1
         },
         "unit": {
           "type": "string",
           "description": "What a bid price is per: hour of training or inference request. Default: \"hour\".",
-          "enum": ["hour", "request"],
+          "enum": [
+            "hour",
+            "request"
+          ],
           "default": "hour"
+        },
+        "units": {
+          "type": "number",
+          "description": "Units bought from each winner (hours of training or requests); payments are the unit payment × units. Default: 1.",
+          "exclusiveMinimum": 0,
+          "default": 1
         },
         "reservePrice": {
           "type": "number",
-          "description": "Highest unit price the buyer accepts; bids above it are rejected. Absent: no limit.",
+          "description": "Highest unit price accepted; bids above it lose (AboveReserve), and no winner is paid more. Absent: no limit.",
           "minimum": 0
+        },
+        "reserveCeiling": {
+          "type": "number",
+          "description": "Highest reserve a reopened auction may reach (a job's: its budget per participant and unit). Absent: the reserve (no reopening).",
+          "minimum": 0
+        },
+        "maxRounds": {
+          "type": "integer",
+          "description": "Bidding rounds before the auction fails: each round without a clearing raises the reserve by half, up to reserveCeiling. Default: 3.",
+          "minimum": 1,
+          "maximum": 10,
+          "default": 3
         },
         "currency": {
           "type": "string",
@@ -101,6 +177,20 @@ enum EmbeddedSchemas {
           },
           "additionalProperties": false
         },
+        "regions": {
+          "type": "array",
+          "description": "Regions that must each have a winner (under hierarchy, an aggregator-capable one). Absent: none.",
+          "items": {
+            "type": "string",
+            "minLength": 1
+          },
+          "uniqueItems": true
+        },
+        "hierarchy": {
+          "type": "boolean",
+          "description": "One aggregator per required region. Default: false.",
+          "default": false
+        },
         "closesAt": {
           "type": "string",
           "description": "When bidding closes; takes precedence over duration. RFC 3339 date-time.",
@@ -108,9 +198,9 @@ enum EmbeddedSchemas {
         },
         "duration": {
           "type": "string",
-          "description": "How long after creation bidding stays open (when closesAt is absent). A duration such as 30s, 10m, 1h30m. Default: \"30s\".",
+          "description": "How long after creation bidding stays open (when closesAt is absent). A duration such as 2s, 30s, 10m. Default: \"2s\" (bidders are programs that react to the auction's watch event within milliseconds; see docs/marketplace.md).",
           "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$",
-          "default": "30s"
+          "default": "2s"
         },
         "minTrust": {
           "type": "number",
@@ -127,7 +217,9 @@ enum EmbeddedSchemas {
           "default": 0.3
         }
       },
-      "required": ["participantsWanted"],
+      "required": [
+        "participantsWanted"
+      ],
       "additionalProperties": false
     },
     "status": {
@@ -135,19 +227,150 @@ enum EmbeddedSchemas {
       "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
-  "required": ["apiVersion", "kind", "metadata", "spec"],
+  "required": [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec"
+  ],
   "additionalProperties": false,
   "$defs": {
     "Status": {
       "type": "object",
-      "description": "Auction status. Nothing reconciles auctions yet: described are only the fields the printer columns show.",
+      "description": "Auction status, written by the auction controller.",
       "properties": {
-        "phase": {"type": "string", "description": "Auction phase. The API server treats Closed and Cleared as no longer open (bids become readable to tenants)."},
-        "clearingPrice": {"type": "number", "description": "The price winners are paid (per the mechanism).", "minimum": 0},
-        "bidCount": {"type": "integer", "description": "Bids received.", "minimum": 0},
-        "closesAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When bidding closes."}
+        "phase": {
+          "type": "string",
+          "description": "Open (taking bids), Closed (winners chosen), or Failed (no clearing after the last round). The API server treats Closed, Cleared and Failed as no longer open: bids become readable to tenants and new ones are refused.",
+          "enum": [
+            "Open",
+            "Closed",
+            "Failed"
+          ]
+        },
+        "round": {
+          "type": "integer",
+          "description": "Bidding round, from 1 (each reopening adds one).",
+          "minimum": 1
+        },
+        "openedAt": {
+          "$ref": "status.json#/$defs/Timestamp",
+          "description": "When the current round opened."
+        },
+        "closesAt": {
+          "$ref": "status.json#/$defs/Timestamp",
+          "description": "When bidding closes."
+        },
+        "closedAt": {
+          "$ref": "status.json#/$defs/Timestamp",
+          "description": "When the auction closed or failed."
+        },
+        "reservePrice": {
+          "type": "number",
+          "description": "The unit reserve in force (after the budget).",
+          "minimum": 0
+        },
+        "clearingPrice": {
+          "type": "number",
+          "description": "The highest unit payment to a winner.",
+          "minimum": 0
+        },
+        "totalPayment": {
+          "type": "number",
+          "description": "What the winners are paid in all (unit payments × units).",
+          "minimum": 0
+        },
+        "bidCount": {
+          "type": "integer",
+          "description": "Bids received.",
+          "minimum": 0
+        },
+        "winnerCount": {
+          "type": "integer",
+          "description": "Winners.",
+          "minimum": 0
+        },
+        "bids": {
+          "type": "object",
+          "description": "Every bid received, by name: its node, the sha256 digest of its spec at receipt (a bid changed afterwards is detectable) and when it was received.",
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "node": {
+                "type": "string"
+              },
+              "digest": {
+                "type": "string",
+                "pattern": "^sha256:[0-9a-f]{64}$"
+              },
+              "receivedAt": {
+                "$ref": "status.json#/$defs/Timestamp"
+              }
+            },
+            "additionalProperties": false
+          }
+        },
+        "ranking": {
+          "type": "array",
+          "description": "After close: every bid ranked (eligible ones by trust-weighted effective price), with its outcome.",
+          "items": {
+            "type": "object",
+            "properties": {
+              "bid": {
+                "type": "string"
+              },
+              "node": {
+                "type": "string"
+              },
+              "rank": {
+                "type": "integer"
+              },
+              "price": {
+                "type": "number"
+              },
+              "trust": {
+                "type": "number"
+              },
+              "effectivePrice": {
+                "type": "number"
+              },
+              "region": {
+                "type": "string"
+              },
+              "outcome": {
+                "type": "string",
+                "enum": [
+                  "Won",
+                  "Lost"
+                ]
+              },
+              "reason": {
+                "type": "string"
+              },
+              "payment": {
+                "type": "number",
+                "description": "Unit payment (winners)."
+              }
+            },
+            "additionalProperties": false
+          }
+        },
+        "reason": {
+          "type": "string",
+          "description": "Why the auction failed."
+        },
+        "observedGeneration": {
+          "type": "integer"
+        },
+        "conditions": {
+          "type": "array",
+          "description": "Open (True while taking bids) and Cleared (winners booked, or why not).",
+          "items": {
+            "$ref": "status.json#/$defs/Condition"
+          }
+        }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -158,7 +381,7 @@ enum EmbeddedSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "bid.json",
   "title": "Bid",
-  "description": "A node's sealed bid in an Auction (same namespace). Other tenants cannot read it until the auction closes. Namespaced.",
+  "description": "A node's sealed bid in an Auction (same namespace). Until the auction closes only admins and the bidding node's agent can read it. Refused once the auction is no longer Open. Namespaced.",
   "x-fog": {
     "kind": "Bid",
     "plural": "bids",
@@ -166,12 +389,38 @@ enum EmbeddedSchemas {
     "shortNames": [],
     "scope": "Namespaced",
     "columns": [
-      {"name": "AUCTION", "jsonPath": ".spec.auction", "type": "string"},
-      {"name": "NODE", "jsonPath": ".spec.node", "type": "string"},
-      {"name": "OUTCOME", "jsonPath": ".status.outcome", "type": "string"},
-      {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
-      {"name": "PRICE", "jsonPath": ".spec.price", "type": "number", "priority": 1},
-      {"name": "AWARDED", "jsonPath": ".status.awardedPrice", "type": "number", "priority": 1}
+      {
+        "name": "AUCTION",
+        "jsonPath": ".spec.auction",
+        "type": "string"
+      },
+      {
+        "name": "NODE",
+        "jsonPath": ".spec.node",
+        "type": "string"
+      },
+      {
+        "name": "OUTCOME",
+        "jsonPath": ".status.outcome",
+        "type": "string"
+      },
+      {
+        "name": "AGE",
+        "jsonPath": ".metadata.creationTimestamp",
+        "type": "date"
+      },
+      {
+        "name": "PRICE",
+        "jsonPath": ".spec.price",
+        "type": "number",
+        "priority": 1
+      },
+      {
+        "name": "AWARDED",
+        "jsonPath": ".status.awardedPrice",
+        "type": "number",
+        "priority": 1
+      }
     ]
   },
   "type": "object",
@@ -235,9 +484,18 @@ enum EmbeddedSchemas {
             }
           },
           "additionalProperties": false
+        },
+        "expiresAt": {
+          "type": "string",
+          "description": "When the bid stops being valid; a bid expired at close loses (Expired). RFC 3339 date-time. Absent: valid until the auction closes.",
+          "format": "date-time"
         }
       },
-      "required": ["auction", "node", "price"],
+      "required": [
+        "auction",
+        "node",
+        "price"
+      ],
       "additionalProperties": false
     },
     "status": {
@@ -245,17 +503,53 @@ enum EmbeddedSchemas {
       "description": "Observed state, written by controllers through the status path; ignored on apply (manifests' status is dropped, and admission checks only that it is a mapping). Its fields are described by $defs/Status; a test checks what the controllers write against it."
     }
   },
-  "required": ["apiVersion", "kind", "metadata", "spec"],
+  "required": [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec"
+  ],
   "additionalProperties": false,
   "$defs": {
     "Status": {
       "type": "object",
-      "description": "Bid status. Nothing reconciles bids yet: described are only the fields the printer columns show.",
+      "description": "Bid status, written by the auction controller.",
       "properties": {
-        "outcome": {"type": "string", "description": "What became of the bid."},
-        "awardedPrice": {"type": "number", "description": "The unit price the bid was awarded.", "minimum": 0}
+        "outcome": {
+          "type": "string",
+          "description": "Pending while the auction is open; Won, Lost, or Closed (the auction or its job was deleted).",
+          "enum": [
+            "Pending",
+            "Won",
+            "Lost",
+            "Closed"
+          ]
+        },
+        "reason": {
+          "type": "string",
+          "description": "Why: Outbid, AboveReserve, BelowMinTrust, Ineligible (with the node's exclusion), Expired, DuplicateNode, NoClearing, AuctionDeleted, AuctionClosed."
+        },
+        "message": {
+          "type": "string"
+        },
+        "rank": {
+          "type": "integer"
+        },
+        "awardedPrice": {
+          "type": "number",
+          "description": "The unit price the bid was awarded.",
+          "minimum": 0
+        },
+        "digest": {
+          "type": "string",
+          "description": "sha256 of the bid's spec at receipt.",
+          "pattern": "^sha256:[0-9a-f]{64}$"
+        },
+        "observedGeneration": {
+          "type": "integer"
+        }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -926,20 +1220,27 @@ enum EmbeddedSchemas {
               "properties": {
                 "mechanism": {
                   "type": "string",
-                  "description": "Auction mechanism. Default: \"vickrey\".",
-                  "enum": ["sealed-first-price", "sealed-second-price", "vickrey"],
-                  "default": "vickrey"
+                  "description": "How winners are paid: critical-value (truthful: the highest price at which each would still have won, capped at the reserve) or first-price (its own bid; for comparison). Default: \"critical-value\".",
+                  "enum": ["critical-value", "first-price"],
+                  "default": "critical-value"
                 },
                 "duration": {
                   "type": "string",
-                  "description": "How long bids are taken. A duration such as 30s, 10m, 1h30m. Default: \"30s\".",
+                  "description": "How long bids are taken in each round. A duration such as 2s, 30s, 10m. Default: \"2s\" (bidders react to the auction's watch event within milliseconds; see docs/marketplace.md).",
                   "pattern": "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$",
-                  "default": "30s"
+                  "default": "2s"
                 },
                 "reservePrice": {
                   "type": "number",
-                  "description": "Highest unit price accepted per participant; absent: the tier's maximum.",
+                  "description": "Unit price (per hour of training or per request) accepted in the first round; absent: the job's quote spread over its participants and units. Each reopened round raises it by half, up to the budget's share.",
                   "minimum": 0
+                },
+                "maxRounds": {
+                  "type": "integer",
+                  "description": "Bidding rounds before the job's auction fails. Default: 3.",
+                  "minimum": 1,
+                  "maximum": 10,
+                  "default": 3
                 },
                 "trustWeight": {
                   "type": "number",
@@ -1051,7 +1352,9 @@ enum EmbeddedSchemas {
                   "region": {"type": "string", "description": "The node's spec.region."},
                   "class": {"type": "string", "description": "The node's spec.class.", "enum": ["mobile", "edge", "fog", "cloud"]},
                   "score": {"type": "number", "description": "The node's score under the job's algorithm when chosen, to two decimals."},
-                  "price": {"type": "number", "description": "What the job pays this participant, to four decimals.", "minimum": 0},
+                  "price": {"type": "number", "description": "What the job pays this participant, to four decimals (from an auction: its unit payment × units).", "minimum": 0},
+                  "bid": {"type": "string", "description": "The winning Bid (auction mode)."},
+                  "unitPrice": {"type": "number", "description": "The unit payment the auction awarded (auction mode).", "minimum": 0},
                   "aggregator": {"type": "boolean", "description": "Whether it aggregates its region's updates (hierarchy.enabled)."},
                   "since": {"$ref": "status.json#/$defs/Timestamp", "description": "When it joined the job."}
                 },
@@ -1076,6 +1379,7 @@ enum EmbeddedSchemas {
             },
             "totalScore": {"type": "number", "description": "Sum of the participants' scores, to two decimals."},
             "totalPrice": {"type": "number", "description": "Sum of the participants' prices, to four decimals.", "minimum": 0},
+            "auction": {"type": "string", "description": "The Auction the participants were bought in (auction mode)."},
             "aggregators": {
               "type": "object",
               "description": "Region → aggregator node (hierarchy.enabled only).",
@@ -1403,6 +1707,42 @@ enum EmbeddedSchemas {
             }
           },
           "required": ["askPerHour"],
+          "additionalProperties": false
+        },
+        "bidding": {
+          "type": "object",
+          "description": "The node's bid policy for auctions: its agent (or the simulated fleet) bids from it, no scripts. Absent: bid at the ask with the defaults below.",
+          "properties": {
+            "enabled": {
+              "type": "boolean",
+              "description": "Whether the node bids at all. Default: true.",
+              "default": true
+            },
+            "floorPerHour": {
+              "type": "number",
+              "description": "Lowest price per hour bid; absent: price.askPerHour.",
+              "minimum": 0
+            },
+            "floorPerRequest": {
+              "type": "number",
+              "description": "Lowest price per request bid; absent: price.askPerRequest, else askPerHour / 3600.",
+              "minimum": 0
+            },
+            "markupAtFullUtilisation": {
+              "type": "number",
+              "description": "Markup over the floor when all the node's CPU is committed, growing linearly with utilisation (0.5: 50 % more when full). Default: 0.5.",
+              "minimum": 0,
+              "maximum": 10,
+              "default": 0.5
+            },
+            "maxCommitments": {
+              "type": "integer",
+              "description": "Most jobs the node serves or has open bids for at once; it does not bid beyond. Default: 4.",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 4
+            }
+          },
           "additionalProperties": false
         },
         "owner": {

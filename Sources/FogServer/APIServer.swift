@@ -279,6 +279,18 @@ public struct APIServer: Sendable {
         return !seal.unsealedPhases.contains(phase)
     }
 
+    /// A sealed kind's objects are taken only while their parent is sealed (a bid only while its
+    /// auction is open): once the parent has reached an unsealing phase, creating one is refused
+    /// for everyone, admins included, with the parent's phase in the message.
+    func refuseAfterUnseal(_ r: Resource) async throws {
+        guard let seal = authorizer.seal(of: r.kind),
+              let parent = JSONValue.object(r.content).value(at: seal.parentField)?.stringValue,
+              let p = (try? await store.get(ObjectKey(kind: seal.parentKind, namespace: r.namespace, name: parent))) ?? nil,
+              let phase = p.status?["phase"]?.stringValue, seal.unsealedPhases.contains(phase) else { return }
+        throw StoreError(.conflict, "\(seal.parentKind.lowercased()) \(r.namespace)/\(parent) is \(phase): it no longer takes \(r.kind.lowercased())s"
+                         + (p.status?["closedAt"]?.stringValue.map { " (closed at \($0))" } ?? ""))
+    }
+
     /// Whether `identity` can see `r` at all: a rule lets it read it and no seal hides it.
     /// What it cannot see does not exist for it (404), whichever the reason.
     func visible(_ identity: Identity, _ r: Resource) async -> Bool {
@@ -352,6 +364,7 @@ public struct APIServer: Sendable {
             try authorize(identity, .create, route)
             let (object, _) = try await admit(request, route: route, keepVersion: false)
             try authorize(identity, .create, route, objects: object)
+            try await refuseAfterUnseal(object)
             return Self.json(.created, try await store.create(object).json)
         case (.put, let name?, let status):
             let verb: Authorizer.Verb = status ? .updateStatus : .update

@@ -195,6 +195,9 @@ public struct Authorizer: Sendable {
         allows(identity, .get, object) || allows(identity, .list, object) || allows(identity, .watch, object)
     }
 
+    /// The seal on objects of `kind`, whoever asks (nil: the kind is not sealed).
+    public func seal(of kind: String) -> SealRule? { seals[kind] }
+
     /// The seal on objects of `kind` that `identity` is subject to: nil for admins, for kinds
     /// without a seal, and for the agent that wrote the object.
     public func seal(on object: Resource, for identity: Identity) -> SealRule? {

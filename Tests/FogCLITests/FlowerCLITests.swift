@@ -172,9 +172,12 @@ import Testing
         // model list: the trained model and the inference job that serves it.
         let list = await h.fogctl(["model", "list"])
         #expect(list.code == 0, "\(list.stderr)")
-        let listed = list.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(listed.count == 3, "\(list.stdout)")
+        var listed = list.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(listed.count == 4, "\(list.stdout)")
         #expect(listed[0] == ["NAMESPACE", "JOB", "TYPE", "SOURCE", "ROUND", "ACCURACY", "DIGEST", "SIZE", "CREATED"])
+        // The quick start's auction-mode job trains its own model (10 rounds), listed first by name.
+        #expect(listed[1].prefix(5) == ["default", "digits-auction", "training", "digits-auction", "10"])
+        listed.remove(at: 1)
         let digest = try #require(job.status?["training"]?["model"]?.stringValue)
         #expect(listed[1].prefix(6) == ["default", "digits-fedavg", "training", "digits-fedavg", "30", String(format: "%.4f", job.status?["training"]?["accuracy"]?.numberValue ?? 0)])
         #expect(listed[2].prefix(4) == ["default", "digits-inference", "inference", "digits-fedavg"])

@@ -11,6 +11,16 @@ import Testing
 /// layout and times, diff's errors, up's progress table, the finished job's immutable spec.
 @Suite struct KubectlGradeTests {
     static let quickstart = Harness.root + "/examples/quickstart"
+
+    /// `reconcile --once` on the quick start with no fleet: exit 0, or 1 naming only the quick
+    /// start's auction. No node reports, so none bids; a reconcile that runs longer than the
+    /// auction's three 2 s rounds (a loaded machine) sees it fail for want of bids, which is
+    /// its rule, not this test's subject.
+    static func reconciledOnce(_ h: Harness, _ args: [String] = []) async -> Bool {
+        let r = await h.fogctl(["reconcile", "--once"] + args)
+        let failures = r.stderr.split(separator: "\n").filter { $0.hasPrefix("failed: ") }
+        return r.code == 0 || (r.code == 1 && !failures.isEmpty && failures.allSatisfy { $0.hasPrefix("failed: auction/digits-auction: ") })
+    }
     static let jobs = Harness.root + "/examples/quickstart/jobs.yaml"
 
     // MARK: top
@@ -45,7 +55,7 @@ import Testing
     @Test func topJSONAndYAMLCarryEveryColumnOfTheTable() async throws {
         let h = try Harness()
         #expect(await h.fogctl(["apply", "-f", Self.quickstart]).code == 0)
-        #expect(await h.fogctl(["reconcile", "--once"]).code == 0)
+        #expect(await Self.reconciledOnce(h))
         for algorithm in ["standard", "load-balanced"] {
             let table = await h.fogctl(["top", "nodes", "--algorithm", algorithm, "--zone", "eu-west-a"])
             let header = table.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
@@ -245,7 +255,7 @@ import Testing
         // retry is an annotation: accepted; the controller then moves the job back to Pending.
         let retry = await h.fogctl(["retry", "fj/digits-fedavg"])
         #expect(retry.code == 0, "\(retry.stderr)")
-        #expect(await h.fogctl(["reconcile", "--once", "--data-dir", Harness.root + "/examples/data"]).code == 0)
+        #expect(await Self.reconciledOnce(h, ["--data-dir", Harness.root + "/examples/data"]))
         let job = try #require(try store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: "digits-fedavg")))
         #expect(job.status?["retry"]?["runs"] == 2)
         #expect(job.status?["phase"]?.stringValue != "Failed")
@@ -323,8 +333,8 @@ import Testing
         // two cores can take longer than the default's 7.5 s to allocate.
         let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data, "--heartbeat-timeout", "120s"])
         #expect(r.code == 0, "\(r.stderr)")
-        // "applied 2 federated jobs once 29 of 30 simulated nodes were Ready"
-        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 2 federated jobs once ") } ?? ""
+        // "applied 3 federated jobs once 29 of 30 simulated nodes were Ready"
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 3 federated jobs once ") } ?? ""
         let reporting = Int(line.split(separator: " ").dropFirst(5).first ?? "") ?? 0
         return (try Outcome(h.store()), reporting)
     }

@@ -15,7 +15,10 @@ import Testing
         let r = await h.fogctl(["up", "-f", Harness.root + "/examples/quickstart"])
         #expect(r.code == 0, "\(r.stderr)")
         // The jobs wait for the fleet's first heartbeats (the same participants for the same seed).
-        #expect(r.stdout.contains("applied 41 objects") && r.stdout.contains("applied 2 federated jobs once "))
+        #expect(r.stdout.contains("applied 41 objects") && r.stdout.contains("applied 3 federated jobs once "))
+        // The auction-mode job is bought in its auction, which closes before up converges.
+        #expect(r.stdout.contains("auction default/digits-auction: Closed ("), "\(r.stdout)")
+        #expect(r.stdout.contains("job default/digits-auction: Succeeded"), "\(r.stdout)")
         #expect(r.stdout.contains("converged in"))
         #expect(r.stdout.contains("KIND"))
         // Not a terminal: no escape codes in the output.
@@ -25,7 +28,7 @@ import Testing
         // A second up changes nothing and converges again.
         let again = await h.fogctl(["up", "-f", Harness.root + "/examples/quickstart"])
         #expect(again.code == 0)
-        #expect(again.stdout.contains("41 unchanged") && again.stdout.contains("Ready: 2 unchanged"))
+        #expect(again.stdout.contains("41 unchanged") && again.stdout.contains("Ready: 3 unchanged"))
     }
 
     /// A tier whose price range is upside down, as stored without admission's cross-field check.
@@ -164,12 +167,20 @@ import Testing
         #expect(try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { $0.conditions[type: "Ready"]?.reason == "NoHeartbeat" })
         let jobs = try store.list(kind: "FederatedJob", namespace: nil).items
         // Quoted and admitted; with no node reporting, nothing to allocate them to.
-        #expect(jobs.count == 2 && jobs.allSatisfy { $0.status?["phase"] == .string("Admitted") })
-        #expect(jobs.allSatisfy { $0.conditions[type: "Allocated"]?.reason == "InsufficientNodes" })
-        // Running again changes nothing: the state had converged.
+        #expect(jobs.count == 3 && jobs.allSatisfy { $0.status?["phase"] == .string("Admitted") })
+        let direct = jobs.filter { $0.name != "digits-auction" }
+        #expect(direct.allSatisfy { $0.conditions[type: "Allocated"]?.reason == "InsufficientNodes" })
+        // The auction-mode job waits for its auction (no node bids: none reports).
+        let auctioned = try #require(jobs.first { $0.name == "digits-auction" })
+        #expect(["AwaitingAuction", "AuctionFailed"].contains(auctioned.conditions[type: "Allocated"]?.reason ?? ""))
+        #expect(try store.list(kind: "Auction", namespace: nil).items.map(\.name) == ["digits-auction"])
+        // Running again changes nothing but what the auction's own clock moves (a bidding round
+        // ending without bids: a higher reserve, then Failed): the state had converged.
         let before = try store.currentRevision()
         #expect(await h.fogctl(["reconcile", "--once"]).code == 1)
-        #expect(try store.currentRevision() == before)
+        let changed = try store.events(after: before).map(\.object)
+        #expect(changed.allSatisfy { ["Auction", "Event"].contains($0.kind) || $0.name == "digits-auction" },
+                "\(changed.map { "\($0.kind)/\($0.name)" })")
     }
 }
 
@@ -250,7 +261,7 @@ import Testing
         #expect(table.stdout.contains("federatedjob/digits-inference (inference, tier small)"))
         let json = await h.fogctl(["quote", "-f", jobs, "-o", "json"])
         let items = try JSONCoding.parse(bytes: Array(json.stdout.utf8))["items"]?.arrayValue ?? []
-        #expect(items.count == 2)
+        #expect(items.count == 3)
         // No nodes report, so no supply information: the market factor is 1, and digits-inference
         // costs √(0.01 × 0.1) × 3^0.28 per request for 50 requests.
         let inference = try #require(items.first { $0["job"] == "default/digits-inference" })

@@ -112,6 +112,53 @@ extension RemoteCLITests {
     }
 }
 
+@Suite(.serialized) struct AgentAuctionTests {
+    /// Three real `fogctl agent` processes on loopback bid (from their nodes' bid policies) in the
+    /// auction of a small auction-mode job, win it, and train it to the end, through a real
+    /// server and its controllers; their bids stay sealed to the tenant until the auction closes.
+    @Test func threeAgentProcessesBidAndWinAnAuctionJob() async throws {
+        let binary = try #require(Harness.fogctlBinary())
+        let h = try Harness()
+        let tokens = "tokens:\n- {token: admin-token, user: me, role: admin}\n"
+            + (1...3).map { "- {token: agent-\($0)-token, user: lab-\($0), role: agent, node: lab-\($0)}\n" }.joined()
+        let (store, server) = try await h.serverWithControllers(tokens: tokens)
+        var agents: [Process] = []
+        for i in 1...3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["agent", "--server", server.baseURL, "--token", "agent-\(i)-token", "--node", "lab-\(i)",
+                           "--class", "edge", "--region", "eu-west", "--interval", "200ms", "--data", Harness.root + "/examples/data"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            agents.append(p)
+        }
+        defer { for p in agents where p.isRunning { p.terminate() } }
+        try await eventually("three agents Ready", limit: 30, watching: store) {
+            try store.list(kind: "FogNode", namespace: nil).items.filter { $0.condition("Ready")?.status == .true }.count == 3
+        }
+        var job = try Harness.digitsJob("lab-auction", roundTimeout: "30s")
+        job[0].content["spec"]?["allocation"] = ["mode": "auction", "auction": ["duration": "1s"]]
+        _ = try store.apply(job, dryRun: false)
+        let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-auction")
+        try await eventually("lab-auction Succeeded", limit: 90, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        let auction = try #require(try store.get(ObjectKey(kind: "Auction", namespace: "default", name: "lab-auction")))
+        #expect(auction.status?["phase"] == "Closed" && auction.status?["winnerCount"] == 3)
+        let bids = try store.list(kind: "Bid", namespace: "default").items
+        #expect(Set(bids.compactMap { $0.spec?["node"]?.stringValue }) == ["lab-1", "lab-2", "lab-3"])
+        #expect(bids.allSatisfy { $0.status?["outcome"] == "Won" })
+        let done = try #require(try store.get(key))
+        let nodes = Set((done.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue })
+        #expect(nodes == ["lab-1", "lab-2", "lab-3"])
+        for p in agents {
+            p.terminate()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+        await server.stop()
+    }
+}
+
 @Suite(.serialized) struct InferCommandTests {
     /// Trains a small job with the controllers and a simulated fleet running on the real
     /// clock, then sends raw digit rows with `fogctl infer` and checks the predictions.

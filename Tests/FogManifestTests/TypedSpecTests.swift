@@ -22,6 +22,8 @@ import Testing
         case HarvestPolicySpec.kind: _ = try s.spec(HarvestPolicySpec.self, of: object)
         case TrainingTaskSpec.kind: _ = try s.spec(TrainingTaskSpec.self, of: object)
         case GitSourceSpec.kind: _ = try s.spec(GitSourceSpec.self, of: object)
+        case AuctionSpec.kind: _ = try s.spec(AuctionSpec.self, of: object)
+        case BidSpec.kind: _ = try s.spec(BidSpec.self, of: object)
         default: return false
         }
         return true
@@ -272,6 +274,30 @@ import Testing
         #expect(try Self.isDefault(.double(spec.topkFraction), k, "topkFraction"))
         #expect(try Self.isDefault(.int(spec.seed), k, "seed"))
         #expect(spec.dataset == nil && spec.model == nil && spec.rows == nil && spec.input == nil && spec.deadline == nil)
+    }
+
+    @Test func aMinimalAuctionGetsTheSchemaDefaults() throws {
+        let (admitted, inProcess) = try Self.minimal("Auction", "  {participantsWanted: 3}\n", namespaced: true)
+        let spec = try admitted.decodeSpec(AuctionSpec.self)
+        #expect(try inProcess.decodeSpec(AuctionSpec.self) == spec)
+        let k = AuctionSpec.kind
+        #expect(try Self.isDefault(.string(spec.mechanism.rawValue), k, "mechanism"))
+        #expect(try Self.isDefault(.string(spec.unit.rawValue), k, "unit"))
+        #expect(try Self.isDefault(.double(spec.units), k, "units"))
+        #expect(try Self.isDefault(.int(Int64(spec.maxRounds)), k, "maxRounds"))
+        #expect(try Self.isDefault(.string(spec.currency), k, "currency"))
+        #expect(try Self.isDefault(.bool(spec.hierarchy), k, "hierarchy"))
+        #expect(try Self.isDefault(.string(spec.duration), k, "duration"))
+        #expect(try Self.isDefault(.double(spec.minTrust), k, "minTrust"))
+        #expect(try Self.isDefault(.double(spec.trustWeight), k, "trustWeight"))
+        #expect(spec.job == nil && spec.reservePrice == nil && spec.reserveCeiling == nil && spec.regions == nil && spec.closesAt == nil)
+    }
+
+    @Test func aMinimalBidReadsAsWritten() throws {
+        let (admitted, inProcess) = try Self.minimal("Bid", "  {auction: a, node: n, price: 1.5}\n", namespaced: true)
+        let spec = try admitted.decodeSpec(BidSpec.self)
+        #expect(try inProcess.decodeSpec(BidSpec.self) == spec)
+        #expect(spec.auction == "a" && spec.node == "n" && spec.price == 1.5 && spec.capacity == nil && spec.expiresAt == nil)
     }
 
     // MARK: Errors

@@ -44,6 +44,10 @@ public struct AllocationController: Controller {
 
     public var sources: [WatchSource] {
         Watches.for("FederatedJob")
+            // An auction-mode job's auction failing changes why it waits.
+            .watches("Auction", when: [.changed("status.phase")]) { auction, _ in
+                auction.spec?["job"]?.stringValue.map { [ObjectKey(kind: "FederatedJob", namespace: auction.namespace, name: $0)] } ?? []
+            }
             // Only what can change a placement: the node's spec and labels, its conditions
             // (Ready, Harvestable), its reservations and its harvestable CPU. Heartbeats and
             // scores alone do not, and enqueueing the waiting jobs on each made every heartbeat
@@ -79,9 +83,17 @@ public struct AllocationController: Controller {
             return .done
         }
         let view = JobView(key: job.key, spec: try job.reconciledSpec(FederatedJobSpec.self))
-        guard view.mode == .direct else {
+        // Auction mode: the first participants come from the job's auction (the auctions family
+        // books them with the same reservations); once allocated, failover is direct allocation's.
+        let hasParticipants = !(job.status?["allocation"]?["participants"]?.arrayValue ?? []).isEmpty
+        guard view.mode == .direct || hasParticipants else {
+            let auction = ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name))
+            let failed = auction?.status?["phase"]?.stringValue == "Failed"
             try await ctx.updateStatus(job, { _ in }, conditions: [
-                Condition(type: "Allocated", status: .false, reason: "AwaitingAuction", message: "allocation.mode is auction: participants come from the job's auction")])
+                failed ? Condition(type: "Allocated", status: .false, reason: "AuctionFailed",
+                                   message: "auction \(job.name) failed: " + (auction?.status?["reason"]?.stringValue ?? ""))
+                    : Condition(type: "Allocated", status: .false, reason: "AwaitingAuction",
+                                message: "allocation.mode is auction: participants come from auction \(job.name)")])
             return .done
         }
         guard let tierObject = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: view.tier)) else { return .done }
@@ -129,6 +141,7 @@ public struct AllocationController: Controller {
         let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
         var chosen: [String]
         var replaced: [(String, String)] = []
+        var runnerUps: [String: AuctionFailover.RunnerUp] = [:]
         var shortfall: String?
         if current.isEmpty {
             let problem = SelectionProblem(candidates: candidates, minCount: view.minParticipants, maxCount: view.maxParticipants,
@@ -151,13 +164,29 @@ public struct AllocationController: Controller {
                 return Candidate(id: name, score: score, price: Eligibility.price(node, job: view, quote: quote),
                                  region: node.region, aggregator: node.roles.contains("aggregator"))
             }
+            // Auction mode: the job's closed auction's next-best bids replace lost winners first
+            // (Auction/AuctionFailover.swift); direct failover below covers what they cannot.
+            if view.mode == .auction && !lost.isEmpty {
+                let previous = Dictionary((job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { p in
+                    p["node"]?.stringValue.map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
+                let eligible = Dictionary(candidates.compactMap { c in snapshot[c.id].map { (c.id, $0) } }, uniquingKeysWith: { a, _ in a })
+                runnerUps = AuctionFailover.replacements(
+                    lost: lost.map { (node: $0.0, region: previous[$0.0]?["region"]?.stringValue ?? "", aggregator: previous[$0.0]?["aggregator"]?.boolValue ?? false) },
+                    auction: ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name)), eligible: eligible, taken: Set(current),
+                    hierarchy: view.hierarchy)
+                if runnerUps.count < lost.count { runnerUps = [:] }  // all or none: otherwise direct failover decides
+            }
             let plan = Failover.plan(Failover.Problem(
                 kept: keptCandidates, lost: lost.map { (id: $0.0, region: byName[$0.0]?.region ?? "") }, candidates: candidates,
                 minCount: view.minParticipants, target: max(view.minParticipants, current.count), budget: budget,
                 hierarchy: view.hierarchy, requiredRegions: view.hierarchy ? Array(view.regions).sorted() : []))
             chosen = plan.chosen
             replaced = plan.replaced.map { ($0.old, $0.new) }
-            if plan.short {
+            if !runnerUps.isEmpty {
+                chosen = current.map { runnerUps[$0]?.node ?? $0 }
+                replaced = lost.map { ($0.0, runnerUps[$0.0]!.node) }
+            }
+            if plan.short && runnerUps.isEmpty {
                 shortfall = "\(chosen.count) of at least \(view.minParticipants) participants eligible; lost: "
                     + lost.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")
             }
@@ -185,8 +214,9 @@ public struct AllocationController: Controller {
             patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.reservationsJSON)],
                                        patch: ["reservations": .object([resKey: .null])]))
         }
-        let allocation = Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
-                                             previous: job.status?["allocation"])
+        let allocation = AuctionFailover.withRunnerUps(
+            Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
+                                previous: job.status?["allocation"]), runnerUps)
         // The phase moves with the allocation, in the same transaction.
         var jobPatch: [String: JSONValue] = ["allocation": allocation]
         if phase == .admitted { jobPatch["phase"] = .string(JobPhase.allocated.rawValue) }
@@ -201,7 +231,8 @@ public struct AllocationController: Controller {
             return .requeue(after: 0.02)
         }
         for (old, new) in replaced {
-            await ctx.events.record(job, .normal, reason: "ParticipantReplaced", message: "\(old) → \(new): \(lost.first { $0.0 == old }?.1 ?? "lost")")
+            let how = runnerUps[old].map { String(format: " (next-best bid %@ of the job's auction, %.4f per unit)", $0.bid, $0.unitPrice) } ?? ""
+            await ctx.events.record(job, .normal, reason: "ParticipantReplaced", message: "\(old) → \(new): \(lost.first { $0.0 == old }?.1 ?? "lost")" + how)
         }
         let total = allocation["totalPrice"]?.numberValue ?? 0
         let regions = Set(chosen.compactMap { byName[$0]?.region }.filter { !$0.isEmpty })

@@ -14,17 +14,7 @@ extension ControllerFamily {
             .readsAll(.agent, "Tier"), .readsAll(.agent, "PrivacyPolicy"),
             // Jobs are the tenant's; their status is the controllers'.
             .tenantOwns("FederatedJob"),
-            // Auctions: a tenant opens and withdraws its own (their lifecycle is the controllers':
-            // no tenant writes status); agents read them and bid as their own node. Bids are
-            // sealed until their auction closes. Nothing reconciles Auction or Bid yet; the
-            // auctions family takes these lines over when it lands.
-            .tenantOwns("Auction"), .tenantReads("Bid"),
-            AccessRule(.agent, kind: "Auction", verbs: AccessRule.readVerbs, scope: .any),
-            AccessRule(.agent, kind: "Bid", verbs: [.get, .list, .watch, .create], scope: .boundToNode(field: "spec.node")),
-        ],
-        seals: [
-            SealRule(kind: "Bid", writerField: "spec.node", parentKind: "Auction", parentField: "spec.auction",
-                     unsealedPhases: ["Closed", "Cleared"]),
+            // Auction and Bid are the auctions family's (Auction/AuctionFamily.swift).
         ],
         readiness: ["Tier": .readyCondition, "PrivacyPolicy": .readyCondition, "FederatedJob": .observedGeneration],
         controllers: { settings in

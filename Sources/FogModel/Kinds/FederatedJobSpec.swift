@@ -129,16 +129,16 @@ public struct FederatedJobSpec: KindSpec {
 
         public struct Auction: Decodable, Sendable, Equatable {
             public enum Mechanism: String, SchemaEnum {
-                case sealedFirstPrice = "sealed-first-price"
-                case sealedSecondPrice = "sealed-second-price"
-                case vickrey
+                case criticalValue = "critical-value"
+                case firstPrice = "first-price"
             }
 
             public var mechanism: Mechanism
             public var duration: String
-            /// Absent: the tier's maximum.
+            /// Absent: the job's quote spread over its participants and units.
             public var reservePrice: Double?
             public var trustWeight: Double
+            public var maxRounds: Int
         }
 
         public var mode: Mode

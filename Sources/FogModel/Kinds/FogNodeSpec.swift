@@ -32,6 +32,17 @@ public struct FogNodeSpec: KindSpec {
         public var currency: String
     }
 
+    /// How the node bids in auctions (`spec.bidding`): typed and validated by the schema, no scripts.
+    public struct Bidding: Decodable, Sendable, Equatable {
+        public var enabled: Bool
+        /// Absent: `price.askPerHour`.
+        public var floorPerHour: Double?
+        /// Absent: `price.askPerRequest`, else the hourly floor / 3600.
+        public var floorPerRequest: Double?
+        public var markupAtFullUtilisation: Double
+        public var maxCommitments: Int
+    }
+
     public var region: String
     public var zone: String?
     public var `class`: DeviceClass
@@ -39,6 +50,8 @@ public struct FogNodeSpec: KindSpec {
     public var roles: [Role]
     /// Absent: the node accepts what the marketplace pays.
     public var price: Price?
+    /// Absent: bid at the ask, with the schema's defaults.
+    public var bidding: Bidding?
     public var owner: String?
     /// Cordoned: no new work is allocated to it.
     public var unschedulable: Bool
