@@ -415,10 +415,13 @@ final class GitOpsHarness: @unchecked Sendable {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
             return script
         })
-        try h.apply(gitSource("slow", repo: "https://slow.invalid/fleet.git", extra: "  timeout: 3s\n") + "---\n" + gitSource("fleet", repo: repo.path))
+        // The slow fetch's timeout is far longer than the other source needs even on a loaded
+        // machine (with 3 s, a parallel CI run once applied "fleet" only after it had passed).
+        try h.apply(gitSource("slow", repo: "https://slow.invalid/fleet.git", extra: "  timeout: 20s\n") + "---\n" + gitSource("fleet", repo: repo.path))
         try await eventually("fleet applied", watching: h.store) { try h.status("fleet")["lastAppliedRevision"]?.stringValue == commit }
-        #expect(try h.source("slow").condition("Ready") == nil)  // still fetching, for up to 3 s
-        try await h.waitFor("slow timed out") { try h.source("slow").condition("Ready")?.reason == "FetchFailed" }
+        #expect(try h.source("slow").condition("Ready") == nil)  // still fetching, for up to 20 s
+        try await eventually("slow timed out", limit: 60, watching: h.store) { try h.source("slow").condition("Ready")?.reason == "FetchFailed" }
+        try await settled(h.manager)
         let message = try #require(try h.source("slow").condition("Ready")?.message)
         #expect(message.contains("timed out"), "\(message)")
         #expect(try h.statusFitsTheSchema("slow") == [])
