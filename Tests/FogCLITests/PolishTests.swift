@@ -307,6 +307,9 @@ import Testing
         var participants: [String: [String]] = [:]
         /// Each job's test accuracy (training) or served accuracy (inference).
         var accuracies: [String: Double] = [:]
+        /// Each job's quote without its market factor: the market factor is the cluster's
+        /// utilisation when the job is quoted, and jobs applied together are quoted while the
+        /// others are being allocated, so it depends on timing (README, "Reproducible runs").
         var quotes: [String: Double] = [:]
         /// The quick start's training job's.
         var accuracy: Double? { accuracies["digits-fedavg"] }
@@ -315,7 +318,8 @@ import Testing
         init(_ store: SQLiteStore) throws {
             for job in try store.list(kind: "FederatedJob", namespace: "default").items {
                 participants[job.name] = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
-                quotes[job.name] = job.status?["quote"]?["total"]?.numberValue
+                let market = (job.status?["quote"]?["factors"]?.arrayValue ?? []).first { $0["name"] == "market" }?["value"]?.numberValue ?? 1
+                quotes[job.name] = (job.status?["quote"]?["total"]?.numberValue).map { ($0 / market * 1e9).rounded() / 1e9 }
                 accuracies[job.name] = (job.status?["training"]?["accuracy"] ?? job.status?["inference"]?["accuracy"])?.numberValue
             }
         }
