@@ -43,22 +43,7 @@ public final class AgentBidder: @unchecked Sendable {
 
     /// Bids whenever an auction opens or reopens, until cancelled (a watch, resumed with backoff).
     public func run() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let from = try await client.currentRevision()
-                try await bidOnce()
-                for try await event in client.watch(kind: "Auction", namespace: nil, from: from) {
-                    if event.object?.status?["phase"]?.stringValue == "Open" { try await bidOnce() }
-                }
-                failures = 0
-            } catch is CancellationError {
-                return
-            } catch {
-                failures += 1
-                let wait = Backoff.delay(attempt: failures, jitter: 0.5)
-                do { try await clock.sleep(until: clock.now().addingTimeInterval(wait)) } catch { return }
-            }
-        }
+        await ChangeFollower.follow("Auction", client: client, clock: clock, jitter: { 0.5 },
+                                    wants: { $0.object?.status?["phase"]?.stringValue == "Open" }) { _ = try await bidOnce() }
     }
 }

@@ -12,23 +12,8 @@ import Foundation
 extension SimulatedFleet {
     /// Bids whenever an auction opens or reopens (a watch, resumed after errors).
     func bidLoop() async throws {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let from = try await client.currentRevision()
-                _ = try await bidOnOpenAuctions()
-                for try await event in client.watch(kind: "Auction", namespace: nil, from: from) {
-                    if event.object?.status?["phase"]?.stringValue == "Open" { _ = try await bidOnOpenAuctions() }
-                }
-                failures = 0
-            } catch is CancellationError {
-                return
-            } catch {
-                failures += 1
-                let wait = Backoff.delay(attempt: failures, jitter: 0.5)
-                do { try await clock.sleep(until: clock.now().addingTimeInterval(wait)) } catch { return }
-            }
-        }
+        await ChangeFollower.follow("Auction", client: client, clock: clock, jitter: { 0.5 },
+                                    wants: { $0.object?.status?["phase"]?.stringValue == "Open" }) { _ = try await bidOnOpenAuctions() }
     }
 
     /// Places the fleet's bids on every open auction it has not bid on yet; returns how many.

@@ -362,22 +362,8 @@ public final class SimulatedFleet: @unchecked Sendable {
 
     /// Runs the pending tasks whenever a TrainingTask changes (a watch, resumed after errors).
     func taskLoop() async throws {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let from = try await client.currentRevision()
-                try await runTasks()
-                for try await event in client.watch(kind: "TrainingTask", namespace: nil, from: from) {
-                    if event.object?.status?["phase"] == nil { try await runTasks() }
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                failures += 1
-                let wait = Backoff.delay(attempt: failures, jitter: lock.withLock { rng.unit() })
-                do { try await clock.sleep(until: clock.now().addingTimeInterval(wait)) } catch { return }
-            }
-        }
+        await ChangeFollower.follow("TrainingTask", client: client, clock: clock, jitter: { self.lock.withLock { self.rng.unit() } },
+                                    wants: { $0.object?.status?["phase"] == nil }) { try await runTasks() }
     }
 
     func heartbeatLoop() async throws {

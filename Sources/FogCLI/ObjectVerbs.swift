@@ -176,11 +176,9 @@ struct Patch: AsyncParsableCommand {
     }
 }
 
-/// `fogctl create -f`: create objects, failing on any that exist (apply updates them).
-struct Create: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Create objects from manifests; an object that exists already is an error (apply would update it).")
-
+/// The `-f` manifests `create` and `replace` take, each object acted on in turn: the
+/// successes printed as kubectl prints them, every failure listed, exit 1 if any.
+struct ManifestObjects: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Manifest file, directory, or - for standard input.", valueName: "file"))
     var filename: [String] = []
     @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories of directories given with -f.")
@@ -189,24 +187,40 @@ struct Create: AsyncParsableCommand {
     var namespace: String?
     @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
+    /// `act` does one object and returns what happened to it ("created"), or a failure's message.
+    func each(_ act: (any FogClient, DecodedObject) async throws -> Result<String, CommandFailure>) async throws {
         let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace)
         let client = try global.client()
         var out = ""
         var failures: [String] = []
         for o in objects {
-            let ref = "\(CLI.singular(o.resource.kind))/\(o.resource.name)"
-            do {
-                _ = try await client.create(o.resource)
-                out += "\(ref) created\n"
-            } catch let e as StoreError where e.code == .alreadyExists {
-                failures.append("\(CLI.errorOrigin) (AlreadyExists): \(CLI.plural(o.resource.kind)) \"\(o.resource.name)\" already exists")
-            } catch {
-                failures.append(CLI.storeFailure(error).message ?? "\(error)")
+            let outcome: Result<String, CommandFailure>
+            do { outcome = try await act(client, o) } catch { outcome = .failure(CLI.storeFailure(error)) }
+            switch outcome {
+            case .success(let done): out += "\(CLI.singular(o.resource.kind))/\(o.resource.name) \(done)\n"
+            case .failure(let f): failures.append(f.message ?? "error")
             }
         }
         CLI.console.out(out)
         if !failures.isEmpty { throw CommandFailure(code: 1, failures.joined(separator: "\n")) }
+    }
+}
+
+/// `fogctl create -f`: create objects, failing on any that exist (apply updates them).
+struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create objects from manifests; an object that exists already is an error (apply would update it).")
+    @OptionGroup var manifests: ManifestObjects
+
+    func run() async throws {
+        try await manifests.each { client, o in
+            do {
+                _ = try await client.create(o.resource)
+                return .success("created")
+            } catch let e as StoreError where e.code == .alreadyExists {
+                return .failure(CommandFailure(code: 1, "\(CLI.errorOrigin) (AlreadyExists): \(CLI.plural(o.resource.kind)) \"\(o.resource.name)\" already exists"))
+            }
+        }
     }
 }
 
@@ -215,38 +229,19 @@ struct Replace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replace objects by the manifests' versions; each must exist.",
         discussion: "A manifest with metadata.resourceVersion replaces only that version (409 otherwise); without one, the stored version, whatever it is.")
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Manifest file, directory, or - for standard input.", valueName: "file"))
-    var filename: [String] = []
-    @Flag(name: [.customShort("R"), .customLong("recursive")], help: "Include subdirectories of directories given with -f.")
-    var recursive = false
-    @Option(name: .shortAndLong, help: "Namespace for objects that name none (and the only one allowed).")
-    var namespace: String?
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var manifests: ManifestObjects
 
     func run() async throws {
-        let objects = try CLI.decode(files: filename, recursive: recursive, namespace: namespace)
-        let client = try global.client()
-        var out = ""
-        var failures: [String] = []
-        for o in objects {
-            let ref = "\(CLI.singular(o.resource.kind))/\(o.resource.name)"
-            do {
-                guard let stored = try await client.get(o.resource.key) else {
-                    failures.append(CLI.notFound(CLI.plural(o.resource.kind), o.resource.name))
-                    continue
-                }
-                var next = o.resource
-                next.metadata.uid = stored.metadata.uid
-                next.metadata.resourceVersion = o.resourceVersion ?? stored.metadata.resourceVersion
-                _ = try await client.update(next)
-                out += "\(ref) replaced\n"
-            } catch {
-                failures.append(CLI.storeFailure(error).message ?? "\(error)")
+        try await manifests.each { client, o in
+            guard let stored = try await client.get(o.resource.key) else {
+                return .failure(CommandFailure(code: 1, CLI.notFound(CLI.plural(o.resource.kind), o.resource.name)))
             }
+            var next = o.resource
+            next.metadata.uid = stored.metadata.uid
+            next.metadata.resourceVersion = o.resourceVersion ?? stored.metadata.resourceVersion
+            _ = try await client.update(next)
+            return .success("replaced")
         }
-        CLI.console.out(out)
-        if !failures.isEmpty { throw CommandFailure(code: 1, failures.joined(separator: "\n")) }
     }
 }
 
