@@ -7,8 +7,8 @@ import Foundation
 /// The simulated fleet's bidders: each simulated node bids on open auctions from its own typed
 /// bid policy (`spec.bidding`, FogMarket's `BidPolicy`), as a real agent does: once per
 /// auction, only when Ready, with the auction's requirements free on it, below its cap on
-/// concurrent commitments (jobs reserved on it plus its bids still pending), and, when the
-/// auction names regions, only in them.
+/// concurrent commitments (jobs reserved on it plus its bids still pending), only when it takes
+/// part in the privacy mechanisms the auction requires, and, when the auction names regions, only in them.
 extension SimulatedFleet {
     /// Bids whenever an auction opens or reopens (a watch, resumed after errors).
     func bidLoop() async throws {
@@ -63,6 +63,8 @@ extension SimulatedFleet {
             let order = specs.sorted { Self.mix(node.name, $0.0) < Self.mix(node.name, $1.0) }
             for (auction, spec) in order {
                 if let regions = spec.regions, !regions.isEmpty, !regions.contains(ns.region) { continue }
+                let required = Set((spec.requiredPrivacyCapabilities ?? []).map(\.rawValue))
+                if !PrivacyLevel.lacking(required, capabilities: PrivacyLevel.capabilities(of: ns)).isEmpty { continue }
                 if taken.contains(auction.namespace + "/" + auction.name + "/" + node.name) { continue }
                 let situation = BidPolicy.Situation(
                     unit: spec.unit.rawValue, cpuWanted: spec.requirements?.cpu ?? 0, memoryGiBWanted: spec.requirements?.memoryGiB ?? 0,

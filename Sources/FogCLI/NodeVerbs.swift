@@ -37,9 +37,15 @@ enum NodeMaintenance {
         return false
     }
 
-    /// The jobs holding reservations on `node`.
+    /// The jobs holding reservations on `node` (what a drain moves away).
     static func holders(_ node: Resource?) -> [String] {
-        (node?.status?["reservations"]?.objectValue ?? [:]).keys.sorted()
+        (node?.status?["reservations"]?.objectValue ?? [:]).keys.filter { !$0.hasPrefix(AuctionLease.prefix) }.sorted()
+    }
+
+    /// Standalone auctions holding capacity on `node` (`auction:namespace/name`): bought by their
+    /// owners until deleted, so a drain leaves them (and says so).
+    static func leases(_ node: Resource?) -> [String] {
+        (node?.status?["reservations"]?.objectValue ?? [:]).keys.filter { $0.hasPrefix(AuctionLease.prefix) }.map { String($0.dropFirst(AuctionLease.prefix.count)) }.sorted()
     }
 }
 
@@ -98,6 +104,9 @@ struct Drain: AsyncParsableCommand {
             let changed = try await NodeMaintenance.mark(client, name, unschedulable: true, draining: true)
             CLI.console.out("fognode/\(name) \(changed ? "cordoned" : "already cordoned")\n")
             for j in jobs { CLI.console.out("moving federatedjob \(j) off fognode/\(name)\n") }
+            for a in NodeMaintenance.leases(node) {
+                CLI.console.out("auction \(a) holds capacity on fognode/\(name) until it is deleted (a drain does not take it away)\n")
+            }
             if !jobs.isEmpty { holding[name] = jobs }
         }
         if holding.isEmpty || timeout.seconds == 0 {

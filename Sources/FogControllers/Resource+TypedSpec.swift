@@ -1,3 +1,4 @@
+import FogMarket
 import FogManifest
 import FogModel
 import FogRuntime
@@ -11,5 +12,15 @@ extension Resource {
         do { return try decodeSpec(type) } catch {
             throw TerminalError("invalid spec of \(kind.lowercased())/\(name): \(error)")
         }
+    }
+}
+
+extension JobView {
+    /// What `job` asks of each participant, with the mechanisms of its PrivacyPolicy from
+    /// `cache` (a policy not there yet requires nothing: the job is not admitted without it).
+    static func resolved(_ job: Resource, _ cache: InformerSet) throws(TerminalError) -> JobView {
+        let spec = try job.reconciledSpec(FederatedJobSpec.self)
+        let policy = cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: spec.privacy))
+        return JobView(key: job.key, spec: spec, privacy: try policy?.reconciledSpec(PrivacyPolicySpec.self))
     }
 }

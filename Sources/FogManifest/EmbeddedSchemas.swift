@@ -186,6 +186,15 @@ enum EmbeddedSchemas {
           },
           "uniqueItems": true
         },
+        "requiredPrivacyCapabilities": {
+          "type": "array",
+          "description": "Privacy mechanisms every winner must support (its node's spec.privacyCapabilities): a bid from a node without one of them loses as Ineligible, and bidders without them do not bid. A job's auction requires those its PrivacyPolicy enables. Absent: none.",
+          "items": {
+            "type": "string",
+            "enum": ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]
+          },
+          "uniqueItems": true
+        },
         "hierarchy": {
           "type": "boolean",
           "description": "One aggregator per required region. Default: false.",
@@ -269,6 +278,37 @@ enum EmbeddedSchemas {
           "type": "number",
           "description": "The unit reserve in force (after the budget).",
           "minimum": 0
+        },
+        "lease": {
+          "type": "object",
+          "description": "A standalone auction's booking: the capacity held on each winner (under reservationKey in its status.reservations) until the auction is deleted.",
+          "properties": {
+            "reservationKey": {
+              "type": "string"
+            },
+            "nodes": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "perNode": {
+              "type": "object",
+              "properties": {
+                "cpu": {
+                  "type": "number"
+                },
+                "memoryGiB": {
+                  "type": "number"
+                },
+                "gpu": {
+                  "type": "integer"
+                }
+              },
+              "additionalProperties": false
+            }
+          },
+          "additionalProperties": false
         },
         "clearingPrice": {
           "type": "number",
@@ -1684,6 +1724,16 @@ enum EmbeddedSchemas {
           "minItems": 1,
           "uniqueItems": true,
           "default": ["compute"]
+        },
+        "privacyCapabilities": {
+          "type": "array",
+          "description": "The privacy mechanisms the node takes part in (declared by its operator; the control plane cannot verify what a node runs). A job whose PrivacyPolicy enables a mechanism, or an auction that requires it, only gets nodes that list it. Absent: all of them.",
+          "items": {
+            "type": "string",
+            "description": "A privacy mechanism.",
+            "enum": ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]
+          },
+          "uniqueItems": true
         },
         "price": {
           "type": "object",

@@ -22,8 +22,11 @@ public struct JobView: Sendable {
     public var hierarchy: Bool
     public var budget: Double?
     public var mode: FederatedJobSpec.Allocation.Mode
+    /// The privacy mechanisms its PrivacyPolicy enables: every participant must take part in them.
+    public var privacyCapabilities: Set<String>
 
-    public init(key: ObjectKey, spec s: FederatedJobSpec) {
+    /// `privacy`: the job's PrivacyPolicy (nil: not resolved yet, nothing required of nodes).
+    public init(key: ObjectKey, spec s: FederatedJobSpec, privacy policy: PrivacyPolicySpec? = nil) {
         self.key = key
         spec = s
         type = s.type
@@ -43,6 +46,7 @@ public struct JobView: Sendable {
         hierarchy = s.hierarchy.enabled
         budget = s.budget?.max
         mode = s.allocation.mode
+        privacyCapabilities = Set(policy.map(PrivacyLevel.enabledMechanisms) ?? [])
     }
 
     /// The key of this job's entry in a node's `status.reservations`.
@@ -55,6 +59,14 @@ public struct JobView: Sendable {
     public var reservation: JSONValue {
         ["cpu": .double(cpu), "memoryGiB": .double(memoryGiB), "gpu": .int(gpu ? 1 : 0)]
     }
+}
+
+/// The capacity a standalone Auction (no job) holds on each winner for its owner, until the
+/// auction is deleted: an entry of its winners' `status.reservations` under `auction:namespace/name`
+/// (a job's is `namespace/name`, and a job's auction has the job's name).
+public enum AuctionLease {
+    public static let prefix = "auction:"
+    public static func reservationKey(_ auction: ObjectKey) -> String { prefix + auction.namespace + "/" + auction.name }
 }
 
 /// A node's capacity and what jobs have reserved on it (`status.reservations`,
@@ -89,6 +101,7 @@ public enum Exclusion: String, CaseIterable, Sendable {
     case unschedulable = "Unschedulable"
     case drained = "Drained"
     case noComputeRole = "NoComputeRole"
+    case privacyCapabilityMissing = "PrivacyCapabilityMissing"
     case classNotAllowed = "ClassNotAllowed"
     case notHarvestable = "NotHarvestable"
     case regionNotSelected = "RegionNotSelected"
@@ -111,6 +124,7 @@ public enum Eligibility {
         if node.draining { return .drained }
         if node.unschedulable && !keeping { return .unschedulable }
         if !node.roles.contains("compute") { return .noComputeRole }
+        if !job.privacyCapabilities.isSubset(of: node.privacyCapabilities) { return .privacyCapabilityMissing }
         let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }
         if !job.deviceClasses.isEmpty && !job.deviceClasses.contains(cls) { return .classNotAllowed }

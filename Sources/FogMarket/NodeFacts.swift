@@ -29,6 +29,8 @@ public final class NodeFacts: Sendable {
     public let draining: Bool
     /// `spec.roles`.
     public let roles: [String]
+    /// The privacy mechanisms it takes part in (`spec.privacyCapabilities`; absent: all).
+    public let privacyCapabilities: Set<String>
     public let deviceClass: String
     /// `spec.class` as JSON, for participant records.
     public let classJSON: JSONValue
@@ -64,6 +66,7 @@ public final class NodeFacts: Sendable {
         unschedulable = spec.unschedulable
         draining = node.metadata.annotations[Self.drainAnnotation] != nil
         roles = spec.roles.map(\.rawValue)
+        privacyCapabilities = PrivacyLevel.capabilities(of: spec)
         deviceClass = spec.class.rawValue
         classJSON = .string(spec.class.rawValue)
         region = spec.region

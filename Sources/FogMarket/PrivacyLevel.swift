@@ -8,7 +8,17 @@ public enum PrivacyLevel: String, Sendable, CaseIterable {
     case low, medium, high, critical
 
     /// The mechanisms a policy may enable, in the order they are reported.
-    public static let mechanisms = ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]
+    public static let mechanisms = PrivacyMechanism.allCases.map(\.rawValue)
+
+    /// The mechanisms a node takes part in: its `spec.privacyCapabilities`, all when absent.
+    public static func capabilities(of node: FogNodeSpec) -> Set<String> {
+        Set((node.privacyCapabilities ?? PrivacyMechanism.allCases).map(\.rawValue))
+    }
+
+    /// The mechanisms of `required` that a node with `capabilities` lacks, in report order.
+    public static func lacking(_ required: Set<String>, capabilities: Set<String>) -> [String] {
+        mechanisms.filter { required.contains($0) && !capabilities.contains($0) }
+    }
 
     /// The mechanisms a policy of this level must enable.
     public var requiredMechanisms: [String] {

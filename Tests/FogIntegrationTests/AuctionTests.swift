@@ -28,6 +28,13 @@ extension MarketHarness {
         try store.list(kind: "Bid", namespace: nil, selector: LabelSelector()).items.filter { auction == nil || $0.spec?["auction"]?.stringValue == auction }
     }
 
+    /// Sets a node's `spec.privacyCapabilities` (what its operator declares).
+    func declarePrivacy(_ node: String, _ mechanisms: [String]) throws {
+        var n = try #require(try store.get(ObjectKey(kind: "FogNode", namespace: "", name: node)))
+        n.content["spec"]?["privacyCapabilities"] = .array(mechanisms.map { .string($0) })
+        _ = try store.update(n)
+    }
+
     /// Advances the clock in `step`s, the fleet bidding on whatever is open before each step.
     func runBidding(seconds: Double, step: Double = 1) async throws {
         var t = 0.0
@@ -144,6 +151,93 @@ extension MarketHarness {
         #expect(a.condition("Cleared")?.reason == "NoClearing")
         try await eventually("the job says its auction failed", watching: h.store) {
             try h.job("unwanted").conditions[type: "Allocated"]?.reason == "AuctionFailed"
+        }
+        await h.shutdown()
+    }
+
+    /// A job's auction requires the privacy mechanisms its PrivacyPolicy enables: bidders without
+    /// them do not bid, and a bid placed anyway from such a node loses as Ineligible.
+    @Test func anAuctionBuysOnlyFromNodesWithThePrivacyMechanismsItRequires() async throws {
+        let h = try await MarketHarness(nodes: 8)
+        let lacking = Array(h.sim.nodeNames.sorted().prefix(4))
+        for name in lacking { try h.declarePrivacy(name, ["anonymization"]) }
+        // `medium` enables anonymization and differential privacy.
+        try h.apply(auctionJob("private", min: 2, max: 3, budget: 50).replacingOccurrences(of: "privacy: low", with: "privacy: medium"))
+        try await h.fleet.settle()
+        let spec = try h.auction("private").decodeSpec(AuctionSpec.self)
+        #expect(spec.requiredPrivacyCapabilities == [.anonymization, .differentialPrivacy])
+        try await h.sim.bidOnOpenAuctions()
+        try await h.fleet.settle()
+        let bidders = Set(try h.bids("private").compactMap { $0.spec?["node"]?.stringValue })
+        #expect(!bidders.isEmpty && bidders.isDisjoint(with: lacking))
+        // A bid placed anyway (in-process, as a misbehaving agent would) from a node without it.
+        _ = try h.store.create(Resource(kind: "Bid", metadata: ObjectMeta(name: "sneaky", namespace: "default"),
+                                        content: ["spec": ["auction": "private", "node": .string(lacking[0]), "price": 0.000001]]))
+        try await h.runBidding(seconds: 2)
+        let a = try h.auction("private")
+        #expect(a.status?["phase"] == "Closed")
+        let sneaky = try #require(try h.store.get(ObjectKey(kind: "Bid", namespace: "default", name: "sneaky")))
+        #expect(sneaky.status?["outcome"] == "Lost")
+        #expect(sneaky.status?["message"]?.stringValue == "PrivacyCapabilityMissing")
+        let participants = Set(try h.job("private").status?["allocation"]?["participants"]?.arrayValue?.compactMap { $0["node"]?.stringValue } ?? [])
+        #expect(participants.count >= 2 && participants.isDisjoint(with: lacking))
+        await h.shutdown()
+    }
+
+    /// A standalone auction (no job) books its winners' capacity for its owner under its own
+    /// reservation key, so that direct jobs and other auctions cannot take it, and gives it back
+    /// when deleted. One without requirements has nothing to book and fails at once.
+    @Test func aStandaloneAuctionHoldsItsWinnersCapacityUntilItIsDeleted() async throws {
+        let h = try await MarketHarness(nodes: 6)
+        let without = h.sim.nodeNames.sorted()[0]
+        try h.declarePrivacy(without, [])
+        try h.apply("""
+            apiVersion: fog/v1alpha1
+            kind: Auction
+            metadata: {name: capacity, namespace: default}
+            spec:
+              participantsWanted: 2
+              reservePrice: 100
+              requirements: {cpu: 2, memoryGiB: 1}
+              requiredPrivacyCapabilities: [secureAggregation]
+              duration: 2s
+            ---
+            apiVersion: fog/v1alpha1
+            kind: Auction
+            metadata: {name: nothing, namespace: default}
+            spec:
+              participantsWanted: 1
+              duration: 2s
+            """)
+        try await h.fleet.settle()
+        let nothing = try h.auction("nothing")
+        #expect(nothing.status?["phase"] == "Failed")
+        #expect(nothing.condition("Cleared")?.reason == "NothingToBook")
+        try await h.sim.bidOnOpenAuctions()
+        try await h.fleet.settle()
+        #expect(try !h.bids("capacity").contains { $0.spec?["node"]?.stringValue == without })
+        _ = try h.store.create(Resource(kind: "Bid", metadata: ObjectMeta(name: "no-masking", namespace: "default"),
+                                        content: ["spec": ["auction": "capacity", "node": .string(without), "price": 0.000001]]))
+        try await h.runBidding(seconds: 2)
+        let a = try h.auction("capacity")
+        #expect(a.status?["phase"] == "Closed")
+        #expect(try h.store.get(ObjectKey(kind: "Bid", namespace: "default", name: "no-masking"))?.status?["message"]?.stringValue
+                == "PrivacyCapabilityMissing: secureAggregation")
+        let key = "auction:default/capacity"
+        #expect(a.status?["lease"]?["reservationKey"]?.stringValue == key)
+        let leased = a.status?["lease"]?["nodes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(leased.count == 2 && !leased.contains(without))
+        #expect(Set(leased) == Set(try h.bids("capacity").filter { $0.status?["outcome"] == "Won" }.compactMap { $0.spec?["node"]?.stringValue }))
+        for name in leased {
+            let node = try #require(try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: name)))
+            #expect(node.status?["reservations"]?[key] == ["cpu": 2.0, "memoryGiB": 1.0, "gpu": 0])
+            let facts = NodeFacts(node, spec: try node.decodeSpec(FogNodeSpec.self))
+            #expect(abs(NodeCapacity(facts).freeCpu - (facts.capacityCpu - 2)) < 1e-9)
+        }
+        _ = try h.store.delete(ObjectKey(kind: "Auction", namespace: "default", name: "capacity"))
+        try await eventually("the auction gone and its capacity given back", watching: h.store) {
+            try h.store.get(ObjectKey(kind: "Auction", namespace: "default", name: "capacity")) == nil
+                && h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items.allSatisfy { $0.status?["reservations"]?[key] == nil }
         }
         await h.shutdown()
     }

@@ -146,7 +146,7 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
                   ready: Bool = true, harvestable: Bool? = nil, rtt: Double = 20, uptime: Double = 1, labels: [String: String] = [:],
                   reservations: JSONValue? = nil, roles: [JSONValue] = ["compute"], unschedulable: Bool = false,
                   outcomes: JSONValue? = ["succeeded": 9, "failed": 1], allocatable: Double? = nil, memory: Double = 16,
-                  draining: Bool = false) -> Resource {
+                  draining: Bool = false, privacy: [JSONValue]? = nil) -> Resource {
             var meta = ObjectMeta(name: name)
             meta.labels = labels
             if draining { meta.annotations[NodeFacts.drainAnnotation] = "2040-01-01T00:00:00Z" }
@@ -164,20 +164,25 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
             if let reservations { status["reservations"] = reservations }
             if let outcomes { status["taskOutcomes"] = outcomes }
             if let allocatable { status["harvest"] = ["allocatableCpu": .double(allocatable)] }
-            return Resource(kind: "FogNode", metadata: meta, content: [
-                "spec": ["region": .string(region), "class": .string(cls), "capacity": capacity, "roles": .array(roles), "unschedulable": .bool(unschedulable)],
-                "status": .object(status)])
+            var spec: JSONValue = ["region": .string(region), "class": .string(cls), "capacity": capacity, "roles": .array(roles), "unschedulable": .bool(unschedulable)]
+            if let privacy { spec["privacyCapabilities"] = .array(privacy) }
+            return Resource(kind: "FogNode", metadata: meta, content: ["spec": spec, "status": .object(status)])
         }
         let spec = try manifests(job("j", cpu: 4, placement: ", regions: [eu-west], nodeSelector: {team: a}, minTrust: 0.6")
             .replacingOccurrences(of: "memoryGiB: 1}", with: "memoryGiB: 1, gpu: true}"))[0]
-        let view = JobView(key: spec.key, spec: try spec.decodeSpec(FederatedJobSpec.self))
+        var view = JobView(key: spec.key, spec: try spec.decodeSpec(FederatedJobSpec.self))
+        // Its PrivacyPolicy enables differential privacy and secure aggregation.
+        view.privacyCapabilities = ["differentialPrivacy", "secureAggregation"]
         let ok = node("ok", gpu: true, labels: ["team": "a"])
+        let declaresBoth = node("declares-both", gpu: true, labels: ["team": "a"], privacy: ["secureAggregation", "differentialPrivacy"])
+        #expect(Eligibility.exclusion(try facts(declaresBoth), job: view, tier: tier) == nil)
         #expect(Eligibility.exclusion(try facts(ok), job: view, tier: tier) == nil)
         let cases: [(Resource, Exclusion)] = [
             (node("down", gpu: true, ready: false, labels: ["team": "a"]), .notReady),
             (node("cordoned", gpu: true, labels: ["team": "a"], unschedulable: true), .unschedulable),
             (node("drained", gpu: true, labels: ["team": "a"], unschedulable: true, draining: true), .drained),
             (node("relay-only", gpu: true, labels: ["team": "a"], roles: ["relay"]), .noComputeRole),
+            (node("no-secure-aggregation", gpu: true, labels: ["team": "a"], privacy: ["differentialPrivacy"]), .privacyCapabilityMissing),
             (node("cloud", cls: "cloud", gpu: true, labels: ["team": "a"]), .classNotAllowed),
             (node("phone", cls: "mobile", gpu: true, harvestable: false, labels: ["team": "a"]), .notHarvestable),
             (node("far", region: "us-east", gpu: true, labels: ["team": "a"]), .regionNotSelected),

@@ -57,6 +57,9 @@ public struct AuctionController: Controller {
         }
         if auction.metadata.deletionTimestamp != nil {
             try await closeBids(of: key, ctx, outcome: "Closed", reason: "AuctionDeleted", message: "the auction was deleted")
+            if let released = try await releaseLease(of: auction, ctx) {
+                guard released else { return .requeue(after: 0.02) }
+            }
             try await ctx.removeFinalizer(auction, Self.finalizer)
             return .done
         }
@@ -71,6 +74,10 @@ public struct AuctionController: Controller {
         let current = try await ctx.ensureFinalizer(auction, Self.finalizer)
         let now = ctx.now
         let window = DurationText.seconds(spec.duration) ?? 2
+        if phase == nil, spec.job == nil, Self.lease(spec) == nil {
+            return try await fail(current, ctx, reason: "NothingToBook",
+                                  message: "a standalone auction books capacity on its winners: spec.requirements must say how much (cpu, memoryGiB or gpu)")
+        }
         if phase == nil {
             let closes = spec.closesAt.flatMap(Timestamp.parse) ?? now.addingTimeInterval(window)
             try await ctx.updateStatus(current, { s in
@@ -123,9 +130,9 @@ public struct AuctionController: Controller {
         var tier: TierTerms?
         if let jobName = spec.job {
             job = ctx.cache.get(ObjectKey(kind: "FederatedJob", namespace: key.namespace, name: jobName))
-            if let j = job, let s = try? j.reconciledSpec(FederatedJobSpec.self) {
-                view = JobView(key: j.key, spec: s)
-                if let t = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: s.tier)),
+            if let j = job, let v = try? JobView.resolved(j, ctx.cache) {
+                view = v
+                if let t = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: v.tier)),
                    let ts = try? t.reconciledSpec(TierSpec.self) { tier = TierTerms(name: t.name, spec: ts) }
             }
             guard let j = job, JobPhase(status: j.status) == .admitted, view != nil, tier != nil else {
@@ -151,10 +158,16 @@ public struct AuctionController: Controller {
             if let view, let tier, let why = Eligibility.exclusion(node, job: view, tier: tier) {
                 rejected[b.name] = ("Ineligible", why.rawValue); continue
             }
-            if view == nil, let req = spec.requirements {
-                let cap = NodeCapacity(node)
-                if cap.freeCpu + 1e-9 < (req.cpu ?? 0) || cap.freeMemoryGiB + 1e-9 < (req.memoryGiB ?? 0) || (req.gpu && cap.freeGpus < 1) {
-                    rejected[b.name] = ("Ineligible", "not enough free capacity"); continue
+            if view == nil {
+                let lacking = PrivacyLevel.lacking(Set((spec.requiredPrivacyCapabilities ?? []).map(\.rawValue)), capabilities: node.privacyCapabilities)
+                if !lacking.isEmpty {
+                    rejected[b.name] = ("Ineligible", Exclusion.privacyCapabilityMissing.rawValue + ": " + lacking.joined(separator: ", ")); continue
+                }
+                if let req = spec.requirements {
+                    let cap = NodeCapacity(node, excluding: AuctionLease.reservationKey(key))
+                    if cap.freeCpu + 1e-9 < (req.cpu ?? 0) || cap.freeMemoryGiB + 1e-9 < (req.memoryGiB ?? 0) || (req.gpu && cap.freeGpus < 1) {
+                        rejected[b.name] = ("Ineligible", "not enough free capacity"); continue
+                    }
                 }
             }
             facts[bs.node] = node
@@ -197,6 +210,10 @@ public struct AuctionController: Controller {
             "totalPayment": .double(Self.round4(outcome.totalPayment)),
         ]
         auctionPatch["reservePrice"] = reserve.isFinite ? .double(reserve) : nil
+        if job == nil, let lease = Self.lease(spec) {
+            auctionPatch["lease"] = ["reservationKey": .string(AuctionLease.reservationKey(key)), "perNode": lease,
+                                     "nodes": .array(winners.map(\.bid.node).sorted().map { .string($0) })]
+        }
         var patches: [StatusPatch] = [StatusPatch(key: key, expect: [.init(path: "phase", value: "Open")], patch: .object(auctionPatch))]
         if let job, let view {
             let resKey = view.reservationKey
@@ -222,6 +239,15 @@ public struct AuctionController: Controller {
                                                               .init(path: "phase", value: job.status?["phase"])],
                                        patch: ["allocation": allocation, "phase": .string(JobPhase.allocated.rawValue)]))
             _ = try await ctx.ensureFinalizer(job, AllocationController.finalizer)
+        } else if let lease = Self.lease(spec) {
+            // A standalone auction: its winners' capacity is held for the auction's owner, under
+            // the auction's own reservation key, until the auction is deleted.
+            let resKey = AuctionLease.reservationKey(key)
+            for w in winners {
+                guard let node = facts[w.bid.node] else { continue }
+                patches.append(StatusPatch(key: node.key, expect: [.init(path: "reservations", value: node.reservationsJSON)],
+                                           patch: ["reservations": .object([resKey: lease])]))
+            }
         }
         do {
             _ = try await ctx.client.patchStatuses(patches)
@@ -255,6 +281,31 @@ public struct AuctionController: Controller {
         try await closeBids(of: auction.key, ctx, outcome: "Lost", reason: "NoClearing", message: message)
         await ctx.events.record(auction, .warning, reason: "Failed", message: message)
         return .done
+    }
+
+    // MARK: - Leases (standalone auctions)
+
+    /// What a standalone auction holds on each winner (nil: its requirements ask for nothing).
+    static func lease(_ spec: AuctionSpec) -> JSONValue? {
+        guard let r = spec.requirements, (r.cpu ?? 0) > 0 || (r.memoryGiB ?? 0) > 0 || r.gpu else { return nil }
+        return ["cpu": .double(r.cpu ?? 0), "memoryGiB": .double(r.memoryGiB ?? 0), "gpu": .int(r.gpu ? 1 : 0)]
+    }
+
+    /// Gives back the capacity a deleted standalone auction holds: nil when it holds none,
+    /// false when a node changed meanwhile (try again), true once released.
+    func releaseLease(of auction: Resource, _ ctx: ReconcileContext) async throws -> Bool? {
+        let resKey = AuctionLease.reservationKey(auction.key)
+        let holding = ctx.cache.list("FogNode").filter { $0.status?["reservations"]?[resKey] != nil }
+        guard !holding.isEmpty else { return nil }
+        do {
+            _ = try await ctx.client.patchStatuses(holding.map { n in
+                StatusPatch(key: n.key, expect: [.init(path: "reservations", value: n.status?["reservations"])],
+                            patch: ["reservations": .object([resKey: .null])])
+            })
+        } catch let e as StoreError where e.code == .conflict { return false }
+        await ctx.events.record(auction, .normal, reason: "Released",
+                                message: "released the capacity held on \(holding.count) node\(holding.count == 1 ? "" : "s")")
+        return true
     }
 
     // MARK: - Bids

@@ -7,7 +7,8 @@ import Foundation
 /// Opens the Auction of each admitted job with `allocation.mode: auction`: an Auction of the
 /// job's name, owned by it (deleting the job deletes the auction, whose controller then closes
 /// its bids), buying what the job needs: `participants.min`…`max`, the job's requirements and
-/// regions (one aggregator per region under a hierarchy), its min trust and the mechanism.
+/// regions (one aggregator per region under a hierarchy), the privacy mechanisms its PrivacyPolicy
+/// enables (every winner must take part in them), its min trust and the mechanism.
 ///
 /// Units and reserve: a training job buys `quote.quantity` hours from each winner, an inference
 /// job its share of the requests (`⌈requests / participants.max⌉`). The first round's unit
@@ -33,7 +34,8 @@ public struct AuctionJobController: Controller {
         if ctx.cache.get(auctionKey) != nil { return .done }
         guard let quote = Quote(json: job.status?["quote"]) else { return .done }
         guard try await ctx.client.get(auctionKey) == nil else { return .done }
-        let auction = Self.auction(for: job, spec: spec, quote: quote)
+        let policy = ctx.cache.get(ObjectKey(kind: "PrivacyPolicy", namespace: "", name: spec.privacy))
+        let auction = Self.auction(for: job, spec: spec, quote: quote, privacy: try policy?.reconciledSpec(PrivacyPolicySpec.self))
         do { _ = try await ctx.client.create(auction) } catch let e as StoreError where e.code == .alreadyExists { return .done }
         await ctx.events.record(job, .normal, reason: "AuctionOpened",
                                 message: String(format: "auction %@ opened: %d–%d participants, reserve %.4f %@ per %@ for %g %@s each",
@@ -45,7 +47,7 @@ public struct AuctionJobController: Controller {
     }
 
     /// The auction a job opens (pure, for tests and `describe`).
-    static func auction(for job: Resource, spec: FederatedJobSpec, quote: Quote) -> Resource {
+    static func auction(for job: Resource, spec: FederatedJobSpec, quote: Quote, privacy: PrivacyPolicySpec? = nil) -> Resource {
         let maxP = spec.participants.maxOrMin
         let inference = spec.type == .inference
         let units = inference ? (quote.quantity / Double(max(1, maxP))).rounded(.up) : quote.quantity
@@ -72,6 +74,9 @@ public struct AuctionJobController: Controller {
             "minTrust": .double(spec.placement.minTrust),
             "trustWeight": .double(settings?.trustWeight ?? 0.3),
         ]
+        if let privacy, case let required = PrivacyLevel.enabledMechanisms(privacy), !required.isEmpty {
+            s["requiredPrivacyCapabilities"] = .array(required.map { .string($0) })
+        }
         if let regions = spec.placement.regions, !regions.isEmpty { s["regions"] = .array(regions.sorted().map { .string($0) }) }
         var meta = ObjectMeta(name: job.name, namespace: job.namespace)
         meta.labels = ["fog/job": job.name]

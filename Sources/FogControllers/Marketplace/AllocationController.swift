@@ -82,7 +82,7 @@ public struct AllocationController: Controller {
             waiting.remove(key)
             return .done
         }
-        let view = JobView(key: job.key, spec: try job.reconciledSpec(FederatedJobSpec.self))
+        let view = try JobView.resolved(job, ctx.cache)
         // Auction mode: the first participants come from the job's auction (the auctions family
         // books them with the same reservations); once allocated, failover is direct allocation's.
         let hasParticipants = !(job.status?["allocation"]?["participants"]?.arrayValue ?? []).isEmpty

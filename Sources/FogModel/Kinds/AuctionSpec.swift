@@ -34,6 +34,8 @@ public struct AuctionSpec: KindSpec {
     /// Absent: the job's placement.requirements.
     public var requirements: Requirements?
     public var regions: [String]?
+    /// Privacy mechanisms every winner must support (a job's: those its PrivacyPolicy enables).
+    public var requiredPrivacyCapabilities: [PrivacyMechanism]?
     public var hierarchy: Bool
     /// RFC 3339; takes precedence over `duration`.
     public var closesAt: String?

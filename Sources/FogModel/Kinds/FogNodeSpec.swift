@@ -53,6 +53,8 @@ public struct FogNodeSpec: KindSpec {
     /// Absent: bid at the ask, with the schema's defaults.
     public var bidding: Bidding?
     public var owner: String?
+    /// The privacy mechanisms the node takes part in; absent: all of them.
+    public var privacyCapabilities: [PrivacyMechanism]?
     /// Cordoned: no new work is allocated to it.
     public var unschedulable: Bool
     /// The simulated fleet's behaviour profile (`FleetProfile.named`); ignored by real agents.

@@ -1,6 +1,12 @@
 /// `PrivacyPolicy.spec` (schemas/privacypolicy.json): a privacy level and the mechanisms that
 /// implement it. A mechanism block that is absent is off; one that is present is on unless it
 /// says `enabled: false`.
+/// A privacy mechanism a PrivacyPolicy may switch on and a FogNode may support
+/// (`spec.privacyCapabilities`), in the order they are reported.
+public enum PrivacyMechanism: String, SchemaEnum {
+    case anonymization, differentialPrivacy, secureAggregation, onionRouting
+}
+
 public struct PrivacyPolicySpec: KindSpec {
     public static let kind = "PrivacyPolicy"
 
