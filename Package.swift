@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        ]),
+        ], exclude: ["UI"]),
         // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
         .target(name: "FogRemote", dependencies: [
             "FogModel", "FogAPI", "FogStore", "FogClient",

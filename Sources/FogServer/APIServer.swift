@@ -16,6 +16,7 @@ import ServiceLifecycle
 /// /apis/fog/v1alpha1/namespaces/{ns}/{plural}[/{name}[/status]]      namespaced kinds
 /// /apis/fog/v1alpha1/apply[?dryRun=true]                             create-or-update many objects (fogctl apply [--prune])
 /// /hooks/gitsource/{ns}/{name}                                       a git host's push webhook (HMAC-signed; GitSourceWebhook.swift)
+/// /ui[/…]                                                            the control panel (ControlPanel.swift)
 /// /healthz  /readyz
 /// ```
 public struct APIServer: Sendable {
@@ -157,6 +158,8 @@ public struct APIServer: Sendable {
             if path == "/version" {
                 return Self.json(.ok, ["version": .string(FogBuild.version), "apiVersion": .string(fogAPIVersion)])
             }
+            // The control panel's files carry no data; its API authenticates like the rest.
+            if path == Self.controlPanelPrefix || path.hasPrefix(Self.controlPanelPrefix + "/") { return try await controlPanel(request, path: path) }
             // A git host's webhook carries a signature, not a token.
             if path.hasPrefix(Self.webhookPrefix) { return try await gitSourceWebhook(request, path: path) }
             let identity = try authenticate(request)
