@@ -110,6 +110,8 @@ let package = Package(
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
             "FogAgent", "FogLearning", "FogRemote",
+            // The control panel's browser test speaks WebDriver to chromedriver.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

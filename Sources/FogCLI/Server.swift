@@ -31,11 +31,7 @@ struct Server: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw CommandFailure(code: 1, "error: --listen must be host:port (got \"\(listen)\")")
-        }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let (host, port) = try ListenAddress.parse(listen, flag: "--listen")
         let store = try global.embeddedStore(for: "server")
         var config = APIServer.Configuration()
         config.host = host
@@ -76,10 +72,9 @@ struct Server: AsyncParsableCommand {
             }
         }
         let console = CLI.console
-        let shownHost = host.contains(":") ? "[\(host)]" : host
         let detail = "state \(store.path); \(config.tokens == nil ? "no authentication: loopback only" : "bearer tokens required")\(config.webhookSecret == nil ? "" : "; gitsource webhooks on"); controllers: \(selected.isEmpty ? "none" : selected.sorted().joined(separator: ","))"
         let app = api.application(onRunning: { bound in
-            console.err("fog API server listening on http://\(shownHost):\(bound) (\(detail))\n")
+            console.err("fog API server listening on \(ListenAddress.url(host: host, port: bound)) (\(detail)); control panel at /ui/\n")
         })
         // The store's upkeep first: services stop in reverse order, so it stops last and leaves the WAL empty.
         var services: [any Service] = [controllerOptions.maintenance(store: store, label: "fog.store"), app]
@@ -93,4 +88,19 @@ struct Server: AsyncParsableCommand {
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
+}
+
+/// `host:port` (IPv6 hosts in brackets), as `--listen` and `--ui-listen` take it.
+enum ListenAddress {
+    static func parse(_ text: String, flag: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw CommandFailure(code: 1, "error: \(flag) must be host:port (got \"\(text)\")")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// How a bound address is written in a URL.
+    static func url(host: String, port: Int) -> String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 }

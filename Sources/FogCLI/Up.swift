@@ -7,6 +7,7 @@ import FogFleet
 import FogManifest
 import FogMarket
 import FogModel
+import FogServer
 import FogRuntime
 import FogStore
 import Foundation
@@ -23,6 +24,10 @@ struct Up: AsyncParsableCommand {
     var recursive = false
     @Flag(help: "Keep running after convergence, until interrupted.")
     var watch = false
+    @Flag(help: "Serve the control panel (and the HTTP API, without authentication) at --ui-listen while running; keeps running after convergence, as --watch.")
+    var ui = false
+    @Option(name: .customLong("ui-listen"), help: ArgumentHelp("Where --ui listens (loopback only).", valueName: "host:port"))
+    var uiListen = "127.0.0.1:7480"
     @Option(help: ArgumentHelp("Give up if not converged by then.", valueName: "duration"))
     var timeout: DurationArgument = DurationArgument(argument: "5m")!
     @Flag(help: "Do not run the simulated fleet for nodes labelled fog/simulated=true.")
@@ -80,7 +85,7 @@ struct Up: AsyncParsableCommand {
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
         let deadline = start.addingTimeInterval(timeout.seconds)
-        let watchMode = watch
+        let watchMode = watch || ui
         let converged = SendableBox(false)
         let jobsApplied = SendableBox(held.isEmpty)
         let jobsAllocated = AsyncSignal()
@@ -170,6 +175,22 @@ struct Up: AsyncParsableCommand {
             }
             services.append(.init(service: FleetService(fleet: fleet, heartbeatsAfter: held.isEmpty ? nil : gate),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if ui {
+            // The API and the control panel over the same store, as `fogctl server` serves them.
+            let (host, port) = try ListenAddress.parse(uiListen, flag: "--ui-listen")
+            var config = APIServer.Configuration()
+            config.host = host
+            config.port = port
+            config.access = ControllerFamilies.access
+            config.readinessRules = ControllerFamilies.readiness
+            let api: APIServer
+            do { api = try APIServer(store: store, configuration: config, logger: CLILogging.logger("fog.ui")) } catch {
+                throw CommandFailure(code: 1, "error: --ui: \(error)")
+            }
+            services.append(.init(service: api.application(onRunning: { bound in
+                console.out("control panel: \(ListenAddress.url(host: host, port: bound))/ui/ (the API at the same address: fogctl --server)\n")
+            })))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                                            logger: CLILogging.logger("fog.up")))
