@@ -162,11 +162,11 @@ public final class RegionalAggregator: @unchecked Sendable {
 
     private func collect(_ c: Collecting, key: String) async {
         let until = clock.now().addingTimeInterval(c.spec.collectSeconds ?? 30)
-        let clock = self.clock
+        let clock = self.clock, complete = c.complete
         // Every update in, or the collection time over (on this node's clock), whichever comes first.
         if lock.withLock({ c.received.count < c.expected.count }) {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await c.complete.wait() }
+                group.addTask { await complete.wait() }
                 group.addTask { try? await clock.sleep(until: until) }
                 await group.next()
                 group.cancelAll()

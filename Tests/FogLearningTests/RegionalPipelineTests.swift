@@ -64,8 +64,10 @@ import Testing
         let noisy = RoundPipeline(aggregator: Aggregator(strategy: .fedavg), privacy: GaussianMechanism(clipNorm: 1, noiseMultiplier: 1.1))
         var a = Xoshiro256(seed: 5), b = Xoshiro256(seed: 5)
         let whole = try noisy.run(updates, global: global, using: &a).parameters
-        let split = try noisy.combine(try shares.map { try noisy.regional(updates.filter { u in regionOf[u.id] == $0.region }, global: global, region: $0.region) },
-                                      global: global, using: &b)
+        let noisyShares = try shares.map { share in
+            try noisy.regional(updates.filter { regionOf[$0.id] == share.region }, global: global, region: share.region)
+        }
+        let split = try noisy.combine(noisyShares, global: global, using: &b)
         #expect(zip(whole, split).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(zip(whole, flat).contains { abs($0 - $1) > 1e-3 }, "noise was added")
         // A model share is refused under privacy: the server must never add noise to a model it cannot bound.
