@@ -243,7 +243,9 @@ public final class RegionalAggregator: @unchecked Sendable {
         } else {
             log.append("nothing to combine: \(uploads.count) updates arrived, none accepted", at: Date())
         }
-        status["traffic"] = ["withinRegion": .int(Int64(bytesReceived)), "crossRegion": 0, "server": .int(Int64(serverBytes))]
+        // Each transfer is counted once, by the node that makes the request: the updates it received
+        // are in their senders' traffic (and in bytesReceived here); its own are the aggregate and the model.
+        status["traffic"] = ["withinRegion": 0, "crossRegion": 0, "server": .int(Int64(serverBytes))]
         status["finishedAt"] = .string(Timestamp.format(Date()))
         status["log"] = log.json
         return .object(status)

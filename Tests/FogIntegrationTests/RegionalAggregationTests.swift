@@ -39,7 +39,10 @@ import Testing
             #expect(a.status?["phase"] == "Succeeded", "\(a.status ?? .null)")
             #expect(a.status?["contributors"]?.arrayValue?.count == 2)
             #expect(a.status?["aggregate"]?.stringValue?.hasPrefix("sha256:") == true)
-            #expect((a.status?["traffic"]?["withinRegion"]?.intValue ?? 0) > 0)
+            #expect((a.status?["bytesReceived"]?.intValue ?? 0) > 0)
+            // Counted once, by the node that made the request: the aggregate's upload (and the model, on a miss) here, the updates by their senders.
+            #expect((a.status?["traffic"]?["server"]?.intValue ?? 0) >= a.status?["bytesSent"]?.intValue ?? 1)
+            #expect(a.status?["traffic"]?["withinRegion"] == 0)
             #expect(h.sim.logLines(of: node).contains { $0.contains("aggregate task default/\(a.name): Succeeded, 2 updates combined") })
         }
         let train = last.filter { $0.spec?["type"] != "aggregate" }
@@ -62,6 +65,8 @@ import Testing
         print("simulated fleet, 6 nodes in 3 regions, 4 rounds: bytes to/from the server flat \(flatTraffic.server), regional \(regionalTraffic.server); within regions \(regionalTraffic.withinRegion)")
         #expect(flatTraffic.withinRegion == 0 && flatTraffic.server > 0)
         #expect(regionalTraffic.server < flatTraffic.server && regionalTraffic.withinRegion > 0)
+        // The same fetches and uploads, moved from the server's links to the regions' own.
+        #expect(regionalTraffic.withinRegion == flatTraffic.server)
         #expect(regional.status?["training"]?["bytesCrossRegion"] == nil)
         await h.shutdown()
     }
