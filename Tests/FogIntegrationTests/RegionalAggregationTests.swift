@@ -101,4 +101,27 @@ import Testing
         #expect((done.status?["training"]?["accuracy"]?.numberValue ?? 0) > 0.8)
         await h.shutdown()
     }
+
+    /// Under differential privacy the aggregators upload sums of clipped changes, never a
+    /// model, and the controller adds the noise once.
+    @Test func underPrivacyAggregatorsUploadClippedSums() async throws {
+        let h = try await TrainingHarness(nodes: 6)
+        _ = try h.store.apply(try manifests(trainingJob("private", participants: 6, rounds: 3, privacy: "medium", hierarchy: true, learningRate: 0.5)),
+                              dryRun: false)
+        try await h.train("private")
+        let job = try h.job("private")
+        #expect(job.status?["phase"] == "Succeeded", "\(job.status?["conditions"] ?? .null)")
+        let privacy = try #require(job.status?["training"]?["privacy"])
+        #expect((privacy["epsilon"]?.numberValue ?? 99) <= (privacy["epsilonBudget"]?.numberValue ?? 0))
+        let aggregates = try Self.tasks(h, job: "private", round: 3).filter { $0.spec?["type"] == "aggregate" }
+        #expect(aggregates.count == 3)
+        for a in aggregates {
+            #expect(a.spec?["aggregation"]?["clipNorm"]?.numberValue == privacy["clipNorm"]?.numberValue)
+            #expect(a.status?["form"] == "clipped-sum", "\(a.status ?? .null)")
+            // A sum of two changes each clipped to the clip norm.
+            let sum = try ParameterBlob.decode(try await EmbeddedClient(store: h.store).getBlob(a.status?["aggregate"]?.stringValue ?? ""))
+            #expect(Double(GaussianMechanism.l2Norm(sum)) <= 2 * (privacy["clipNorm"]?.numberValue ?? 0) + 1e-4)
+        }
+        await h.shutdown()
+    }
 }
