@@ -11,12 +11,16 @@ import Foundation
 /// `TrainingTask` per participant (owned by the job, labelled with its node),
 /// bound to that node like a pod; the node's agent or the simulated fleet
 /// trains on its shard from the round's global model and reports an update
-/// blob. When every task has reported, or the round's deadline passes with at
-/// least one report (stragglers are dropped and reported), the controller
-/// screens the updates (Byzantine detection, when enabled), aggregates them
-/// with the job's strategy (by region first with `hierarchy.enabled`), applies
-/// the privacy policy's clipping and noise, evaluates the new global model on
-/// the held-out test set, stores it as a blob, and starts the next round.
+/// blob. With `hierarchy.enabled` each region with a usable aggregator node also
+/// gets an aggregate task: its participants send their updates to that node, which
+/// screens, aggregates and clips them and uploads one regional aggregate
+/// (RegionalRound.swift). When every task has reported (and every aggregator that
+/// holds updates), or the round's deadline passes with at least one report
+/// (stragglers are dropped and reported), the controller screens and aggregates
+/// the updates that reached the server (by region under the hierarchy), combines
+/// them with the regional aggregates, adds the privacy policy's noise, evaluates
+/// the new global model on the held-out test set, stores it as a blob, and starts
+/// the next round.
 public struct TrainingController: Controller {
     public let name = "training"
     public let kind = "FederatedJob"
