@@ -69,7 +69,8 @@ public final class NodeAgent: @unchecked Sendable {
         self.uploads = uploads
         modelCache = options.peerAddress != nil && options.roles.contains("aggregator") ? ModelCache(upstream: client) : nil
         rng = SplitMix64(seed: seed)
-        if let modelCache {
+        // It runs the aggregate tasks bound to its node, which it sees only when it runs tasks (--data).
+        if let modelCache, options.dataDirectory != nil {
             regionalAggregator = RegionalAggregator(client: client, clock: clock, models: modelCache, note: { [weak self] in self?.note($0) })
         }
     }

@@ -55,13 +55,17 @@ public final class RegionalAggregator: @unchecked Sendable {
     /// Notified when an aggregate has been reported (for tests).
     public let reported = AsyncSignal()
 
-    final class Collecting {
+    /// One aggregate task being collected; its mutable state is read and written under the aggregator's lock.
+    final class Collecting: @unchecked Sendable {
         let task: Resource
         let spec: TrainingTaskSpec
         let expected: [String: String]
         var received: [String: Upload] = [:]
         var bytesReceived = 0
+        /// Combining has begun: later uploads are refused (409).
         var closed = false
+        /// Combined and reported.
+        var finished = false
         let complete = AsyncSignal()
         init(task: Resource, spec: TrainingTaskSpec) {
             self.task = task
@@ -94,7 +98,8 @@ public final class RegionalAggregator: @unchecked Sendable {
         let (collecting, waiting) = lock.withLock { () -> (Collecting?, [AsyncSignal]) in
             guard !begun.contains(key) else { return (nil, []) }
             begun.append(key)
-            if begun.count > Self.begunLimit { begun.removeFirst() }
+            // A finished round is kept (to refuse late uploads with 409) until it is this old.
+            if begun.count > Self.begunLimit { rounds[begun.removeFirst()] = nil }
             let c = Collecting(task: task, spec: spec)
             rounds[key] = c
             return (c, Array(watchers.values))
@@ -103,13 +108,13 @@ public final class RegionalAggregator: @unchecked Sendable {
         if let digest = spec.model { models?.allow(digest) }
         for w in waiting { w.notify() }
         let job = Task { await self.collect(collecting, key: key) }
-        lock.withLock { if rounds[key] != nil { running[key] = job } }
+        lock.withLock { if !collecting.finished { running[key] = job } }
     }
 
     /// Returns once every collection that has all its updates has combined and reported them
     /// (the simulated fleet's nodes report within the step that ran their tasks).
     public func awaitCombined() async {
-        let jobs = lock.withLock { running.filter { rounds[$0.key].map { $0.received.count == $0.expected.count } ?? false }.map(\.value) }
+        let jobs = lock.withLock { running.filter { rounds[$0.key].map { $0.closed || $0.received.count == $0.expected.count } ?? false }.map(\.value) }
         for job in jobs { await job.value }
     }
 
@@ -189,7 +194,11 @@ public final class RegionalAggregator: @unchecked Sendable {
         } catch {
             note("aggregate task \(key): reporting failed: \(error)")
         }
-        lock.withLock { rounds[key] = nil; running[key] = nil }
+        lock.withLock {
+            c.finished = true
+            c.received = [:]
+            running[key] = nil
+        }
         reported.notify()
     }
 

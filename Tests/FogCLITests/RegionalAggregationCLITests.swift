@@ -98,7 +98,7 @@ import Testing
         #expect(flat.count == trained.count && difference <= 1e-5, "max absolute difference \(difference)")
 
         // 2. An aggregator killed while a job runs: its region falls back to the server, the job completes.
-        let second = try Self.job("regional-survives", rounds: 6, min: 3, roundTimeout: "4s")
+        let second = try Self.job("regional-survives", rounds: 6, min: 3, roundTimeout: "10s")
         _ = try store.apply([second], dryRun: false)
         try await eventually("regional-survives in round 2", limit: 60, watching: store) {
             (try store.get(second.key)?.status?["training"]?["round"]?.intValue ?? 0) >= 2
@@ -115,10 +115,10 @@ import Testing
         let rounds = survived.status?["training"]?["rounds"]?.arrayValue ?? []
         #expect(rounds.count == 6)
         #expect(rounds.contains { $0["dropped"]?.arrayValue?.contains("us-agg") == true }, "\(rounds.map { $0["dropped"] ?? .null })")
-        // us-1 sent its updates to the server once its aggregator was gone.
-        let final = try store.list(kind: "TrainingTask", namespace: "default", selector: LabelSelector()).items
-            .filter { $0.spec?["job"] == "regional-survives" && $0.spec?["round"] == 6 && $0.spec?["node"] == "us-1" }
-        #expect(final.first?.status?["uploadedTo"] == "server", "\(final.first?.status ?? .null)")
+        // us-1 sent its updates to the server once its aggregator was gone (rounds 5 and 6 keep their tasks).
+        let late = try store.list(kind: "TrainingTask", namespace: "default", selector: LabelSelector()).items
+            .filter { $0.spec?["job"] == "regional-survives" && $0.spec?["node"] == "us-1" }
+        #expect(late.contains { $0.status?["uploadedTo"] == "server" }, "\(late.map { $0.status ?? .null })")
         #expect((survived.status?["training"]?["accuracy"]?.numberValue ?? 0) > 0.8)
     }
 }

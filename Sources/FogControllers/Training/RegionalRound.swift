@@ -108,13 +108,16 @@ extension TrainingController {
         }
         for t in train where t.status?["phase"]?.stringValue == "Succeeded" {
             guard let node = t.spec?["node"]?.stringValue else { continue }
-            if let digest = t.status?["update"]?.stringValue {
+            // An update an aggregator combined (the participant's upload timed out after the
+            // aggregator took it, and it sent it to the server as well) counts once, in the aggregate.
+            let combined = combinedBy.values.contains { $0.contains(node) }
+            if let digest = t.status?["update"]?.stringValue, !combined {
                 let blob = try await ctx.client.getBlob(digest)
                 inputs.bytesRead += blob.count
                 let parameters = try ParameterBlob.decodeUpdate(blob)
                 guard parameters.count == globalCount else { continue }
                 inputs.serverUpdates.append(Update(id: node, parameters: parameters, samples: Int(t.status?["samples"]?.intValue ?? 1)))
-            } else if let to = t.status?["uploadedTo"]?.stringValue, combinedBy[to]?.contains(node) != true {
+            } else if !combined, t.status?["update"] == nil, t.status?["uploadedTo"]?.stringValue != nil {
                 inputs.lost.append(node)
             }
         }

@@ -129,9 +129,11 @@ public struct TrainingController: Controller {
         let delivered = succeeded.contains { $0.status?["update"]?.stringValue != nil }
             || aggregates.contains { $0.status?["aggregate"]?.stringValue != nil }
         if !delivered {
-            // Nobody delivered: run the round again (with whoever is allocated now).
+            // Nobody delivered: run the round again (with whoever is allocated now). Started here:
+            // a later reconcile that found the round without tasks would start the next one.
             for t in tasks { _ = try? await ctx.client.delete(t.key) }
-            return .requeue(after: 0.01)
+            return try await startRound(job, spec: spec, round: round, model: modelDigest, training: training, participants: participants,
+                                        timeout: roundTimeout, ctx)
         }
         return try await finishRound(job, spec: spec, round: round, model: modelDigest, training: training, tasks: trainTasks,
                                      aggregates: aggregates, succeeded: succeeded, timeout: roundTimeout, ctx)
