@@ -71,7 +71,7 @@ public final class NodeAgent: @unchecked Sendable {
         rng = SplitMix64(seed: seed)
         // It runs the aggregate tasks bound to its node, which it sees only when it runs tasks (--data).
         if let modelCache, options.dataDirectory != nil {
-            regionalAggregator = RegionalAggregator(client: client, clock: clock, models: modelCache, note: { [weak self] in self?.note($0) })
+            regionalAggregator = RegionalAggregator(client: client, clock: clock, node: options.node, models: modelCache, note: { [weak self] in self?.note($0) })
         }
     }
 
@@ -122,13 +122,6 @@ public final class NodeAgent: @unchecked Sendable {
             note("aggregating for region \(task.spec?["region"]?.stringValue ?? "?"): task \(name)")
             aggregator.begin(task)
             return
-        }
-        // This node's own update goes to its own aggregate task: make sure it is collecting
-        // (its task may come later in the listing or the watch than this one).
-        if let aggregator = regionalAggregator, task.spec?["aggregator"]?["node"]?.stringValue == options.node,
-           let aggregate = task.spec?["aggregator"]?["task"]?.stringValue,
-           let own = try? await client.get(ObjectKey(kind: "TrainingTask", namespace: task.namespace, name: aggregate)), own.status?["phase"] == nil {
-            aggregator.begin(own)
         }
         let t = lock.withLock { reader.read(now: clock.now().timeIntervalSince1970) }
         let device = TaskExecutor.DeviceState(lowBattery: (t.battery?.percent ?? 100) < 20 && t.onExternalPower != true,

@@ -35,6 +35,8 @@ public final class RegionalAggregator: @unchecked Sendable {
 
     let client: any FogClient
     let clock: any FogClock
+    /// The node it aggregates on: only aggregate tasks bound to it are carried out.
+    public let node: String
     /// The node's model cache: the aggregator fetches the round's global model through it (so
     /// the region's participants then find it there).
     let models: ModelCache?
@@ -74,10 +76,11 @@ public final class RegionalAggregator: @unchecked Sendable {
         }
     }
 
-    public init(client: any FogClient, clock: any FogClock, models: ModelCache?, alive: @escaping @Sendable () -> Bool = { true },
+    public init(client: any FogClient, clock: any FogClock, node: String, models: ModelCache?, alive: @escaping @Sendable () -> Bool = { true },
                 note: @escaping @Sendable (String) -> Void = { _ in }) {
         self.client = client
         self.clock = clock
+        self.node = node
         self.models = models
         self.alive = alive
         self.note = note
@@ -88,6 +91,7 @@ public final class RegionalAggregator: @unchecked Sendable {
     /// Starts collecting for `task` (an aggregate task bound to this node) and returns at once;
     /// the aggregate is computed and reported in the background. A task begun before is ignored.
     public func begin(_ task: Resource) {
+        guard task.spec?["node"]?.stringValue == node else { return }
         let key = Self.key(task.namespace, task.name)
         let spec: TrainingTaskSpec
         do { spec = try task.decodeSpec(TrainingTaskSpec.self) } catch {
@@ -122,6 +126,12 @@ public final class RegionalAggregator: @unchecked Sendable {
     public func receive(_ upload: Upload) async throws {
         guard alive() else { throw TransportError(.unavailable, "this node is not aggregating") }
         let key = Self.key(upload.namespace, upload.aggregateTask)
+        if lock.withLock({ rounds[key] == nil }),
+           let task = try? await client.get(ObjectKey(kind: "TrainingTask", namespace: upload.namespace, name: upload.aggregateTask)),
+           task.spec?["type"]?.stringValue == "aggregate", task.spec?["node"]?.stringValue == node, task.status?["phase"] == nil {
+            // An update that came before this node's watch brought the task: the task is read at once.
+            begin(task)
+        }
         guard let collecting = await awaitRound(key) else {
             throw StoreError(.notFound, "no aggregate task \(key) on this node")
         }

@@ -284,7 +284,7 @@ public final class SimulatedFleet: @unchecked Sendable {
         guard let models = cache(of: name) else { return nil }
         return lock.withLock {
             if let a = aggregators[name] { return a }
-            let a = RegionalAggregator(client: client, clock: clock, models: models, alive: { [weak self] in self?.isOnline(name) ?? false },
+            let a = RegionalAggregator(client: client, clock: clock, node: name, models: models, alive: { [weak self] in self?.isOnline(name) ?? false },
                                        note: { [weak self] line in self?.note(name, line) })
             aggregators[name] = a
             return a

@@ -28,7 +28,7 @@ import Testing
         ]
         _ = try h.store.apply([Resource(kind: "TrainingTask", metadata: meta, content: ["spec": spec])], dryRun: false)
         let task = try #require(try h.store.get(ObjectKey(kind: "TrainingTask", namespace: "default", name: "job-r1-agg-eu-west")))
-        let aggregator = RegionalAggregator(client: client, clock: h.clock, models: nil)
+        let aggregator = RegionalAggregator(client: client, clock: h.clock, node: "agg", models: nil)
         // An upload for a task it has not seen waits this long for the task (then 404).
         aggregator.registrationWait = .milliseconds(100)
         aggregator.begin(task)
