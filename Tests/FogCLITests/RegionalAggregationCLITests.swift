@@ -97,15 +97,39 @@ import Testing
         let difference = zip(flat, trained).map { abs($0 - $1) }.max() ?? .infinity
         #expect(flat.count == trained.count && difference <= 1e-5, "max absolute difference \(difference)")
 
-        // 2. An aggregator killed while a job runs: its region falls back to the server, the job completes.
+        // 2. An aggregator killed mid-round: us-1 is paused (SIGSTOP) so that us-agg holds its own
+        // update of a round it cannot combine yet; us-agg is then killed (SIGKILL) and us-1 resumed.
         let second = try Self.job("regional-survives", rounds: 6, min: 3, roundTimeout: "10s")
         _ = try store.apply([second], dryRun: false)
         try await eventually("regional-survives in round 2", limit: 60, watching: store) {
             (try store.get(second.key)?.status?["training"]?["round"]?.intValue ?? 0) >= 2
         }
-        let victim = try #require(agents["us-agg"])
+        let victim = try #require(agents["us-agg"]), paused = try #require(agents["us-1"])
+        kill(paused.processIdentifier, SIGSTOP)
+        func tasks(round: Int) throws -> [Resource] {
+            try store.list(kind: "TrainingTask", namespace: "default", selector: LabelSelector()).items
+                .filter { $0.spec?["job"] == "regional-survives" && $0.spec?["round"]?.intValue == Int64(round) }
+        }
+        var killRound = 0
+        try await eventually("us-agg holding an update it has not combined", limit: 60, watching: store) {
+            let round = Int(try store.get(second.key)?.status?["training"]?["round"]?.intValue ?? 0)
+            let current = try tasks(round: round)
+            let collecting = current.contains { $0.spec?["type"] == "aggregate" && $0.spec?["node"] == "us-agg" && $0.status?["phase"] == nil }
+            let handed = current.contains { $0.spec?["type"] != "aggregate" && $0.spec?["node"] == "us-agg" && $0.status?["uploadedTo"] == "us-agg" }
+            killRound = round
+            return collecting && handed
+        }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
+        kill(paused.processIdentifier, SIGCONT)
+        // us-1's update of that round: its aggregator is gone, so it goes to the server.
+        var fallback: JSONValue = .null
+        try await eventually("us-1's task of round \(killRound) reported", limit: 60, watching: store) {
+            guard let t = try tasks(round: killRound).first(where: { $0.spec?["node"] == "us-1" }), t.status?["phase"] != nil else { return false }
+            fallback = t.status ?? .null
+            return true
+        }
+        #expect(fallback["phase"] == "Succeeded" && fallback["uploadedTo"] == "server", "\(fallback)")
         try await eventually("regional-survives Succeeded", limit: 150, watching: store) {
             let phase = try store.get(second.key)?.status?["phase"]?.stringValue
             return phase == "Succeeded" || phase == "Failed"
@@ -114,11 +138,10 @@ import Testing
         #expect(survived.status?["phase"] == "Succeeded", "\(survived.status?["conditions"] ?? .null)")
         let rounds = survived.status?["training"]?["rounds"]?.arrayValue ?? []
         #expect(rounds.count == 6)
-        #expect(rounds.contains { $0["dropped"]?.arrayValue?.contains("us-agg") == true }, "\(rounds.map { $0["dropped"] ?? .null })")
-        // us-1 sent its updates to the server once its aggregator was gone (rounds 5 and 6 keep their tasks).
-        let late = try store.list(kind: "TrainingTask", namespace: "default", selector: LabelSelector()).items
-            .filter { $0.spec?["job"] == "regional-survives" && $0.spec?["node"] == "us-1" }
-        #expect(late.contains { $0.status?["uploadedTo"] == "server" }, "\(late.map { $0.status ?? .null })")
+        // The round it died in completed: us-agg's own update went with it; the three others were combined
+        // (eu-agg's aggregate of its region, us-1's update at the server).
+        let record = try #require(rounds.first { $0["round"]?.intValue == Int64(killRound) })
+        #expect(record["dropped"] == ["us-agg"] && record["participants"] == 3, "\(record)")
         #expect((survived.status?["training"]?["accuracy"]?.numberValue ?? 0) > 0.8)
     }
 }
