@@ -9,7 +9,9 @@ import FoundationNetworking
 /// (the controller's own clock, from the job's round records), wall time (this process's
 /// clock), the peak memory of every process, and the final accuracy — beside the same job on
 /// the in-process simulated fleet (`fogctl up`, same seed), and the Flower figures measured
-/// on this machine (issue 21: 20.7 s per round, 4.5 GB for 11 processes).
+/// on this machine (issue 21: 20.7 s per round, 4.5 GB for 11 processes). Then the same job
+/// hierarchical on the same agents (an aggregator per region: model cache and regional
+/// aggregation), and the bytes both runs moved, by link, as the nodes and the server counted them.
 enum PeersBenchmark {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
