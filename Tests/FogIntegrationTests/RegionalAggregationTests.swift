@@ -124,4 +124,52 @@ import Testing
         }
         await h.shutdown()
     }
+
+    /// An aggregator lost after it accepted a participant's update and before it combined it:
+    /// once its node is NotReady, the controller sends that participant's task again without the
+    /// aggregator, and the round keeps the update.
+    @Test func updatesALostAggregatorHeldAreSentAgainToTheServer() async throws {
+        let h = try await TrainingHarness(nodes: 9)
+        var job = try manifests(trainingJob("resent", participants: 9, rounds: 4, hierarchy: true, learningRate: 0.5))[0]
+        job.content["spec"]?["participants"] = ["min": 6, "max": 9]
+        _ = try h.store.apply([job], dryRun: false)
+        var steps = 0
+        while try h.job("resent").status?["training"]?["round"]?.intValue ?? 0 < 2, steps < 200 {
+            steps += 1
+            try await h.sim.tick()
+            try await h.sim.runTasks()
+            try await h.fleet.settle()
+        }
+        // Round 2's tasks exist and have not run. In a region with three participants, one stays silent,
+        // so the aggregator holds the others' updates, waiting for it; then the aggregator is lost too.
+        let allocation = try h.job("resent").status?["allocation"]
+        let regionOf = Dictionary(uniqueKeysWithValues: (allocation?["participants"]?.arrayValue ?? []).compactMap { p -> (String, String)? in
+            guard let n = p["node"]?.stringValue, let r = p["region"]?.stringValue else { return nil }
+            return (n, r)
+        })
+        let candidates = (allocation?["aggregators"]?.objectValue ?? [:]).compactMap { r, n -> (String, String)? in
+            guard let n = n.stringValue, regionOf.values.filter({ $0 == r }).count >= 3 else { return nil }
+            return (r, n)
+        }.sorted { $0.0 < $1.0 }
+        let (region, aggregatorNode) = try #require(candidates.first)
+        let silent = try #require(regionOf.filter { $0.value == region && $0.key != aggregatorNode }.keys.sorted().first)
+        h.sim.force(silent, online: false)
+        try await h.sim.runTasks()
+        let round2 = try Self.tasks(h, job: "resent", round: 2)
+        let held = round2.filter { $0.spec?["type"] != "aggregate" && $0.status?["uploadedTo"]?.stringValue == aggregatorNode && $0.spec?["node"]?.stringValue != aggregatorNode }
+        #expect(!held.isEmpty, "\(round2.map { ($0.name, $0.status?["uploadedTo"] ?? .null) })")
+        #expect(round2.first { $0.spec?["type"] == "aggregate" && $0.spec?["node"]?.stringValue == aggregatorNode }?.status == nil)
+        h.sim.force(aggregatorNode, online: false)
+        try await h.train("resent", advance: 1)
+
+        let done = try h.job("resent")
+        #expect(done.status?["phase"] == "Succeeded", "\(done.status?["conditions"] ?? .null)")
+        let record = try #require((done.status?["training"]?["rounds"]?.arrayValue ?? []).first { $0["round"] == 2 })
+        let dropped = Set((record["dropped"]?.arrayValue ?? []).compactMap(\.stringValue))
+        #expect(dropped == [aggregatorNode, silent], "\(record)")
+        #expect(record["participants"]?.intValue == 7, "\(record)")
+        let events = try h.store.list(kind: "Event", namespace: "default", selector: LabelSelector()).items
+        #expect(events.contains { $0.content["reason"] == "UpdatesResent" && ($0.content["message"]?.stringValue ?? "").contains("round 2") })
+        await h.shutdown()
+    }
 }

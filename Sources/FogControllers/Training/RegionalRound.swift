@@ -66,6 +66,32 @@ extension TrainingController {
         }
     }
 
+    /// The annotation a resent task carries: the task it stands in for.
+    static let resendsAnnotation = "fog/resends"
+
+    /// Tasks whose updates an aggregator had accepted but not combined when its node was lost
+    /// (`lost`): each is sent again as a new task of the same round without the aggregator (its
+    /// participant trains again — the same seed gives the same update — and uploads to the
+    /// server). None for a task already resent, or whose own node is the lost one.
+    static func resends(_ train: [Resource], aggregates: [Resource], lost: (String) -> Bool) -> [Resource] {
+        let gone = Set(aggregates.filter { $0.status?["phase"] == nil }.compactMap { $0.spec?["node"]?.stringValue }.filter(lost))
+        guard !gone.isEmpty else { return [] }
+        let resent = Set(train.compactMap { $0.metadata.annotations[resendsAnnotation] })
+        return train.compactMap { t -> Resource? in
+            guard t.status?["phase"]?.stringValue == "Succeeded", t.status?["update"] == nil,
+                  let to = t.status?["uploadedTo"]?.stringValue, gone.contains(to), let node = t.spec?["node"]?.stringValue, !gone.contains(node),
+                  !resent.contains(t.name), t.metadata.annotations[resendsAnnotation] == nil else { return nil }
+            var spec = t.spec?.objectValue ?? [:]
+            spec["aggregator"] = nil
+            if let cache = spec["modelCache"]?["node"]?.stringValue, gone.contains(cache) { spec["modelCache"] = nil }
+            var meta = ObjectMeta(name: t.name + "-resend", namespace: t.namespace)
+            meta.labels = t.metadata.labels
+            meta.annotations = [resendsAnnotation: t.name]
+            meta.ownerReferences = t.metadata.ownerReferences
+            return Resource(kind: "TrainingTask", metadata: meta, content: ["spec": .object(spec)])
+        }
+    }
+
     /// What the round has to combine: the shares the aggregator nodes uploaded, and the
     /// updates that reached the server (with the blob bytes read), plus the participants
     /// whose updates went to an aggregator that never combined them.

@@ -111,14 +111,27 @@ public struct TrainingController: Controller {
         let deadline = Timestamp.parse(tasks.compactMap { $0.spec?["deadline"]?.stringValue }.first ?? "") ?? now
         // Participants' training tasks, and (under hierarchy) the regions' aggregate tasks.
         let aggregates = tasks.filter(Self.isAggregate)
-        let trainTasks = tasks.filter { !Self.isAggregate($0) }
+        let allTrain = tasks.filter { !Self.isAggregate($0) }
+        // A task resent (its update lost with its aggregator) counts through its resend.
+        let resent = Set(allTrain.compactMap { $0.metadata.annotations[Self.resendsAnnotation] })
+        let trainTasks = allTrain.filter { !resent.contains($0.name) }
+        let current = Set(participants.compactMap { $0["node"]?.stringValue })
+        func lost(_ node: String) -> Bool {
+            !current.contains(node) || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.condition("Ready")?.status != .true
+        }
+        // Updates an aggregator lost before the deadline had accepted and not combined: sent again, to the server.
+        let resends = now < deadline ? Self.resends(allTrain, aggregates: aggregates, lost: lost) : []
+        if !resends.isEmpty {
+            _ = try await ctx.client.apply(resends, dryRun: false)
+            await ctx.events.record(job, .normal, reason: "UpdatesResent",
+                                    message: "round \(round): \(resends.count) update(s) held by a lost aggregator sent again to the server (\(resends.compactMap { $0.spec?["node"]?.stringValue }.joined(separator: ", ")))")
+            return .requeue(after: 0)
+        }
         let reported = trainTasks.filter { ["Succeeded", "Skipped", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
         // A task whose node stopped being Ready (or left the job) will not report: do not wait for it.
-        let current = Set(participants.compactMap { $0["node"]?.stringValue })
         let unreachable = trainTasks.filter { t in
             guard t.status?["phase"] == nil, let node = t.spec?["node"]?.stringValue else { return false }
-            return !current.contains(node)
-                || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.condition("Ready")?.status != .true
+            return lost(node)
         }
         // An aggregator holding updates is waited for until it reports, its node is lost, or the deadline.
         let waiting = trainTasks.count - reported.count - unreachable.count + Self.awaitedAggregates(aggregates, reported: reported, ctx).count
@@ -136,7 +149,8 @@ public struct TrainingController: Controller {
                                         timeout: roundTimeout, ctx)
         }
         return try await finishRound(job, spec: spec, round: round, model: modelDigest, training: training, tasks: trainTasks,
-                                     aggregates: aggregates, succeeded: succeeded, timeout: roundTimeout, ctx)
+                                     aggregates: aggregates, resent: allTrain.filter { resent.contains($0.name) }, succeeded: succeeded,
+                                     timeout: roundTimeout, ctx)
     }
 
     /// The job's differential privacy, from its PrivacyPolicy: clip norm, noise multiplier (the
@@ -246,7 +260,8 @@ public struct TrainingController: Controller {
     }
 
     func finishRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model digest: String, training: [String: JSONValue], tasks: [Resource],
-                     aggregates: [Resource], succeeded: [Resource], timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+                     aggregates: [Resource], resent: [Resource] = [], succeeded: [Resource], timeout: Double,
+                     _ ctx: ReconcileContext) async throws -> ReconcileResult {
         let rounds = spec.training.rounds
         let global = try ParameterBlob.decode(try await ctx.client.getBlob(digest))
         var regionOf: [String: String] = [:]
@@ -274,7 +289,7 @@ public struct TrainingController: Controller {
         let acceptedIDs = shares.flatMap(\.accepted)
         let flagged: [String] = shares.flatMap(\.flags).map(\.id)
         // Bytes by link, measured by the nodes that moved them (participants and aggregators).
-        let traffic = Self.traffic(tasks + aggregates)
+        let traffic = Self.traffic(tasks + resent + aggregates)
 
         // Evaluate on the held-out test set.
         let split = try data.split(spec.data.dataset, testFraction: spec.data.testFraction, seed: UInt64(bitPattern: spec.seed))
