@@ -2,7 +2,7 @@ import Foundation
 
 /// fog's benchmarks. Each prints its figures and a same-run baseline.
 /// Build in release: `swift run -c release fog-bench [NAME ...]` (`churn` takes a count: `churn 100000`;
-/// `peers`, real processes, runs only when named, after `swift build -c release --product fogctl`).
+/// `peers` (real processes) and `regions` (the quick start twice) run only when named, after `swift build -c release --product fogctl`).
 @main
 struct FogBench {
     static func main() async throws {
@@ -38,6 +38,8 @@ struct FogBench {
             case "grid": RobustnessGrid.run(dataPath: "examples/data/digits.csv")
             // Real processes (a server and 10 agents); not in the default set. Needs the fogctl built beside fog-bench.
             case "peers": try await PeersBenchmark.run(agents: 10, rounds: 10, dir: dir)
+            // The quick start's hierarchical job run hierarchical and flat through `fogctl up`; needs fogctl beside fog-bench.
+            case "regions": try await RegionsBenchmark.run(dir: dir)
             // A real git repository (the system git) behind a real server's webhook.
             case "gitops": try await GitOpsBenchmark.run(dir: dir)
             case "ui": try await ControlPanelBenchmark.run(dir: dir)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The Flower comparison on real processes: one `fogctl server` and N `fogctl agent` processes
 /// on loopback train the digits job with Flower's quick-start settings (N clients, IID,
@@ -6,20 +9,42 @@ import Foundation
 /// (the controller's own clock, from the job's round records), wall time (this process's
 /// clock), the peak memory of every process, and the final accuracy — beside the same job on
 /// the in-process simulated fleet (`fogctl up`, same seed), and the Flower figures measured
-/// on this machine (issue 21: 20.7 s per round, 4.5 GB for 11 processes).
+/// on this machine (issue 21: 20.7 s per round, 4.5 GB for 11 processes). Then the same job
+/// hierarchical on the same agents (an aggregator per region: model cache and regional
+/// aggregation), and the bytes both runs moved, by link, as the nodes and the server counted them.
 enum PeersBenchmark {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     static func run(agents: Int, rounds: Int, dir: String) async throws {
-        try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: false)
-        try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: true)
+        let flat = try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: false)
+        let regional = try await run(agents: agents, rounds: rounds, dir: dir, hierarchy: true)
+        // The same job on the same three regions, flat and hierarchical: bytes the nodes measured
+        // (job status.training.traffic) and the server's own blob counters.
+        let leftFlat = flat.traffic.server + flat.traffic.crossRegion, leftRegional = regional.traffic.server + regional.traffic.crossRegion
+        print("== flat vs hierarchical on the same \(agents) agents in 3 regions, \(rounds) rounds (bytes measured by the agents and aggregators)")
+        print(String(format: "bytes leaving or entering a region (to/from the server, or between regions): flat %d, hierarchical %d → %.1f %% less (%.2f×)",
+                     leftFlat, leftRegional, 100 * (1 - Double(leftRegional) / Double(max(1, leftFlat))), Double(leftFlat) / Double(max(1, leftRegional))))
+        print("bytes within regions: flat \(flat.traffic.withinRegion), hierarchical \(regional.traffic.withinRegion)")
+        print(String(format: "server blob bytes (its own counters, agents' requests): flat in %d out %d, hierarchical in %d out %d → egress %.1f %% less, ingress %.1f %% less",
+                     flat.serverIn, flat.serverOut, regional.serverIn, regional.serverOut,
+                     100 * (1 - Double(regional.serverOut) / Double(max(1, flat.serverOut))), 100 * (1 - Double(regional.serverIn) / Double(max(1, flat.serverIn)))))
+        print(String(format: "accuracy flat %.4f, hierarchical %.4f", flat.accuracy, regional.accuracy))
+    }
+
+    /// What one run measured.
+    struct Measured {
+        var traffic: (withinRegion: Int, crossRegion: Int, server: Int)
+        var serverIn: Int
+        var serverOut: Int
+        var accuracy: Double
     }
 
     static let regions = ["eu-west", "us-east", "ap-south"]
 
     /// `hierarchy`: the agents spread over three regions, the first of each an aggregator that
     /// serves its region's model cache (`--peer-listen`); the job aggregates by region.
-    static func run(agents: Int, rounds: Int, dir: String, hierarchy: Bool) async throws {
+    @discardableResult
+    static func run(agents: Int, rounds: Int, dir: String, hierarchy: Bool) async throws -> Measured {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fogctl").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "no fogctl beside fog-bench (\(binary)): build both (swift build -c release)")
@@ -45,7 +70,8 @@ enum PeersBenchmark {
 
         for i in 1...agents {
             // Heartbeats every 5 s (the default): tasks come through the agents' watches, not their heartbeats.
-            let region = hierarchy ? regions[(i - 1) % regions.count] : "eu-west"
+            // The same three regions both ways: flat aggregation sends every update to the server.
+            let region = regions[(i - 1) % regions.count]
             let aggregator = hierarchy && i <= regions.count
             processes.append(try start(binary, ["agent", "--server", url, "--token", "peer-\(i)-agent-token", "--node", "peer-\(i)",
                                                 "--class", "fog", "--region", region, "--data", data,
@@ -67,6 +93,8 @@ enum PeersBenchmark {
         let memory = processes.map(peakRSS)
         let status = try fogctlOutput(binary, ["get", "fj", "peers-digits", "-o", "json"] + admin)
         let real = try summary(status)
+        let blobs = try await serverBlobBytes(url)
+        let measured = Measured(traffic: real.traffic, serverIn: blobs.in, serverOut: blobs.out, accuracy: real.accuracy)
         if hierarchy {
             print(String(format: "real processes: %d rounds, %.3f s per round (median %.3f s), accuracy %.4f", real.rounds, real.mean, real.median, real.accuracy))
             let c = real.cache
@@ -75,7 +103,7 @@ enum PeersBenchmark {
                          c.hits, 100 * Double(c.hits) / Double(fetches), c.misses, c.direct, c.serverBytes, c.bytesWithoutCache,
                          c.bytesWithoutCache == 0 ? 0 : 100 * (1 - Double(c.serverBytes) / Double(c.bytesWithoutCache))))
             print(String(format: "memory: %.0f MB peak RSS over %d processes", memory.reduce(0, +), memory.count))
-            return
+            return measured
         }
 
         // The same job on the in-process simulated fleet (`fogctl up`), on the same seed.
@@ -102,6 +130,20 @@ enum PeersBenchmark {
         print(String(format: "Flower 1.42 deployment mode on this machine (issue 21): 20.7 s per round, 4.5 GB for 11 processes → fog is %.0f× faster per round with %.1f× less memory",
                      20.7 / max(real.mean, 1e-9), 4500 / max(rss, 1)))
         print(String(format: "accuracy real vs in-process: %.4f vs %.4f (difference %.4f)", real.accuracy, inProcess.accuracy, abs(real.accuracy - inProcess.accuracy)))
+        return measured
+    }
+
+    /// The server's blob byte counters for agents' requests (`fog_blob_bytes_total{direction,role="agent"}` on /metrics).
+    static func serverBlobBytes(_ url: String) async throws -> (in: Int, out: Int) {
+        var request = URLRequest(url: URL(string: url + "/metrics")!)
+        request.setValue("Bearer bench-admin-token", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        var result = (in: 0, out: 0)
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("fog_blob_bytes_total{") && line.contains("role=\"agent\"") {
+            let value = Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+            if line.contains("direction=\"in\"") { result.in += value } else if line.contains("direction=\"out\"") { result.out += value }
+        }
+        return result
     }
 
     static func job(name: String, participants: Int, rounds: Int, hierarchy: Bool) -> String {
@@ -149,6 +191,7 @@ enum PeersBenchmark {
 
     struct Summary {
         var cache: Cache
+        var traffic: (withinRegion: Int, crossRegion: Int, server: Int)
         var each: [Double]
         var rounds: Int
         var mean: Double
@@ -168,7 +211,9 @@ enum PeersBenchmark {
         let m = training["modelCache"] as? [String: Any] ?? [:]
         func n(_ k: String) -> Int { (m[k] as? NSNumber)?.intValue ?? 0 }
         let cache = Cache(hits: n("hits"), misses: n("misses"), direct: n("direct"), serverBytes: n("serverBytes"), bytesWithoutCache: n("bytesWithoutCache"))
-        return Summary(cache: cache, each: each, rounds: history.count, mean: seconds.reduce(0, +) / Double(seconds.count), median: seconds[seconds.count / 2],
+        let t = training["traffic"] as? [String: Any] ?? [:]
+        func b(_ k: String) -> Int { (t[k] as? NSNumber)?.intValue ?? 0 }
+        return Summary(cache: cache, traffic: (b("withinRegion"), b("crossRegion"), b("server")), each: each, rounds: history.count, mean: seconds.reduce(0, +) / Double(seconds.count), median: seconds[seconds.count / 2],
                        accuracy: (training["accuracy"] as? NSNumber)?.doubleValue ?? 0)
     }
 

@@ -52,17 +52,27 @@ public final class NodeAgent: @unchecked Sendable {
     public let modelCache: ModelCache?
     /// How this agent reaches another node's model cache (over HTTP for real agents).
     let peers: PeerModelFetch?
+    /// How this agent reaches its region's aggregator (over HTTP for real agents).
+    let uploads: PeerUpdateUpload?
     private var cacheReported: ModelCache.Counters?
+    /// The regional aggregation this node does when it aggregates (and serves peers): its
+    /// peer endpoint hands it the region's updates (`receive`).
+    public private(set) var regionalAggregator: RegionalAggregator?
 
     public init(client: any FogClient, clock: any FogClock, reader: HostTelemetryReader, options: Options, seed: UInt64 = UInt64.random(in: 0...UInt64.max),
-                peers: PeerModelFetch? = nil) {
+                peers: PeerModelFetch? = nil, uploads: PeerUpdateUpload? = nil) {
         self.client = client
         self.clock = clock
         self.reader = reader
         self.options = options
         self.peers = peers
+        self.uploads = uploads
         modelCache = options.peerAddress != nil && options.roles.contains("aggregator") ? ModelCache(upstream: client) : nil
         rng = SplitMix64(seed: seed)
+        // It runs the aggregate tasks bound to its node, which it sees only when it runs tasks (--data).
+        if let modelCache, options.dataDirectory != nil {
+            regionalAggregator = RegionalAggregator(client: client, clock: clock, node: options.node, models: modelCache, note: { [weak self] in self?.note($0) })
+        }
     }
 
     public var state: State { lock.withLock { _state } }
@@ -83,7 +93,7 @@ public final class NodeAgent: @unchecked Sendable {
         guard let dir = options.dataDirectory else { return nil }
         return lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers)
+            return TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
         }
     }
 
@@ -106,6 +116,13 @@ public final class NodeAgent: @unchecked Sendable {
             return true
         }
         guard fresh else { return }
+        // An aggregate task: collected and combined in the background (its region's updates,
+        // this node's own among them, arrive while the agent goes on with its tasks).
+        if task.spec?["type"]?.stringValue == "aggregate", let aggregator = regionalAggregator {
+            note("aggregating for region \(task.spec?["region"]?.stringValue ?? "?"): task \(name)")
+            aggregator.begin(task)
+            return
+        }
         let t = lock.withLock { reader.read(now: clock.now().timeIntervalSince1970) }
         let device = TaskExecutor.DeviceState(lowBattery: (t.battery?.percent ?? 100) < 20 && t.onExternalPower != true,
                                               hot: (t.maxCelsius ?? 0) > 40)

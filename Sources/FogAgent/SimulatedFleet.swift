@@ -275,6 +275,41 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
     }
 
+    /// The regional aggregation of this fleet's aggregator nodes (the same `RegionalAggregator` a
+    /// real agent runs behind its peer endpoint), reached in memory at `sim://NODE`.
+    private var aggregators: [String: RegionalAggregator] = [:]
+
+    /// `name`'s regional aggregator, while the node is online.
+    func aggregator(of name: String) -> RegionalAggregator? {
+        guard let models = cache(of: name) else { return nil }
+        return lock.withLock {
+            if let a = aggregators[name] { return a }
+            let a = RegionalAggregator(client: client, clock: clock, node: name, models: models, alive: { [weak self] in self?.isOnline(name) ?? false },
+                                       note: { [weak self] line in self?.note(name, line) })
+            aggregators[name] = a
+            return a
+        }
+    }
+
+    func isOnline(_ name: String) -> Bool {
+        lock.withLock { model.index(of: name).map { model.nodes[$0].online } ?? false }
+    }
+
+    func note(_ name: String, _ line: String) {
+        let now = clock.now()
+        lock.withLock { noteLocked(name, line, at: now) }
+    }
+
+    /// How the fleet's participants reach its aggregators (an offline one cannot be reached).
+    var uploads: PeerUpdateUpload {
+        { [weak self] address, upload in
+            guard address.hasPrefix("sim://"), let self, let aggregator = self.aggregator(of: String(address.dropFirst(6))) else {
+                throw TransportError(.unavailable, "no simulated aggregator at \(address)")
+            }
+            try await aggregator.receive(upload)
+        }
+    }
+
     /// How the fleet's participants reach its aggregators' caches.
     var peers: PeerModelFetch {
         { [weak self] address, digest in
@@ -286,13 +321,18 @@ public final class SimulatedFleet: @unchecked Sendable {
     }
 
     private func runPendingTasks(_ dir: String) async throws {
-        let peers = self.peers
+        let peers = self.peers, uploads = self.uploads
         let executor = lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers)
+            return TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
         }
         let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
-        let pending = try await executor.pending(for: online)
+        var pending: [Resource] = []
+        // Aggregate tasks first, so that the region's aggregator collects before its participants upload.
+        for task in try await executor.pending(for: online) {
+            guard task.spec?["type"]?.stringValue == "aggregate" else { pending.append(task); continue }
+            if let node = task.spec?["node"]?.stringValue, let aggregator = aggregator(of: node) { aggregator.begin(task) } else { pending.append(task) }
+        }
         // An aggregator's cache serves the models its own tasks name.
         for task in pending {
             if let node = task.spec?["node"]?.stringValue, task.spec?["modelCache"]?["node"]?.stringValue == node,
@@ -313,6 +353,8 @@ public final class SimulatedFleet: @unchecked Sendable {
             return (task: task, device: device)
         }
         let results = try await executor.run(work)
+        // The aggregators that now hold all their region's updates combine them before the step ends.
+        for aggregator in lock.withLock({ Array(aggregators.values) }) { await aggregator.awaitCombined() }
         let now = clock.now()
         lock.withLock {
             for (task, result) in results {

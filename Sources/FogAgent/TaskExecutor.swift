@@ -17,11 +17,30 @@ public struct TaskExecutor: Sendable {
     public let data: DataCatalog
     /// How to reach a regional model cache a task names (nil: always the server).
     public var peers: PeerModelFetch?
+    /// How to reach the regional aggregator a task names (nil: updates always go to the server).
+    public var uploads: PeerUpdateUpload?
 
-    public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil) {
+    public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil, uploads: PeerUpdateUpload? = nil) {
         self.client = client
         self.data = data
         self.peers = peers
+        self.uploads = uploads
+    }
+
+    /// Sends an update: to the region's aggregator when the task names one (and it takes it),
+    /// else — or when it refuses or cannot be reached — to the server as a blob. Returns the
+    /// server's digest (nil when the aggregator took it) and where it went.
+    func deliver(_ blob: [UInt8], task: Resource, spec: TrainingTaskSpec, samples: Int, note: (String) -> Void) async throws -> (digest: String?, to: String) {
+        if let aggregator = spec.aggregator, let uploads {
+            do {
+                try await uploads(aggregator.address, RegionalAggregator.Upload(namespace: task.namespace, aggregateTask: aggregator.task, node: spec.node,
+                                                                                participantTask: task.name, samples: samples, token: aggregator.token, bytes: blob))
+                return (nil, aggregator.node)
+            } catch {
+                note("the aggregator \(aggregator.node) did not take the update (\(error)); uploading it to the server")
+            }
+        }
+        return (try await client.putBlob(blob), "server")
     }
 
     /// The global model `digest`: from the task's regional cache when it names one (checked
@@ -100,6 +119,11 @@ public struct TaskExecutor: Sendable {
         // Answering a request is short; the battery rule is about a training round's work. (A
         // skipped infer batch would never be answered: the inference controller waits for it.)
         if spec.type == .infer { return try await infer(task, spec: spec, started: started, startDate: startDate) }
+        if spec.type == .aggregate {
+            // Aggregate tasks go to the node's RegionalAggregator; an executor without one cannot carry them out.
+            note("failed: this node does not aggregate (no aggregator role, or no peer endpoint)")
+            return ["phase": "Failed", "reason": "this node does not aggregate", "startedAt": .string(started), "log": log.json]
+        }
         log.append("picked up on \(spec.node): job \(spec.job) round \(spec.round), shard \(spec.shard.index) of \(spec.shard.count)", at: startDate)
         if device.lowBattery {
             note("skipped: battery below 20 % and not charging (BatteryLow)")
@@ -130,16 +154,32 @@ public struct TaskExecutor: Sendable {
             let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
             note(String(format: "trained %d epoch%@ on %d samples: %d steps, mean loss %.4f", config.epochs, config.epochs == 1 ? "" : "s",
                         result.samples, result.steps, Double(result.meanLoss)))
-            let digest = try await client.putBlob(blob)
+            let (digest, to) = try await deliver(blob, task: task, spec: spec, samples: result.samples, note: note)
             let finished = Date()
-            log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
+            if let digest {
+                log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
+            } else {
+                log.append("sent the update (\(blob.count) bytes, codec \(recipe.codec.name)) to the region's aggregator \(to)", at: finished)
+            }
             log.append(String(format: "Succeeded in %.0f ms", finished.timeIntervalSince(startDate) * 1000), at: finished)
-            return [
-                "phase": "Succeeded", "update": .string(digest), "samples": .int(Int64(result.samples)),
+            // Bytes by link, as this node moved them: the model from the regional cache (and, on a
+            // miss, the cache's fetch from the server for it) or the server; the update to the aggregator or the server.
+            var traffic = TaskTraffic()
+            switch fetched.from {
+            case "cache-hit": traffic.withinRegion += fetched.bytes.count
+            case "cache-miss": traffic.withinRegion += fetched.bytes.count; traffic.server += fetched.bytes.count
+            default: traffic.server += fetched.bytes.count
+            }
+            if digest == nil { traffic.withinRegion += blob.count } else { traffic.server += blob.count }
+            var status: [String: JSONValue] = [
+                "phase": "Succeeded", "samples": .int(Int64(result.samples)),
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(finished)),
                 "modelFrom": .string(fetched.from), "bytesReceived": .int(Int64(fetched.bytes.count)), "log": log.json,
+                "uploadedTo": .string(to), "traffic": traffic.json,
             ]
+            if let digest { status["update"] = .string(digest) }
+            return .object(status)
         } catch let e as TransportError {
             throw e
         } catch {
@@ -224,3 +264,4 @@ struct TaskError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
+

@@ -107,6 +107,10 @@ struct AgentCommand: AsyncParsableCommand {
         let client = try global.client(timeout: max(2, interval.seconds))
         let peerClient = PeerClient()
         let peers: PeerModelFetch = { address, digest in try await peerClient.model(at: address, digest: digest) }
+        let uploads: PeerUpdateUpload = { address, u in
+            try await peerClient.upload(to: address, namespace: u.namespace, task: u.aggregateTask, node: u.node, participantTask: u.participantTask,
+                                        samples: u.samples, token: u.token, bytes: u.bytes)
+        }
         // The peer endpoint first: its address (the bound port, with port 0) goes into the node's status.
         let cacheHolder = CacheHolder()
         var endpoint: Task<Void, Error>?
@@ -115,6 +119,10 @@ struct AgentCommand: AsyncParsableCommand {
             let service = PeerEndpoint(host: host, port: port, logger: CLILogging.logger("fog.peer")) { digest in
                 guard let cache = cacheHolder.cache else { throw StoreError(.notFound, "this node keeps no model cache (it has no aggregator role)") }
                 return try await cache.get(digest)
+            } updates: { u in
+                guard let aggregator = cacheHolder.aggregator else { throw StoreError(.notFound, "this node does not aggregate (it has no aggregator role)") }
+                try await aggregator.receive(RegionalAggregator.Upload(namespace: u.namespace, aggregateTask: u.aggregateTask, node: u.node,
+                                                                       participantTask: u.participantTask, samples: u.samples, token: u.token, bytes: u.bytes))
             }.application(onRunning: { ready.continuation.yield($0) })
             let group = ServiceGroup(services: [service], logger: CLILogging.logger("fog.peer"))
             endpoint = Task { try await group.run() }
@@ -125,8 +133,10 @@ struct AgentCommand: AsyncParsableCommand {
         }
         defer { endpoint?.cancel() }
         // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
-        let agent = NodeAgent(client: client, clock: SystemClock(), reader: HostTelemetryReader(root: sysfsRoot), options: options, peers: peers)
+        let agent = NodeAgent(client: client, clock: SystemClock(), reader: HostTelemetryReader(root: sysfsRoot), options: options, peers: peers,
+                              uploads: uploads)
         cacheHolder.cache = agent.modelCache
+        cacheHolder.aggregator = agent.regionalAggregator
         let target = global.serverURL ?? global.statePath()
         console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
         let limit = count
@@ -150,9 +160,14 @@ struct AgentCommand: AsyncParsableCommand {
     final class CacheHolder: @unchecked Sendable {
         private let lock = NSLock()
         private var _cache: ModelCache?
+        private var _aggregator: RegionalAggregator?
         var cache: ModelCache? {
             get { lock.withLock { _cache } }
             set { lock.withLock { _cache = newValue } }
+        }
+        var aggregator: RegionalAggregator? {
+            get { lock.withLock { _aggregator } }
+            set { lock.withLock { _aggregator = newValue } }
         }
     }
 }

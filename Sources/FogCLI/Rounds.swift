@@ -13,7 +13,8 @@ struct Rounds: AsyncParsableCommand {
         discussion: """
             One row per finished round: how many of its participants reported and how many updates were \
             aggregated, the new global model's test accuracy and loss, the round's duration (the controller's \
-            clock, from its tasks' creation to aggregation) and the update bytes received. -w prints each \
+            clock, from its tasks' creation to aggregation) and the update bytes received (under a hierarchy, the \
+            updates and the regions' aggregates that reached the server). -w prints each \
             round as it finishes and ends when the job does (exit 1 if it Failed) or on --timeout. The last \
             200 rounds are kept, and per-client metrics for the last 20 (at most 2000 entries).
             """)

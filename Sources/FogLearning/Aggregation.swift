@@ -385,14 +385,14 @@ enum Aggregation {
 /// Two-level aggregation: each region's updates are combined by its aggregator,
 /// then the regional results are combined, weighted by the samples behind them.
 /// With `fedavg` this is exactly flat FedAvg (up to floating-point rounding):
-/// Σ_r (n_r/N) Σ_{i∈r} (n_i/n_r) w_i = Σ_i (n_i/N) w_i.
+/// Σ_r (n_r/N) Σ_{i∈r} (n_i/n_r) w_i = Σ_i (n_i/N) w_i. The round pipeline's split
+/// (`RoundPipeline.regional`, then `combine`) without screening or privacy.
 public enum HierarchicalAggregation {
     public static func aggregate(_ updates: [Update], region: (String) -> String, with aggregator: Aggregator) throws -> [Float] {
-        var byRegion: [String: [Update]] = [:]
-        for u in updates { byRegion[region(u.id), default: []].append(u) }
-        let regional = try byRegion.sorted { $0.key < $1.key }.map { name, us in
-            Update(id: name, parameters: try aggregator.aggregate(us).parameters, samples: us.reduce(0) { $0 + $1.samples })
-        }
-        return try aggregator.aggregate(regional).parameters
+        guard let first = updates.first else { throw LearningError.emptyInput("no updates to aggregate") }
+        var none = SystemRandomNumberGenerator()
+        let regions = Dictionary(updates.map { ($0.id, region($0.id)) }, uniquingKeysWith: { a, _ in a })
+        let pipeline = RoundPipeline(aggregator: aggregator, region: { regions[$0] ?? "" })
+        return try pipeline.run(updates, global: [Float](repeating: 0, count: first.parameters.count), using: &none).parameters
     }
 }

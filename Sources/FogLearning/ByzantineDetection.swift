@@ -215,6 +215,10 @@ public struct ByzantineDetector: Sendable, Hashable {
         public var reason: Reason
         public var value: Double
         public var fence: Double
+
+        public init(id: String, reason: Reason, value: Double, fence: Double) {
+            self.id = id; self.reason = reason; self.value = value; self.fence = fence
+        }
     }
 }
 

@@ -59,3 +59,33 @@ extension UpdateCodec {
         }
     }
 }
+
+extension RoundPipeline {
+    /// The round pipeline of a job with `spec`: its strategy, its screening, and under
+    /// differential privacy `mechanism` (from its PrivacyPolicy); by region with `region`.
+    public init(job spec: FederatedJobSpec, privacy mechanism: GaussianMechanism?, region: (@Sendable (String) -> String)? = nil) {
+        self.init(aggregator: Aggregator(strategy: AggregationStrategy(spec.aggregation.strategy), trimFraction: spec.aggregation.trimBeta,
+                                         byzantineCount: spec.aggregation.byzantineF),
+                  detector: spec.aggregation.byzantineDetection ? ByzantineDetector() : nil, region: region, privacy: mechanism)
+    }
+
+    /// The same pipeline as a region's aggregator node runs it, from its aggregate task's
+    /// `aggregation` (which the controller writes from the job: `TrainingTaskSpec.Aggregation(job:clipNorm:)`).
+    /// The noise multiplier does not matter there: a region's share is never noised.
+    public init(regional a: TrainingTaskSpec.Aggregation) {
+        self.init(aggregator: Aggregator(strategy: AggregationStrategy(a.strategy), trimFraction: a.trimBeta, byzantineCount: a.byzantineF),
+                  detector: a.byzantineDetection ? ByzantineDetector() : nil,
+                  privacy: a.clipNorm.map { GaussianMechanism(clipNorm: Float($0), noiseMultiplier: 0) })
+    }
+}
+
+extension TrainingTaskSpec.Aggregation {
+    /// What an aggregate task carries of `job`'s aggregation (and the clip norm under DP), as JSON for its spec.
+    public static func json(job spec: FederatedJobSpec, clipNorm: Double?) -> JSONValue {
+        var o: [String: JSONValue] = ["strategy": .string(spec.aggregation.strategy.rawValue), "trimBeta": .double(spec.aggregation.trimBeta),
+                                      "byzantineF": .int(Int64(spec.aggregation.byzantineF)),
+                                      "byzantineDetection": .bool(spec.aggregation.byzantineDetection)]
+        if let clipNorm { o["clipNorm"] = .double(clipNorm) }
+        return .object(o)
+    }
+}

@@ -1458,7 +1458,33 @@ enum EmbeddedSchemas {
                     "description": "Nodes whose tasks did not succeed in time.",
                     "items": {"type": "string"}
                   },
-                  "bytes": {"type": "integer", "description": "Update bytes received.", "minimum": 0},
+                  "bytes": {"type": "integer", "description": "Update and regional aggregate bytes the controller read from the server's blob store.", "minimum": 0},
+                  "traffic": {
+                    "type": "object",
+                    "description": "The round's bytes by link, measured by the participants and aggregators that moved them.",
+                    "additionalProperties": false,
+                    "properties": {
+                      "withinRegion": {"type": "integer", "description": "Bytes between nodes of the same region (a participant and its region's model cache or aggregator).", "minimum": 0},
+                      "crossRegion": {"type": "integer", "description": "Bytes between nodes of different regions.", "minimum": 0},
+                      "server": {"type": "integer", "description": "Bytes between nodes and the server (outside every region: each of these bytes leaves or enters a region).", "minimum": 0}
+                    }
+                  },
+                  "aggregators": {
+                    "type": "array",
+                    "description": "Under hierarchy: the regional aggregates the regions' aggregator nodes computed and uploaded this round, as their aggregate tasks reported them.",
+                    "items": {
+                      "type": "object",
+                      "additionalProperties": false,
+                      "properties": {
+                        "region": {"type": "string"},
+                        "aggregator": {"type": "string", "description": "The aggregator node."},
+                        "updates": {"type": "integer", "description": "Updates combined.", "minimum": 0},
+                        "excluded": {"type": "integer", "description": "Updates its screening removed.", "minimum": 0},
+                        "missing": {"type": "integer", "description": "Participants whose updates had not arrived when it combined.", "minimum": 0},
+                        "samples": {"type": "integer", "description": "Samples behind the aggregate.", "minimum": 0}
+                      }
+                    }
+                  },
                   "models": {
                     "type": "object",
                     "description": "How the round's participants got the global model, as they reported it: from their region's model cache, which had it (hits) or fetched it first (misses), or from the server (direct); and the bytes the server sent (misses and direct) against those it would have sent without caches.",
@@ -1509,8 +1535,16 @@ enum EmbeddedSchemas {
             "accuracy": {"type": "number", "description": "Test accuracy of the current global model, 0..1.", "minimum": 0, "maximum": 1},
             "loss": {"type": "number", "description": "Test loss of the current global model."},
             "bytesSent": {"type": "integer", "description": "Update bytes received over all rounds.", "minimum": 0},
-            "bytesCrossRegion": {"type": "integer", "description": "Bytes that crossed regions (hierarchical when enabled).", "minimum": 0},
-            "bytesCrossRegionFlat": {"type": "integer", "description": "Bytes that would have crossed regions with flat aggregation.", "minimum": 0},
+            "traffic": {
+              "type": "object",
+              "description": "All rounds so far: the bytes the job's participants and aggregators moved (global models, updates, regional aggregates), measured by the nodes that moved them and reported in their tasks' status.traffic, by link.",
+              "additionalProperties": false,
+              "properties": {
+                "withinRegion": {"type": "integer", "description": "Bytes between nodes of the same region (a participant and its region's model cache or aggregator).", "minimum": 0},
+                "crossRegion": {"type": "integer", "description": "Bytes between nodes of different regions.", "minimum": 0},
+                "server": {"type": "integer", "description": "Bytes between nodes and the server (outside every region: each of these bytes leaves or enters a region).", "minimum": 0}
+              }
+            },
             "modelCache": {
               "type": "object",
               "description": "All rounds so far: global-model fetches served by regional caches (hits, misses), straight from the server (direct), the server's model bytes sent, and what it would have sent without caches.",
@@ -3159,7 +3193,7 @@ enum EmbeddedSchemas {
         "job": {"type": "string", "description": "The FederatedJob (same namespace).", "minLength": 1},
         "round": {"type": "integer", "description": "Round number, from 1.", "minimum": 1},
         "node": {"type": "string", "description": "The FogNode that carries the task out.", "minLength": 1},
-        "type": {"type": "string", "description": "train or infer. Default: train.", "enum": ["train", "infer"], "default": "train"},
+        "type": {"type": "string", "description": "train, infer, or aggregate (a region's aggregator node combines its region's updates). Default: train.", "enum": ["train", "infer", "aggregate"], "default": "train"},
         "model": {"type": "string", "description": "Digest of the global model blob to start from (sha256:<hex>).", "pattern": "^sha256:[0-9a-f]{64}$"},
         "dataset": {"type": "string", "description": "Data set name (a CSV under the agent's data directory).", "minLength": 1},
         "shard": {
@@ -3196,6 +3230,48 @@ enum EmbeddedSchemas {
             "address": {"type": "string", "description": "Where it serves: http://host:port of its agent's peer endpoint, or sim://NODE for a simulated node."}
           }
         },
+        "aggregator": {
+          "type": "object",
+          "description": "train, under hierarchy: upload the update to this region's aggregator node instead of the server (the server when it refuses or cannot be reached).",
+          "additionalProperties": false,
+          "required": ["node", "address", "task", "token"],
+          "properties": {
+            "node": {"type": "string", "description": "The aggregator node.", "minLength": 1},
+            "region": {"type": "string", "description": "Its region."},
+            "address": {"type": "string", "description": "Where its agent serves peers: http://host:port, or sim://NODE for a simulated node.", "minLength": 1},
+            "task": {"type": "string", "description": "The aggregate task (same namespace) the update is for.", "minLength": 1},
+            "token": {"type": "string", "description": "The round's upload token for that task (the aggregate task holds only its SHA-256).", "minLength": 16}
+          }
+        },
+        "region": {"type": "string", "description": "aggregate: the region whose updates this task combines."},
+        "participants": {
+          "type": "array",
+          "description": "aggregate: the region's participants whose updates it waits for.",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["node", "task"],
+            "properties": {
+              "node": {"type": "string", "description": "The participant node.", "minLength": 1},
+              "task": {"type": "string", "description": "Its train task.", "minLength": 1}
+            }
+          }
+        },
+        "uploadTokenSHA256": {"type": "string", "description": "aggregate: SHA-256 (hex) of the round's upload token; an upload that does not carry the token is refused.", "pattern": "^[0-9a-f]{64}$"},
+        "collectSeconds": {"type": "number", "description": "aggregate: how long, on the aggregator's own clock from pick-up, it waits for the participants' updates before combining those it has. Default: 30.", "exclusiveMinimum": 0, "default": 30},
+        "aggregation": {
+          "type": "object",
+          "description": "aggregate: the job's screening, strategy and clipping, as the region's aggregator applies them.",
+          "additionalProperties": false,
+          "properties": {
+            "strategy": {"type": "string", "description": "The job's aggregation.strategy.", "enum": ["fedavg", "fedprox", "fedmedian", "trimmed-mean", "krum", "multi-krum"], "default": "fedavg"},
+            "trimBeta": {"type": "number", "description": "trimmed-mean: the fraction dropped at each end.", "minimum": 0, "exclusiveMaximum": 0.5, "default": 0.2},
+            "byzantineF": {"type": "integer", "description": "krum and multi-krum: how many updates may be Byzantine.", "minimum": 0, "default": 0},
+            "byzantineDetection": {"type": "boolean", "description": "Screen the updates first.", "default": false},
+            "clipNorm": {"type": "number", "description": "Under differential privacy: clip each update's change to this L2 norm and upload the sum of the clipped changes (the server adds the noise).", "exclusiveMinimum": 0}
+          },
+          "default": {}
+        },
         "rows": {
           "type": "object",
           "description": "infer: rows of the data set's test part to predict.",
@@ -3225,13 +3301,42 @@ enum EmbeddedSchemas {
         "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the node picked the task up (the node's clock)."},
         "finishedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When it finished (the node's clock)."},
         "update": {"type": "string", "description": "train: digest of the update blob.", "pattern": "^sha256:[0-9a-f]{64}$"},
-        "samples": {"type": "integer", "description": "train: samples trained on.", "minimum": 0},
+        "samples": {"type": "integer", "description": "train: samples trained on; aggregate: samples behind the accepted updates.", "minimum": 0},
         "steps": {"type": "integer", "description": "train: local SGD steps.", "minimum": 0},
         "loss": {"type": "number", "description": "train: mean local training loss."},
-        "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes.", "minimum": 0},
+        "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes; aggregate: size of the regional aggregate uploaded.", "minimum": 0},
         "modelFrom": {"type": "string", "enum": ["cache-hit", "cache-miss", "server"], "description": "train: where the global model came from: the regional cache, which had it (cache-hit) or fetched it from the server first (cache-miss), or the server directly."},
-        "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes.", "minimum": 0},
+        "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes; aggregate: the updates received from the region's participants.", "minimum": 0},
         "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},
+        "uploadedTo": {"type": "string", "description": "train: where the update went: server, or the aggregator node's name (under hierarchy).", "minLength": 1},
+        "traffic": {
+          "type": "object",
+          "description": "Bytes this task moved, measured by the node that carried it out, by link: withinRegion (with a peer in its own region: the regional cache, the aggregator), crossRegion (with a peer in another region), server (with the server, which sits outside every region; a regional cache's fetch from the server on this task's behalf counts here).",
+          "additionalProperties": false,
+          "properties": {
+            "withinRegion": {"type": "integer", "minimum": 0},
+            "crossRegion": {"type": "integer", "minimum": 0},
+            "server": {"type": "integer", "minimum": 0}
+          }
+        },
+        "aggregate": {"type": "string", "description": "aggregate: digest of the regional aggregate blob uploaded to the server.", "pattern": "^sha256:[0-9a-f]{64}$"},
+        "form": {"type": "string", "description": "aggregate: model (the strategy's aggregate) or clipped-sum (under differential privacy: the sum of the clipped changes, no noise).", "enum": ["model", "clipped-sum"]},
+        "contributors": {"type": "array", "description": "aggregate: the participants whose updates went into the aggregate.", "items": {"type": "string"}},
+        "excluded": {
+          "type": "array",
+          "description": "aggregate: updates Byzantine detection removed, with why.",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "node": {"type": "string"},
+              "reason": {"type": "string", "enum": ["non-finite", "size", "direction"]},
+              "value": {"type": "number"},
+              "fence": {"type": "number"}
+            }
+          }
+        },
+        "missing": {"type": "array", "description": "aggregate: participants whose updates had not arrived when it combined.", "items": {"type": "string"}},
         "predictions": {
           "type": "array",
           "description": "infer: predicted class per row.",

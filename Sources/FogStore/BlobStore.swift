@@ -21,6 +21,10 @@ public struct BlobStore: Sendable {
         "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// SHA-256 of `token`'s UTF-8, hex without prefix: what an aggregate task holds of its
+    /// round's upload token, and what the aggregator node checks an upload's token against.
+    public static func tokenHash(_ token: String) -> String { String(digest(of: Array(token.utf8)).dropFirst("sha256:".count)) }
+
     func path(_ hex: String) -> String { directory + "/sha256/" + hex }
 
     public func exists(_ hex: String) -> Bool { FileManager.default.fileExists(atPath: path(hex)) }

@@ -11,12 +11,16 @@ import Foundation
 /// `TrainingTask` per participant (owned by the job, labelled with its node),
 /// bound to that node like a pod; the node's agent or the simulated fleet
 /// trains on its shard from the round's global model and reports an update
-/// blob. When every task has reported, or the round's deadline passes with at
-/// least one report (stragglers are dropped and reported), the controller
-/// screens the updates (Byzantine detection, when enabled), aggregates them
-/// with the job's strategy (by region first with `hierarchy.enabled`), applies
-/// the privacy policy's clipping and noise, evaluates the new global model on
-/// the held-out test set, stores it as a blob, and starts the next round.
+/// blob. With `hierarchy.enabled` each region with a usable aggregator node also
+/// gets an aggregate task: its participants send their updates to that node, which
+/// screens, aggregates and clips them and uploads one regional aggregate
+/// (RegionalRound.swift). When every task has reported (and every aggregator that
+/// holds updates), or the round's deadline passes with at least one report
+/// (stragglers are dropped and reported), the controller screens and aggregates
+/// the updates that reached the server (by region under the hierarchy), combines
+/// them with the regional aggregates, adds the privacy policy's noise, evaluates
+/// the new global model on the held-out test set, stores it as a blob, and starts
+/// the next round.
 public struct TrainingController: Controller {
     public let name = "training"
     public let kind = "FederatedJob"
@@ -81,7 +85,7 @@ public struct TrainingController: Controller {
             for (i, p) in participants.enumerated() { if let n = p["node"]?.stringValue { shards[n] = .int(Int64(i)) } }
             training = ["model": .string(digest), "preprocessing": .string(preprocessing), "round": 0, "rounds": .array([]), "shards": .object(shards),
                         "shardCount": .int(Int64(participants.count)), "startedAt": .string(ctx.timestamp),
-                        "bytesSent": 0, "bytesCrossRegion": 0, "bytesCrossRegionFlat": 0]
+                        "bytesSent": 0, "traffic": TaskTraffic().json]
             var started = [Condition(type: "Training", status: .true, reason: "Started", message: "\(rounds) rounds over \(participants.count) participants")]
             // A retried job's earlier failure is over once its new run starts.
             if job.condition("Failed")?.status == .true {
@@ -105,26 +109,48 @@ public struct TrainingController: Controller {
                                         timeout: roundTimeout, ctx)
         }
         let deadline = Timestamp.parse(tasks.compactMap { $0.spec?["deadline"]?.stringValue }.first ?? "") ?? now
-        let reported = tasks.filter { ["Succeeded", "Skipped", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
-        // A task whose node stopped being Ready (or left the job) will not report: do not wait for it.
+        // Participants' training tasks, and (under hierarchy) the regions' aggregate tasks.
+        let aggregates = tasks.filter(Self.isAggregate)
+        let allTrain = tasks.filter { !Self.isAggregate($0) }
+        // A task resent (its update lost with its aggregator) counts through its resend.
+        let resent = Set(allTrain.compactMap { $0.metadata.annotations[Self.resendsAnnotation] })
+        let trainTasks = allTrain.filter { !resent.contains($0.name) }
         let current = Set(participants.compactMap { $0["node"]?.stringValue })
-        let unreachable = tasks.filter { t in
-            guard t.status?["phase"] == nil, let node = t.spec?["node"]?.stringValue else { return false }
-            return !current.contains(node)
-                || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.condition("Ready")?.status != .true
+        func lost(_ node: String) -> Bool {
+            !current.contains(node) || ctx.cache.get(ObjectKey(kind: "FogNode", namespace: "", name: node))?.condition("Ready")?.status != .true
         }
-        let waiting = tasks.count - reported.count - unreachable.count
+        // Updates an aggregator lost before the deadline had accepted and not combined: sent again, to the server.
+        let resends = now < deadline ? Self.resends(allTrain, aggregates: aggregates, lost: lost) : []
+        if !resends.isEmpty {
+            _ = try await ctx.client.apply(resends, dryRun: false)
+            await ctx.events.record(job, .normal, reason: "UpdatesResent",
+                                    message: "round \(round): \(resends.count) update(s) held by a lost aggregator sent again to the server (\(resends.compactMap { $0.spec?["node"]?.stringValue }.joined(separator: ", ")))")
+            return .requeue(after: 0)
+        }
+        let reported = trainTasks.filter { ["Succeeded", "Skipped", "Failed"].contains($0.status?["phase"]?.stringValue ?? "") }
+        // A task whose node stopped being Ready (or left the job) will not report: do not wait for it.
+        let unreachable = trainTasks.filter { t in
+            guard t.status?["phase"] == nil, let node = t.spec?["node"]?.stringValue else { return false }
+            return lost(node)
+        }
+        // An aggregator holding updates is waited for until it reports, its node is lost, or the deadline.
+        let waiting = trainTasks.count - reported.count - unreachable.count + Self.awaitedAggregates(aggregates, reported: reported, ctx).count
         guard waiting == 0 && !reported.isEmpty || now >= deadline else {
             return .requeue(after: max(0.01, deadline.timeIntervalSince(now)))
         }
-        let succeeded = tasks.filter { $0.status?["phase"]?.stringValue == "Succeeded" && $0.status?["update"]?.stringValue != nil }
-        if succeeded.isEmpty {
-            // Nobody delivered: run the round again (with whoever is allocated now).
+        let succeeded = trainTasks.filter { $0.status?["phase"]?.stringValue == "Succeeded" }
+        let delivered = succeeded.contains { $0.status?["update"]?.stringValue != nil }
+            || aggregates.contains { $0.status?["aggregate"]?.stringValue != nil }
+        if !delivered {
+            // Nobody delivered: run the round again (with whoever is allocated now). Started here:
+            // a later reconcile that found the round without tasks would start the next one.
             for t in tasks { _ = try? await ctx.client.delete(t.key) }
-            return .requeue(after: 0.01)
+            return try await startRound(job, spec: spec, round: round, model: modelDigest, training: training, participants: participants,
+                                        timeout: roundTimeout, ctx)
         }
-        return try await finishRound(job, spec: spec, round: round, model: modelDigest, training: training, tasks: tasks,
-                                     succeeded: succeeded, timeout: roundTimeout, ctx)
+        return try await finishRound(job, spec: spec, round: round, model: modelDigest, training: training, tasks: trainTasks,
+                                     aggregates: aggregates, resent: allTrain.filter { resent.contains($0.name) }, succeeded: succeeded,
+                                     timeout: roundTimeout, ctx)
     }
 
     /// The job's differential privacy, from its PrivacyPolicy: clip norm, noise multiplier (the
@@ -189,7 +215,15 @@ public struct TrainingController: Controller {
                 caches[region] = ["node": .string(name), "address": .string(address)]
             }
         }
+        // Under hierarchy, regions whose aggregator node is usable combine their updates there.
+        let members = participants.compactMap { p -> (node: String, region: String, task: String)? in
+            guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { return nil }
+            return (node, p["region"]?.stringValue ?? "", "\(job.name)-r\(round)-\(shard)")
+        }
+        let plan = Self.regionalPlan(job, spec: spec, round: round, model: model, deadline: deadline, timeout: timeout, participants: members,
+                                     clipNorm: try Self.privacy(spec, ctx)?.clipNorm, ctx)
         var newTasks: [Resource] = []
+        for task in plan.tasks where try await ctx.client.get(task.key) == nil { newTasks.append(task) }
         for p in participants {
             guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { continue }
             let recipe = TaskRecipe(job: spec, shardIndex: Int(shard), shardCount: shardCount, deviceClass: p["class"]?.stringValue ?? "")
@@ -201,6 +235,7 @@ public struct TrainingController: Controller {
             taskSpec["model"] = .string(model)
             taskSpec["deadline"] = .string(deadline)
             if let cache = caches[p["region"]?.stringValue ?? ""] { taskSpec["modelCache"] = cache }
+            if let aggregator = plan.refs[node] { taskSpec["aggregator"] = aggregator }
             var meta = ObjectMeta(name: "\(job.name)-r\(round)-\(shard)", namespace: job.namespace)
             meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": String(round)]
             meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
@@ -225,49 +260,36 @@ public struct TrainingController: Controller {
     }
 
     func finishRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model digest: String, training: [String: JSONValue], tasks: [Resource],
-                     succeeded: [Resource], timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+                     aggregates: [Resource], resent: [Resource] = [], succeeded: [Resource], timeout: Double,
+                     _ ctx: ReconcileContext) async throws -> ReconcileResult {
         let rounds = spec.training.rounds
         let global = try ParameterBlob.decode(try await ctx.client.getBlob(digest))
-        var updates: [Update] = []
         var regionOf: [String: String] = [:]
-        var bytes = 0
         for p in job.status?["allocation"]?["participants"]?.arrayValue ?? [] {
             if let n = p["node"]?.stringValue { regionOf[n] = p["region"]?.stringValue ?? "" }
         }
-        for t in succeeded {
-            guard let node = t.spec?["node"]?.stringValue, let u = t.status?["update"]?.stringValue else { continue }
-            let blob = try await ctx.client.getBlob(u)
-            bytes += blob.count
-            let parameters = try ParameterBlob.decodeUpdate(blob)
-            guard parameters.count == global.count else { continue }
-            updates.append(Update(id: node, parameters: parameters, samples: Int(t.status?["samples"]?.intValue ?? 1)))
-        }
-        // Screen, aggregate, privatise: the one round pipeline (FogLearning's RoundPipeline).
-        let aggregator = Aggregator(strategy: AggregationStrategy(spec.aggregation.strategy), trimFraction: spec.aggregation.trimBeta,
-                                    byzantineCount: spec.aggregation.byzantineF)
-        let hierarchy = spec.hierarchy.enabled
+        // The regional aggregates the aggregator nodes uploaded, and the updates that reached the server.
+        let inputs = try await Self.roundInputs(train: succeeded, aggregates: aggregates, globalCount: global.count, ctx)
+        let bytes = inputs.bytesRead
+        // Screen, aggregate, privatise: the one round pipeline (FogLearning's RoundPipeline), its
+        // regional half run here on the updates that reached the server (by region under hierarchy,
+        // as one share otherwise), its combining half over every region's share.
         let privacy = try Self.privacy(spec, ctx)
-        let regions = regionOf
-        var byRegion: (@Sendable (String) -> String)?
-        if hierarchy { byRegion = { id in regions[id] ?? "" } }
-        let detector: ByzantineDetector? = spec.aggregation.byzantineDetection ? ByzantineDetector() : nil
         var mechanism: GaussianMechanism?
         if let privacy { mechanism = GaussianMechanism(clipNorm: Float(privacy.clipNorm), noiseMultiplier: privacy.noiseMultiplier) }
-        let pipeline = RoundPipeline(aggregator: aggregator, detector: detector, region: byRegion, privacy: mechanism)
+        let pipeline = RoundPipeline(job: spec, privacy: mechanism)
+        var shares = inputs.shares
+        let serverGroups = Dictionary(grouping: inputs.serverUpdates, by: { spec.hierarchy.enabled ? (regionOf[$0.id] ?? "") : "" })
+        for (region, updates) in serverGroups.sorted(by: { $0.key < $1.key }) {
+            shares.append(try pipeline.regional(updates, global: global, region: region))
+        }
         // DP noise from the system generator: noise derived from the job's seed could be recomputed and subtracted.
         var rng = SystemRandomNumberGenerator()
-        let outcome: RoundPipeline.Outcome = try pipeline.run(updates, global: global, using: &rng)
-        let next: [Float] = outcome.parameters
-        let accepted: [Update] = outcome.accepted
-        let flagged: [String] = outcome.flaggedIDs
-        // Bytes that crossed regions: every update outside the global aggregator's region (flat), or one
-        // regional aggregate per other region (hierarchical). The global aggregator sits in the largest region.
-        let counts = Dictionary(grouping: succeeded.compactMap { $0.spec?["node"]?.stringValue }, by: { regionOf[$0] ?? "" })
-        let home = counts.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key ?? ""
-        var flatCross = 0
-        for t in succeeded where regionOf[t.spec?["node"]?.stringValue ?? ""] != home { flatCross += Int(t.status?["bytesSent"]?.intValue ?? 0) }
-        let modelBytes = 8 + global.count * 4
-        let hierCross = hierarchy ? (counts.keys.filter { $0 != home }.count * modelBytes) : flatCross
+        let next = try pipeline.combine(shares, global: global, using: &rng)
+        let acceptedIDs = shares.flatMap(\.accepted)
+        let flagged: [String] = shares.flatMap(\.flags).map(\.id)
+        // Bytes by link, measured by the nodes that moved them (participants and aggregators).
+        let traffic = Self.traffic(tasks + resent + aggregates)
 
         // Evaluate on the held-out test set.
         let split = try data.split(spec.data.dataset, testFraction: spec.data.testFraction, seed: UInt64(bitPattern: spec.seed))
@@ -275,7 +297,8 @@ public struct TrainingController: Controller {
             .make(featureCount: split.test.featureCount, classCount: split.train.classCount)
         let evaluation = model.evaluate(parameters: next, on: split.test)
         let newDigest = try await ctx.client.putBlob(ParameterBlob.encode(next))
-        let dropped = tasks.filter { $0.status?["phase"]?.stringValue != "Succeeded" }.compactMap { $0.spec?["node"]?.stringValue }
+        // Missing: no report in time, or an update that went to an aggregator lost before it combined it.
+        let dropped = tasks.filter { $0.status?["phase"]?.stringValue != "Succeeded" }.compactMap { $0.spec?["node"]?.stringValue } + inputs.lost
 
         // Where the participants got the global model, as they reported it.
         var models = ModelFetches()
@@ -285,10 +308,11 @@ public struct TrainingController: Controller {
         var history = t["rounds"]?.arrayValue ?? []
         var entry: [String: JSONValue] = [
             "round": .int(Int64(round)), "loss": .double(Double(evaluation.loss)), "accuracy": .double(Double(evaluation.accuracy)),
-            "participants": .int(Int64(accepted.count)), "excluded": .array(flagged.map { .string($0) }),
+            "participants": .int(Int64(acceptedIDs.count)), "excluded": .array(flagged.map { .string($0) }),
             "dropped": .array(dropped.map { .string($0) }), "bytes": .int(Int64(bytes)),
-            "clients": .array(Self.clients(tasks, flagged: Set(flagged))),
+            "clients": .array(Self.clients(tasks, flagged: Set(flagged))), "traffic": traffic.json,
         ]
+        if !inputs.regions.isEmpty { entry["aggregators"] = .array(inputs.regions) }
         // Duration on the controller's clock alone: the round began when it wrote roundStartedAt.
         if let begun = t["roundStartedAt"]?.stringValue, let start = Timestamp.parse(begun) {
             entry["startedAt"] = .string(begun)
@@ -310,8 +334,10 @@ public struct TrainingController: Controller {
         t["accuracy"] = .double(Double(evaluation.accuracy))
         t["loss"] = .double(Double(evaluation.loss))
         t["bytesSent"] = .int((t["bytesSent"]?.intValue ?? 0) + Int64(bytes))
-        t["bytesCrossRegion"] = .int((t["bytesCrossRegion"]?.intValue ?? 0) + Int64(hierCross))
-        t["bytesCrossRegionFlat"] = .int((t["bytesCrossRegionFlat"]?.intValue ?? 0) + Int64(flatCross))
+        t["traffic"] = (TaskTraffic(json: t["traffic"]) + traffic).json
+        // Written by earlier versions as arithmetic on model sizes; `traffic` is measured.
+        t["bytesCrossRegion"] = nil
+        t["bytesCrossRegionFlat"] = nil
         if models.total > 0 { t["modelCache"] = (ModelFetches(json: t["modelCache"]) + models).json }
         var exhausted: String?
         if let privacy {
@@ -330,7 +356,7 @@ public struct TrainingController: Controller {
         let target = spec.training.targetAccuracy
         let done = round >= rounds || (target.map { Double(evaluation.accuracy) >= $0 } ?? false) || exhausted != nil
         // Trust: a delivered, accepted update is a success; an excluded or missing one a failure.
-        try await recordOutcomes(succeeded: accepted.map(\.id), failed: flagged + dropped, ctx)
+        try await recordOutcomes(succeeded: acceptedIDs, failed: flagged + dropped, ctx)
         // Cost so far: the quote's unit price for the hours run until now.
         let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
         let hours = ctx.now.timeIntervalSince(startedAt) / 3600

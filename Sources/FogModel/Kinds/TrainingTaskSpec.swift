@@ -5,7 +5,7 @@ public struct TrainingTaskSpec: KindSpec {
     public static let kind = "TrainingTask"
 
     public enum TaskType: String, SchemaEnum {
-        case train, infer
+        case train, infer, aggregate
     }
 
     public enum Compression: String, SchemaEnum {
@@ -21,6 +21,33 @@ public struct TrainingTaskSpec: KindSpec {
     public struct ModelCacheRef: Decodable, Sendable, Equatable {
         public var node: String
         public var address: String
+    }
+
+    /// train, under hierarchy: the region's aggregator node the update goes to.
+    public struct AggregatorRef: Decodable, Sendable, Equatable {
+        public var node: String
+        public var region: String?
+        public var address: String
+        /// The aggregate task (same namespace).
+        public var task: String
+        /// The round's upload token for that task.
+        public var token: String
+    }
+
+    /// aggregate: a participant whose update the aggregator waits for.
+    public struct Participant: Decodable, Sendable, Equatable {
+        public var node: String
+        public var task: String
+    }
+
+    /// aggregate: the job's screening, strategy and clipping.
+    public struct Aggregation: Decodable, Sendable, Equatable {
+        public var strategy: FederatedJobSpec.Aggregation.Strategy
+        public var trimBeta: Double
+        public var byzantineF: Int
+        public var byzantineDetection: Bool
+        /// Under differential privacy.
+        public var clipNorm: Double?
     }
 
     public struct Rows: Decodable, Sendable, Equatable {
@@ -55,6 +82,18 @@ public struct TrainingTaskSpec: KindSpec {
     public var deadline: String?
     /// train, under hierarchy: the regional model cache to fetch the global model from first.
     public var modelCache: ModelCacheRef?
+    /// train, under hierarchy: the aggregator to upload the update to.
+    public var aggregator: AggregatorRef?
+    /// aggregate: the region it combines.
+    public var region: String?
+    /// aggregate: the participants it waits for.
+    public var participants: [Participant]?
+    /// aggregate: SHA-256 (hex) of the round's upload token.
+    public var uploadTokenSHA256: String?
+    /// aggregate: seconds it waits for updates, on its own clock from pick-up.
+    public var collectSeconds: Double?
+    /// aggregate: the job's screening, strategy and clipping.
+    public var aggregation: Aggregation?
     /// infer: rows of the test part to predict.
     public var rows: Rows?
     /// infer: a blob of raw feature rows to predict.
