@@ -237,13 +237,17 @@ const pages = {
     html += card("Participants", table(["Node", "Region", "Aggregator", "Price", "Bid"], (alloc.participants || []).map(p => [link("FogNode", "", p.node), esc(p.region),
       p.aggregator ? "yes" : "", num(p.price), esc(p.bid || "")]), { id: "job-participants", empty: "not allocated yet" }) +
       `<p class="muted">${alloc.auction ? "Bought in auction " + link("Auction", ns, alloc.auction) : "Direct allocation"}; total ${num(alloc.totalPrice)}</p>`);
-    html += card("Rounds", table(["Round", "Accuracy", "Loss", "Participants", "Excluded", "ε", "Bytes"], rounds.map(r => [num(r.round), num(r.accuracy), num(r.loss),
-      num(Array.isArray(r.participants) ? r.participants.length : r.participants), esc(JSON.stringify(r.excluded ?? r.dropped ?? "-")), num(r.epsilon, 3),
-      esc(typeof r.bytes === "object" ? JSON.stringify(r.bytes) : r.bytes ?? "-")]), { numeric: [0, 1, 2, 3, 5] }));
+    const listed = v => Array.isArray(v) ? v.map(x => typeof x === "string" ? x : x.node || x.participant || JSON.stringify(x)).join(", ") : v ?? "";
+    html += card("Rounds", table(["Round", "Accuracy", "Loss", "Participants", "Excluded", "Dropped", "ε", "Within", "Across", "Server"], rounds.map(r => [num(r.round), num(r.accuracy), num(r.loss),
+      num(Array.isArray(r.participants) ? r.participants.length : r.participants), esc(listed(r.excluded)), esc(listed(r.dropped)), num(r.epsilon, 3),
+      num((r.traffic || {}).withinRegion, 0), num((r.traffic || {}).crossRegion, 0), num((r.traffic || {}).server, 0)]), { numeric: [0, 1, 2, 3, 6, 7, 8, 9] }));
     const privacy = tr.privacy || {};
     html += card("Privacy and traffic", `<dl class="kv"><dt>ε spent</dt><dd>${num(privacy.epsilon, 3)} of ${num(privacy.epsilonBudget, 3)}</dd>
-      <dt>Bytes sent</dt><dd>${num(tr.bytesSent, 0)}</dd><dt>Cross-region</dt><dd>${num(tr.bytesCrossRegion, 0)} (flat: ${num(tr.bytesCrossRegionFlat, 0)})</dd>
-      <dt>Via circuits</dt><dd>${num(tr.bytesViaCircuits ?? (tr.circuits || {}).bytes, 0)}</dd><dt>Model cache</dt><dd>${esc(JSON.stringify(tr.modelCache || "-"))}</dd></dl>`);
+      <dt>Bytes sent</dt><dd>${num(tr.bytesSent, 0)}</dd>
+      <dt>Within regions</dt><dd id="job-traffic-within">${num((tr.traffic || {}).withinRegion, 0)}</dd><dt>Across regions</dt><dd>${num((tr.traffic || {}).crossRegion, 0)}</dd>
+      <dt>To and from the server</dt><dd>${num((tr.traffic || {}).server, 0)}</dd>
+      <dt>Via circuits</dt><dd>${num(tr.bytesViaCircuits ?? (tr.circuits || {}).bytes, 0)}</dd>
+      <dt>Model cache</dt><dd>${tr.modelCache ? `${num(tr.modelCache.hits, 0)} hits, ${num(tr.modelCache.misses, 0)} misses, ${num(tr.modelCache.direct, 0)} direct` : "-"}</dd></dl>`);
     html += card("Quote", table(["Factor", "Value", "Detail"], (quote.factors || []).map(f => [esc(f.name), num(f.value), esc(f.detail || "")]), { id: "job-quote" }) +
       `<p>Unit price ${num(quote.unitPrice)} × ${num(quote.quantity)} ${esc(quote.unit || "")} = <b>${num(quote.total)} ${esc(quote.currency || "")}</b>; cost so far ${num((s.cost || {}).total)}</p>`);
     return html + `</div>` + await objectSection("FederatedJob", ns, name, j);
