@@ -82,11 +82,13 @@ let package = Package(
         // Test support: the test epoch and manual clocks, scratch directories, waits, a real server on an ephemeral port.
         .target(name: "FogTesting", dependencies: ["FogModel", "FogRuntime", "FogStore", "FogServer",
                                                  .product(name: "Logging", package: "swift-log"),
+                                                 // WebDriver: the control panel's browser tests and fog-bench ui.
+                                                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+                           "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogTesting",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
@@ -110,8 +112,6 @@ let package = Package(
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
             "FogAgent", "FogLearning", "FogRemote",
-            // The control panel's browser test speaks WebDriver to chromedriver.
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

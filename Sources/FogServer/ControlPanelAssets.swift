@@ -52,7 +52,14 @@ a { color: var(--accent); }
 "use strict";
 
 const API = "/apis/fog/v1alpha1";
-const state = { kinds: {}, refresh: null };
+const state = { kinds: {}, revision: "0", live: null, timer: null, last: 0, dirty: false };
+
+// Every error the page meets is kept (and shown in the console): the browser tests read
+// window.fogErrors to check that no page has any.
+window.fogErrors = [];
+window.fogBoot = Date.now();
+window.addEventListener("error", e => window.fogErrors.push(String(e.message)));
+window.addEventListener("unhandledrejection", e => window.fogErrors.push(String(e.reason && e.reason.message || e.reason)));
 
 // ---- helpers ---------------------------------------------------------------------------
 
@@ -313,7 +320,8 @@ const pages = {
 
   async auction([ns, name]) {
     const a = await request(objectPath("Auction", ns, name));
-    const s = a.status || {}, open = s.phase === "Open";
+    // Sealed until the auction has closed (or failed), as the server seals its bids.
+    const s = a.status || {}, open = !["Closed", "Cleared", "Failed"].includes(s.phase);
     let html = `<h1>Auction ${esc(ns)}/${esc(name)} ${phasePill(s.phase)}</h1><div class="grid">`;
     html += card("Terms", `<dl class="kv"><dt>Buys for</dt><dd>${a.spec.job ? link("FederatedJob", ns, a.spec.job) : "its owner (standalone)"}</dd><dt>Mechanism</dt><dd>${esc(a.spec.mechanism)}</dd>
       <dt>Wanted</dt><dd>${esc(a.spec.participantsMin ?? a.spec.participantsWanted)}–${esc(a.spec.participantsWanted)}</dd><dt>Reserve</dt><dd>${num(s.reservePrice ?? a.spec.reservePrice)} ${esc(a.spec.currency)} per ${esc(a.spec.unit)}</dd>
@@ -421,6 +429,7 @@ async function objectSection(kind, ns, name, obj) {
     const btn = document.getElementById(id + "-run");
     if (!btn) return;
     btn.onclick = async () => {
+      state.dirty = true;
       const out = document.getElementById(id + "-out");
       let edited;
       try { edited = JSON.parse(document.getElementById(id).value); } catch (e) { out.innerHTML = `<p class="error">Not JSON: ${esc(e.message)}</p>`; return; }
@@ -442,9 +451,57 @@ async function objectSection(kind, ns, name, obj) {
 }
 function pick(m) { return { name: m.name, namespace: m.namespace, labels: m.labels, annotations: m.annotations }; }
 
+// ---- live updates ------------------------------------------------------------------------
+// A page follows the kinds it shows through the API's watch (newline-delimited JSON, from the
+// revision the page was drawn at); a change re-draws it in place, at most every 400 ms, without
+// a reload. A page whose plan is being edited or shows a result is left alone until you navigate.
+const liveKinds = { overview: ["FogNode", "FederatedJob", "Auction", "CircuitPool", "GitSource"], nodes: ["FogNode"], node: ["FogNode"],
+  jobs: ["FederatedJob"], job: ["FederatedJob"], auctions: ["Auction"], auction: ["Auction", "Bid"], circuitpools: ["CircuitPool"],
+  circuitpool: ["CircuitPool", "FogNode"], gitsources: ["GitSource"], gitsource: ["GitSource"], events: ["Event"], object: [] };
+
+function follow(page) {
+  if (state.live) state.live.abort();
+  state.live = new AbortController();
+  for (const kind of liveKinds[page] || []) if (state.kinds[kind]) watchKind(kind, state.live.signal);
+}
+async function watchKind(kind, signal) {
+  const headers = {};
+  const token = sessionStorage.getItem("fog-token");
+  if (token) headers.Authorization = "Bearer " + token;
+  let res;
+  try { res = await fetch(`${listPath(kind)}?watch=true&resourceVersion=${state.revision}`, { headers, signal }); } catch (e) { return; }
+  if (!res.ok || !res.body) return;  // a kind this token may not watch: the page stays as drawn
+  const reader = res.body.getReader(), decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let i;
+      while ((i = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, i).trim();
+        buffer = buffer.slice(i + 1);
+        if (!line) continue;
+        const event = JSON.parse(line);
+        const rv = event.object && event.object.metadata && event.object.metadata.resourceVersion;
+        if (rv && Number(rv) > Number(state.revision)) state.revision = rv;
+        if (event.type !== "BOOKMARK" && event.type !== "ERROR") changed();
+      }
+    }
+  } catch (e) { if (e.name !== "AbortError") window.fogErrors.push("watch " + kind + ": " + e.message); }
+}
+function changed() {
+  if (state.timer || state.dirty) return;
+  const wait = Math.max(0, 400 - (Date.now() - state.last));
+  state.timer = setTimeout(() => { state.timer = null; state.last = Date.now(); render(false); }, wait);
+}
+
 // ---- router ------------------------------------------------------------------------------
 
-async function route() {
+async function route() { state.dirty = false; await render(true); }
+
+async function render(navigated) {
   const hash = location.hash.replace(/^#\/?/, "");
   const [path, query] = hash.split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -454,9 +511,16 @@ async function route() {
   const page = pages[name];
   if (!page) { main.innerHTML = `<p class="error">No page ${esc(name)}.</p>`; return; }
   try {
-    main.innerHTML = await page(name === "nodes" || name === "events" ? Object.fromEntries(new URLSearchParams(query || "")) : parts.slice(1));
+    const html = await page(name === "nodes" || name === "events" ? Object.fromEntries(new URLSearchParams(query || "")) : parts.slice(1));
+    if (!navigated && state.dirty) return;
+    const scroll = window.scrollY;
+    main.innerHTML = html;
+    if (!navigated) window.scrollTo(0, scroll);
     main.dataset.page = name;
-    main.dataset.loaded = String(Date.now());
+    main.dataset.rendered = String(Math.round(performance.now()));
+    main.dataset.renders = String(Number(main.dataset.renders || 0) + 1);
+    document.querySelectorAll("textarea").forEach(t => t.addEventListener("input", () => { state.dirty = true; }));
+    if (navigated) follow(name);
     const form = document.getElementById("node-filters");
     if (form) form.onsubmit = ev => {
       ev.preventDefault();
@@ -473,11 +537,12 @@ async function route() {
 async function start() {
   const discovery = await request(API);
   for (const r of discovery.resources) state.kinds[r.kind] = r;
+  state.revision = discovery.metadata.resourceVersion;
   document.getElementById("who").textContent = `revision ${discovery.metadata.resourceVersion}`;
   window.addEventListener("hashchange", route);
   await route();
 }
-start().catch(e => { document.getElementById("main").innerHTML = `<p class="error">${esc(e.message)}</p>`; });
+start().catch(e => { window.fogErrors.push(e.message); document.getElementById("main").innerHTML = `<p class="error">${esc(e.message)}</p>`; });
 
 """####,
         "index.html": ####"""
