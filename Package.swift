@@ -54,10 +54,13 @@ let package = Package(
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
+        // Onion circuits (pure apart from system randomness): the cell construction (X25519, HKDF-SHA256,
+        // ChaCha20-Poly1305 layers, fixed-size cells) and constrained relay path selection.
+        .target(name: "FogCircuits", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Marketplace domain (pure): tier terms, pricing and quotes, eligibility of fleet nodes, participant selection and failover.
         .target(name: "FogMarket", dependencies: ["FogModel", "FogFleet"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning", "FogCircuits"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
             "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime",
@@ -94,6 +97,7 @@ let package = Package(
         .testTarget(name: "FogManifestTests", dependencies: ["FogTesting", "FogModel", "FogManifest"]),
         .testTarget(name: "FogFleetTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogFleet"]),
         .testTarget(name: "FogMarketTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogMarket"]),
+        .testTarget(name: "FogCircuitsTests", dependencies: ["FogTesting", "FogModel", "FogCircuits"]),
         .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: ["FogTesting", 
             "FogModel", "FogAPI", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
