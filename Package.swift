@@ -50,7 +50,7 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogLearning", "FogCircuits"]),
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning", "FogCircuits"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
-            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime",
+            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogCircuits",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -72,13 +72,13 @@ let package = Package(
         ]),
         // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
         .target(name: "FogRemote", dependencies: [
-            "FogModel", "FogAPI", "FogStore", "FogClient",
+            "FogModel", "FogAPI", "FogStore", "FogClient", "FogCircuits",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+            "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+                           "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: ["FogTesting", 
             "FogModel", "FogAPI", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogManifest",
+            "FogManifest", "FogCircuits",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Fixtures"]),
@@ -113,7 +113,7 @@ let package = Package(
         ]),
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
-            "FogAgent", "FogLearning", "FogRemote",
+            "FogAgent", "FogLearning", "FogRemote", "FogCircuits",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -65,6 +65,13 @@ public final class NodeAgent: @unchecked Sendable {
         rng = SplitMix64(seed: seed)
     }
 
+    /// This node's onion relay (role relay, `--relay-listen`); set before `run`.
+    public var relay: OnionRelay? {
+        get { lock.withLock { _relay } }
+        set { lock.withLock { _relay = newValue } }
+    }
+    private var _relay: OnionRelay?
+
     public var state: State { lock.withLock { _state } }
     /// Notified when the agent's state, heartbeat count, task count or sleep changes.
     public let changes = AsyncSignal()
@@ -246,6 +253,11 @@ public final class NodeAgent: @unchecked Sendable {
         t.rttAverageMillis = (average * 1000).rounded() / 1000
         var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
         if let address = options.peerAddress { patch["peer"] = ["address": .string(address)] }
+        // A relay node publishes its relay address, onion keys (rotated when due) and counters.
+        if let relay {
+            try relay.rotateKeys()
+            patch["relay"] = await relay.status()
+        }
         let counters = modelCache?.counters
         if let counters, counters != lock.withLock({ cacheReported }) { patch["modelCache"] = counters.json }
         // The log rides along when it has lines the node's status does not have yet.

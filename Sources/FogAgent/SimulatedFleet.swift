@@ -119,6 +119,7 @@ public final class SimulatedFleet: @unchecked Sendable {
             let profile = spec.profile.flatMap(FleetProfile.named) ?? (spec.class == .mobile ? .mobile : .stable)
             register(node.name, profile: profile, cpu: spec.capacity.cpu, memoryGiB: spec.capacity.memoryGiB, byzantine: byzantine.contains(i),
                      firstBeat: first)
+            if spec.roles.contains(.relay) { try relays.add(node.name, fleet: self) }
         }
         return nodes.count
     }
@@ -229,6 +230,12 @@ public final class SimulatedFleet: @unchecked Sendable {
                 guard let (name, patch, version) = iterator.next() else { return false }
                 group.addTask { [client, self] in
                     do {
+                        var patch = patch
+                        // A relay node's heartbeat carries its relay (address, onion keys, counters).
+                        if let relay = self.relays.relay(name) {
+                            try relay.rotateKeys()
+                            patch = patch.merging("relay", await relay.status())
+                        }
                         _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch)
                         self.lock.withLock { self.logSent[name] = max(self.logSent[name] ?? 0, version) }
                         return nil
@@ -319,6 +326,14 @@ public final class SimulatedFleet: @unchecked Sendable {
                 noteLocked(task.spec?["node"]?.stringValue ?? "", TaskExecutor.summary(of: task, result: result), at: now)
             }
         }
+    }
+
+    /// The fleet's onion relays (SimulatedFleet+Relays.swift).
+    let relays = SimulatedRelays()
+
+    /// Whether `name` is online now (an offline relay answers nobody).
+    func isOnline(_ name: String) -> Bool {
+        lock.withLock { model.index(of: name).map { model.nodes[$0].online } ?? false }
     }
 
     /// Fault injection: keeps `name` offline (silent) or online from now on.

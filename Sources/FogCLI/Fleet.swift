@@ -1,6 +1,7 @@
 import ArgumentParser
 import FogAPI
 import FogAgent
+import FogCircuits
 import FogClient
 import FogFleet
 import FogModel
@@ -62,6 +63,18 @@ struct AgentCommand: AsyncParsableCommand {
     var peerListen: String?
     @Option(name: .customLong("peer-address"), help: ArgumentHelp("The URL peers reach --peer-listen at, when it is not http://host:port (NAT, a proxy).", valueName: "url"))
     var peerAddress: String?
+    @Option(name: .customLong("relay-listen"), help: ArgumentHelp("Relay onion circuits here (role relay; port 0 picks one).", valueName: "host:port"))
+    var relayListen: String?
+    @Option(name: .customLong("relay-address"), help: ArgumentHelp("The URL other relays and origins reach --relay-listen at, when it is not http://host:port.", valueName: "url"))
+    var relayAddress: String?
+    @Option(name: .customLong("relay-keys"), help: ArgumentHelp("Directory of the relay's onion keys (onion-keys.json, mode 0600). Default: ~/.fog/relay/NODE.", valueName: "dir"))
+    var relayKeys: String?
+    @Option(name: .customLong("relay-max-circuits"), help: ArgumentHelp("Circuits the relay keeps open at once.", valueName: "n"))
+    var relayMaxCircuits = 64
+    @Option(name: .customLong("relay-circuit-rate"), help: ArgumentHelp("Bytes per second one circuit may push through the relay.", valueName: "bytes"))
+    var relayCircuitRate: Double = 32 * 1_048_576
+    @Option(name: .customLong("relay-key-period"), help: ArgumentHelp("Time between onion key rotations (the previous key is accepted for a tenth of it more).", valueName: "duration"))
+    var relayKeyPeriod: DurationArgument = DurationArgument(argument: "24h")!
     @Flag(help: "Do not bid on auctions (by default the agent bids from the node's spec.bidding policy).")
     var noBid = false
     @OptionGroup var global: GlobalOptions
@@ -85,6 +98,14 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if let peerListen, Self.hostPort(peerListen) == nil { throw ValidationError("--peer-listen must be host:port (got \(peerListen))") }
         if peerAddress != nil && peerListen == nil { throw ValidationError("--peer-address needs --peer-listen") }
+        if let relayListen {
+            if Self.hostPort(relayListen) == nil { throw ValidationError("--relay-listen must be host:port (got \(relayListen))") }
+            if !roleList.contains("relay") { throw ValidationError("--relay-listen needs the relay role (--roles ...,relay)") }
+        }
+        if relayAddress != nil && relayListen == nil { throw ValidationError("--relay-address needs --relay-listen") }
+        if relayMaxCircuits < 1 { throw ValidationError("--relay-max-circuits must be at least 1") }
+        if relayCircuitRate <= 0 { throw ValidationError("--relay-circuit-rate must be positive") }
+        if relayKeyPeriod.seconds < 1 { throw ValidationError("--relay-key-period must be at least 1s") }
     }
 
     static func hostPort(_ s: String) -> (String, Int)? {
@@ -124,8 +145,37 @@ struct AgentCommand: AsyncParsableCommand {
             console.err("serving peers at \(options.peerAddress!)\n")
         }
         defer { endpoint?.cancel() }
+        // The onion relay (role relay): keys on this machine only, its endpoint, its status.
+        var relay: OnionRelay?
+        var relayTask: Task<Void, Error>?
+        if let relayListen, let (host, port) = Self.hostPort(relayListen) {
+            var relayOptions = OnionRelay.Options()
+            relayOptions.keyDirectory = relayKeys ?? (NSHomeDirectory() + "/.fog/relay/" + node)
+            relayOptions.keyPeriod = relayKeyPeriod.seconds
+            relayOptions.keyOverlap = relayKeyPeriod.seconds / 10
+            relayOptions.limits.maxCircuits = relayMaxCircuits
+            relayOptions.limits.circuitBytesPerSecond = relayCircuitRate
+            let ready = AsyncStream<Int>.makeStream()
+            let holder = RelayHolder()
+            let service = RelayEndpoint(host: host, port: port, logger: CLILogging.logger("fog.relay")) { link, kind, cells in
+                guard let node = holder.node else { throw CircuitError.overloaded("the relay is starting") }
+                return try await node.receive(link: link, kind: kind, cells: cells)
+            }.application(onRunning: { ready.continuation.yield($0) })
+            let group = ServiceGroup(services: [service], logger: CLILogging.logger("fog.relay"))
+            relayTask = Task { try await group.run() }
+            var bound = 0
+            for await p in ready.stream { bound = p; break }
+            let address = relayAddress ?? "http://\(host):\(bound)"
+            let r = try OnionRelay(name: node, address: address, client: client, clock: SystemClock(), forward: RelayClient.shared.transport,
+                                   options: relayOptions)
+            holder.node = r.node
+            relay = r
+            console.err("relaying onion circuits at \(address) (keys in \(relayOptions.keyDirectory!))\n")
+        }
+        defer { relayTask?.cancel() }
         // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
         let agent = NodeAgent(client: client, clock: SystemClock(), reader: HostTelemetryReader(root: sysfsRoot), options: options, peers: peers)
+        agent.relay = relay
         cacheHolder.cache = agent.modelCache
         let target = global.serverURL ?? global.statePath()
         console.err("agent for fognode/\(node) reporting to \(target) every \(String(format: "%g", interval.seconds))s; Ctrl-C to stop\n")
@@ -144,6 +194,16 @@ struct AgentCommand: AsyncParsableCommand {
             throw CommandFailure(code: 1, "error: \(e.reason); stopped after \(agent.heartbeats) heartbeats")
         }
         console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
+    }
+
+    /// The agent's relay, for the endpoint started before the relay exists.
+    final class RelayHolder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _node: RelayNode?
+        var node: RelayNode? {
+            get { lock.withLock { _node } }
+            set { lock.withLock { _node = newValue } }
+        }
     }
 
     /// The agent's cache, for the endpoint started before the agent exists.

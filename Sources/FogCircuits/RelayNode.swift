@@ -47,7 +47,9 @@ public actor RelayNode {
     }
 
     public let name: String
-    private var keys: [RelayKeyPair]
+    /// The onion keys accepted now (current first): read at every create, so a rotation
+    /// takes effect at once while open circuits keep the keys they were built with.
+    private let keys: @Sendable () -> [RelayKeyPair]
     public var limits: Limits
     private let forward: RelayTransport
     private let exit: Exit
@@ -56,7 +58,7 @@ public actor RelayNode {
     private var circuits: [LinkCircuitID: Entry] = [:]
     public private(set) var counters = Counters()
 
-    public init(name: String, keys: [RelayKeyPair], limits: Limits = Limits(), forward: @escaping RelayTransport, exit: @escaping Exit,
+    public init(name: String, keys: @escaping @Sendable () -> [RelayKeyPair], limits: Limits = Limits(), forward: @escaping RelayTransport, exit: @escaping Exit,
                 now: @escaping @Sendable () -> Double, sleep: @escaping Sleep) {
         self.name = name
         self.keys = keys
@@ -66,9 +68,6 @@ public actor RelayNode {
         self.now = now
         self.sleep = sleep
     }
-
-    /// New onion keys (after a rotation): circuits already open keep theirs.
-    public func setKeys(_ keys: [RelayKeyPair]) { self.keys = keys }
 
     public func setLimits(_ limits: Limits) { self.limits = limits }
 
@@ -97,7 +96,7 @@ public actor RelayNode {
             throw CircuitError.overloaded("\(name) has \(circuits.count) circuits open (limit \(limits.maxCircuits))")
         }
         let (circuit, nextCell): (RelayCircuit, Data?)
-        do { (circuit, nextCell) = try RelayCircuit.accept(createCell: cell, keys: keys) } catch {
+        do { (circuit, nextCell) = try RelayCircuit.accept(createCell: cell, keys: keys()) } catch {
             counters.createsRefused += 1
             throw error
         }

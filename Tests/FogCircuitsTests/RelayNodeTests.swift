@@ -41,7 +41,7 @@ import Testing
             for i in 0..<n {
                 let key = RelayKeyPair(), address = "sim://relay-\(i)"
                 let sink = self.sink, clock = self.clock, sleeps = self.sleeps
-                let node = RelayNode(name: "relay-\(i)", keys: [key], limits: limits, forward: directory.transport,
+                let node = RelayNode(name: "relay-\(i)", keys: { [key] }, limits: limits, forward: directory.transport,
                                      exit: { exit, message in
                                          guard exit == OriginCircuit.blobStoreExit else { throw CircuitError.malformed("no exit \(exit)") }
                                          return Data(await sink.put(message).utf8)
