@@ -102,18 +102,17 @@ public enum CircuitError: Error, Equatable, Sendable, CustomStringConvertible {
 enum OnionBytes {
     static func random(_ count: Int) -> Data {
         var g = SystemRandomNumberGenerator()
-        var out = Data(count: count)
-        out.withUnsafeMutableBytes { raw in
-            var i = 0
-            while i < count {
-                var word = g.next()
-                let n = min(8, count - i)
-                withUnsafeBytes(of: &word) { w in
-                    for j in 0..<n { raw[i + j] = w[j] }
-                }
-                i += n
+        var bytes = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            var word = g.next()
+            for _ in 0..<min(8, count - i) {
+                bytes[i] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                i += 1
             }
         }
+        let out = Data(bytes)
         return out
     }
 }

@@ -20,7 +20,7 @@ public actor RelayNode {
         public var maxCircuits = 64
         /// Bytes per second one circuit may push through this relay; a faster circuit waits,
         /// so one circuit cannot starve the others.
-        public var circuitBytesPerSecond: Double = 32 << 20
+        public var circuitBytesPerSecond: Double = 32 * 1_048_576
         /// A circuit with no traffic for this long is closed.
         public var idleSeconds: Double = 600
         public init() {}

@@ -70,7 +70,7 @@ public struct CircuitPoolController: Controller {
             self.init(id: id, relays: relays, regions: j["regions"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                       built: built.timeIntervalSince1970, expires: expires.timeIntervalSince1970,
                       probed: j["probed"]?.stringValue.flatMap(Timestamp.parse)?.timeIntervalSince1970 ?? built.timeIntervalSince1970,
-                      buildMillis: j["buildMillis"]?.numberValue ?? 0, bytesRelayed: j["bytesRelayed"]?.intValue ?? 0)
+                      buildMillis: j["buildMillis"]?.numberValue ?? 0, bytesRelayed: Int(j["bytesRelayed"]?.intValue ?? 0))
         }
     }
 
@@ -93,13 +93,13 @@ public struct CircuitPoolController: Controller {
         let now = ctx.now.timeIntervalSince1970
         let relays = RelayFacts.all(ctx.cache)
         let status = pool.status
-        var rotations = status?["rotations"]?.intValue ?? 0
-        var rebuilds = status?["rebuilds"]?.intValue ?? 0
-        var sequence = status?["circuitsBuilt"]?.intValue ?? 0
+        var rotations = Int(status?["rotations"]?.intValue ?? 0)
+        var rebuilds = Int(status?["rebuilds"]?.intValue ?? 0)
+        var sequence = Int(status?["circuitsBuilt"]?.intValue ?? 0)
         var kept: [Circuit] = []
         var notAnswering = Set<String>()
-        var changes: [(EventType, String, String)] = []
-        var totalBytes = status?["bytesRelayed"]?.intValue ?? 0
+        var changes: [(EventRecorder.EventType, String, String)] = []
+        var totalBytes = Int(status?["bytesRelayed"]?.intValue ?? 0)
 
         for circuit in (status?["circuits"]?.arrayValue ?? []).compactMap(Circuit.init) {
             if circuit.expires <= now {
@@ -160,7 +160,7 @@ public struct CircuitPoolController: Controller {
                 let path: [RelayCandidate]
                 switch PathSelection.select(from: candidates, constraints, using: &rng) {
                 case .success(let p): path = p
-                case .failure(let r): refusal = r
+                case .failure(let r): refusal = r; path = []
                 }
                 if refusal != nil { break }
                 let hopsPath = path.compactMap { relays[$0.name]?.hop }
