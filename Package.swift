@@ -91,6 +91,7 @@ let package = Package(
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
                            "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogTesting", "FogModel"]),

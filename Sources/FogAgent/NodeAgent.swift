@@ -1,4 +1,5 @@
 import FogAPI
+import FogCircuits
 import FogClient
 import FogFleet
 import FogLearning
@@ -27,6 +28,8 @@ public final class NodeAgent: @unchecked Sendable {
         /// Where this agent serves its peers (`http://host:port`), published in the node's
         /// status: an aggregator's regional model cache is reached there.
         public var peerAddress: String?
+        /// How this node reaches relays to upload onion-routed updates (nil: such tasks fail).
+        public var onionTransport: RelayTransport?
         public init(node: String) { self.node = node }
     }
 
@@ -90,7 +93,9 @@ public final class NodeAgent: @unchecked Sendable {
         guard let dir = options.dataDirectory else { return nil }
         return lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers)
+            var executor = TaskExecutor(client: client, data: catalog!, peers: peers)
+            if let onionTransport = options.onionTransport { executor.onion = OnionUpload.uploader(client: client, transport: onionTransport) }
+            return executor
         }
     }
 

@@ -296,7 +296,10 @@ public final class SimulatedFleet: @unchecked Sendable {
         let peers = self.peers
         let executor = lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers)
+            var executor = TaskExecutor(client: client, data: catalog!, peers: peers)
+            // The fleet's nodes upload onion-routed updates through its own relays.
+            executor.onion = OnionUpload.uploader(client: client, transport: relayTransport)
+            return executor
         }
         let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
         let pending = try await executor.pending(for: online)

@@ -17,6 +17,9 @@ public struct TaskExecutor: Sendable {
     public let data: DataCatalog
     /// How to reach a regional model cache a task names (nil: always the server).
     public var peers: PeerModelFetch?
+    /// How to upload through onion circuits, for tasks that ask for it (nil: such a task fails;
+    /// it is never uploaded directly).
+    public var onion: OnionUpload.Upload?
 
     public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil) {
         self.client = client
@@ -130,16 +133,30 @@ public struct TaskExecutor: Sendable {
             let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
             note(String(format: "trained %d epoch%@ on %d samples: %d steps, mean loss %.4f", config.epochs, config.epochs == 1 ? "" : "s",
                         result.samples, result.steps, Double(result.meanLoss)))
-            let digest = try await client.putBlob(blob)
+            let digest: String
+            var viaCircuit: [String: JSONValue] = [:]
+            if let route = spec.onion {
+                // Under onion routing: through a circuit of the pool, never directly.
+                guard let onion else { throw TaskError(message: "the task asks for onion routing and this node cannot reach relays; not uploading directly") }
+                let sent = try await onion(route, blob)
+                digest = sent.digest
+                viaCircuit = ["bytesViaCircuits": .int(Int64(sent.bytesSent)), "circuit": .array(sent.relays.map { .string($0) })]
+                if !sent.failures.isEmpty { viaCircuit["circuitFailures"] = .array(sent.failures.map { .string($0) }) }
+                for f in sent.failures { note("circuit failed, next one: \(f)") }
+                note("sent through circuit \(sent.relays.joined(separator: " → ")) (\(sent.bytesSent) bytes of cells)")
+            } else {
+                digest = try await client.putBlob(blob)
+            }
             let finished = Date()
             log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
             log.append(String(format: "Succeeded in %.0f ms", finished.timeIntervalSince(startDate) * 1000), at: finished)
-            return [
+            let reported: [String: JSONValue] = [
                 "phase": "Succeeded", "update": .string(digest), "samples": .int(Int64(result.samples)),
                 "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
                 "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(finished)),
                 "modelFrom": .string(fetched.from), "bytesReceived": .int(Int64(fetched.bytes.count)), "log": log.json,
             ]
+            return .object(reported.merging(viaCircuit) { a, _ in a })
         } catch let e as TransportError {
             throw e
         } catch {

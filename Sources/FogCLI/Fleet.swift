@@ -124,6 +124,8 @@ struct AgentCommand: AsyncParsableCommand {
         options.roles = roleList
         options.interval = interval.seconds
         options.dataDirectory = data
+        // Onion-routed updates go through relays over HTTP.
+        options.onionTransport = RelayClient.shared.transport
         let console = CLI.console
         let client = try global.client(timeout: max(2, interval.seconds))
         let peerClient = PeerClient()

@@ -685,6 +685,20 @@ enum EmbeddedSchemas {
             "properties": {
               "id": {"type": "string", "description": "POOL-N."},
               "relays": {"type": "array", "items": {"type": "string"}, "description": "Relay node names, first hop (guard) to exit."},
+              "hops": {
+                "type": "array",
+                "description": "How an origin reaches each relay, in path order: its address and newest onion public key (copied from the relay's status.relay, as agents may not read other nodes).",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "node": {"type": "string"},
+                    "address": {"type": "string"},
+                    "publicKey": {"type": "string", "description": "Base64 X25519 public key."}
+                  },
+                  "required": ["node", "address", "publicKey"],
+                  "additionalProperties": false
+                }
+              },
               "regions": {"type": "array", "items": {"type": "string"}, "description": "Their regions, in the same order."},
               "built": {"type": "string", "format": "date-time", "description": "When it was built."},
               "expires": {"type": "string", "format": "date-time", "description": "When it is rotated (built + lifetime)."},
@@ -1476,6 +1490,7 @@ enum EmbeddedSchemas {
                   "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0},
                   "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the round's tasks were created (the controller's clock)."},
                   "seconds": {"type": "number", "description": "The round's duration: from its tasks' creation to its aggregation, on the controller's clock.", "minimum": 0},
+                  "bytesViaCircuits": {"type": "integer", "description": "Under onion routing: bytes of cells this round's participants put on their circuits (failed attempts included).", "minimum": 0},
                   "clients": {
                     "type": "array",
                     "description": "Per-client metrics of the round, one entry per task (kept for the last 20 rounds, and at most 2000 entries over them; older entries drop them).",
@@ -1513,6 +1528,9 @@ enum EmbeddedSchemas {
             "bytesSent": {"type": "integer", "description": "Update bytes received over all rounds.", "minimum": 0},
             "bytesCrossRegion": {"type": "integer", "description": "Bytes that crossed regions (hierarchical when enabled).", "minimum": 0},
             "bytesCrossRegionFlat": {"type": "integer", "description": "Bytes that would have crossed regions with flat aggregation.", "minimum": 0},
+            "bytesViaCircuits": {"type": "integer", "description": "Under onion routing: bytes of cells the participants put on their circuits' first links, all rounds (docs/circuits.md).", "minimum": 0},
+            "circuitPool": {"type": "string", "description": "Under onion routing: NAMESPACE/NAME of the CircuitPool the updates travel through."},
+            "waitingFor": {"type": "string", "description": "Why the next round has not started (onion routing: no CircuitPool with enough hops is Ready)."},
             "modelCache": {
               "type": "object",
               "description": "All rounds so far: global-model fetches served by regional caches (hits, misses), straight from the server (direct), the server's model bytes sent, and what it would have sent without caches.",
@@ -3223,6 +3241,16 @@ enum EmbeddedSchemas {
             "address": {"type": "string", "description": "Where it serves: http://host:port of its agent's peer endpoint, or sim://NODE for a simulated node."}
           }
         },
+        "onion": {
+          "type": "object",
+          "description": "train, under a privacy policy with onion routing: upload the update through a circuit of this CircuitPool (never directly); a circuit that fails is replaced at once by another of the pool's.",
+          "additionalProperties": false,
+          "required": ["pool", "hops"],
+          "properties": {
+            "pool": {"type": "string", "description": "NAMESPACE/NAME of the CircuitPool."},
+            "hops": {"type": "integer", "description": "Hops the privacy policy asks for (the pool has at least as many).", "minimum": 1}
+          }
+        },
         "rows": {
           "type": "object",
           "description": "infer: rows of the data set's test part to predict.",
@@ -3256,6 +3284,9 @@ enum EmbeddedSchemas {
         "steps": {"type": "integer", "description": "train: local SGD steps.", "minimum": 0},
         "loss": {"type": "number", "description": "train: mean local training loss."},
         "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes.", "minimum": 0},
+        "bytesViaCircuits": {"type": "integer", "description": "train, through onion circuits: bytes of cells the node put on its first link (failed circuits included).", "minimum": 0},
+        "circuit": {"type": "array", "items": {"type": "string"}, "description": "train, through onion circuits: the relays (guard to exit) of the circuit that carried the update."},
+        "circuitFailures": {"type": "array", "items": {"type": "string"}, "description": "train, through onion circuits: why earlier circuits failed before one carried the update."},
         "modelFrom": {"type": "string", "enum": ["cache-hit", "cache-miss", "server"], "description": "train: where the global model came from: the regional cache, which had it (cache-hit) or fetched it from the server first (cache-miss), or the server directly."},
         "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes.", "minimum": 0},
         "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},

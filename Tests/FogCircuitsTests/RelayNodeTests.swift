@@ -118,3 +118,40 @@ import Testing
         #expect(throws: CircuitError.self) { try OnionKeyRing(stored: Data("{}".utf8), period: 1, overlap: 1) }
     }
 }
+
+@Suite struct CircuitUploaderTests {
+    @Test func anUploadWhoseCircuitFailsMidwayGoesOnAtOnceOnAnotherCircuit() async throws {
+        let net = await RelayNodeTests.Net(relays: 5)
+        let d = net.relays.map(\.descriptor)
+        // Path A loses its middle relay after its first data batch; path B is intact.
+        let pathA = [d[0], d[1], d[2]], pathB = [d[3], d[4], d[2]]
+        final class Batches: @unchecked Sendable {
+            let lock = NSLock()
+            var n = 0
+            func next() -> Int { lock.withLock { n += 1; return n } }
+        }
+        let batches = Batches()
+        let directory = net.directory
+        let transport: RelayTransport = { address, link, kind, cells in
+            if address == "sim://relay-0", kind == .data, batches.next() == 2 { await directory.remove(address: "sim://relay-1") }
+            return try await directory.transport(address, link, kind, cells)
+        }
+        let blob = Data((0..<(3 * OriginSession.cellsPerBatch * OnionCell.fragmentCapacity(hops: 3))).map { UInt8(truncatingIfNeeded: $0) })
+        let result = try await CircuitUploader(transport: transport).upload(blob, paths: [pathA, pathB])
+        #expect(result.relays == ["relay-3", "relay-4", "relay-2"])
+        #expect(result.failures.count == 1 && result.failures[0].hasPrefix("relay-0→relay-1→relay-2: unreachable"))
+        #expect(await net.sink.blobs[result.digest] == blob)
+        // Path A carried one batch and the create before failing; B the whole blob.
+        let cells = OnionCell.cellCount(messageBytes: blob.count, hops: 3)
+        #expect(result.bytesSent == (1 + OriginSession.cellsPerBatch + 1 + cells) * OnionCell.size)
+    }
+
+    @Test func withNoCircuitTheUploadFailsAndNeverGoesDirect() async throws {
+        let net = await RelayNodeTests.Net(relays: 3)
+        await net.directory.remove(address: "sim://relay-1")
+        let uploader = CircuitUploader(transport: net.directory.transport)
+        await #expect(throws: CircuitUploader.NoCircuit.self) { try await uploader.upload(Data("u".utf8), paths: [net.relays.map(\.descriptor)]) }
+        await #expect(throws: CircuitUploader.NoCircuit(failures: [])) { try await uploader.upload(Data("u".utf8), paths: []) }
+        #expect(await net.sink.blobs.isEmpty)
+    }
+}

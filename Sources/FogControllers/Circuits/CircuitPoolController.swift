@@ -50,8 +50,13 @@ public struct CircuitPoolController: Controller {
         var buildMillis: Double
         var bytesRelayed: Int
 
-        var json: JSONValue {
-            ["id": .string(id), "relays": .array(relays.map { .string($0) }), "regions": .array(regions.map { .string($0) }),
+        /// As status lists it, with how an origin reaches each relay now (address and newest
+        /// onion key: origins may not read FogNodes, and keys rotate).
+        func json(_ facts: [String: RelayFacts]) -> JSONValue {
+            let hops: [JSONValue] = relays.compactMap { name in
+                facts[name]?.hop.map { ["node": .string(name), "address": .string($0.address), "publicKey": .string($0.onionKey.rawRepresentation.base64EncodedString())] }
+            }
+            return ["id": .string(id), "hops": .array(hops), "relays": .array(relays.map { .string($0) }), "regions": .array(regions.map { .string($0) }),
              "built": .string(Timestamp.format(Date(timeIntervalSince1970: built))),
              "expires": .string(Timestamp.format(Date(timeIntervalSince1970: expires))),
              "probed": .string(Timestamp.format(Date(timeIntervalSince1970: probed))),
@@ -195,7 +200,7 @@ public struct CircuitPoolController: Controller {
         }
         let eligible = relays.values.filter { $0.candidate.usable && $0.candidate.trust >= spec.constraints.minTrust }.count
         let previousReady = pool.condition("Ready")?.status
-        let circuitsJSON = JSONValue.array(kept.map(\.json))
+        let circuitsJSON = JSONValue.array(kept.map { $0.json(relays) })
         try await ctx.updateStatus(pool, { s in
             s["hops"] = .int(Int64(hops))
             s["readyCircuits"] = .int(Int64(kept.count))

@@ -23,6 +23,13 @@ public struct TrainingTaskSpec: KindSpec {
         public var address: String
     }
 
+    /// Through which CircuitPool the update travels (a privacy policy with onion routing).
+    public struct OnionRoute: Decodable, Sendable, Equatable {
+        /// NAMESPACE/NAME.
+        public var pool: String
+        public var hops: Int
+    }
+
     public struct Rows: Decodable, Sendable, Equatable {
         public var start: Int
         public var count: Int
@@ -55,6 +62,8 @@ public struct TrainingTaskSpec: KindSpec {
     public var deadline: String?
     /// train, under hierarchy: the regional model cache to fetch the global model from first.
     public var modelCache: ModelCacheRef?
+    /// train, under onion routing: upload through a circuit of this pool, never directly.
+    public var onion: OnionRoute?
     /// infer: rows of the test part to predict.
     public var rows: Rows?
     /// infer: a blob of raw feature rows to predict.
