@@ -143,8 +143,14 @@ extension Data {
                 #expect(throws: CircuitError.self, "hop \(hop) byte \(byte)") { try wire.send(cells[0], from: originAddress, tamperAt: hop, byte: byte) }
                 // Refused at the hop where it changed: the hops after it saw nothing.
                 #expect(wire.received.count - before == hop + 1 && wire.received.last!.relay == "relay-\(hop)")
-                // The circuit stays usable: the genuine cell still goes through.
-                #expect(try wire.send(cells[0], from: originAddress) == update(bytes: 100))
+                if hop == 0 {
+                    // Refused at the guard, nothing moved: the genuine cell still goes through.
+                    #expect(try wire.send(cells[0], from: originAddress) == update(bytes: 100))
+                } else {
+                    // The hops before it have moved on: the same cell again is a replay to them,
+                    // and the circuit is out of step (the origin builds another, as Tor does).
+                    #expect(throws: CircuitError.self) { try wire.send(cells[0], from: originAddress) }
+                }
             }
         }
     }
