@@ -60,14 +60,16 @@ final class CircuitHarness: @unchecked Sendable {
           privacy: high
         """
 
-    init(relays: Int) async throws {
+    init(relays: Int, training: Bool = false) async throws {
         let late = LateTransport()
         var settings = ControllerSettings()
         settings.relayTransport = late.transport
+        settings.dataDirectory = repositoryRoot + "/examples/data"
         fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerFamilies.controllers(settings))
         _ = try fleet.store.apply(try defaultManifests() + manifests(Self.relays(relays)), dryRun: false)
         var options = SimulatedFleet.Options()
         options.bidding = false
+        if training { options.dataDirectory = repositoryRoot + "/examples/data" }
         sim = SimulatedFleet(client: EmbeddedClient(store: fleet.store), clock: fleet.clock, options: options)
         late.set(sim.relayTransport)
         try await sim.adoptExisting()
@@ -79,6 +81,22 @@ final class CircuitHarness: @unchecked Sendable {
     func pool() throws -> Resource { try #require(try fleet.store.get(ObjectKey(kind: "CircuitPool", namespace: "default", name: "high-privacy"))) }
 
     func circuits() throws -> [JSONValue] { try pool().status?["circuits"]?.arrayValue ?? [] }
+
+    func job(_ name: String) throws -> Resource {
+        try #require(try fleet.store.get(ObjectKey(kind: "FederatedJob", namespace: "default", name: name)))
+    }
+
+    /// Runs tasks and lets the controllers react, `steps` times (the clock moves `advance` each).
+    func train(_ name: String, steps: Int, advance: Double = 1) async throws {
+        for _ in 0..<steps {
+            let phase = try job(name).status?["phase"]?.stringValue
+            if phase == "Succeeded" || phase == "Failed" { return }
+            fleet.clock.advance(by: advance)
+            try await sim.tick()
+            try await sim.runTasks()
+            try await fleet.settle()
+        }
+    }
 
     func step(_ seconds: Double) async throws {
         fleet.clock.advance(by: seconds)
@@ -168,5 +186,37 @@ final class CircuitHarness: @unchecked Sendable {
         let stored = try await EmbeddedClient(store: h.fleet.store).getBlob(result.digest)
         #expect(stored == Array(blob))
         #expect(result.failures.isEmpty && result.bytesSent == (1 + OnionCell.cellCount(messageBytes: blob.count, hops: 3)) * OnionCell.size)
+    }
+
+    @Test func aTrainingJobUnderThreeOnionHopsSendsEveryUpdateThroughCircuits() async throws {
+        let h = try await CircuitHarness(relays: 9, training: true)
+        defer { Task { await h.fleet.shutdown() } }
+        _ = try h.fleet.store.apply(try manifests(trainingJob("private", participants: 4, rounds: 3, privacy: "high")), dryRun: false)
+        // No pool yet: the round waits and says why; no task exists, nothing went directly.
+        try await h.train("private", steps: 3)
+        let waiting = try h.job("private").status?["training"]?["waitingFor"]?.stringValue ?? ""
+        #expect(waiting.contains("privacy policy high asks for 3 onion hops; no CircuitPool has 3 or more hops"), "\(waiting)")
+        #expect(try h.fleet.store.list(kind: "TrainingTask", namespace: "default").items.isEmpty)
+
+        _ = try h.fleet.store.apply(try manifests(CircuitHarness.pool), dryRun: false)
+        try await h.train("private", steps: 60)
+        let job = try h.job("private")
+        #expect(job.status?["phase"] == "Succeeded", "\(job.status?["training"] ?? [:])")
+        let training = try #require(job.status?["training"])
+        #expect(training["waitingFor"] == nil && training["circuitPool"] == "default/high-privacy")
+        let rounds = training["rounds"]?.arrayValue ?? []
+        #expect(rounds.count == 3)
+        // Every round's updates went through circuits: at least one cell per update and hop-sized cells.
+        for r in rounds {
+            let via: Int64 = r["bytesViaCircuits"]?.intValue ?? 0
+            let updates: Int64 = r["participants"]?.intValue ?? 0
+            let least = updates * 2 * Int64(OnionCell.size)
+            #expect(updates > 0 && via >= least, "\(r)")
+        }
+        #expect((training["bytesViaCircuits"]?.intValue ?? 0) == rounds.reduce(0) { $0 + ($1["bytesViaCircuits"]?.intValue ?? 0) })
+        // The relays carried it: their counters hold more than the pool's own builds.
+        var relayed = 0
+        for name in h.sim.relayNames { relayed += await h.sim.relay(name)!.node.counters.bytesRelayed }
+        #expect(relayed > Int(training["bytesViaCircuits"]?.intValue ?? 0))
     }
 }
