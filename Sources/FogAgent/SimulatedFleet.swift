@@ -1,4 +1,5 @@
 import FogAPI
+import FogCircuits
 import FogClient
 import FogFleet
 import FogLearning
@@ -33,6 +34,12 @@ public final class SimulatedFleet: @unchecked Sendable {
         public var dataDirectory: String?
         /// Whether the fleet's nodes bid on open auctions from their bid policies.
         public var bidding = true
+        /// Where the fleet's relays are served over HTTP (`http://host:port`, their addresses
+        /// then `<base>/relays/NODE`), for controllers and agents in other processes; nil: in
+        /// process only (`sim://NODE`). (SimulatedFleet+Relays.swift)
+        public var relayBaseURL: String?
+        /// How the fleet's relays and uploaders reach relays that are not the fleet's own.
+        public var externalRelays: RelayTransport?
         public init() {}
     }
 

@@ -198,6 +198,16 @@ struct AgentCommand: AsyncParsableCommand {
         console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
     }
 
+    /// The simulated fleet, for the relay endpoint started before it exists.
+    final class FleetBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _fleet: SimulatedFleet?
+        var fleet: SimulatedFleet? {
+            get { lock.withLock { _fleet } }
+            set { lock.withLock { _fleet = newValue } }
+        }
+    }
+
     /// The agent's relay, for the endpoint started before the relay exists.
     final class RelayHolder: @unchecked Sendable {
         private let lock = NSLock()
@@ -246,9 +256,12 @@ struct Simulate: AsyncParsableCommand {
     var dataDir = "examples/data"
     @Option(help: ArgumentHelp("Stop after this long (default: until interrupted).", valueName: "duration"))
     var duration: DurationArgument?
+    @Option(name: .customLong("relay-listen"), help: ArgumentHelp("Serve the simulated relay nodes' onion relays here over HTTP (at /relays/NODE), for the server's controllers and real agents.", valueName: "host:port"))
+    var relayListen = "127.0.0.1:0"
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if AgentCommand.hostPort(relayListen) == nil { throw ValidationError("--relay-listen must be host:port (got \(relayListen))") }
         if nodes < 0 || nodes > 1_000_000 { throw ValidationError("--nodes must be between 0 and 1000000 (got \(nodes))") }
         if nodes == 0 && !adopt { throw ValidationError("give --nodes N, --adopt, or both") }
         if !(speed > 0 && speed <= 100_000) { throw ValidationError("--speed must be in (0, 100000] (got \(speed))") }
@@ -275,7 +288,24 @@ struct Simulate: AsyncParsableCommand {
         options.byzantineShare = byzantine
         // Without it the fleet only heartbeats: tasks bound to its nodes would wait for their deadline.
         options.dataDirectory = dataDir
+        // The relay nodes' relays, served over HTTP: the server's circuit-pool controller and
+        // agents in other processes reach them there (and the fleet reaches theirs over HTTP).
+        let (host, port) = AgentCommand.hostPort(relayListen)!
+        let fleetBox = AgentCommand.FleetBox()
+        let ready = AsyncStream<Int>.makeStream()
+        let relayApp = RelayEndpoint(host: host, port: port, logger: CLILogging.logger("fog.relay")) { node, link, kind, cells in
+            guard let fleet = fleetBox.fleet else { throw CircuitError.unreachable("the simulated fleet is starting") }
+            return try await fleet.receive(relay: node, link: link, kind: kind, cells: cells)
+        }.application(onRunning: { ready.continuation.yield($0) })
+        let relayGroup = ServiceGroup(services: [relayApp], logger: CLILogging.logger("fog.relay"))
+        let relayTask = Task { try await relayGroup.run() }
+        defer { relayTask.cancel() }
+        var bound = 0
+        for await p in ready.stream { bound = p; break }
+        options.relayBaseURL = "http://\(host):\(bound)"
+        options.externalRelays = RelayClient.shared.transport
         let fleet = SimulatedFleet(client: try global.client(), clock: SystemClock(), options: options)
+        fleetBox.fleet = fleet
         do {
             if nodes > 0 { try await fleet.createNodes(count: nodes, profiles: try profileList()) }
             if adopt { try await fleet.adoptExisting() }

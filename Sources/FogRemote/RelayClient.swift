@@ -10,7 +10,7 @@ public final class RelayClient: Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(timeout: TimeAmount = .seconds(10), connectTimeout: TimeAmount = .milliseconds(500)) {
+    public init(timeout: TimeAmount = .seconds(10), connectTimeout: TimeAmount = .seconds(2)) {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: connectTimeout)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)

@@ -90,7 +90,8 @@ import Testing
         let done = try #require(try store.get(job.key))
         #expect(done.status?["phase"] == "Succeeded", "\(done.status?["training"] ?? [:])")
         let training = try #require(done.status?["training"])
-        #expect((training["bytesViaCircuits"]?.intValue ?? 0) >= 2 * 3 * 2 * Int64(OnionCell.size), "\(training)")
+        // At least one update a round, each at least a create and a data cell.
+        #expect((training["bytesViaCircuits"]?.intValue ?? 0) >= 2 * 2 * Int64(OnionCell.size), "\(training)")
         for r in training["rounds"]?.arrayValue ?? [] { #expect((r["bytesViaCircuits"]?.intValue ?? 0) > 0, "\(r)") }
 
         // Kill a relay that a circuit uses (ap-south has two: the pool can rebuild without it).
