@@ -24,9 +24,16 @@ public final class OnionRelay: @unchecked Sendable {
     public let address: String
     public let options: Options
     let clock: any FogClock
-    private let lock = NSLock()
-    private var ring: OnionKeyRing
+    /// The key ring, shared with the `RelayNode` (which reads the accepted keys at each create).
+    private let keys: KeyRing
     public private(set) var node: RelayNode!
+
+    final class KeyRing: @unchecked Sendable {
+        let lock = NSLock()
+        var ring: OnionKeyRing
+        init(_ ring: OnionKeyRing) { self.ring = ring }
+        var accepted: [RelayKeyPair] { lock.withLock { ring.acceptedKeys } }
+    }
 
     /// - Parameters:
     ///   - forward: how the relay reaches the next hop.
@@ -37,11 +44,13 @@ public final class OnionRelay: @unchecked Sendable {
         self.address = address
         self.options = options
         self.clock = clock
-        ring = OnionKeyRing(period: options.keyPeriod, overlap: options.keyOverlap)
+        var ring = OnionKeyRing(period: options.keyPeriod, overlap: options.keyOverlap)
         if let dir = options.keyDirectory, let data = FileManager.default.contents(atPath: Self.keyFile(dir)) {
             ring = try OnionKeyRing(stored: data, period: options.keyPeriod, overlap: options.keyOverlap)
         }
-        node = RelayNode(name: name, keys: { [weak self] in self?.acceptedKeys ?? [] }, limits: options.limits, forward: forward,
+        let keys = KeyRing(ring)
+        self.keys = keys
+        node = RelayNode(name: name, keys: { keys.accepted }, limits: options.limits, forward: forward,
                          exit: { exit, message in
                              guard exit == OriginCircuit.blobStoreExit else { throw CircuitError.malformed("this relay exits only to \(OriginCircuit.blobStoreExit), not \(exit)") }
                              return Data(try await client.putBlob(Array(message)).utf8)
@@ -53,15 +62,15 @@ public final class OnionRelay: @unchecked Sendable {
 
     static func keyFile(_ dir: String) -> String { dir + "/onion-keys.json" }
 
-    var acceptedKeys: [RelayKeyPair] { lock.withLock { ring.acceptedKeys } }
+    var acceptedKeys: [RelayKeyPair] { keys.accepted }
 
     /// Rotates the key ring when due (and stores it); true when it changed.
     @discardableResult
     public func rotateKeys() throws -> Bool {
         let now = clock.now().timeIntervalSince1970
-        let (changed, stored) = lock.withLock { () -> (Bool, Data?) in
-            let changed = ring.rotate(now: now)
-            return (changed, changed && options.keyDirectory != nil ? ring.stored() : nil)
+        let (changed, stored) = keys.lock.withLock { () -> (Bool, Data?) in
+            let changed = keys.ring.rotate(now: now)
+            return (changed, changed && options.keyDirectory != nil ? keys.ring.stored() : nil)
         }
         if let stored, let dir = options.keyDirectory { try Self.writePrivate(stored, to: Self.keyFile(dir), directory: dir) }
         return changed
@@ -85,18 +94,18 @@ public final class OnionRelay: @unchecked Sendable {
     }
 
     /// The public keys, newest first, as status publishes them.
-    public var publicKeys: [String] { lock.withLock { ring.entries.map(\.key.publicKeyBase64) } }
+    public var publicKeys: [String] { keys.lock.withLock { keys.ring.entries.map(\.key.publicKeyBase64) } }
 
     /// `status.relay`: address, public keys (newest first), counters, limits.
     public func status() async -> JSONValue {
         let counters = await node.counters
-        let entries = lock.withLock { ring.entries }
+        let entries = keys.lock.withLock { keys.ring.entries }
         let period = options.keyPeriod
-        let keys: [JSONValue] = entries.map { e in
+        let published: [JSONValue] = entries.map { e in
             ["publicKey": .string(e.key.publicKeyBase64), "created": .string(Timestamp.format(Date(timeIntervalSince1970: e.created))),
              "rotates": .string(Timestamp.format(Date(timeIntervalSince1970: e.created + period)))]
         }
-        return ["address": .string(address), "onionKeys": .array(keys),
+        return ["address": .string(address), "onionKeys": .array(published),
                 "openCircuits": .int(Int64(counters.openCircuits)), "circuitsBuilt": .int(Int64(counters.circuitsBuilt)),
                 "bytesRelayed": .int(Int64(counters.bytesRelayed)), "cellsRefused": .int(Int64(counters.cellsRefused)),
                 "createsRefused": .int(Int64(counters.createsRefused)),
