@@ -35,7 +35,9 @@ import Testing
         logger.logLevel = .error
         var settings = ControllerSettings()
         settings.dataDirectory = Harness.root + "/examples/data"
-        settings.heartbeatTimeout = 2
+        // Short enough to see a killed relay soon, long enough that agents on a loaded machine
+        // (the whole suite beside this test) do not flap.
+        settings.heartbeatTimeout = 5
         settings.relayTransport = RelayClient.shared.transport
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(settings),
                               registry: SchemaSet.builtIn.registry, logger: logger)
@@ -83,7 +85,7 @@ import Testing
         let poolKey = ObjectKey(kind: "CircuitPool", namespace: "default", name: "relays")
         _ = try store.apply(try ManifestDecoder().decode([ManifestInput(name: "pool.yaml", bytes: Array(Self.pool.utf8))]).map(\.resource), dryRun: false)
         try await eventually("the pool Ready", limit: 60, watching: store) { try store.get(poolKey)?.conditions[type: "Ready"]?.status == .true }
-        try await eventually("private-digits Succeeded", limit: 120, watching: store) {
+        try await eventually("private-digits Succeeded", limit: 240, watching: store) {
             let phase = try store.get(job.key)?.status?["phase"]?.stringValue
             return phase == "Succeeded" || phase == "Failed"
         }
