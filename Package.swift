@@ -50,17 +50,20 @@ let package = Package(
         // Fleet domain (pure): telemetry, peer scoring and trust, harvest rules, the fleet simulator's model.
         .target(name: "FogFleet", dependencies: ["FogModel"]),
         // Node agents: host telemetry readers, the heartbeat loop, the simulated fleet driver.
-        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogLearning"]),
+        .target(name: "FogAgent", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogFleet", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogLearning", "FogCircuits"]),
         // Federated learning (pure): data sets and partitions, models and local SGD, aggregation
         // strategies and Byzantine detection, differential privacy, update compression.
         .target(name: "FogLearning", dependencies: ["FogModel"]),
+        // Onion circuits (pure apart from system randomness): the cell construction (X25519, HKDF-SHA256,
+        // ChaCha20-Poly1305 layers, fixed-size cells) and constrained relay path selection.
+        .target(name: "FogCircuits", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Marketplace domain (pure): tier terms, pricing and quotes, eligibility of fleet nodes, participant selection and failover.
         .target(name: "FogMarket", dependencies: ["FogModel", "FogFleet"]),
         // The controllers (glue between state and the domain libraries).
-        .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning"]),
+        .target(name: "FogControllers", dependencies: ["FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogFleet", "FogMarket", "FogLearning", "FogCircuits"]),
         // The HTTP API server (Hummingbird): Kubernetes-shaped paths, watch streams, authn/authz.
         .target(name: "FogServer", dependencies: [
-            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime",
+            "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogCircuits",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -69,13 +72,13 @@ let package = Package(
         ], exclude: ["UI"]),
         // The client protocol over HTTP (AsyncHTTPClient), streaming watch.
         .target(name: "FogRemote", dependencies: [
-            "FogModel", "FogAPI", "FogStore", "FogClient",
+            "FogModel", "FogAPI", "FogStore", "FogClient", "FogCircuits",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+            "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
@@ -88,18 +91,20 @@ let package = Package(
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogTesting",
+                           "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogTesting", "FogCircuits",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),
         .testTarget(name: "FogModelTests", dependencies: ["FogTesting", "FogModel"]),
         .testTarget(name: "FogManifestTests", dependencies: ["FogTesting", "FogModel", "FogManifest"]),
         .testTarget(name: "FogFleetTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogFleet"]),
         .testTarget(name: "FogMarketTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogMarket"]),
+        .testTarget(name: "FogCircuitsTests", dependencies: ["FogTesting", "FogModel", "FogCircuits"]),
         .testTarget(name: "FogLearningTests", dependencies: ["FogTesting", "FogModel", "FogManifest", "FogLearning"]),
         .testTarget(name: "FogIntegrationTests", dependencies: ["FogTesting", 
             "FogModel", "FogAPI", "FogFleet", "FogAgent", "FogMarket", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogManifest",
+            "FogManifest", "FogCircuits",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Fixtures"]),
@@ -111,7 +116,7 @@ let package = Package(
         ]),
         .testTarget(name: "FogCLITests", dependencies: ["FogTesting", 
             "FogCLI", "FogModel", "FogManifest", "FogStore", "FogServer", "FogRuntime", "FogControllers", "FogClient", "fogctl",
-            "FogAgent", "FogLearning", "FogRemote",
+            "FogAgent", "FogLearning", "FogRemote", "FogCircuits",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

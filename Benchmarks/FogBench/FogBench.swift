@@ -7,7 +7,7 @@ import Foundation
 struct FogBench {
     static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
-        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "churn", "allocation", "auctions", "learning", "grid", "gitops", "ui"]
+        let all = ["apply", "reconcile", "convergence", "scaling", "api", "writes", "fleet", "churn", "allocation", "auctions", "learning", "grid", "gitops", "ui", "circuits"]
         // A number after `churn` is its count of heartbeats.
         var selected: [String] = []
         var churnCount = 1_000_000
@@ -43,6 +43,8 @@ struct FogBench {
             // A real git repository (the system git) behind a real server's webhook.
             case "gitops": try await GitOpsBenchmark.run(dir: dir)
             case "ui": try await ControlPanelBenchmark.run(dir: dir)
+            // Onion circuits: the cell construction, builds over 50 simulated relays, uploads through 3 HTTP relays.
+            case "circuits": try await CircuitsBenchmark.run(dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

@@ -1,4 +1,5 @@
 import FogAPI
+import FogCircuits
 import FogClient
 import FogFleet
 import FogLearning
@@ -27,6 +28,8 @@ public final class NodeAgent: @unchecked Sendable {
         /// Where this agent serves its peers (`http://host:port`), published in the node's
         /// status: an aggregator's regional model cache is reached there.
         public var peerAddress: String?
+        /// How this node reaches relays to upload onion-routed updates (nil: such tasks fail).
+        public var onionTransport: RelayTransport?
         public init(node: String) { self.node = node }
     }
 
@@ -75,6 +78,13 @@ public final class NodeAgent: @unchecked Sendable {
         }
     }
 
+    /// This node's onion relay (role relay, `--relay-listen`); set before `run`.
+    public var relay: OnionRelay? {
+        get { lock.withLock { _relay } }
+        set { lock.withLock { _relay = newValue } }
+    }
+    private var _relay: OnionRelay?
+
     public var state: State { lock.withLock { _state } }
     /// Notified when the agent's state, heartbeat count, task count or sleep changes.
     public let changes = AsyncSignal()
@@ -93,7 +103,9 @@ public final class NodeAgent: @unchecked Sendable {
         guard let dir = options.dataDirectory else { return nil }
         return lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
+            var executor = TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
+            if let onionTransport = options.onionTransport { executor.onion = OnionUpload.uploader(client: client, transport: onionTransport) }
+            return executor
         }
     }
 
@@ -263,6 +275,11 @@ public final class NodeAgent: @unchecked Sendable {
         t.rttAverageMillis = (average * 1000).rounded() / 1000
         var patch: [String: JSONValue] = ["lastHeartbeatTime": .string(Timestamp.format(now)), "telemetry": t.mergePatch]
         if let address = options.peerAddress { patch["peer"] = ["address": .string(address)] }
+        // A relay node publishes its relay address, onion keys (rotated when due) and counters.
+        if let relay {
+            try relay.rotateKeys()
+            patch["relay"] = await relay.status()
+        }
         let counters = modelCache?.counters
         if let counters, counters != lock.withLock({ cacheReported }) { patch["modelCache"] = counters.json }
         // The log rides along when it has lines the node's status does not have yet.

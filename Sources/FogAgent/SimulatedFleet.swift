@@ -1,4 +1,5 @@
 import FogAPI
+import FogCircuits
 import FogClient
 import FogFleet
 import FogLearning
@@ -33,6 +34,12 @@ public final class SimulatedFleet: @unchecked Sendable {
         public var dataDirectory: String?
         /// Whether the fleet's nodes bid on open auctions from their bid policies.
         public var bidding = true
+        /// Where the fleet's relays are served over HTTP (`http://host:port`, their addresses
+        /// then `<base>/relays/NODE`), for controllers and agents in other processes; nil: in
+        /// process only (`sim://NODE`). (SimulatedFleet+Relays.swift)
+        public var relayBaseURL: String?
+        /// How the fleet's relays and uploaders reach relays that are not the fleet's own.
+        public var externalRelays: RelayTransport?
         public init() {}
     }
 
@@ -119,6 +126,7 @@ public final class SimulatedFleet: @unchecked Sendable {
             let profile = spec.profile.flatMap(FleetProfile.named) ?? (spec.class == .mobile ? .mobile : .stable)
             register(node.name, profile: profile, cpu: spec.capacity.cpu, memoryGiB: spec.capacity.memoryGiB, byzantine: byzantine.contains(i),
                      firstBeat: first)
+            if spec.roles.contains(.relay) { try relays.add(node.name, fleet: self) }
         }
         return nodes.count
     }
@@ -229,6 +237,12 @@ public final class SimulatedFleet: @unchecked Sendable {
                 guard let (name, patch, version) = iterator.next() else { return false }
                 group.addTask { [client, self] in
                     do {
+                        var patch = patch
+                        // A relay node's heartbeat carries its relay (address, onion keys, counters).
+                        if let relay = self.relays.relay(name) {
+                            try relay.rotateKeys()
+                            patch = patch.merging("relay", await relay.status())
+                        }
                         _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch)
                         self.lock.withLock { self.logSent[name] = max(self.logSent[name] ?? 0, version) }
                         return nil
@@ -324,7 +338,10 @@ public final class SimulatedFleet: @unchecked Sendable {
         let peers = self.peers, uploads = self.uploads
         let executor = lock.withLock { () -> TaskExecutor in
             if catalog == nil { catalog = DataCatalog(directory: dir) }
-            return TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
+            var executor = TaskExecutor(client: client, data: catalog!, peers: peers, uploads: uploads)
+            // The fleet's nodes upload onion-routed updates through its own relays.
+            executor.onion = OnionUpload.uploader(client: client, transport: relayTransport)
+            return executor
         }
         let online = lock.withLock { Set(model.nodes.filter(\.online).map(\.name)) }
         var pending: [Resource] = []
@@ -363,6 +380,10 @@ public final class SimulatedFleet: @unchecked Sendable {
         }
     }
 
+    /// The fleet's onion relays (SimulatedFleet+Relays.swift).
+    let relays = SimulatedRelays()
+
+    /// Whether `name` is online now (an offline relay answers nobody).
     /// Fault injection: keeps `name` offline (silent) or online from now on.
     /// Returns false for a node the fleet does not drive.
     @discardableResult

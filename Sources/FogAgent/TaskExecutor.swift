@@ -19,6 +19,9 @@ public struct TaskExecutor: Sendable {
     public var peers: PeerModelFetch?
     /// How to reach the regional aggregator a task names (nil: updates always go to the server).
     public var uploads: PeerUpdateUpload?
+    /// How to upload through onion circuits, for tasks that ask for it (nil: such a task fails;
+    /// it is never uploaded directly).
+    public var onion: OnionUpload.Upload?
 
     public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil, uploads: PeerUpdateUpload? = nil) {
         self.client = client
@@ -154,7 +157,23 @@ public struct TaskExecutor: Sendable {
             let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
             note(String(format: "trained %d epoch%@ on %d samples: %d steps, mean loss %.4f", config.epochs, config.epochs == 1 ? "" : "s",
                         result.samples, result.steps, Double(result.meanLoss)))
-            let (digest, to) = try await deliver(blob, task: task, spec: spec, samples: result.samples, note: note)
+            let digest: String?
+            let to: String
+            var viaCircuit: [String: JSONValue] = [:]
+            if let route = spec.onion {
+                // Under onion routing: through a circuit of the pool to the server, never directly
+                // (and not to a regional aggregator).
+                guard let onion else { throw TaskError(message: "the task asks for onion routing and this node cannot reach relays; not uploading directly") }
+                let sent = try await onion(route, blob)
+                digest = sent.digest
+                to = "server"
+                viaCircuit = ["bytesViaCircuits": .int(Int64(sent.bytesSent)), "circuit": .array(sent.relays.map { .string($0) })]
+                if !sent.failures.isEmpty { viaCircuit["circuitFailures"] = .array(sent.failures.map { .string($0) }) }
+                for f in sent.failures { note("circuit failed, next one: \(f)") }
+                note("sent through circuit \(sent.relays.joined(separator: " → ")) (\(sent.bytesSent) bytes of cells)")
+            } else {
+                (digest, to) = try await deliver(blob, task: task, spec: spec, samples: result.samples, note: note)
+            }
             let finished = Date()
             if let digest {
                 log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
@@ -179,7 +198,7 @@ public struct TaskExecutor: Sendable {
                 "uploadedTo": .string(to), "traffic": traffic.json,
             ]
             if let digest { status["update"] = .string(digest) }
-            return .object(status)
+            return .object(status.merging(viaCircuit) { a, _ in a })
         } catch let e as TransportError {
             throw e
         } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FogAPI
 import FogAgent
+import FogCircuits
 import FogClient
 import FogFleet
 import FogModel
@@ -62,6 +63,18 @@ struct AgentCommand: AsyncParsableCommand {
     var peerListen: String?
     @Option(name: .customLong("peer-address"), help: ArgumentHelp("The URL peers reach --peer-listen at, when it is not http://host:port (NAT, a proxy).", valueName: "url"))
     var peerAddress: String?
+    @Option(name: .customLong("relay-listen"), help: ArgumentHelp("Relay onion circuits here (role relay; port 0 picks one).", valueName: "host:port"))
+    var relayListen: String?
+    @Option(name: .customLong("relay-address"), help: ArgumentHelp("The URL other relays and origins reach --relay-listen at, when it is not http://host:port.", valueName: "url"))
+    var relayAddress: String?
+    @Option(name: .customLong("relay-keys"), help: ArgumentHelp("Directory of the relay's onion keys (onion-keys.json, mode 0600). Default: ~/.fog/relay/NODE.", valueName: "dir"))
+    var relayKeys: String?
+    @Option(name: .customLong("relay-max-circuits"), help: ArgumentHelp("Circuits the relay keeps open at once.", valueName: "n"))
+    var relayMaxCircuits = 64
+    @Option(name: .customLong("relay-circuit-rate"), help: ArgumentHelp("Bytes per second one circuit may push through the relay.", valueName: "bytes"))
+    var relayCircuitRate: Double = 32 * 1_048_576
+    @Option(name: .customLong("relay-key-period"), help: ArgumentHelp("Time between onion key rotations (the previous key is accepted for a tenth of it more).", valueName: "duration"))
+    var relayKeyPeriod: DurationArgument = DurationArgument(argument: "24h")!
     @Flag(help: "Do not bid on auctions (by default the agent bids from the node's spec.bidding policy).")
     var noBid = false
     @OptionGroup var global: GlobalOptions
@@ -85,6 +98,14 @@ struct AgentCommand: AsyncParsableCommand {
         }
         if let peerListen, Self.hostPort(peerListen) == nil { throw ValidationError("--peer-listen must be host:port (got \(peerListen))") }
         if peerAddress != nil && peerListen == nil { throw ValidationError("--peer-address needs --peer-listen") }
+        if let relayListen {
+            if Self.hostPort(relayListen) == nil { throw ValidationError("--relay-listen must be host:port (got \(relayListen))") }
+            if !roleList.contains("relay") { throw ValidationError("--relay-listen needs the relay role (--roles ...,relay)") }
+        }
+        if relayAddress != nil && relayListen == nil { throw ValidationError("--relay-address needs --relay-listen") }
+        if relayMaxCircuits < 1 { throw ValidationError("--relay-max-circuits must be at least 1") }
+        if relayCircuitRate <= 0 { throw ValidationError("--relay-circuit-rate must be positive") }
+        if relayKeyPeriod.seconds < 1 { throw ValidationError("--relay-key-period must be at least 1s") }
     }
 
     static func hostPort(_ s: String) -> (String, Int)? {
@@ -103,6 +124,8 @@ struct AgentCommand: AsyncParsableCommand {
         options.roles = roleList
         options.interval = interval.seconds
         options.dataDirectory = data
+        // Onion-routed updates go through relays over HTTP.
+        options.onionTransport = RelayClient.shared.transport
         let console = CLI.console
         let client = try global.client(timeout: max(2, interval.seconds))
         let peerClient = PeerClient()
@@ -132,9 +155,38 @@ struct AgentCommand: AsyncParsableCommand {
             console.err("serving peers at \(options.peerAddress!)\n")
         }
         defer { endpoint?.cancel() }
+        // The onion relay (role relay): keys on this machine only, its endpoint, its status.
+        var relay: OnionRelay?
+        var relayTask: Task<Void, Error>?
+        if let relayListen, let (host, port) = Self.hostPort(relayListen) {
+            var relayOptions = OnionRelay.Options()
+            relayOptions.keyDirectory = relayKeys ?? (NSHomeDirectory() + "/.fog/relay/" + node)
+            relayOptions.keyPeriod = relayKeyPeriod.seconds
+            relayOptions.keyOverlap = relayKeyPeriod.seconds / 10
+            relayOptions.limits.maxCircuits = relayMaxCircuits
+            relayOptions.limits.circuitBytesPerSecond = relayCircuitRate
+            let ready = AsyncStream<Int>.makeStream()
+            let holder = RelayHolder()
+            let service = RelayEndpoint(host: host, port: port, logger: CLILogging.logger("fog.relay")) { link, kind, cells in
+                guard let node = holder.node else { throw CircuitError.overloaded("the relay is starting") }
+                return try await node.receive(link: link, kind: kind, cells: cells)
+            }.application(onRunning: { ready.continuation.yield($0) })
+            let group = ServiceGroup(services: [service], logger: CLILogging.logger("fog.relay"))
+            relayTask = Task { try await group.run() }
+            var bound = 0
+            for await p in ready.stream { bound = p; break }
+            let address = relayAddress ?? "http://\(host):\(bound)"
+            let r = try OnionRelay(name: node, address: address, client: client, clock: SystemClock(), forward: RelayClient.shared.transport,
+                                   options: relayOptions)
+            holder.node = r.node
+            relay = r
+            console.err("relaying onion circuits at \(address) (keys in \(relayOptions.keyDirectory!))\n")
+        }
+        defer { relayTask?.cancel() }
         // A heartbeat that takes longer than the interval (at least 2 s) is abandoned and retried.
         let agent = NodeAgent(client: client, clock: SystemClock(), reader: HostTelemetryReader(root: sysfsRoot), options: options, peers: peers,
                               uploads: uploads)
+        agent.relay = relay
         cacheHolder.cache = agent.modelCache
         cacheHolder.aggregator = agent.regionalAggregator
         let target = global.serverURL ?? global.statePath()
@@ -154,6 +206,26 @@ struct AgentCommand: AsyncParsableCommand {
             throw CommandFailure(code: 1, "error: \(e.reason); stopped after \(agent.heartbeats) heartbeats")
         }
         console.err("agent stopped after \(agent.heartbeats) heartbeats\n")
+    }
+
+    /// The simulated fleet, for the relay endpoint started before it exists.
+    final class FleetBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _fleet: SimulatedFleet?
+        var fleet: SimulatedFleet? {
+            get { lock.withLock { _fleet } }
+            set { lock.withLock { _fleet = newValue } }
+        }
+    }
+
+    /// The agent's relay, for the endpoint started before the relay exists.
+    final class RelayHolder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _node: RelayNode?
+        var node: RelayNode? {
+            get { lock.withLock { _node } }
+            set { lock.withLock { _node = newValue } }
+        }
     }
 
     /// The agent's cache, for the endpoint started before the agent exists.
@@ -199,9 +271,12 @@ struct Simulate: AsyncParsableCommand {
     var dataDir = "examples/data"
     @Option(help: ArgumentHelp("Stop after this long (default: until interrupted).", valueName: "duration"))
     var duration: DurationArgument?
+    @Option(name: .customLong("relay-listen"), help: ArgumentHelp("Serve the simulated relay nodes' onion relays here over HTTP (at /relays/NODE), for the server's controllers and real agents.", valueName: "host:port"))
+    var relayListen = "127.0.0.1:0"
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if AgentCommand.hostPort(relayListen) == nil { throw ValidationError("--relay-listen must be host:port (got \(relayListen))") }
         if nodes < 0 || nodes > 1_000_000 { throw ValidationError("--nodes must be between 0 and 1000000 (got \(nodes))") }
         if nodes == 0 && !adopt { throw ValidationError("give --nodes N, --adopt, or both") }
         if !(speed > 0 && speed <= 100_000) { throw ValidationError("--speed must be in (0, 100000] (got \(speed))") }
@@ -228,7 +303,24 @@ struct Simulate: AsyncParsableCommand {
         options.byzantineShare = byzantine
         // Without it the fleet only heartbeats: tasks bound to its nodes would wait for their deadline.
         options.dataDirectory = dataDir
+        // The relay nodes' relays, served over HTTP: the server's circuit-pool controller and
+        // agents in other processes reach them there (and the fleet reaches theirs over HTTP).
+        let (host, port) = AgentCommand.hostPort(relayListen)!
+        let fleetBox = AgentCommand.FleetBox()
+        let ready = AsyncStream<Int>.makeStream()
+        let relayApp = RelayEndpoint(host: host, port: port, logger: CLILogging.logger("fog.relay")) { node, link, kind, cells in
+            guard let fleet = fleetBox.fleet else { throw CircuitError.unreachable("the simulated fleet is starting") }
+            return try await fleet.receive(relay: node, link: link, kind: kind, cells: cells)
+        }.application(onRunning: { ready.continuation.yield($0) })
+        let relayGroup = ServiceGroup(services: [relayApp], logger: CLILogging.logger("fog.relay"))
+        let relayTask = Task { try await relayGroup.run() }
+        defer { relayTask.cancel() }
+        var bound = 0
+        for await p in ready.stream { bound = p; break }
+        options.relayBaseURL = "http://\(host):\(bound)"
+        options.externalRelays = RelayClient.shared.transport
         let fleet = SimulatedFleet(client: try global.client(), clock: SystemClock(), options: options)
+        fleetBox.fleet = fleet
         do {
             if nodes > 0 { try await fleet.createNodes(count: nodes, profiles: try profileList()) }
             if adopt { try await fleet.adoptExisting() }

@@ -1,9 +1,11 @@
 import ArgumentParser
+import FogCircuits
 import FogClient
 import FogControllers
 import FogManifest
 import FogMarket
 import FogModel
+import FogRemote
 import FogRuntime
 import FogStore
 import Foundation
@@ -81,8 +83,11 @@ extension GlobalOptions {
     /// The controller manager over the embedded store (the store's maintenance is a service of its own: `ControllerOptions.maintenance`).
     func manager(store: SQLiteStore, heartbeatTimeout: Double, dataDirectory: String = "examples/data",
                  only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil,
-                 gitCredentials: String? = nil) -> Manager {
+                 gitCredentials: String? = nil, relayTransport: RelayTransport? = nil) -> Manager {
         var options = ControllerSettings()
+        // Relays are reached over HTTP (agents' --relay-listen), and in process when a
+        // simulated fleet runs beside the controllers (`fogctl up` passes its transport).
+        options.relayTransport = relayTransport ?? RelayClient.shared.transport
         options.heartbeatTimeout = heartbeatTimeout
         options.dataDirectory = dataDirectory
         options.gitCheckouts = ((store.path as NSString).deletingLastPathComponent as String) + "/git"
@@ -110,9 +115,9 @@ struct ControllerOptions: ParsableArguments {
     var gitCredentials: String?
 
     func manager(_ global: GlobalOptions, store: SQLiteStore, only: Set<String>? = nil,
-                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
+                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil, relayTransport: RelayTransport? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds, dataDirectory: dataDir,
-                       only: only, observer: observer, gitCredentials: gitCredentials)
+                       only: only, observer: observer, gitCredentials: gitCredentials, relayTransport: relayTransport)
     }
 
     /// The state file's upkeep (compaction of the event log to its window, free pages given

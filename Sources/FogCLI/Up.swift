@@ -81,7 +81,9 @@ struct Up: AsyncParsableCommand {
         }
         let simulated = Set(fleet?.nodeNames ?? [])
         let hasFleet = fleet != nil
-        let manager = controllerOptions.manager(global, store: store)
+        // Simulated relays in process (sim://), agents' relays over HTTP.
+        let relayTransport = fleet.map { RelayTransports.combined(simulated: $0.relayTransport) }
+        let manager = controllerOptions.manager(global, store: store, relayTransport: relayTransport)
         let progress = Progress(tty: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb")
         let start = Date()
         let deadline = start.addingTimeInterval(timeout.seconds)

@@ -12,6 +12,7 @@ public enum ControllerFamilies {
         .training,
         .inference,
         .gitops,
+        .circuits,
     ]
 
     /// Every family's controllers, in family order.

@@ -1,3 +1,4 @@
+import FogCircuits
 import FogModel
 import FogRuntime
 import Foundation
@@ -47,5 +48,8 @@ public struct ControllerSettings: Sendable {
     public var gitCheckouts = FileManager.default.temporaryDirectory.path + "/fog-git"
     /// Where GitSources' `secretRef` names credential files; nil: none.
     public var gitCredentials: String?
+    /// How the circuit-pool controller reaches relays (HTTP to agents, in process to the
+    /// simulated fleet); nil: it builds no circuit and says so in the pools' `Ready`.
+    public var relayTransport: RelayTransport?
     public init() {}
 }

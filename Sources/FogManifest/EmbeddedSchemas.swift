@@ -600,7 +600,7 @@ enum EmbeddedSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "circuitpool.json",
   "title": "CircuitPool",
-  "description": "A pool of onion circuits over relay nodes, rotated when they expire; privacy-sensitive job traffic uses them. Namespaced.",
+  "description": "A pool of onion circuits over relay nodes, built and probed through the relays' onion keys, rotated at their lifetime and rebuilt when a relay fails (the circuit-pool controller; docs/circuits.md). Namespaced.",
   "x-fog": {
     "kind": "CircuitPool",
     "plural": "circuitpools",
@@ -614,7 +614,9 @@ enum EmbeddedSchemas {
       {"name": "LIFETIME", "jsonPath": ".spec.lifetime", "type": "string"},
       {"name": "AGE", "jsonPath": ".metadata.creationTimestamp", "type": "date"},
       {"name": "PRIVACY", "jsonPath": ".spec.privacy", "type": "string", "priority": 1},
-      {"name": "ROTATIONS", "jsonPath": ".status.rotations", "type": "integer", "priority": 1}
+      {"name": "ROTATIONS", "jsonPath": ".status.rotations", "type": "integer", "priority": 1},
+      {"name": "REBUILDS", "jsonPath": ".status.rebuilds", "type": "integer", "priority": 1},
+      {"name": "RELAYED", "jsonPath": ".status.bytesRelayed", "type": "integer", "priority": 1}
     ]
   },
   "type": "object",
@@ -697,12 +699,66 @@ enum EmbeddedSchemas {
   "$defs": {
     "Status": {
       "type": "object",
-      "description": "CircuitPool status. Nothing reconciles circuit pools yet: described are only the fields the printer columns show.",
+      "description": "CircuitPool status, written by the circuit-pool controller (docs/circuits.md).",
       "properties": {
+        "hops": {"type": "integer", "description": "Relays per circuit: spec.hops, raised to the privacy policy's onionRouting.hops.", "minimum": 1},
         "readyCircuits": {"type": "integer", "description": "Circuits ready for use.", "minimum": 0},
-        "rotations": {"type": "integer", "description": "Circuits replaced so far.", "minimum": 0}
+        "rotations": {"type": "integer", "description": "Circuits replaced at their lifetime so far.", "minimum": 0},
+        "rebuilds": {"type": "integer", "description": "Circuits replaced because a relay went NotReady, fell below the min trust, lost its key or stopped answering.", "minimum": 0},
+        "circuitsBuilt": {"type": "integer", "description": "Circuits built so far (the last circuit id's number).", "minimum": 0},
+        "bytesRelayed": {"type": "integer", "description": "Bytes of cells the control plane has sent through this pool's circuits (builds and probes).", "minimum": 0},
+        "note": {"type": "string", "description": "Why the hops differ from spec.hops."},
+        "relays": {
+          "type": "object",
+          "description": "Relay nodes seen, and those eligible (Ready, publishing an address and key, trust at least the minimum).",
+          "properties": {
+            "total": {"type": "integer", "minimum": 0},
+            "eligible": {"type": "integer", "minimum": 0}
+          },
+          "additionalProperties": false
+        },
+        "circuits": {
+          "type": "array",
+          "description": "The circuits kept ready.",
+          "items": {
+            "type": "object",
+            "properties": {
+              "id": {"type": "string", "description": "POOL-N."},
+              "relays": {"type": "array", "items": {"type": "string"}, "description": "Relay node names, first hop (guard) to exit."},
+              "hops": {
+                "type": "array",
+                "description": "How an origin reaches each relay, in path order: its address and newest onion public key (copied from the relay's status.relay, as agents may not read other nodes).",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "node": {"type": "string"},
+                    "address": {"type": "string"},
+                    "publicKey": {"type": "string", "description": "Base64 X25519 public key."}
+                  },
+                  "required": ["node", "address", "publicKey"],
+                  "additionalProperties": false
+                }
+              },
+              "regions": {"type": "array", "items": {"type": "string"}, "description": "Their regions, in the same order."},
+              "built": {"type": "string", "format": "date-time", "description": "When it was built."},
+              "expires": {"type": "string", "format": "date-time", "description": "When it is rotated (built + lifetime)."},
+              "probed": {"type": "string", "format": "date-time", "description": "When a circuit over this path last built through every relay."},
+              "health": {"type": "string", "description": "Ready (a circuit that fails is replaced, not listed)."},
+              "buildMillis": {"type": "number", "description": "How long the last build over this path took (create through every hop and the exit's confirmation back).", "minimum": 0},
+              "bytesRelayed": {"type": "integer", "description": "Bytes of cells the control plane sent over this path.", "minimum": 0}
+            },
+            "required": ["id", "relays", "built", "expires", "health"],
+            "additionalProperties": false
+          }
+        },
+        "observedGeneration": {"type": "integer"},
+        "conditions": {
+          "type": "array",
+          "description": "Ready (circuit-pool: True PoolFull; False TooFewRelays, NotDiverseEnough, RelaysNotAnswering or NoRelayTransport, with the reason in words), Reconciled (the controller runner, when a reconcile fails).",
+          "items": {"$ref": "status.json#/$defs/Condition"}
+        }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -1500,6 +1556,7 @@ enum EmbeddedSchemas {
                   "epsilon": {"type": "number", "description": "Privacy spent after this round (with differential privacy).", "minimum": 0},
                   "startedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the round's tasks were created (the controller's clock)."},
                   "seconds": {"type": "number", "description": "The round's duration: from its tasks' creation to its aggregation, on the controller's clock.", "minimum": 0},
+                  "bytesViaCircuits": {"type": "integer", "description": "Under onion routing: bytes of cells this round's participants put on their circuits (failed attempts included).", "minimum": 0},
                   "clients": {
                     "type": "array",
                     "description": "Per-client metrics of the round, one entry per task (kept for the last 20 rounds, and at most 2000 entries over them; older entries drop them).",
@@ -1545,6 +1602,9 @@ enum EmbeddedSchemas {
                 "server": {"type": "integer", "description": "Bytes between nodes and the server (outside every region: each of these bytes leaves or enters a region).", "minimum": 0}
               }
             },
+            "bytesViaCircuits": {"type": "integer", "description": "Under onion routing: bytes of cells the participants put on their circuits' first links, all rounds (docs/circuits.md).", "minimum": 0},
+            "circuitPool": {"type": "string", "description": "Under onion routing: NAMESPACE/NAME of the CircuitPool the updates travel through."},
+            "waitingFor": {"type": "string", "description": "Why the next round has not started (onion routing: no CircuitPool with enough hops is Ready)."},
             "modelCache": {
               "type": "object",
               "description": "All rounds so far: global-model fetches served by regional caches (hits, misses), straight from the server (direct), the server's model bytes sent, and what it would have sent without caches.",
@@ -1867,6 +1927,41 @@ enum EmbeddedSchemas {
           "description": "Where the node's agent serves its peers (an aggregator's regional model cache), carried by its heartbeats.",
           "additionalProperties": false,
           "properties": {"address": {"type": "string", "description": "http://host:port, or sim://NODE for a simulated node."}}
+        },
+        "relay": {
+          "type": "object",
+          "description": "A relay node's onion relay (role relay), carried by its agent's heartbeats: where origins reach it, its onion public keys (X25519, newest first; the private halves stay on the node) and what it has relayed (docs/circuits.md).",
+          "additionalProperties": false,
+          "properties": {
+            "address": {"type": "string", "description": "http://host:port of `fogctl agent --relay-listen`, or sim://NODE for a simulated relay."},
+            "onionKeys": {
+              "type": "array",
+              "description": "Newest first: origins build with the first; the previous one is still accepted until its overlap ends.",
+              "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "publicKey": {"type": "string", "description": "Base64 of the 32-byte X25519 public key."},
+                  "created": {"type": "string", "format": "date-time"},
+                  "rotates": {"type": "string", "format": "date-time", "description": "When the next key replaces it (created + rotation period)."}
+                },
+                "required": ["publicKey", "created"]
+              }
+            },
+            "openCircuits": {"type": "integer", "minimum": 0},
+            "circuitsBuilt": {"type": "integer", "minimum": 0},
+            "bytesRelayed": {"type": "integer", "description": "Bytes of cells received and sent back, over every circuit.", "minimum": 0},
+            "cellsRefused": {"type": "integer", "description": "Cells refused (changed, replayed, out of order, unknown circuit).", "minimum": 0},
+            "createsRefused": {"type": "integer", "description": "Circuit creates refused (no key opens them, or over the circuit limit).", "minimum": 0},
+            "limits": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "maxCircuits": {"type": "integer", "minimum": 1},
+                "circuitBytesPerSecond": {"type": "number", "minimum": 0}
+              }
+            }
+          }
         },
         "modelCache": {
           "type": "object",
@@ -3272,6 +3367,16 @@ enum EmbeddedSchemas {
           },
           "default": {}
         },
+        "onion": {
+          "type": "object",
+          "description": "train, under a privacy policy with onion routing: upload the update through a circuit of this CircuitPool (never directly); a circuit that fails is replaced at once by another of the pool's.",
+          "additionalProperties": false,
+          "required": ["pool", "hops"],
+          "properties": {
+            "pool": {"type": "string", "description": "NAMESPACE/NAME of the CircuitPool."},
+            "hops": {"type": "integer", "description": "Hops the privacy policy asks for (the pool has at least as many).", "minimum": 1}
+          }
+        },
         "rows": {
           "type": "object",
           "description": "infer: rows of the data set's test part to predict.",
@@ -3305,6 +3410,7 @@ enum EmbeddedSchemas {
         "steps": {"type": "integer", "description": "train: local SGD steps.", "minimum": 0},
         "loss": {"type": "number", "description": "train: mean local training loss."},
         "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes; aggregate: size of the regional aggregate uploaded.", "minimum": 0},
+        "bytesViaCircuits": {"type": "integer", "description": "train, through onion circuits: bytes of cells the node put on its first link (failed circuits included).", "minimum": 0},
         "modelFrom": {"type": "string", "enum": ["cache-hit", "cache-miss", "server"], "description": "train: where the global model came from: the regional cache, which had it (cache-hit) or fetched it from the server first (cache-miss), or the server directly."},
         "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes; aggregate: the updates received from the region's participants.", "minimum": 0},
         "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},

@@ -350,7 +350,7 @@ const pages = {
     let html = `<h1>Circuit pool ${esc(name)} ${condPill((s.conditions || []).find(c => c.type === "Ready"))}</h1><div class="grid">`;
     html += card("Circuits", circuits.length ? circuitGraph(circuits) : `<p class="muted">${s.conditions ? "No circuits built." : "Nothing has reconciled this pool yet."}</p>`, "wide");
     html += card("Circuit list", table(["Circuit", "Relays", "Health", "Age", "Expires", "Bytes"], circuits.map(c => [esc(c.id || c.name || ""),
-      relaysOf(c).map(r => link("FogNode", "", r)).join(" → "), phasePill(c.health || c.state || "-"), ago(c.builtAt || c.createdAt), ago(c.expiresAt), num(c.bytesRelayed ?? c.bytes, 0)])), "wide");
+      relaysOf(c).map(r => link("FogNode", "", r)).join(" → "), phasePill(c.health || "-"), ago(c.built), ago(c.expires), num(c.bytesRelayed, 0)])), "wide");
     html += card("Conditions", conditionsTable(s.conditions), "wide");
     return html + `</div>` + await objectSection("CircuitPool", "", name, p);
   },

@@ -174,7 +174,7 @@ import Testing
         let list = await h.fogctl(["model", "list"])
         #expect(list.code == 0, "\(list.stderr)")
         var listed = list.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(listed.count == 4, "\(list.stdout)")
+        #expect(listed.count == 5, "\(list.stdout)")
         #expect(listed[0] == ["NAMESPACE", "JOB", "TYPE", "SOURCE", "ROUND", "ACCURACY", "DIGEST", "SIZE", "CREATED"])
         // The quick start's auction-mode job trains its own model (10 rounds), listed first by name.
         #expect(listed[1].prefix(5) == ["default", "digits-auction", "training", "digits-auction", "10"])
@@ -182,6 +182,8 @@ import Testing
         let digest = try #require(job.status?["training"]?["model"]?.stringValue)
         #expect(listed[1].prefix(6) == ["default", "digits-fedavg", "training", "digits-fedavg", "30", String(format: "%.4f", job.status?["training"]?["accuracy"]?.numberValue ?? 0)])
         #expect(listed[2].prefix(4) == ["default", "digits-inference", "inference", "digits-fedavg"])
+        // The onion-routed job (privacy high) trains its own model (3 rounds).
+        #expect(listed[3].prefix(5) == ["default", "digits-private", "training", "digits-private", "3"])
         #expect(listed[1][6] == String(digest.prefix(19)) && listed[2][6] == listed[1][6])
         #expect(listed[1][8] == job.status?["training"]?["finishedAt"]?.stringValue)
 

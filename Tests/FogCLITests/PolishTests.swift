@@ -19,7 +19,10 @@ import Testing
     static func reconciledOnce(_ h: Harness, _ args: [String] = []) async -> Bool {
         let r = await h.fogctl(["reconcile", "--once"] + args)
         let failures = r.stderr.split(separator: "\n").filter { $0.hasPrefix("failed: ") }
-        return r.code == 0 || (r.code == 1 && !failures.isEmpty && failures.allSatisfy { $0.hasPrefix("failed: auction/digits-auction: ") })
+        // Without a fleet no relay reports: the quick start's circuit pool cannot be filled.
+        return r.code == 0 || (r.code == 1 && !failures.isEmpty && failures.allSatisfy {
+            $0.hasPrefix("failed: auction/digits-auction: ") || $0.hasPrefix("failed: circuitpool/high-privacy: TooFewRelays: ")
+        })
     }
     static let jobs = Harness.root + "/examples/quickstart/jobs.yaml"
 
@@ -320,7 +323,11 @@ import Testing
                 participants[job.name] = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
                 let market = (job.status?["quote"]?["factors"]?.arrayValue ?? []).first { $0["name"] == "market" }?["value"]?.numberValue ?? 1
                 quotes[job.name] = (job.status?["quote"]?["total"]?.numberValue).map { ($0 / market * 1e9).rounded() / 1e9 }
-                accuracies[job.name] = (job.status?["training"]?["accuracy"] ?? job.status?["inference"]?["accuracy"])?.numberValue
+                // A job under differential privacy draws its noise from the system generator (README,
+                // "Reproducible runs"): its accuracy differs from run to run by design.
+                if job.status?["training"]?["privacy"] == nil {
+                    accuracies[job.name] = (job.status?["training"]?["accuracy"] ?? job.status?["inference"]?["accuracy"])?.numberValue
+                }
             }
         }
     }
@@ -337,8 +344,8 @@ import Testing
         // two cores can take longer than the default's 7.5 s to allocate.
         let r = await h.fogctl(["up", "-f", KubectlGradeTests.quickstart, "--seed", String(seed), "--data-dir", data, "--heartbeat-timeout", "120s"])
         #expect(r.code == 0, "\(r.stderr)")
-        // "applied 3 federated jobs once 29 of 30 simulated nodes were Ready"
-        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 3 federated jobs once ") } ?? ""
+        // "applied 4 federated jobs once 29 of 30 simulated nodes were Ready"
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("applied 4 federated jobs once ") } ?? ""
         let reporting = Int(line.split(separator: " ").dropFirst(5).first ?? "") ?? 0
         return (try Outcome(h.store()), reporting)
     }

@@ -15,7 +15,7 @@ import Testing
         let r = await h.fogctl(["up", "-f", Harness.root + "/examples/quickstart"])
         #expect(r.code == 0, "\(r.stderr)")
         // The jobs wait for the fleet's first heartbeats (the same participants for the same seed).
-        #expect(r.stdout.contains("applied 41 objects") && r.stdout.contains("applied 3 federated jobs once "))
+        #expect(r.stdout.contains("applied 41 objects") && r.stdout.contains("applied 4 federated jobs once "))
         // The auction-mode job is bought in its auction, which closes before up converges.
         #expect(r.stdout.contains("auction default/digits-auction: Closed ("), "\(r.stdout)")
         #expect(r.stdout.contains("job default/digits-auction: Succeeded"), "\(r.stdout)")
@@ -28,7 +28,7 @@ import Testing
         // A second up changes nothing and converges again.
         let again = await h.fogctl(["up", "-f", Harness.root + "/examples/quickstart"])
         #expect(again.code == 0)
-        #expect(again.stdout.contains("41 unchanged") && again.stdout.contains("Ready: 3 unchanged"))
+        #expect(again.stdout.contains("41 unchanged") && again.stdout.contains("Ready: 4 unchanged"))
     }
 
     /// A tier whose price range is upside down, as stored without admission's cross-field check.
@@ -167,7 +167,7 @@ import Testing
         #expect(try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { $0.conditions[type: "Ready"]?.reason == "NoHeartbeat" })
         let jobs = try store.list(kind: "FederatedJob", namespace: nil).items
         // Quoted and admitted; with no node reporting, nothing to allocate them to.
-        #expect(jobs.count == 3 && jobs.allSatisfy { $0.status?["phase"] == .string("Admitted") })
+        #expect(jobs.count == 4 && jobs.allSatisfy { $0.status?["phase"] == .string("Admitted") })
         let direct = jobs.filter { $0.name != "digits-auction" }
         #expect(direct.allSatisfy { $0.conditions[type: "Allocated"]?.reason == "InsufficientNodes" })
         // The auction-mode job waits for its auction (no node bids: none reports).
@@ -261,7 +261,7 @@ import Testing
         #expect(table.stdout.contains("federatedjob/digits-inference (inference, tier small)"))
         let json = await h.fogctl(["quote", "-f", jobs, "-o", "json"])
         let items = try JSONCoding.parse(bytes: Array(json.stdout.utf8))["items"]?.arrayValue ?? []
-        #expect(items.count == 3)
+        #expect(items.count == 4)
         // No nodes report, so no supply information: the market factor is 1, and digits-inference
         // costs √(0.01 × 0.1) × 3^0.28 per request for 50 requests.
         let inference = try #require(items.first { $0["job"] == "default/digits-inference" })

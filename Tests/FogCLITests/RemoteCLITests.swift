@@ -1,6 +1,7 @@
 import FogCLI
 import FogManifest
 import FogModel
+import FogRemote
 import FogServer
 import FogStore
 import FogRuntime
@@ -370,6 +371,8 @@ extension Harness {
         logger.logLevel = .error
         var options = ControllerSettings()
         options.dataDirectory = Harness.root + "/examples/data"
+        // As `fogctl server`: relays reached over HTTP.
+        options.relayTransport = RelayClient.shared.transport
         let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(options),
                               registry: SchemaSet.builtIn.registry, logger: logger)
         let server = try await TestServer.start(store: store, directory: dir, tokens: tokens, access: ControllerFamilies.access, alongside: [manager])

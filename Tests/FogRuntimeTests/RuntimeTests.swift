@@ -297,7 +297,7 @@ struct ProbeController: Controller {
         let tiers = try h.store.list(kind: "Tier", namespace: nil).items
         #expect(tiers.allSatisfy { $0.conditions[type: "Ready"]?.status == .true && $0.status?["observedGeneration"] == .int(1) })
         // digits-fedavg and digits-auction.
-        #expect(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "medium"))?.status?["jobs"] == .int(2))
+        #expect(try h.store.get(ObjectKey(kind: "Tier", namespace: "", name: "medium"))?.status?["jobs"] == .int(3))
         let nodes = try h.store.list(kind: "FogNode", namespace: nil).items
         #expect(nodes.allSatisfy { $0.conditions[type: "Ready"]?.reason == "NoHeartbeat" })
         let phones = try h.store.get(ObjectKey(kind: "HarvestPolicy", namespace: "", name: "phones-while-charging"))

@@ -58,14 +58,14 @@ import Testing
             guard caller == .tenantOwn else { return .denied }
             switch kind {
             case "FederatedJob", "Auction": return op == .updateStatus || op == .patchStatus ? .denied : .allowed
-            case "TrainingTask", "Event": return read ? .allowed : .denied
+            case "TrainingTask", "Event", "CircuitPool": return read ? .allowed : .denied
             case "Bid": return read ? (op == .get ? .denied : .hidden) : .denied  // sealed while its auction is open
-            default: return .denied  // GitSource, CircuitPool: admins only until their families land
+            default: return .denied  // GitSource: admins only
             }
         case .boundAgent, .otherAgent:
             let bound = caller == .boundAgent
             switch kind {
-            case "Tier", "PrivacyPolicy", "HarvestPolicy", "Auction": return read ? .allowed : .denied
+            case "Tier", "PrivacyPolicy", "HarvestPolicy", "Auction", "CircuitPool": return read ? .allowed : .denied
             case "FogNode": return bound && [.get, .create, .updateStatus, .patchStatus].contains(op) ? .allowed : .denied
             case "TrainingTask":
                 if [.get, .list, .watch, .updateStatus, .patchStatus].contains(op) { return bound ? .allowed : (op == .list || op == .watch ? .hidden : .denied) }

@@ -204,6 +204,18 @@ public struct TrainingController: Controller {
             }
         }
         for k in shards.keys where !current.contains(k) { shards[k] = nil }
+        // Under onion routing every update travels through a circuit pool; with no pool Ready the
+        // round waits and says why (docs/circuits.md). Never a silent direct upload.
+        let route = try await CircuitRoute.forJob(spec, namespace: job.namespace, ctx)
+        if case .waiting(let reason) = route {
+            let why = "round \(round): " + reason
+            if training["waitingFor"]?.stringValue != why {
+                var t = training
+                t["waitingFor"] = .string(why)
+                try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
+            }
+            return .requeue(after: 2)
+        }
         let deadline = Timestamp.format(ctx.now.addingTimeInterval(timeout))
         // Under hierarchy each region's aggregator keeps the region's model cache: its
         // participants fetch the global model there first (where its agent serves one).
@@ -235,7 +247,8 @@ public struct TrainingController: Controller {
             taskSpec["model"] = .string(model)
             taskSpec["deadline"] = .string(deadline)
             if let cache = caches[p["region"]?.stringValue ?? ""] { taskSpec["modelCache"] = cache }
-            if let aggregator = plan.refs[node] { taskSpec["aggregator"] = aggregator }
+            // Under onion routing the update goes through a circuit to the server, not to an aggregator.
+            if let onion = route.taskJSON { taskSpec["onion"] = onion } else if let aggregator = plan.refs[node] { taskSpec["aggregator"] = aggregator }
             var meta = ObjectMeta(name: "\(job.name)-r\(round)-\(shard)", namespace: job.namespace)
             meta.labels = ["fog/job": job.name, "fog/node": node, "fog/round": String(round)]
             meta.ownerReferences = [OwnerReference(kind: job.kind, name: job.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true)]
@@ -253,6 +266,8 @@ public struct TrainingController: Controller {
         var t = training
         t["round"] = .int(Int64(round))
         t["shards"] = .object(shards)
+        t["waitingFor"] = nil
+        if case .pool(let pool, _) = route { t["circuitPool"] = .string(pool) }
         // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
         t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
         try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
@@ -319,6 +334,11 @@ public struct TrainingController: Controller {
             entry["seconds"] = .double(max(0, (ctx.now.timeIntervalSince(start) * 1000).rounded() / 1000))
         }
         if models.total > 0 { entry["models"] = models.json }
+        let viaCircuits = succeeded.reduce(Int64(0)) { $0 + ($1.status?["bytesViaCircuits"]?.intValue ?? 0) }
+        if viaCircuits > 0 {
+            entry["bytesViaCircuits"] = .int(viaCircuits)
+            t["bytesViaCircuits"] = .int((t["bytesViaCircuits"]?.intValue ?? 0) + viaCircuits)
+        }
         history.append(.object(entry))
         if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         // Per-client metrics of the latest rounds only: the job's status stays small.

@@ -50,6 +50,13 @@ public struct TrainingTaskSpec: KindSpec {
         public var clipNorm: Double?
     }
 
+    /// Through which CircuitPool the update travels (a privacy policy with onion routing).
+    public struct OnionRoute: Decodable, Sendable, Equatable {
+        /// NAMESPACE/NAME.
+        public var pool: String
+        public var hops: Int
+    }
+
     public struct Rows: Decodable, Sendable, Equatable {
         public var start: Int
         public var count: Int
@@ -94,6 +101,8 @@ public struct TrainingTaskSpec: KindSpec {
     public var collectSeconds: Double?
     /// aggregate: the job's screening, strategy and clipping.
     public var aggregation: Aggregation?
+    /// train, under onion routing: upload through a circuit of this pool, never directly.
+    public var onion: OnionRoute?
     /// infer: rows of the test part to predict.
     public var rows: Rows?
     /// infer: a blob of raw feature rows to predict.
