@@ -3411,6 +3411,8 @@ enum EmbeddedSchemas {
         "loss": {"type": "number", "description": "train: mean local training loss."},
         "bytesSent": {"type": "integer", "description": "train: size of the update blob, in bytes; aggregate: size of the regional aggregate uploaded.", "minimum": 0},
         "bytesViaCircuits": {"type": "integer", "description": "train, through onion circuits: bytes of cells the node put on its first link (failed circuits included).", "minimum": 0},
+        "circuit": {"type": "array", "items": {"type": "string"}, "description": "train, through onion circuits: the relays (guard to exit) of the circuit that carried the update."},
+        "circuitFailures": {"type": "array", "items": {"type": "string"}, "description": "train, through onion circuits: why earlier circuits failed before one carried the update."},
         "modelFrom": {"type": "string", "enum": ["cache-hit", "cache-miss", "server"], "description": "train: where the global model came from: the regional cache, which had it (cache-hit) or fetched it from the server first (cache-miss), or the server directly."},
         "bytesReceived": {"type": "integer", "description": "train: size of the global model blob received, in bytes; aggregate: the updates received from the region's participants.", "minimum": 0},
         "codec": {"type": "string", "description": "train: codec of the update.", "enum": ["none", "int8", "topk"]},

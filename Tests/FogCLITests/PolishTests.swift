@@ -320,7 +320,10 @@ import Testing
 
         init(_ store: SQLiteStore) throws {
             for job in try store.list(kind: "FederatedJob", namespace: "default").items {
-                participants[job.name] = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+                let chosen = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
+                // An auction's winners depend on when the nodes bid (a bid's markup follows the
+                // node's committed CPU at that moment: README, "Reproducible runs"): their number is compared.
+                participants[job.name] = job.status?["allocation"]?["auction"] == nil ? chosen : ["\(chosen.count) winners"]
                 let market = (job.status?["quote"]?["factors"]?.arrayValue ?? []).first { $0["name"] == "market" }?["value"]?.numberValue ?? 1
                 quotes[job.name] = (job.status?["quote"]?["total"]?.numberValue).map { ($0 / market * 1e9).rounded() / 1e9 }
                 // A job under differential privacy draws its noise from the system generator (README,

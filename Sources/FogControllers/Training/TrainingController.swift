@@ -232,8 +232,10 @@ public struct TrainingController: Controller {
             guard let node = p["node"]?.stringValue, let shard = shards[node]?.intValue else { return nil }
             return (node, p["region"]?.stringValue ?? "", "\(job.name)-r\(round)-\(shard)")
         }
-        let plan = Self.regionalPlan(job, spec: spec, round: round, model: model, deadline: deadline, timeout: timeout, participants: members,
-                                     clipNorm: try Self.privacy(spec, ctx)?.clipNorm, ctx)
+        // Under onion routing updates go through circuits to the server: no regional aggregation.
+        let plan = route.taskJSON != nil ? (tasks: [Resource](), refs: [String: JSONValue]())
+            : Self.regionalPlan(job, spec: spec, round: round, model: model, deadline: deadline, timeout: timeout, participants: members,
+                                clipNorm: try Self.privacy(spec, ctx)?.clipNorm, ctx)
         var newTasks: [Resource] = []
         for task in plan.tasks where try await ctx.client.get(task.key) == nil { newTasks.append(task) }
         for p in participants {
