@@ -312,7 +312,7 @@ import Testing
         var accuracies: [String: Double] = [:]
         /// Each job's quote without its market factor: the market factor is the cluster's
         /// utilisation when the job is quoted, and jobs applied together are quoted while the
-        /// others are being allocated, so it depends on timing (README, "Reproducible runs").
+        /// others are being allocated, so it depends on timing (docs/concepts.md, "Reproducible runs").
         var quotes: [String: Double] = [:]
         /// The quick start's training job's.
         var accuracy: Double? { accuracies["digits-fedavg"] }
@@ -322,11 +322,11 @@ import Testing
             for job in try store.list(kind: "FederatedJob", namespace: "default").items {
                 let chosen = (job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { $0["node"]?.stringValue }
                 // An auction's winners depend on when the nodes bid (a bid's markup follows the
-                // node's committed CPU at that moment: README, "Reproducible runs"): their number is compared.
+                // node's committed CPU at that moment: docs/concepts.md, "Reproducible runs"): their number is compared.
                 participants[job.name] = job.status?["allocation"]?["auction"] == nil ? chosen : ["\(chosen.count) winners"]
                 let market = (job.status?["quote"]?["factors"]?.arrayValue ?? []).first { $0["name"] == "market" }?["value"]?.numberValue ?? 1
                 quotes[job.name] = (job.status?["quote"]?["total"]?.numberValue).map { ($0 / market * 1e9).rounded() / 1e9 }
-                // A job under differential privacy draws its noise from the system generator (README,
+                // A job under differential privacy draws its noise from the system generator (docs/concepts.md,
                 // "Reproducible runs"): its accuracy differs from run to run by design.
                 if job.status?["training"]?["privacy"] == nil {
                     accuracies[job.name] = (job.status?["training"]?["accuracy"] ?? job.status?["inference"]?["accuracy"])?.numberValue
