@@ -17,6 +17,9 @@ import NIOCore
 /// /ui/api/events?kind=&namespace=&name=&limit=
 ///                                         the newest events (about one object when named)
 /// /ui/api/history?kind=&namespace=&name=  the object's spec as each retained apply left it
+/// /ui/api/list?kind=&namespace=&labelSelector=&offset=&limit=
+///                                         one page of jobs, auctions, GitSources or circuit pools
+/// /ui/api/watch?kinds=&resourceVersion=   one stream per page: notices of changes to its kinds
 /// ```
 ///
 /// Everything else a page needs (one object, a job's tasks) comes from the ordinary API, with
@@ -47,6 +50,26 @@ extension APIServer {
             let events = try await readable(identity, kinds: ["Event"])["Event"] ?? []
             return Self.json(.ok, ControlPanelViews.events(events, kind: param("kind"), namespace: param("namespace"), name: param("name"),
                                                            limit: Int(param("limit") ?? "") ?? 50))
+        case "/api/watch":
+            // One stream per page: changes of the page's kinds, as short notices (the page reads
+            // what it shows again through the summaries above).
+            let kinds = Set((param("kinds") ?? "").split(separator: ",").map(String.init))
+            guard !kinds.isEmpty else { throw AdmissionError(.badRequest, "watch needs kinds") }
+            let from: Int64
+            if let given = param("resourceVersion") {
+                guard let v = Int64(given), v >= 0 else { throw AdmissionError(.badRequest, "resourceVersion must be a revision, got \"\(given)\"") }
+                from = v
+            } else { from = try await store.currentRevision() }
+            return try await panelWatch(kinds: kinds, from: from, identity: identity)
+        case "/api/list":
+            guard let kind = param("kind"), ControlPanelViews.listed.contains(kind) else {
+                throw AdmissionError(.badRequest, "list needs kind, one of \(ControlPanelViews.listed.sorted().joined(separator: ", "))")
+            }
+            let selector: LabelSelector
+            do { selector = try LabelSelector.parse(param("labelSelector") ?? "") } catch { throw AdmissionError(.badRequest, "\(error)") }
+            let items = try await readable(identity, kinds: [kind])[kind] ?? []
+            return Self.json(.ok, ControlPanelViews.list(items, kind: kind, namespace: param("namespace"), selector: selector,
+                                                         offset: Int(param("offset") ?? "") ?? 0, limit: Int(param("limit") ?? "") ?? 50))
         case "/api/history":
             guard let kind = param("kind"), let name = param("name"), let info = schemas.registry.info(forKind: kind) else {
                 throw AdmissionError(.badRequest, "history needs kind and name")
@@ -76,6 +99,41 @@ extension APIServer {
             out[kind] = items
         }
         return out
+    }
+
+    /// Newline-delimited JSON notices of changes to `kinds` that `identity` may see, from
+    /// revision `from`: `{"type","kind","namespace","name","resourceVersion"}`, BOOKMARKs, and an
+    /// ERROR (410) when `from` has been compacted (the page then reads afresh).
+    func panelWatch(kinds: Set<String>, from: Int64, identity: Identity) async throws -> Response {
+        _ = try await store.events(after: from, kind: nil, namespace: nil, limit: 1)  // 410 before streaming
+        try watchBudget.take(identity.user)
+        let budget = watchBudget
+        let stream = store.watch(kind: nil, namespace: nil, from: from, bookmarkEvery: 1)
+        let server = self
+        let body = ResponseBody { writer in
+            defer { budget.give(identity.user) }
+            do {
+                for try await event in stream.cancelOnGracefulShutdown() {
+                    var line: JSONValue
+                    if let r = event.object {
+                        guard kinds.contains(r.kind), await server.visible(identity, r) else { continue }
+                        line = ["type": .string(event.typeName), "kind": .string(r.kind), "namespace": .string(r.namespace), "name": .string(r.name),
+                                "resourceVersion": .string(String(event.revision))]
+                    } else {
+                        line = ["type": "BOOKMARK", "resourceVersion": .string(String(event.revision))]
+                    }
+                    var bytes = JSONCoding.encodeBytes(line)
+                    bytes.append(0x0A)
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                }
+            } catch let e as any FogAPIError {
+                var bytes = JSONCoding.encodeBytes(["type": "ERROR", "object": Self.statusBody(e)])
+                bytes.append(0x0A)
+                try await writer.write(ByteBuffer(bytes: bytes))
+            } catch is CancellationError {}
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
     /// The versions of `key` still in the store's log (the compacted part is gone), oldest first.

@@ -49,7 +49,7 @@ public enum ControlPanelViews {
         }
         if let pools = objects["CircuitPool"] {
             o["circuitPools"] = .array(pools.sorted { $0.name < $1.name }.map { p in
-                ["name": .string(p.name), "wanted": p.spec?["circuits"] ?? .null, "hops": p.spec?["hops"] ?? .null,
+                ["namespace": .string(p.namespace), "name": .string(p.name), "wanted": p.spec?["circuits"] ?? .null, "hops": p.spec?["hops"] ?? .null,
                  "readyCircuits": p.status?["readyCircuits"] ?? .null, "ready": condition(p, "Ready")]
             })
         }
@@ -73,7 +73,7 @@ public enum ControlPanelViews {
 
     static func jobRow(_ j: Resource) -> JSONValue {
         let t = j.status?["training"]
-        return ["namespace": .string(j.namespace), "name": .string(j.name), "type": j.spec?["type"] ?? .null,
+        return ["namespace": .string(j.namespace), "name": .string(j.name), "type": j.spec?["type"] ?? .null, "privacy": j.spec?["privacy"] ?? .null,
                 "phase": j.status?["phase"] ?? "Pending", "round": t?["round"] ?? .null, "rounds": j.spec?["training"]?["rounds"] ?? .null,
                 "accuracy": t?["accuracy"] ?? j.status?["inference"]?["accuracy"] ?? .null,
                 "participants": j.status?["allocation"]?["participantCount"] ?? .null, "mode": j.spec?["allocation"]?["mode"] ?? .null]
@@ -170,6 +170,35 @@ public enum ControlPanelViews {
         if let x = a?.boolValue, let y = b?.boolValue { return x == y ? 0 : (x ? -1 : 1) }
         let x = a?.stringValue ?? "", y = b?.stringValue ?? ""
         return x < y ? -1 : (x > y ? 1 : 0)
+    }
+
+    // MARK: Lists
+
+    /// The kinds `/ui/api/list` pages, each with its row.
+    public static let listed: Set<String> = ["FederatedJob", "Auction", "GitSource", "CircuitPool"]
+
+    /// One page of `kind`'s objects in a namespace (nil: all the caller may read) matching
+    /// `selector`, ordered by namespace and name, as rows.
+    public static func list(_ all: [Resource], kind: String, namespace: String?, selector: LabelSelector, offset: Int, limit: Int) -> JSONValue {
+        let matching = all.filter { (namespace == nil || $0.namespace == namespace) && selector.matches($0.metadata.labels) }
+            .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        let limit = max(1, min(limit, 500)), offset = max(0, min(offset, matching.count))
+        let row: (Resource) -> JSONValue
+        switch kind {
+        case "FederatedJob": row = jobRow
+        case "Auction": row = auctionRow
+        case "GitSource": row = { g in
+            ["namespace": .string(g.namespace), "name": .string(g.name), "url": g.spec?["url"] ?? .null, "ready": condition(g, "Ready"),
+             "lastAppliedRevision": g.status?["lastAppliedRevision"] ?? .null, "inventoryCount": g.status?["inventoryCount"] ?? .null,
+             "lastAppliedTime": g.status?["lastAppliedTime"] ?? .null]
+        }
+        default: row = { p in
+            ["namespace": .string(p.namespace), "name": .string(p.name), "hops": p.spec?["hops"] ?? .null, "wanted": p.spec?["circuits"] ?? .null,
+             "lifetime": p.spec?["lifetime"] ?? .null, "readyCircuits": p.status?["readyCircuits"] ?? .null, "ready": condition(p, "Ready")]
+        }
+        }
+        return ["total": .int(Int64(matching.count)), "offset": .int(Int64(offset)), "limit": .int(Int64(limit)),
+                "items": .array(matching[offset..<min(matching.count, offset + limit)].map(row))]
     }
 
     // MARK: Events and history

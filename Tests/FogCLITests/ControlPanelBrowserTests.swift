@@ -105,6 +105,7 @@ import Testing
             _ = try await browser.element("#node-table tbody tr:nth-child(1) .pill.warn")
             let t1 = Double(try await browser.evaluate("return document.querySelector('main').dataset.rendered;").stringValue ?? "") ?? 0
             #expect(try await browser.evaluate("return window.fogBoot;") == boot)
+            #expect(try await browser.text("#live") == "live")
             print("control panel: a cordon made with the CLI showed on the open nodes page \(Int(t1 - t0)) ms after the command started (browser clock, no reload)")
             try await Self.noErrors(browser, "nodes")
 
@@ -114,7 +115,7 @@ import Testing
             #expect(try await browser.count("#auction-ranking tbody tr") == (auction.status?["ranking"]?.arrayValue?.count ?? -1))
             #expect(try await browser.text("#auction-clearing") == JSONCoding.formatDouble(auction.status?["clearingPrice"]?.numberValue ?? -1))
             try await browser.screenshot(to: shots + "/auction.png")
-            for (page, route) in [("circuitpool", "#/circuitpool/high-privacy"), ("gitsources", "#/gitsources"), ("events", "#/events"), ("jobs", "#/jobs")] {
+            for (page, route) in [("circuitpool", "#/circuitpool/default/high-privacy"), ("gitsources", "#/gitsources"), ("events", "#/events"), ("jobs", "#/jobs")] {
                 try await browser.open(server.baseURL + "/ui/" + route)
                 _ = try await browser.element("main[data-page=\(route.split(separator: "/")[1])]")
                 try await browser.screenshot(to: shots + "/\(page).png")

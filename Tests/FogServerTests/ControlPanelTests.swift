@@ -77,6 +77,14 @@ import Testing
         #expect(admin?["gitSources"] == [])
         #expect(tenant?["gitSources"] == nil)
         #expect(tenant?["jobs"]?["list"]?.arrayValue?.map { $0["name"] } == ["mine"])
+        // Lists: one page, filtered by namespace and label selector on the server; a tenant's
+        // list holds only its namespaces.
+        let (_, all) = try await s.raw(.GET, "/ui/api/list?kind=FederatedJob")
+        #expect(all?["total"] == 2)
+        #expect(try await s.raw(.GET, "/ui/api/list?kind=FederatedJob&namespace=team-b").1?["items"]?.arrayValue?.map { $0["name"] } == ["theirs"])
+        #expect(try await s.raw(.GET, "/ui/api/list?kind=FederatedJob&labelSelector=v%3D2").1?["total"] == 0)
+        #expect(try await s.raw(.GET, "/ui/api/list?kind=FederatedJob", token: "tenant-a-token").1?["total"] == 1)
+        #expect(try await s.raw(.GET, "/ui/api/list?kind=FogNode").0 == 400)
         // History: one entry per generation; another tenant's object is 404, as everywhere.
         var job = try #require(try await c.get(ObjectKey(kind: "FederatedJob", namespace: "team-a", name: "mine")))
         job.metadata.labels = ["v": "2"]
@@ -84,6 +92,7 @@ import Testing
         _ = try await c.update(job)
         let (_, history) = try await s.raw(.GET, "/ui/api/history?kind=FederatedJob&namespace=team-a&name=mine", token: "tenant-a-token")
         #expect(history?["versions"]?.arrayValue?.map { $0["spec"]?["tier"] } == ["small", "large"])
+        #expect(try await s.raw(.GET, "/ui/api/list?kind=FederatedJob&labelSelector=v%3D2", token: "tenant-a-token").1?["items"]?.arrayValue?.map { $0["name"] } == ["mine"])
         #expect(try await s.raw(.GET, "/ui/api/history?kind=FederatedJob&namespace=team-b&name=theirs", token: "tenant-a-token").0 == 404)
         await s.shutdown()
     }

@@ -38,7 +38,7 @@ function phasePill(p) {
 function condPill(c) { return c ? pill(`${c.status} ${c.reason || ""}`.trim(), c.status === "True" ? "ok" : "bad") : pill("-"); }
 function link(kind, ns, name, text) {
   const route = { FederatedJob: "job", Auction: "auction", CircuitPool: "circuitpool", GitSource: "gitsource", FogNode: "node" }[kind];
-  const target = route ? `#/${route}/${kind === "FogNode" || kind === "CircuitPool" ? "" : encodeURIComponent(ns || "default") + "/"}${encodeURIComponent(name)}`
+  const target = route ? `#/${route}/${kind === "FogNode" ? "" : encodeURIComponent(ns || "default") + "/"}${encodeURIComponent(name)}`
     : `#/object/${encodeURIComponent(kind)}/${encodeURIComponent(ns || "")}/${encodeURIComponent(name)}`;
   return `<a href="${target}">${esc(text ?? name)}</a>`;
 }
@@ -169,7 +169,7 @@ const pages = {
     html += card("Auctions", a ? `<p><span class="big">${a.open}</span> open of ${a.total}</p>` +
       table(["Auction", "Phase", "Bids", "Winners", "Clearing"], a.list.map(r => [link("Auction", r.namespace, r.name, `${r.namespace}/${r.name}`),
         phasePill(r.phase), num(r.bids), num(r.winners), num(r.clearingPrice)])) : hidden("auctions"));
-    html += card("Circuit pools", o.circuitPools ? table(["Pool", "Ready", "Circuits"], o.circuitPools.map(p => [link("CircuitPool", "", p.name),
+    html += card("Circuit pools", o.circuitPools ? table(["Pool", "Ready", "Circuits"], o.circuitPools.map(p => [link("CircuitPool", p.namespace, p.name, `${p.namespace}/${p.name}`),
       condPill(p.ready), `${p.readyCircuits ?? "-"} / ${p.wanted ?? "-"}`])) : hidden("circuit pools"));
     html += card("GitSources", o.gitSources ? table(["Source", "Ready", "Revision", "Objects"], o.gitSources.map(g => [link("GitSource", g.namespace, g.name, `${g.namespace}/${g.name}`),
       condPill(g.ready), esc((g.lastAppliedRevision || "-").slice(0, 12)), num(g.inventoryCount)])) : hidden("GitSources"));
@@ -219,14 +219,11 @@ const pages = {
     return html + `</div>` + await objectSection("FogNode", "", name, n);
   },
 
-  async jobs() {
-    const list = await request(listPath("FederatedJob"));
-    return `<h1>Jobs</h1>` + card("Federated jobs", table(["Job", "Type", "Phase", "Round", "Accuracy", "Participants", "Mode"], (list.items || []).map(j => {
-      const tr = (j.status || {}).training || {};
-      return [link("FederatedJob", j.metadata.namespace, j.metadata.name, `${j.metadata.namespace}/${j.metadata.name}`), esc(j.spec.type), phasePill((j.status || {}).phase),
-        tr.round !== undefined ? `${tr.round} / ${(j.spec.training || {}).rounds ?? "-"}` : "-", num(tr.accuracy ?? ((j.status || {}).inference || {}).accuracy),
-        num(((j.status || {}).allocation || {}).participantCount), esc((j.spec.allocation || {}).mode || "direct")];
-    }), { id: "job-list" }));
+  async jobs(params) {
+    const { page, html } = await listPage("FederatedJob", "jobs", params);
+    return `<h1>Jobs</h1>` + html + card(`Federated jobs (${page.total})`, table(["Job", "Type", "Privacy", "Phase", "Round", "Accuracy", "Participants", "Mode"], page.items.map(j => [
+      link("FederatedJob", j.namespace, j.name, `${j.namespace}/${j.name}`), esc(j.type), esc(j.privacy), phasePill(j.phase),
+      j.round !== null ? `${j.round}${j.rounds ? " / " + j.rounds : ""}` : "-", num(j.accuracy), num(j.participants), esc(j.mode || "direct")]), { id: "job-list" }));
   },
 
   async job([ns, name]) {
@@ -260,13 +257,10 @@ const pages = {
     return html + `</div>` + await objectSection("FederatedJob", ns, name, j);
   },
 
-  async auctions() {
-    const list = await request(listPath("Auction"));
-    return `<h1>Auctions</h1>` + card("Auctions", table(["Auction", "Job", "Phase", "Bids", "Winners", "Clearing", "Closes"], (list.items || []).map(a => {
-      const s = a.status || {};
-      return [link("Auction", a.metadata.namespace, a.metadata.name, `${a.metadata.namespace}/${a.metadata.name}`), esc(a.spec.job || "(standalone)"), phasePill(s.phase),
-        num(s.bidCount), num(s.winnerCount), num(s.clearingPrice), ago(s.closesAt)];
-    })));
+  async auctions(params) {
+    const { page, html } = await listPage("Auction", "auctions", params);
+    return `<h1>Auctions</h1>` + html + card(`Auctions (${page.total})`, table(["Auction", "Job", "Phase", "Bids", "Winners", "Clearing", "Closes"], page.items.map(a => [
+      link("Auction", a.namespace, a.name, `${a.namespace}/${a.name}`), esc(a.job || "(standalone)"), phasePill(a.phase), num(a.bids), num(a.winners), num(a.clearingPrice), ago(a.closesAt)])));
   },
 
   async auction([ns, name]) {
@@ -287,32 +281,28 @@ const pages = {
     return html + `</div>` + await objectSection("Auction", ns, name, a);
   },
 
-  async circuitpools() {
-    const list = await request(listPath("CircuitPool"));
-    return `<h1>Circuit pools</h1>` + card("Pools", table(["Pool", "Hops", "Ready circuits", "Wanted", "Lifetime", "Ready"], (list.items || []).map(p => {
-      const s = p.status || {};
-      return [link("CircuitPool", "", p.metadata.name), num(p.spec.hops), num(s.readyCircuits), num(p.spec.circuits), esc(p.spec.lifetime), condPill((s.conditions || []).find(c => c.type === "Ready"))];
-    })));
+  async circuitpools(params) {
+    const { page, html } = await listPage("CircuitPool", "circuitpools", params);
+    return `<h1>Circuit pools</h1>` + html + card(`Pools (${page.total})`, table(["Pool", "Hops", "Ready circuits", "Wanted", "Lifetime", "Ready"], page.items.map(p => [
+      link("CircuitPool", p.namespace, p.name), num(p.hops), num(p.readyCircuits), num(p.wanted), esc(p.lifetime), condPill(p.ready)])));
   },
 
-  async circuitpool([name]) {
-    const p = await request(objectPath("CircuitPool", "", name));
+  async circuitpool([ns, name]) {
+    const p = await request(objectPath("CircuitPool", ns, name));
     const s = p.status || {}, circuits = s.circuits || [];
-    let html = `<h1>Circuit pool ${esc(name)} ${condPill((s.conditions || []).find(c => c.type === "Ready"))}</h1><div class="grid">`;
+    let html = `<h1>Circuit pool ${esc(ns)}/${esc(name)} ${condPill((s.conditions || []).find(c => c.type === "Ready"))}</h1><div class="grid">`;
     html += card("Circuits", circuits.length ? circuitGraph(circuits) : `<p class="muted">${s.conditions ? "No circuits built." : "Nothing has reconciled this pool yet."}</p>`, "wide");
     html += card("Circuit list", table(["Circuit", "Relays", "Health", "Age", "Expires", "Bytes"], circuits.map(c => [esc(c.id || c.name || ""),
       relaysOf(c).map(r => link("FogNode", "", r)).join(" → "), phasePill(c.health || "-"), ago(c.built), ago(c.expires), num(c.bytesRelayed, 0)])), "wide");
     html += card("Conditions", conditionsTable(s.conditions), "wide");
-    return html + `</div>` + await objectSection("CircuitPool", "", name, p);
+    return html + `</div>` + await objectSection("CircuitPool", ns, name, p);
   },
 
-  async gitsources() {
-    const list = await request(listPath("GitSource"));
-    return `<h1>GitSources</h1>` + card("Sources", table(["Source", "URL", "Ready", "Applied revision", "Objects", "Last applied"], (list.items || []).map(g => {
-      const s = g.status || {};
-      return [link("GitSource", g.metadata.namespace, g.metadata.name, `${g.metadata.namespace}/${g.metadata.name}`), esc(g.spec.url), condPill((s.conditions || []).find(c => c.type === "Ready")),
-        esc((s.lastAppliedRevision || "-").slice(0, 12)), num(s.inventoryCount), ago(s.lastAppliedTime)];
-    })));
+  async gitsources(params) {
+    const { page, html } = await listPage("GitSource", "gitsources", params);
+    return `<h1>GitSources</h1>` + html + card(`Sources (${page.total})`, table(["Source", "URL", "Ready", "Applied revision", "Objects", "Last applied"], page.items.map(g => [
+      link("GitSource", g.namespace, g.name, `${g.namespace}/${g.name}`), esc(g.url), condPill(g.ready), esc((g.lastAppliedRevision || "-").slice(0, 12)),
+      num(g.inventoryCount), ago(g.lastAppliedTime)])));
   },
 
   async gitsource([ns, name]) {
@@ -337,6 +327,19 @@ const pages = {
     return `<h1>${esc(kind)} ${esc(ns ? ns + "/" : "")}${esc(name)}</h1>` + await objectSection(kind, ns, name, await request(objectPath(kind, ns, name)));
   },
 };
+
+// One page of a kind from the server (namespace and label selector filters, 50 a page).
+async function listPage(kind, route, params) {
+  const q = new URLSearchParams(params);
+  const limit = 50, offset = Number(q.get("offset") || 0);
+  const page = await request(`/ui/api/list?kind=${kind}&limit=${limit}&offset=${offset}` + ["namespace", "labelSelector"].filter(k => q.get(k)).map(k => `&${k}=${encodeURIComponent(q.get(k))}`).join(""));
+  const nav = o => { const p = new URLSearchParams(q); p.set("offset", String(Math.max(0, o))); return `#/${route}?` + p.toString(); };
+  const html = `<form class="filters" data-route="${route}"><input name="namespace" placeholder="namespace" value="${esc(q.get("namespace") || "")}">
+    <input name="labelSelector" placeholder="label selector (app=digits,tier!=small)" size="34" value="${esc(q.get("labelSelector") || "")}"><button type="submit">Filter</button>
+    <span class="muted">${page.total ? `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}` : "none"}</span>
+    ${offset > 0 ? `<a href="${nav(offset - limit)}">‹ previous</a>` : ""} ${offset + limit < page.total ? `<a href="${nav(offset + limit)}">next ›</a>` : ""}</form>`;
+  return { page, html };
+}
 
 function relaysOf(c) { return (c.relays || c.path || c.hops || []).map(r => typeof r === "string" ? r : r.node || r.name || ""); }
 function circuitGraph(circuits) {
@@ -403,44 +406,67 @@ async function objectSection(kind, ns, name, obj) {
 function pick(m) { return { name: m.name, namespace: m.namespace, labels: m.labels, annotations: m.annotations }; }
 
 // ---- live updates ------------------------------------------------------------------------
-// A page follows the kinds it shows through the API's watch (newline-delimited JSON, from the
-// revision the page was drawn at); a change re-draws it in place, at most every 400 ms, without
-// a reload. A page whose plan is being edited or shows a result is left alone until you navigate.
-const liveKinds = { overview: ["FogNode", "FederatedJob", "Auction", "CircuitPool", "GitSource"], nodes: ["FogNode"], node: ["FogNode"],
-  jobs: ["FederatedJob"], job: ["FederatedJob"], auctions: ["Auction"], auction: ["Auction", "Bid"], circuitpools: ["CircuitPool"],
+// A page follows the kinds it shows through one stream (/ui/api/watch: notices of changes,
+// newline-delimited JSON, from the revision the page was drawn at) and redraws in place, at
+// most every 400 ms, without a reload. A dropped stream is reopened from the last revision seen
+// (backoff 0.5 s doubling to 8 s); the header says "live" or "reconnecting". A page whose plan
+// is being edited or shows a result is left alone until you navigate.
+const liveKinds = { overview: ["FogNode", "FederatedJob", "Auction", "CircuitPool", "GitSource", "Event"], nodes: ["FogNode"], node: ["FogNode"],
+  jobs: ["FederatedJob"], job: ["FederatedJob", "Event"], auctions: ["Auction"], auction: ["Auction", "Bid"], circuitpools: ["CircuitPool"],
   circuitpool: ["CircuitPool", "FogNode"], gitsources: ["GitSource"], gitsource: ["GitSource"], events: ["Event"], object: [] };
 
+function liveStatus(text, kind) {
+  const el = document.getElementById("live");
+  if (el) { el.textContent = text; el.className = "pill " + (kind || ""); }
+}
 function follow(page) {
   if (state.live) state.live.abort();
+  const kinds = (liveKinds[page] || []).filter(k => state.kinds[k]);
+  if (!kinds.length) { liveStatus(""); return; }
   state.live = new AbortController();
-  for (const kind of liveKinds[page] || []) if (state.kinds[kind]) watchKind(kind, state.live.signal);
+  stream(kinds, state.live.signal, 500);
 }
-async function watchKind(kind, signal) {
+async function stream(kinds, signal, backoff) {
   const headers = {};
   const token = sessionStorage.getItem("fog-token");
   if (token) headers.Authorization = "Bearer " + token;
-  let res;
-  try { res = await fetch(`${listPath(kind)}?watch=true&resourceVersion=${state.revision}`, { headers, signal }); } catch (e) { return; }
-  if (!res.ok || !res.body) return;  // a kind this token may not watch: the page stays as drawn
-  const reader = res.body.getReader(), decoder = new TextDecoder();
-  let buffer = "";
+  let opened = false;
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let i;
-      while ((i = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, i).trim();
-        buffer = buffer.slice(i + 1);
-        if (!line) continue;
-        const event = JSON.parse(line);
-        const rv = event.object && event.object.metadata && event.object.metadata.resourceVersion;
-        if (rv && Number(rv) > Number(state.revision)) state.revision = rv;
-        if (event.type !== "BOOKMARK" && event.type !== "ERROR") changed();
+    const res = await fetch(`/ui/api/watch?kinds=${kinds.join(",")}&resourceVersion=${state.revision}`, { headers, signal });
+    if (res.ok && res.body) {
+      opened = true;
+      liveStatus("live", "ok");
+      const reader = res.body.getReader(), decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let i;
+        while ((i = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, i).trim();
+          buffer = buffer.slice(i + 1);
+          if (!line) continue;
+          const event = JSON.parse(line);
+          if (event.type === "ERROR") {
+            // Compacted past our revision: read the current one and draw afresh.
+            const d = await request(API);
+            state.revision = d.metadata.resourceVersion;
+            changed();
+            continue;
+          }
+          if (event.resourceVersion && Number(event.resourceVersion) > Number(state.revision)) state.revision = event.resourceVersion;
+          if (event.type !== "BOOKMARK") changed();
+        }
       }
     }
-  } catch (e) { if (e.name !== "AbortError") window.fogErrors.push("watch " + kind + ": " + e.message); }
+  } catch (e) {
+    if (e.name === "AbortError") return;
+  }
+  if (signal.aborted) return;
+  liveStatus("reconnecting", "warn");
+  const wait = opened ? 500 : backoff;
+  setTimeout(() => { if (!signal.aborted) stream(kinds, signal, Math.min(8000, wait * 2)); }, wait);
 }
 function changed() {
   if (state.timer || state.dirty) return;
@@ -462,7 +488,8 @@ async function render(navigated) {
   const page = pages[name];
   if (!page) { main.innerHTML = `<p class="error">No page ${esc(name)}.</p>`; return; }
   try {
-    const html = await page(name === "nodes" || name === "events" ? Object.fromEntries(new URLSearchParams(query || "")) : parts.slice(1));
+    const withQuery = ["nodes", "events", "jobs", "auctions", "circuitpools", "gitsources"].includes(name);
+    const html = await page(withQuery ? Object.fromEntries(new URLSearchParams(query || "")) : parts.slice(1));
     if (!navigated && state.dirty) return;
     const scroll = window.scrollY;
     main.innerHTML = html;
@@ -472,6 +499,12 @@ async function render(navigated) {
     main.dataset.renders = String(Number(main.dataset.renders || 0) + 1);
     document.querySelectorAll("textarea").forEach(t => t.addEventListener("input", () => { state.dirty = true; }));
     if (navigated) follow(name);
+    document.querySelectorAll("form[data-route]").forEach(f => f.onsubmit = ev => {
+      ev.preventDefault();
+      const p = new URLSearchParams();
+      for (const [k, v] of new FormData(f)) if (v) p.set(k, v);
+      location.hash = `#/${f.dataset.route}?` + p.toString();
+    });
     const form = document.getElementById("node-filters");
     if (form) form.onsubmit = ev => {
       ev.preventDefault();
