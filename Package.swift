@@ -94,6 +94,8 @@ let package = Package(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
                            "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+                           "FogPostgres", "FogTesting", "FogAPI",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/FogBench"),

@@ -425,7 +425,9 @@ public final class PostgresTransaction: @unchecked Sendable {
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue, existing known: Resource? = nil) async throws -> Resource {
         guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
-        guard let existing = try await known ?? get(key) else { throw StoreError.notFound(key) }
+        var found = known
+        if found == nil { found = try await get(key) }
+        guard let existing = found else { throw StoreError.notFound(key) }
         guard let next = ObjectMutation.statusPatched(existing, patch: patch) else { return existing }
         return try await replace(next)
     }

@@ -41,8 +41,23 @@ public final class PostgresTestCluster: @unchecked Sendable {
     }
 
     static func stopShared() {
-        guard case .success(let c)? = started, let dir = c.dataDirectory else { return }
-        _ = try? c.run(c.bin + "/pg_ctl", ["-D", dir + "/data", "-m", "immediate", "-w", "stop"], quiet: true)
+        guard case .success(let c)? = started else { return }
+        c.stop()
+    }
+
+    /// A cluster of its own (benchmarks): `durable` keeps PostgreSQL's default fsync and
+    /// synchronous commit (the tests' cluster turns them off). `stop()` removes it.
+    public static func dedicated(durable: Bool) throws -> PostgresTestCluster {
+        guard let bin = findBinaries(ProcessInfo.processInfo.environment) else {
+            throw Failure(description: "PostgreSQL is not installed (Debian: apt-get install postgresql)")
+        }
+        return try start(bin: bin, durable: durable)
+    }
+
+    /// Stops the server and removes its directory (nothing for an external server).
+    public func stop() {
+        guard let dir = dataDirectory else { return }
+        _ = try? run(bin + "/pg_ctl", ["-D", dir + "/data", "-m", "immediate", "-w", "stop"], quiet: true)
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -88,7 +103,7 @@ public final class PostgresTestCluster: @unchecked Sendable {
         self.runAs = runAs
     }
 
-    static func start(bin: String) throws -> PostgresTestCluster {
+    static func start(bin: String, durable: Bool = false) throws -> PostgresTestCluster {
         let runAs: String? = geteuid() == 0 ? "postgres" : nil
         let dir = NSTemporaryDirectory() + "fog-pg-" + UUID().uuidString.prefix(8).lowercased()
         let fm = FileManager.default
@@ -108,7 +123,7 @@ public final class PostgresTestCluster: @unchecked Sendable {
             let port = try freePort()
             do {
                 try probe.run(bin + "/pg_ctl", ["-D", dir + "/data", "-l", dir + "/server.log", "-w", "-t", "60", "start",
-                                                "-o", "-p \(port) -h 127.0.0.1 -k \(dir) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"],
+                                                "-o", "-p \(port) -h 127.0.0.1 -k \(dir) -c max_connections=300" + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")],
                               quiet: true)
                 return PostgresTestCluster(adminURL: "postgres://fog@127.0.0.1:\(port)/postgres", host: "127.0.0.1", port: port, user: "fog",
                                            bin: bin, dataDirectory: dir, runAs: runAs)
@@ -136,28 +151,45 @@ public final class PostgresTestCluster: @unchecked Sendable {
     }
 
     /// Runs a PostgreSQL binary (as the unprivileged user when we are root); throws with its output when it fails.
+    /// Runs `executable` (through `runuser` when we are root) with its output in a file, and
+    /// waits for it with `waitpid`. Not Foundation's `Process`: it learns that a child ended when
+    /// every process holding the child's end of its monitoring socket has ended, and the server
+    /// that `pg_ctl start` leaves running would hold it forever. Descriptors above 2 are closed
+    /// in the child, so the server keeps no pipe of this process (or of a concurrent test) open.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], quiet: Bool = false) throws -> String {
-        let p = Process()
-        if let runAs {
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            p.arguments = ["-u", runAs, "--", executable] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = arguments
-        }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) exited with \(p.terminationStatus): \(text)")
+        let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] + arguments } ?? [executable] + arguments
+        let outputPath = NSTemporaryDirectory() + "fog-pg-out-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot run \(argv[0]): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            throw Failure(description: "\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) \(exited ? "exited with \(code)" : "was killed by signal \(status & 0x7f)"): \(text)")
         }
         return text
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not declare.
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
 
     /// A new empty database; returns its URL. `drop(_:)` removes it.
     public func database(prefix: String = "fog_test") throws -> String {

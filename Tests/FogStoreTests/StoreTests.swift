@@ -259,14 +259,17 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         try await StoreUnderTest.with(backend) { t in
             _ = try await t.store.apply([node("a"), node("b")], dryRun: false)
             let a = node("a").key, b = node("b").key
-            let book: (String) -> [StatusPatch] = { job in
+            let book: @Sendable (String) -> [StatusPatch] = { job in
                 [StatusPatch(key: a, expect: [.init(path: "reservations", value: nil)], patch: ["reservations": ["job": .string(job)]]),
                  StatusPatch(key: b, expect: [.init(path: "reservations", value: nil)], patch: ["reservations": ["job": .string(job)]])]
             }
             let other = try await t.another()
             let results = await withTaskGroup(of: Result<[Resource], Error>.self) { group in
-                group.addTask { await Result { try await t.store.patchStatuses(book("x")) } }
-                group.addTask { await Result { try await other.patchStatuses(book("y")) } }
+                for (store, job) in [(t.store, "x"), (other, "y")] {
+                    group.addTask {
+                        do { return .success(try await store.patchStatuses(book(job))) } catch { return .failure(error) }
+                    }
+                }
                 var all: [Result<[Resource], Error>] = []
                 for await r in group { all.append(r) }
                 return all
