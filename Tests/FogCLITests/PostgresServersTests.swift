@@ -174,12 +174,15 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The server that prints that it leads first, among `servers`.
     static func firstLeader(_ servers: [ServerProcess]) async throws -> (index: Int, server: ServerProcess) {
-        await withTaskGroup(of: Int.self) { group in
-            for s in servers { group.addTask { _ = await s.line(containing: "leading the controllers (fencing token"); return s.index } }
-            let i = await group.next()!
-            group.cancelAll()
-            return (i, servers.first { $0.index == i }!)
+        // Unstructured waits: the servers that never lead never print the line, and a task
+        // group would wait for them.
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        for s in servers {
+            Task { _ = await s.line(containing: "leading the controllers (fencing token"); continuation.yield(s.index) }
         }
+        var iterator = stream.makeAsyncIterator()
+        let i = await iterator.next()!
+        return (i, servers.first { $0.index == i }!)
     }
 
     /// Watches (through `client`) until node `name` has a Ready condition, which only the
