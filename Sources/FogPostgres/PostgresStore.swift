@@ -149,16 +149,22 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     public func events(after revision: Int64, kind: String?, namespace: String?, limit: Int) async throws -> (events: [StoreEvent], head: Int64) {
         try await storage {
-            let rows = try await core.client.query("""
+            // One statement per filter, so that a kind's entries come from the (kind, revision) index.
+            var bindings = PostgresBindings()
+            bindings.append(revision)
+            var filter = ""
+            if let kind { bindings.append(kind); filter += " AND kind = $\(bindings.count)" }
+            if let namespace { bindings.append(namespace); filter += " AND namespace = $\(bindings.count)" }
+            bindings.append(Int64(limit))
+            let sql = """
                 SELECT h.value, c.value, x.revision, x.type, x.body FROM fog_meta h JOIN fog_meta c ON c.key = 'compacted'
                 LEFT JOIN LATERAL (
-                    SELECT revision, type, body FROM fog_events
-                    WHERE revision > \(revision) AND (\(kind)::text IS NULL OR kind = \(kind))
-                      AND (\(namespace)::text IS NULL OR namespace = \(namespace))
-                    ORDER BY revision LIMIT \(Int64(limit))
+                    SELECT revision, type, body FROM fog_events WHERE revision > $1\(filter)
+                    ORDER BY \(kind == nil ? "revision" : "kind, revision") LIMIT $\(bindings.count)
                 ) x ON true
                 WHERE h.key = 'revision' ORDER BY x.revision
-                """, logger: core.logger)
+                """
+            let rows = try await core.client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: core.logger)
             var events: [StoreEvent] = []
             var head: Int64 = 0
             var compacted: Int64 = 0
