@@ -84,11 +84,13 @@ extension PostgresStore {
     /// `VACUUM` of the log and the index: the space of deleted rows becomes reusable now
     /// rather than at autovacuum's next visit (it stays in the files; `VACUUM FULL` would give
     /// it back to the file system but locks the tables).
-    public func vacuum() async throws {
+    /// `full`: `VACUUM FULL`, which rewrites the tables compactly (and locks them meanwhile):
+    /// the size the data takes with no free space, to compare the tables against.
+    public func vacuum(full: Bool = false) async throws {
         try await storage {
-            try await core.client.query("VACUUM fog_events", logger: core.logger)
-            try await core.client.query("VACUUM fog_objects", logger: core.logger)
-            try await core.client.query("VACUUM fog_meta", logger: core.logger)
+            for table in ["fog_events", "fog_objects", "fog_meta"] {
+                try await core.client.query(PostgresQuery(unsafeSQL: (full ? "VACUUM FULL " : "VACUUM ") + table), logger: core.logger)
+            }
         }
     }
 
