@@ -197,6 +197,7 @@ enum PostgresBenchmark {
             if rev - lastCompaction >= 20_000 {
                 let point = try await store.compactionPoint(keepRevisions: 10_000, keepSeconds: 300)
                 try await store.compact(before: point, batchSize: 1_000)
+                try await store.vacuum()  // as PostgresMaintenance does after a round
                 lastCompaction = rev
                 compactions += 1
             }

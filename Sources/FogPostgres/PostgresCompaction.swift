@@ -9,8 +9,8 @@ import PostgresNIO
 /// entries no live object points to are deleted in transactions of at most `batchSize`
 /// entries, each raising the compacted revision to the last entry it looked at, so a reader
 /// from before it is told `.compacted` (410) instead of missing a change. Batches do not take
-/// the revision lock: writers go on meanwhile. Space: PostgreSQL's autovacuum makes the
-/// deleted rows' space reusable by the log's next writes; `vacuum()` does it at once.
+/// the revision lock: writers go on meanwhile. Space: `vacuum()` after a round makes the
+/// deleted rows' space reusable by the log's next writes (`PostgresMaintenance` runs it).
 extension PostgresStore {
     public func compactionPoint(keepRevisions: Int64 = 10_000, keepSeconds: Double = 300) async throws -> Int64 {
         let current = try await currentRevision()
@@ -149,6 +149,9 @@ public struct PostgresMaintenance: Sendable {
                 let point = try await store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
                 let summary = try await store.compact(before: point, batchSize: batchSize)
                 if summary.deleted > 0 {
+                    // The deleted rows' space is reusable once vacuumed: at once, not at autovacuum's
+                    // next visit (by then the log's writes would have grown the table instead).
+                    try await store.vacuum()
                     logger.info("compacted the log before revision \(point): \(summary.deleted) of \(summary.examined) entries in \(summary.batches) batches")
                 }
             } catch {
