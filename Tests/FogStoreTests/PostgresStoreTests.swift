@@ -138,7 +138,9 @@ import Testing
             let second = await events.next()
             let took = clock.now - died
             #expect(second.holder != first.holder && second.token > first.token)
-            #expect(took <= timing.leaseDuration + timing.retryPeriod * 3)
+            // The lease runs out at most a lease duration after the crash, the next try comes
+            // within a retry period; the rest is slack for a loaded machine's queries.
+            #expect(took <= timing.leaseDuration + timing.retryPeriod + .seconds(1))
             for t in tasks { t.cancel() }
             for t in tasks { await t.value }
             await store.close()
