@@ -84,7 +84,8 @@ import Testing
     @Test func aStaleFencingTokenIsRefused() async throws {
         try await Self.withDatabase { _, url in
             let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
-            let timing = LeaseTiming(leaseDuration: .milliseconds(300), renewDeadline: .milliseconds(200), retryPeriod: .milliseconds(50))
+            // a's lease is long enough for its first write on a loaded machine, short enough to wait out.
+            let timing = LeaseTiming(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(100))
             let a = LeaderLease(store: store, identity: "server-a", timing: timing)
             // b's lease is long: the test's own writes under it must not outlive it on a busy machine.
             let b = LeaderLease(store: store, identity: "server-b", timing: LeaseTiming(leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .seconds(1)))
@@ -95,7 +96,7 @@ import Testing
             // a is paused: its lease runs out (by the database's clock), b takes it.
             var tokenB: Int64?
             while tokenB == nil {
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(200))
                 tokenB = try await b.tryAcquire()
             }
             #expect(tokenB! > tokenA)
