@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         // Already resolved through Hummingbird; named for the HTTP parts a server channel handler sees.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
+        // The PostgreSQL store's wire protocol client (connection pool, LISTEN/NOTIFY).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Resource model: objects, metadata, names, labels, selectors, conditions. Pure.
@@ -38,6 +40,11 @@ let package = Package(
         // The embedded SQLite store and the blob store.
         .target(name: "FogStore", dependencies: ["FogModel", "FogAPI", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
+        // The PostgreSQL store: the same semantics as the SQLite one over a shared database,
+        // watches pushed by LISTEN/NOTIFY, the leader lease and its fencing token.
+        .target(name: "FogPostgres", dependencies: ["FogModel", "FogAPI", "FogStore",
+                                                   .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         // The client protocol and its in-process implementation.
         .target(name: "FogClient", dependencies: ["FogModel", "FogAPI", "FogStore"]),
         // Watch-fed informer caches, work queues, the controller protocol, the manager, GC, events.
@@ -78,7 +85,7 @@ let package = Package(
         // fogctl's commands, printers and diff.
         .target(name: "FogCLI", dependencies: [
             "FogModel", "FogManifest", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-            "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits",
+            "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogCircuits", "FogPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fogctl", dependencies: ["FogCLI"]),
@@ -91,7 +98,9 @@ let package = Package(
         .executableTarget(
             name: "fog-bench",
             dependencies: ["FogModel", "FogManifest", "FogStore", "FogClient", "FogCLI", "FogRuntime", "FogControllers", "FogServer", "FogRemote",
-                           "FogFleet", "FogAgent", "FogMarket", "FogLearning", "FogTesting", "FogCircuits",
+                           "FogFleet", "FogAgent", "FogMarket", "FogLearning",
+                           "FogPostgres", "FogTesting", "FogAPI", "FogCircuits",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift")],
@@ -108,7 +117,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "FogStoreTests", dependencies: ["FogTesting", "FogModel", "FogAPI", "FogStore", "FogClient"]),
+        .testTarget(name: "FogStoreTests", dependencies: ["FogTesting", "FogModel", "FogAPI", "FogStore", "FogClient", "FogPostgres"]),
         .testTarget(name: "FogRuntimeTests", dependencies: ["FogTesting", "FogModel", "FogAPI", "FogStore", "FogClient", "FogRuntime", "FogControllers", "FogManifest", "fogctl", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FogServerTests", dependencies: ["FogTesting", "FogControllers", 
             "FogModel", "FogAPI", "FogStore", "FogClient", "FogServer", "FogRemote", "FogManifest", "FogRuntime",

@@ -11,8 +11,11 @@ struct FogBench {
         // A number after `churn` is its count of heartbeats.
         var selected: [String] = []
         var churnCount = 1_000_000
+        var postgresUpdates = 1_000_000
         for arg in args {
-            if let n = Int(arg.replacingOccurrences(of: "_", with: "")), selected.last == "churn", n > 0 { churnCount = n } else { selected.append(arg) }
+            if let n = Int(arg.replacingOccurrences(of: "_", with: "")), selected.last == "churn" || selected.last == "postgres", n > 0 {
+                if selected.last == "churn" { churnCount = n } else { postgresUpdates = n }
+            } else { selected.append(arg) }
         }
         if selected.isEmpty { selected = all }
         let dir = NSTemporaryDirectory() + "fog-bench-\(getpid())"
@@ -45,6 +48,8 @@ struct FogBench {
             case "ui": try await ControlPanelBenchmark.run(dir: dir)
             // Onion circuits: the cell construction, builds over 50 simulated relays, uploads through 3 HTTP relays.
             case "circuits": try await CircuitsBenchmark.run(dir: dir)
+            // A PostgreSQL cluster of its own (Debian's postgresql); not in the default set. A number after it: status updates.
+            case "postgres": try await PostgresBenchmark.run(updates: postgresUpdates, dir: dir)
             default:
                 FileHandle.standardError.write(Data("unknown benchmark \(name); known: \(all.joined(separator: ", "))\n".utf8))
                 exit(2)

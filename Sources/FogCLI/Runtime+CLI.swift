@@ -84,19 +84,29 @@ extension GlobalOptions {
     func manager(store: SQLiteStore, heartbeatTimeout: Double, dataDirectory: String = "examples/data",
                  only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil,
                  gitCredentials: String? = nil, relayTransport: RelayTransport? = nil) -> Manager {
+        manager(client: EmbeddedClient(store: store), workDirectory: (store.path as NSString).deletingLastPathComponent,
+                heartbeatTimeout: heartbeatTimeout, dataDirectory: dataDirectory, only: only, observer: observer, gitCredentials: gitCredentials,
+                relayTransport: relayTransport)
+    }
+
+    /// The controller manager over any client (a PostgreSQL store's fenced handle, for one);
+    /// git checkouts go under `workDirectory/git`.
+    func manager(client: any FogClient, workDirectory: String, heartbeatTimeout: Double, dataDirectory: String = "examples/data",
+                 only: Set<String>? = nil, observer: (@Sendable (String, Double, Bool) -> Void)? = nil,
+                 gitCredentials: String? = nil, relayTransport: RelayTransport? = nil) -> Manager {
         var options = ControllerSettings()
         // Relays are reached over HTTP (agents' --relay-listen), and in process when a
         // simulated fleet runs beside the controllers (`fogctl up` passes its transport).
         options.relayTransport = relayTransport ?? RelayClient.shared.transport
         options.heartbeatTimeout = heartbeatTimeout
         options.dataDirectory = dataDirectory
-        options.gitCheckouts = ((store.path as NSString).deletingLastPathComponent as String) + "/git"
+        options.gitCheckouts = workDirectory + "/git"
         options.gitCredentials = gitCredentials
         var managerOptions = Manager.Options()
         if let only { managerOptions.garbageCollection = only.contains("garbage-collector") }
         managerOptions.observer = observer
         let controllers = ControllerFamilies.controllers(options).filter { only?.contains($0.name) ?? true }
-        return Manager(client: EmbeddedClient(store: store), controllers: controllers, registry: CLI.registry,
+        return Manager(client: client, controllers: controllers, registry: CLI.registry,
                        logger: CLILogging.logger("fog.controllers"), options: managerOptions)
     }
 }
@@ -118,6 +128,12 @@ struct ControllerOptions: ParsableArguments {
                  observer: (@Sendable (String, Double, Bool) -> Void)? = nil, relayTransport: RelayTransport? = nil) -> Manager {
         global.manager(store: store, heartbeatTimeout: heartbeatTimeout.seconds, dataDirectory: dataDir,
                        only: only, observer: observer, gitCredentials: gitCredentials, relayTransport: relayTransport)
+    }
+
+    func manager(_ global: GlobalOptions, client: any FogClient, workDirectory: String, only: Set<String>? = nil,
+                 observer: (@Sendable (String, Double, Bool) -> Void)? = nil) -> Manager {
+        global.manager(client: client, workDirectory: workDirectory, heartbeatTimeout: heartbeatTimeout.seconds, dataDirectory: dataDir,
+                       only: only, observer: observer, gitCredentials: gitCredentials)
     }
 
     /// The state file's upkeep (compaction of the event log to its window, free pages given

@@ -47,6 +47,8 @@ public struct APIServer: Sendable {
         public var maxWatchesPerUser = 100
         /// The HMAC-SHA256 key of `POST /hooks/gitsource/{namespace}/{name}`; nil: webhooks are off.
         public var webhookSecret: [UInt8]?
+        /// Who leads the controllers, one line for `/readyz` (several servers over one database); nil: not said.
+        public var leadership: (@Sendable () -> String)?
         public init() {}
     }
 
@@ -153,7 +155,8 @@ public struct APIServer: Sendable {
                 if path == "/readyz", let ready = configuration.readiness, !ready() {
                     throw TransportError(.unavailable, "not ready: the controllers are still filling their caches")
                 }
-                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+                let leads = configuration.leadership.map { $0() + "\n" } ?? ""
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n" + leads)))
             }
             if path == "/version" {
                 return Self.json(.ok, ["version": .string(FogBuild.version), "apiVersion": .string(fogAPIVersion)])

@@ -15,6 +15,21 @@ public final class ServerMetrics: @unchecked Sendable {
     private var openWatches = 0
     /// Read at scrape time: controller name → queue depth.
     public var queueDepths: (@Sendable () -> [(String, Int)])?
+    /// Read at scrape time: the controller lease as this server sees it (several servers over one database).
+    public var leadership: (@Sendable () -> Leadership)?
+
+    public struct Leadership: Sendable {
+        public var identity: String
+        public var leader: String?
+        public var isLeader: Bool
+        public var token: Int64?
+        public init(identity: String, leader: String?, isLeader: Bool, token: Int64?) {
+            self.identity = identity
+            self.leader = leader
+            self.isLeader = isLeader
+            self.token = token
+        }
+    }
 
     static let latencyBuckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                              .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
@@ -61,6 +76,15 @@ public final class ServerMetrics: @unchecked Sendable {
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        var text = String(decoding: buffer, as: UTF8.self)
+        if let l = leadership?() {
+            // `fog_leader_is_self`: 1 on the server whose controllers run; `fog_leader_info`: who that is.
+            func quoted(_ v: String) -> String { "\"" + v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            text += "# HELP fog_leader_is_self 1 when this server holds the controller lease\n# TYPE fog_leader_is_self gauge\n"
+            text += "fog_leader_is_self{identity=\(quoted(l.identity))} \(l.isLeader ? 1 : 0)\n"
+            text += "# HELP fog_leader_info The controller lease's holder as this server last saw it, and its fencing token (-1: none)\n# TYPE fog_leader_info gauge\n"
+            text += "fog_leader_info{leader=\(quoted(l.leader ?? ""))} \(l.token ?? -1)\n"
+        }
+        return text
     }
 }

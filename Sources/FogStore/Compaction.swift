@@ -12,6 +12,12 @@ public struct CompactionBatch: Sendable, Equatable {
     public var through: Int64
     /// Nothing before the compaction point is left to look at.
     public var done: Bool
+    public init(examined: Int, deleted: Int, through: Int64, done: Bool) {
+        self.examined = examined
+        self.deleted = deleted
+        self.through = through
+        self.done = done
+    }
 }
 
 /// What a whole compaction did.
@@ -21,6 +27,7 @@ public struct CompactionSummary: Sendable, Equatable {
     public var batches = 0
     public var examined = 0
     public var deleted = 0
+    public init(point: Int64) { self.point = point }
 }
 
 /// Sizes and counts of a state file.

@@ -5,7 +5,8 @@ import Foundation
 /// Wakes watchers when the store's revision moves: at once for writes made
 /// through this process's store, and within `pollInterval` for writes by other
 /// processes (one read of the revision counter per interval, nothing more).
-final class RevisionNotifier: @unchecked Sendable {
+public final class RevisionNotifier: @unchecked Sendable {
+    public init() {}
     private let lock = NSLock()
     private var latest: Int64 = 0
     private var waiters: [(after: Int64, continuation: CheckedContinuation<Void, Never>)] = []
@@ -13,7 +14,7 @@ final class RevisionNotifier: @unchecked Sendable {
     private var watchers = 0
 
     /// Records that the store has reached `revision` and wakes whoever waits for it.
-    func advance(to revision: Int64) {
+    public func advance(to revision: Int64) {
         var ready: [CheckedContinuation<Void, Never>] = []
         lock.withLock {
             guard revision > latest else { return }
@@ -27,7 +28,7 @@ final class RevisionNotifier: @unchecked Sendable {
     }
 
     /// Returns once the revision is past `revision`, or the task is cancelled.
-    func wait(after revision: Int64) async {
+    public func wait(after revision: Int64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let resumeNow = lock.withLock { () -> Bool in
@@ -79,65 +80,7 @@ final class RevisionNotifier: @unchecked Sendable {
 /// from the log, then joins the live stream; revisions are never delivered
 /// twice or skipped.
 final class WatchHub: @unchecked Sendable {
-    final class Subscriber: @unchecked Sendable {
-        let kind: String?
-        let namespace: String?
-        let bookmarks: Bool
-        let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
-        private let lock = NSLock()
-        private var caughtUp = false
-        private var pending: [([StoreEvent], Int64)] = []
-        /// The highest revision this watcher has been told about (event or bookmark).
-        private var last: Int64
-        /// The revision the watch started from.
-        let startRevision: Int64
-
-        init(kind: String?, namespace: String?, from: Int64, bookmarks: Bool,
-             continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
-            self.kind = kind
-            self.namespace = namespace
-            self.bookmarks = bookmarks
-            self.continuation = continuation
-            last = from
-            startRevision = from
-        }
-
-        func matches(_ e: StoreEvent) -> Bool {
-            (kind == nil || e.object.kind == kind) && (namespace == nil || e.object.namespace == namespace)
-        }
-
-        /// A batch from the tailer: everything after the previous batch, up to `head`.
-        func deliver(_ batch: [StoreEvent], head: Int64) {
-            lock.withLock {
-                if !caughtUp { pending.append((batch, head)); return }
-                emit(batch, head: head)
-            }
-        }
-
-        /// Called with the lock held.
-        private func emit(_ batch: [StoreEvent], head: Int64) {
-            var delivered = false
-            for e in batch where e.revision > last && matches(e) {
-                continuation.yield(WatchEvent(e))
-                last = e.revision
-                delivered = true
-            }
-            if head > last {
-                if bookmarks || !delivered { continuation.yield(.bookmark(revision: head)) }
-                last = head
-            }
-        }
-
-        /// The backlog up to the hub's position has been sent; flush what arrived meanwhile.
-        func caughtUp(backlog: [StoreEvent], head: Int64) {
-            lock.withLock {
-                emit(backlog, head: head)
-                for (batch, h) in pending { emit(batch, head: h) }
-                pending.removeAll()
-                caughtUp = true
-            }
-        }
-    }
+    typealias Subscriber = WatchSubscriber
 
     private let lock = NSLock()
     private var subscribers: [UUID: Subscriber] = [:]
@@ -229,6 +172,68 @@ final class WatchHub: @unchecked Sendable {
             return t
         }
         stop?.cancel()
+    }
+}
+
+/// One watcher of a store's watch hub: the part of a watch that turns the log's batches into
+/// its events and bookmarks, in order, each revision once (shared by the SQLite and PostgreSQL hubs).
+public final class WatchSubscriber: @unchecked Sendable {
+    public let kind: String?
+    public let namespace: String?
+    let bookmarks: Bool
+    public let continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation
+    private let lock = NSLock()
+    private var caughtUp = false
+    private var pending: [([StoreEvent], Int64)] = []
+    /// The highest revision this watcher has been told about (event or bookmark).
+    private var last: Int64
+    /// The revision the watch started from.
+    public let startRevision: Int64
+
+    public init(kind: String?, namespace: String?, from: Int64, bookmarks: Bool,
+         continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation) {
+        self.kind = kind
+        self.namespace = namespace
+        self.bookmarks = bookmarks
+        self.continuation = continuation
+        last = from
+        startRevision = from
+    }
+
+    public func matches(_ e: StoreEvent) -> Bool {
+        (kind == nil || e.object.kind == kind) && (namespace == nil || e.object.namespace == namespace)
+    }
+
+    /// A batch from the tailer: everything after the previous batch, up to `head`.
+    public func deliver(_ batch: [StoreEvent], head: Int64) {
+        lock.withLock {
+            if !caughtUp { pending.append((batch, head)); return }
+            emit(batch, head: head)
+        }
+    }
+
+    /// Called with the lock held.
+    private func emit(_ batch: [StoreEvent], head: Int64) {
+        var delivered = false
+        for e in batch where e.revision > last && matches(e) {
+            continuation.yield(WatchEvent(e))
+            last = e.revision
+            delivered = true
+        }
+        if head > last {
+            if bookmarks || !delivered { continuation.yield(.bookmark(revision: head)) }
+            last = head
+        }
+    }
+
+    /// The backlog up to the hub's position has been sent; flush what arrived meanwhile.
+    public func caughtUp(backlog: [StoreEvent], head: Int64) {
+        lock.withLock {
+            emit(backlog, head: head)
+            for (batch, h) in pending { emit(batch, head: h) }
+            pending.removeAll()
+            caughtUp = true
+        }
     }
 }
 

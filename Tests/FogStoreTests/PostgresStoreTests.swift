@@ -1,0 +1,191 @@
+import FogAPI
+import FogModel
+import FogPostgres
+import FogStore
+import FogTesting
+import Foundation
+import Testing
+
+/// What only the PostgreSQL store has: migrations, connection failures, the watch listener's
+/// reconnection, leader leases and fencing tokens.
+@Suite struct PostgresStoreTests {
+    static func withDatabase<T>(_ body: (PostgresTestCluster, String) async throws -> T) async throws -> T {
+        let cluster = try PostgresTestCluster.shared()
+        let url = try cluster.database()
+        defer { cluster.drop(url) }
+        return try await body(cluster, url)
+    }
+
+    @Test func anUnreachableDatabaseIsAClearError() async throws {
+        let port = try PostgresTestClusterPort.unused()
+        await #expect {
+            _ = try await PostgresStore.open(url: "postgres://fog:secret@127.0.0.1:\(port)/fog?sslmode=disable")
+        } throws: { error in
+            let m = (error as? StoreError)?.message ?? ""
+            return m.hasPrefix("cannot reach PostgreSQL at postgres://fog@127.0.0.1:\(port)/fog") && !m.contains("secret")
+        }
+        await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(url: "postgres://127.0.0.1/") }
+    }
+
+    @Test func migrationsAreVersionedAndANewerSchemaIsRefused() async throws {
+        try await Self.withDatabase { cluster, url in
+            let store = try await PostgresStore.open(url: url)
+            await store.close()
+            let name = String(URLComponents(string: url)!.path.dropFirst())
+            #expect(try cluster.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM fog_migrations", database: name)
+                    == (1...PostgresStore.schemaVersion).map(String.init).joined(separator: ","))
+            // Opening again migrates nothing and keeps the data.
+            let again = try await PostgresStore.open(url: url)
+            _ = try await again.create(node("a"))
+            await again.close()
+            try cluster.psql("INSERT INTO fog_migrations (version, summary) VALUES (\(PostgresStore.schemaVersion + 1), 'from the future')", database: name)
+            await #expect {
+                _ = try await PostgresStore.open(url: url)
+            } throws: { ($0 as? StoreError)?.message.contains("migrated by a newer fogctl (schema version \(PostgresStore.schemaVersion + 1)") == true }
+        }
+    }
+
+    /// The watch listener's connection is cut (as a database restart or a network drop cuts
+    /// it) while writes flow: the watcher still gets every revision exactly once, in order.
+    @Test func aWatchResumesWithoutLossAfterItsConnectionIsDropped() async throws {
+        try await Self.withDatabase { cluster, url in
+            let watching = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            let writing = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            let total: Int64 = 300
+            let watcher = Task { () -> [Int64] in
+                var seen: [Int64] = []
+                for try await e in watching.watch(kind: "FogNode", namespace: nil, from: 0, bookmarkEvery: 0) {
+                    if e.object != nil { seen.append(e.revision) }
+                    if seen.count == Int(total) { break }
+                }
+                return seen
+            }
+            // Once the watch listens, cut its connection three times in the middle of the writes.
+            _ = try await writing.create(node("first"))
+            var cuts = 0
+            for i in 1..<Int(total) {
+                _ = try await writing.create(node("n\(i)"))
+                if i % 80 == 0, let pid = watching.watchListenerBackendPID {
+                    try cluster.psql("SELECT pg_terminate_backend(\(pid))")
+                    cuts += 1
+                }
+            }
+            let seen = try await watcher.value
+            #expect(cuts == 3)
+            #expect(seen == Array(1...total))
+            #expect(watching.watchListenerConnections >= 2)
+            await watching.close()
+            await writing.close()
+        }
+    }
+
+    /// A leader paused past its lease (modelled: it keeps its old token while another server
+    /// acquires the lease) has every write refused; the new leader's writes go through.
+    @Test func aStaleFencingTokenIsRefused() async throws {
+        try await Self.withDatabase { _, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            // a's lease is long enough for its first write on a loaded machine, short enough to wait out.
+            let timing = LeaseTiming(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(100))
+            let a = LeaderLease(store: store, identity: "server-a", timing: timing)
+            // b's lease is long: the test's own writes under it must not outlive it on a busy machine.
+            let b = LeaderLease(store: store, identity: "server-b", timing: LeaseTiming(leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .seconds(1)))
+            guard let tokenA = try await a.tryAcquire() else { Issue.record("a free lease was not acquired"); return }
+            #expect(try await b.tryAcquire() == nil)  // a's lease is live
+            let fencedA = store.fenced(by: a.fence(token: tokenA))
+            _ = try await fencedA.create(node("by-a"))
+            // a is paused: its lease runs out (by the database's clock), b takes it.
+            var tokenB: Int64?
+            while tokenB == nil {
+                try await Task.sleep(for: .milliseconds(200))
+                tokenB = try await b.tryAcquire()
+            }
+            #expect(tokenB! > tokenA)
+            #expect(try await a.renew(token: tokenA) == false)
+            let before = try await store.currentRevision()
+            await #expect {
+                _ = try await fencedA.create(node("late-a"))
+            } throws: { ($0 as? StoreError)?.message.contains("fencing token \(tokenA) of lease fog-controllers is stale (the lease is held by server-b with token \(tokenB!))") == true }
+            await #expect(throws: StoreError.self) { _ = try await fencedA.patchStatus(node("by-a").key, ["x": 1]) }
+            #expect(try await store.currentRevision() == before)
+            let fencedB = store.fenced(by: b.fence(token: tokenB!))
+            _ = try await fencedB.patchStatus(node("by-a").key, ["leader": "b"])
+            #expect(try await store.currentRevision() == before + 1)
+            await store.close()
+        }
+    }
+
+    /// Three electors on one database (three servers): one leads at a time; when its leading
+    /// stops without a release (as a killed process), another leads within the lease duration
+    /// plus a retry period, with a larger token.
+    @Test func oneLeaderAtATimeAndFailoverAfterTheLeaseRunsOut() async throws {
+        try await Self.withDatabase { _, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 6)
+            let timing = LeaseTiming(leaseDuration: .milliseconds(600), renewDeadline: .milliseconds(400), retryPeriod: .milliseconds(100))
+            let events = LeadershipLog()
+            let electors = (0..<3).map { i in
+                LeaderElector(lease: LeaderLease(store: store, identity: "server-\(i)", timing: timing), logger: .init(label: "test"))
+            }
+            let tasks = electors.map { e in
+                Task { await e.run { token in await events.lead(e.lease.identity, token) } }
+            }
+            let first = await events.next()
+            #expect(electors.filter { $0.state.isLeader }.count == 1)
+            // The leader's process dies: its tasks stop and nothing releases the lease.
+            let leaderIndex = electors.firstIndex { $0.lease.identity == first.holder }!
+            electors[leaderIndex].releasesOnStop = false
+            tasks[leaderIndex].cancel()
+            let clock = ContinuousClock()
+            let died = clock.now
+            let second = await events.next()
+            let took = clock.now - died
+            #expect(second.holder != first.holder && second.token > first.token)
+            // The lease runs out at most a lease duration after the crash, the next try comes
+            // within a retry period; the rest is slack for a loaded machine's queries.
+            #expect(took <= timing.leaseDuration + timing.retryPeriod + .seconds(1))
+            for t in tasks { t.cancel() }
+            for t in tasks { await t.value }
+            await store.close()
+        }
+    }
+}
+
+/// The leaders in the order they started leading.
+actor LeadershipLog {
+    struct Term: Sendable { var holder: String; var token: Int64 }
+    private var terms: [Term] = []
+    private var read = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Records a term and leads until cancelled.
+    nonisolated func lead(_ holder: String, _ token: Int64) async {
+        await record(Term(holder: holder, token: token))
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    private func record(_ t: Term) {
+        terms.append(t)
+        for w in waiters { w.resume() }
+        waiters.removeAll()
+    }
+
+    func next() async -> Term {
+        while read >= terms.count { await withCheckedContinuation { waiters.append($0) } }
+        read += 1
+        return terms[read - 1]
+    }
+}
+
+enum PostgresTestClusterPort {
+    /// A loopback port nothing listens on (bound, then released).
+    static func unused() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
