@@ -60,7 +60,7 @@ public func eventually(_ what: String, limit: Double = 30, watching store: SQLit
 }
 
 /// Waits until `manager` is settled (see `Manager.isSettled`), following its activity.
-public func settled(_ manager: Manager, within window: TimeInterval = 0, limit: Double = 30, _ what: String = "manager settled") async throws {
+public func settled(_ manager: Manager, within window: TimeInterval = 0, limit: Double = 120, _ what: String = "manager settled") async throws {
     do {
         try await eventually(what, limit: limit, wakingOn: [manager.activity]) { await manager.isSettled(within: window) }
     } catch is WaitTimedOut {

@@ -95,7 +95,7 @@ extension RemoteCLITests {
         defer { for p in agents where p.isRunning { p.terminate() } }
         _ = try store.apply(try Harness.digitsJob("lab-digits", roundTimeout: "30s"), dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-digits")
-        try await eventually("lab-digits Succeeded", limit: 90, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        try await eventually("lab-digits Succeeded", limit: 240, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let done = try #require(try store.get(key))
         #expect(done.status?["phase"] == "Succeeded", "\(done.status.map { JSONCoding.encode($0) } ?? "")")
         let rounds = done.status?["training"]?["rounds"]?.arrayValue ?? []
@@ -142,7 +142,7 @@ extension RemoteCLITests {
         job[0].content["spec"]?["allocation"] = ["mode": "auction", "auction": ["duration": "1s"]]
         _ = try store.apply(job, dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-auction")
-        try await eventually("lab-auction Succeeded", limit: 90, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
+        try await eventually("lab-auction Succeeded", limit: 240, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
         let auction = try #require(try store.get(ObjectKey(kind: "Auction", namespace: "default", name: "lab-auction")))
         #expect(auction.status?["phase"] == "Closed" && auction.status?["winnerCount"] == 3)
         let bids = try store.list(kind: "Bid", namespace: "default").items

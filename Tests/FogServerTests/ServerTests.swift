@@ -266,7 +266,10 @@ let minimalSpecs: [(String, JSONValue)] = [
         #expect(throws: Never.self) { try APIServer(store: store, configuration: config, logger: Logger(label: "t")) }
     }
 
-    @Test func gracefulShutdownEndsOpenWatchesWithinASecond() async throws {
+    /// Open watches end with the server's graceful shutdown instead of holding it until their
+    /// idle timeout (60 s). The bound leaves room for a loaded machine (1.3 s was seen while the
+    /// whole suite ran); the point is seconds, not a minute.
+    @Test func gracefulShutdownEndsOpenWatchesPromptly() async throws {
         let s = try await ServerHarness()
         let c = s.client()
         var watches: [AsyncThrowingStream<WatchEvent, Error>.AsyncIterator] = []
@@ -275,11 +278,11 @@ let minimalSpecs: [(String, JSONValue)] = [
         for i in watches.indices { _ = try await watches[i].next() }  // each stream is open and delivering
         let start = ContinuousClock.now
         await s.server.stop()
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5))
         for i in watches.indices {
             do { while try await watches[i].next() != nil {} } catch {}
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5))
         try? await s.http.shutdown()
     }
 
