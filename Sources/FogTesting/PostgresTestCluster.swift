@@ -158,7 +158,10 @@ public final class PostgresTestCluster: @unchecked Sendable {
     /// in the child, so the server keeps no pipe of this process (or of a concurrent test) open.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], quiet: Bool = false) throws -> String {
-        let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] + arguments } ?? [executable] + arguments
+        // As the unprivileged user, from `/`: the test's working directory (a checkout under
+        // another user's temporary directory, in CI) may be closed to it, and psql would say so
+        // in its output.
+        let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", "/usr/bin/env", "-C", "/", executable] + arguments } ?? [executable] + arguments
         let outputPath = NSTemporaryDirectory() + "fog-pg-out-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()
