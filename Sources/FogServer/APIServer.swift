@@ -604,11 +604,26 @@ public struct APIServer: Sendable {
     /// Newline-delimited JSON events, as Kubernetes' watch: ADDED, MODIFIED, DELETED,
     /// BOOKMARK, and ERROR (410) when the revision has been compacted.
     func watch(_ route: Route, from: Int64, selector: LabelSelector, identity: Identity) async throws -> Response {
-        _ = try await store.events(after: from, kind: route.kind.kind, namespace: nil, limit: 1)  // 410 before streaming
+        let server = self
+        return try await watchStream(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, identity: identity) { event in
+            guard let r = event.object else {
+                return ["type": "BOOKMARK", "object": ["kind": .string(route.kind.kind), "apiVersion": .string(fogAPIVersion),
+                                                       "metadata": ["resourceVersion": .string(String(event.revision))]]]
+            }
+            guard selector.isEmpty || selector.matches(r.metadata.labels), await server.visible(identity, r) else { return nil }
+            return ["type": .string(event.typeName), "object": r.json]
+        }
+    }
+
+    /// A streamed watch of the store (`kind` nil: every kind) from revision `from`, one JSON line
+    /// per event as `line` renders it (nil: not sent), then an ERROR line if the store fails it;
+    /// `410` before streaming when `from` is compacted. Counts against the user's watch budget.
+    func watchStream(kind: String?, namespace: String?, from: Int64, identity: Identity,
+                     line: @escaping @Sendable (WatchEvent) async -> JSONValue?) async throws -> Response {
+        _ = try await store.events(after: from, kind: kind, namespace: nil, limit: 1)  // 410 before streaming
         try watchBudget.take(identity.user)
         let budget = watchBudget
-        let stream = store.watch(kind: route.kind.kind, namespace: route.kind.namespaced ? route.namespace : nil, from: from, bookmarkEvery: 1)
-        let server = self
+        let stream = store.watch(kind: kind, namespace: namespace, from: from, bookmarkEvery: 1)
         let metrics = self.metrics
         let body = ResponseBody { writer in
             metrics.watchOpened()
@@ -618,15 +633,8 @@ public struct APIServer: Sendable {
             }
             do {
                 for try await event in stream.cancelOnGracefulShutdown() {
-                    var line: JSONValue
-                    if let r = event.object {
-                        guard selector.isEmpty || selector.matches(r.metadata.labels), await server.visible(identity, r) else { continue }
-                        line = ["type": .string(event.typeName), "object": r.json]
-                    } else {
-                        line = ["type": "BOOKMARK", "object": ["kind": .string(route.kind.kind), "apiVersion": .string(fogAPIVersion),
-                                                               "metadata": ["resourceVersion": .string(String(event.revision))]]]
-                    }
-                    var bytes = JSONCoding.encodeBytes(line)
+                    guard let json = await line(event) else { continue }
+                    var bytes = JSONCoding.encodeBytes(json)
                     bytes.append(0x0A)
                     try await writer.write(ByteBuffer(bytes: bytes))
                 }

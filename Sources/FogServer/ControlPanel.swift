@@ -105,35 +105,13 @@ extension APIServer {
     /// revision `from`: `{"type","kind","namespace","name","resourceVersion"}`, BOOKMARKs, and an
     /// ERROR (410) when `from` has been compacted (the page then reads afresh).
     func panelWatch(kinds: Set<String>, from: Int64, identity: Identity) async throws -> Response {
-        _ = try await store.events(after: from, kind: nil, namespace: nil, limit: 1)  // 410 before streaming
-        try watchBudget.take(identity.user)
-        let budget = watchBudget
-        let stream = store.watch(kind: nil, namespace: nil, from: from, bookmarkEvery: 1)
         let server = self
-        let body = ResponseBody { writer in
-            defer { budget.give(identity.user) }
-            do {
-                for try await event in stream.cancelOnGracefulShutdown() {
-                    var line: JSONValue
-                    if let r = event.object {
-                        guard kinds.contains(r.kind), await server.visible(identity, r) else { continue }
-                        line = ["type": .string(event.typeName), "kind": .string(r.kind), "namespace": .string(r.namespace), "name": .string(r.name),
-                                "resourceVersion": .string(String(event.revision))]
-                    } else {
-                        line = ["type": "BOOKMARK", "resourceVersion": .string(String(event.revision))]
-                    }
-                    var bytes = JSONCoding.encodeBytes(line)
-                    bytes.append(0x0A)
-                    try await writer.write(ByteBuffer(bytes: bytes))
-                }
-            } catch let e as any FogAPIError {
-                var bytes = JSONCoding.encodeBytes(["type": "ERROR", "object": Self.statusBody(e)])
-                bytes.append(0x0A)
-                try await writer.write(ByteBuffer(bytes: bytes))
-            } catch is CancellationError {}
-            try await writer.finish(nil)
+        return try await watchStream(kind: nil, namespace: nil, from: from, identity: identity) { event in
+            guard let r = event.object else { return ["type": "BOOKMARK", "resourceVersion": .string(String(event.revision))] }
+            guard kinds.contains(r.kind), await server.visible(identity, r) else { return nil }
+            return ["type": .string(event.typeName), "kind": .string(r.kind), "namespace": .string(r.namespace), "name": .string(r.name),
+                    "resourceVersion": .string(String(event.revision))]
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
     /// The versions of `key` still in the store's log (the compacted part is gone), oldest first.
