@@ -139,7 +139,9 @@ extension RemoteCLITests {
             try store.list(kind: "FogNode", namespace: nil).items.filter { $0.condition("Ready")?.status == .true }.count == 3
         }
         var job = try Harness.digitsJob("lab-auction", roundTimeout: "30s")
-        job[0].content["spec"]?["allocation"] = ["mode": "auction", "auction": ["duration": "1s"]]
+        // A window wide enough for three processes to bid on a machine the whole suite loads
+        // (with 1 s, a bid arriving late lost the round and the job sometimes never cleared).
+        job[0].content["spec"]?["allocation"] = ["mode": "auction", "auction": ["duration": "5s"]]
         _ = try store.apply(job, dryRun: false)
         let key = ObjectKey(kind: "FederatedJob", namespace: "default", name: "lab-auction")
         try await eventually("lab-auction Succeeded", limit: 240, watching: store) { try store.get(key)?.status?["phase"] == "Succeeded" }
