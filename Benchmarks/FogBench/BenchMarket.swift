@@ -28,3 +28,9 @@ struct BenchMarket {
         try ManifestDecoder().decode([ManifestInput(name: "bench.yaml", bytes: Array(yaml.utf8))]).map(\.resource)
     }
 }
+
+/// A benchmark that cannot run its scenario, and why.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -108,9 +108,4 @@ enum ControlPanelBenchmark {
         await group.triggerGracefulShutdown()
         _ = await task.result
     }
-
-    struct BenchFailure: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
-    }
 }

@@ -1,6 +1,7 @@
 import FogAgent
 import FogClient
 import FogControllers
+import FogFleet
 import FogManifest
 import FogModel
 import FogRuntime
@@ -9,22 +10,58 @@ import Foundation
 import Logging
 
 /// `fog-bench convergence`: the design's cold-convergence goal on the real
-/// controllers. A fresh store holds 10,000 nodes that have each sent one
-/// heartbeat (the simulated fleet, then stopped; the heartbeat timeout is
-/// raised to 10 minutes so that none expires) and 1,000 training jobs in 50
-/// namespaces (20 each: the medium tier's per-namespace slots). Then the
-/// manager starts with every controller, cold: lifecycle marks nodes Ready,
-/// the job controller quotes and admits, allocation scores the 10,000 nodes
-/// for each job and books 3–5 participants in one transaction each, and
-/// training creates each job's first-round tasks. Timed until every job is
-/// `Running` and the manager is settled; then idle CPU over 5 s. The baseline
-/// is the physical floor for the same writes: one SQLite transaction per
-/// object written, in a plain loop on a store of the same size.
+/// controllers, with the quick start's realistic mix. A fresh store holds the quick
+/// start's cluster objects (its tiers, privacy policies, two HarvestPolicies and its
+/// circuit pool), 10,000 simulated nodes of every profile that have each sent one
+/// heartbeat (the simulated fleet, then stopped; the heartbeat timeout is raised to
+/// 10 minutes so that none expires), and 1,000 copies of the quick start's training
+/// job `digits-fedavg` (8–10 participants, hierarchy, three regions) in 50 namespaces
+/// (20 each: the medium tier's per-namespace slots). Then the manager starts with
+/// every controller, cold: lifecycle marks nodes Ready, harvest evaluates the phones,
+/// the job controller quotes and admits, allocation scores the fleet for each job and
+/// books its participants in one transaction each, and training creates each job's
+/// first-round tasks. Timed until every job is `Running` and the manager is settled,
+/// with the peak resident memory of the run; then idle CPU over 5 s. The baseline is
+/// the physical floor for the same writes: one SQLite transaction per object written,
+/// in a plain loop on a store of the same size.
+///
+/// `FOG_BENCH_MIX=plain` runs the earlier, smaller mix instead (no HarvestPolicy, the
+/// default manifests only, jobs of 3–5 participants without hierarchy).
 enum ConvergenceBenchmark {
     // Scale (FOG_BENCH_NODES, FOG_BENCH_NAMESPACES; 20 jobs per namespace): the design's figures by default.
     static let nodeCount = Int(ProcessInfo.processInfo.environment["FOG_BENCH_NODES"] ?? "") ?? 10_000
     static let namespaces = Int(ProcessInfo.processInfo.environment["FOG_BENCH_NAMESPACES"] ?? "") ?? 50
     static let jobsPerNamespace = 20
+    static let plainMix = ProcessInfo.processInfo.environment["FOG_BENCH_MIX"] == "plain"
+
+    /// The quick start's cluster objects (everything but its nodes and jobs).
+    static func quickstartClusterObjects() throws -> [Resource] {
+        var objects: [Resource] = []
+        for file in ["tiers", "privacy", "harvest", "circuits"] {
+            objects += try BenchMarket.objects(try String(contentsOfFile: "examples/quickstart/\(file).yaml", encoding: .utf8))
+        }
+        return objects
+    }
+
+    /// The quick start's training job `digits-fedavg`, as the template of the realistic mix.
+    static func quickstartTrainingJob() throws -> Resource {
+        let jobs = try BenchMarket.objects(try String(contentsOfFile: "examples/quickstart/jobs.yaml", encoding: .utf8))
+        guard let job = jobs.first(where: { $0.name == "digits-fedavg" }) else { throw BenchFailure("examples/quickstart/jobs.yaml has no digits-fedavg") }
+        return job
+    }
+
+    /// Peak resident memory of this process since the last `resetPeakMemory()`, in MB (VmHWM).
+    static func peakMemoryMB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        return kb / 1024
+    }
+
+    /// Resets the peak to the current resident size (Linux: `5` written to clear_refs).
+    static func resetPeakMemory() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -48,19 +85,32 @@ enum ConvergenceBenchmark {
 
     static func run(dir: String) async throws {
         let jobCount = namespaces * jobsPerNamespace
-        print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, embedded store, cold start")
+        print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, embedded store, cold start, "
+              + (plainMix ? "plain mix (no HarvestPolicy, 3-5 participants)" : "the quick start's mix (its tiers, privacy policies, 2 HarvestPolicies, circuit pool; copies of digits-fedavg)"))
         let market = try BenchMarket(path: dir + "/convergence.db")
         let (store, client, logger) = (market.store, market.client, market.logger)
+        if !plainMix { _ = try store.apply(try quickstartClusterObjects(), dryRun: false) }
         var options = SimulatedFleet.Options()
         options.seed = 11
         let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)
         let s0 = now()
-        try await fleet.createNodes(count: nodeCount, profiles: [.stable, .lowLatency, .highPerformance, .loadBalanced])
+        try await fleet.createNodes(count: nodeCount, profiles: plainMix ? [.stable, .lowLatency, .highPerformance, .loadBalanced] : FleetProfile.all)
         for n in fleet.nodeNames { fleet.force(n, online: true) }
         try await fleet.tick()
         var jobs: [Resource] = []
+        let template = plainMix ? nil : try quickstartTrainingJob()
         for ns in 0..<namespaces {
-            for j in 0..<jobsPerNamespace { jobs.append(job(ns * jobsPerNamespace + j, namespace: "team-\(ns)")) }
+            for j in 0..<jobsPerNamespace {
+                let i = ns * jobsPerNamespace + j
+                if var copy = template {
+                    copy.metadata.name = "job-\(i)"
+                    copy.metadata.namespace = "team-\(ns)"
+                    copy.content["spec"]?["seed"] = .int(Int64(i))
+                    jobs.append(copy)
+                } else {
+                    jobs.append(job(i, namespace: "team-\(ns)"))
+                }
+            }
         }
         _ = try store.apply(jobs, dryRun: false)
         let revisionBefore = try store.currentRevision()
@@ -72,6 +122,8 @@ enum ConvergenceBenchmark {
         // its one heartbeat must not expire meanwhile.
         registry.heartbeatTimeout = 600
         let manager = Manager(client: client, controllers: ControllerFamilies.controllers(registry), registry: SchemaSet.builtIn.registry, logger: logger)
+        resetPeakMemory()
+        let memoryBefore = peakMemoryMB()
         let cpu0 = ReconcileBenchmark.cpuSeconds()
         let t0 = now()
         let runner = Task {
@@ -87,6 +139,7 @@ enum ConvergenceBenchmark {
         let done = now()
         watchdog.cancel()
         let cpu1 = ReconcileBenchmark.cpuSeconds()
+        let peakMemory = peakMemoryMB()
         let running = try store.list(kind: "FederatedJob", namespace: nil).items.filter { $0.status?["phase"]?.stringValue == "Running" }.count
         guard running == jobCount else {
             let phases = Dictionary(grouping: manager.cache.list("FederatedJob"), by: { $0.status?["phase"]?.stringValue ?? "-" }).mapValues(\.count)
@@ -104,8 +157,8 @@ enum ConvergenceBenchmark {
             let cpu = r.values.compactMap { $0["cpu"]?.numberValue }.reduce(0, +)
             if cpu > (n.spec?["capacity"]?["cpu"]?.numberValue ?? 0) + 1e-9 { overbooked += 1 }
         }
-        print(String(format: "  cold convergence: %.2f s (goal <= 10 s), %d reconciles, %lld store writes, %.1f s CPU", elapsed,
-                     manager.totalReconciles, writes, cpu1 - cpu0))
+        print(String(format: "  cold convergence: %.2f s (goal <= 5 s), %d reconciles, %lld store writes, %.1f s CPU; peak memory %.0f MB (%.0f MB before the start)", elapsed,
+                     manager.totalReconciles, writes, cpu1 - cpu0, peakMemory, memoryBefore))
         print("  reconciles by controller: " + manager.runners.map { "\($0.controller.name) \($0.reconciles)" }.joined(separator: ", "))
         print("  result: \(jobCount) jobs Running, \(booked) participant reservations on \(allNodes.filter { !($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }.count) nodes (\(overbooked) over-booked), \(tasks) first-round tasks")
 

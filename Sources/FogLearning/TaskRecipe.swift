@@ -75,15 +75,23 @@ public struct TaskRecipe: Sendable, Equatable {
 
 /// Data sets by name under a directory (`<dir>/<name>.csv`), split into a
 /// training and a test part and partitioned, cached: an executor trains many
-/// rounds on the same shard.
+/// rounds on the same shard, and a controller serving many jobs on one data set
+/// parses its file once. Each file is parsed once; splits (one per test fraction
+/// and seed) and partitions are kept for the `retained` most recently used, so
+/// that a thousand jobs with a thousand seeds do not hold a thousand copies.
 public final class DataCatalog: @unchecked Sendable {
     public let directory: String
     private let lock = NSLock()
-    private var splits: [String: (train: Dataset, test: Dataset)] = [:]
-    private var scalers: [String: MinMaxScaler] = [:]
-    private var partitions: [String: Partition] = [:]
+    private var parsed: [String: Dataset] = [:]
+    private var splits: RecentlyUsed<String, (train: Dataset, test: Dataset, scaler: MinMaxScaler)>
+    private var partitions: RecentlyUsed<String, Partition>
 
-    public init(directory: String) { self.directory = directory }
+    /// `retained`: how many splits (and partitions) stay cached.
+    public init(directory: String, retained: Int = 64) {
+        self.directory = directory
+        splits = RecentlyUsed(capacity: retained)
+        partitions = RecentlyUsed(capacity: retained)
+    }
 
     /// Why the data set `name` cannot be used from this catalog (nil when it can): checked at
     /// admission, so a job naming a data set that is not there is refused before it is quoted.
@@ -98,25 +106,36 @@ public final class DataCatalog: @unchecked Sendable {
             + (known.isEmpty ? "no data sets" : known.joined(separator: ", ")) + ")"
     }
 
-    /// Training and test parts of `name`, features scaled to [0, 1] by the training part's range.
-    public func split(_ name: String, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
-        let key = "\(name)|\(testFraction)|\(seed)"
-        if let s = lock.withLock({ splits[key] }) { return s }
+    /// The whole data set `name`, parsed once.
+    func dataset(_ name: String) throws -> Dataset {
+        if let d = lock.withLock({ parsed[name] }) { return d }
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
             throw LearningError.invalidArgument("data set names are letters, digits, '.', '_' and '-' (got \(name))")
         }
         let data = try Dataset(contentsOfCSV: directory + "/" + name + ".csv")
-        let parts = data.split(testFraction: testFraction, seed: SplitMix64.mix(seed, 11))
+        lock.withLock { parsed[name] = data }
+        return data
+    }
+
+    /// Training and test parts of `name`, features scaled to [0, 1] by the training part's range.
+    public func split(_ name: String, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
+        let s = try scaledSplit(name, testFraction: testFraction, seed: seed)
+        return (s.train, s.test)
+    }
+
+    private func scaledSplit(_ name: String, testFraction: Double, seed: UInt64) throws -> (train: Dataset, test: Dataset, scaler: MinMaxScaler) {
+        let key = "\(name)|\(testFraction)|\(seed)"
+        if let s = lock.withLock({ splits[key] }) { return s }
+        let parts = try dataset(name).split(testFraction: testFraction, seed: SplitMix64.mix(seed, 11))
         let scaler = MinMaxScaler(fittedTo: parts.train)
-        let scaled = (scaler.transform(parts.train), scaler.transform(parts.test))
-        lock.withLock { splits[key] = scaled; scalers[key] = scaler }
+        let scaled = (train: scaler.transform(parts.train), test: scaler.transform(parts.test), scaler: scaler)
+        lock.withLock { splits[key] = scaled }
         return scaled
     }
 
     /// The scaling the models of this split expect, for raw inputs (`fogctl infer`).
     public func scaler(_ name: String, testFraction: Double, seed: UInt64) throws -> MinMaxScaler {
-        _ = try split(name, testFraction: testFraction, seed: seed)
-        return lock.withLock { scalers["\(name)|\(testFraction)|\(seed)"]! }
+        try scaledSplit(name, testFraction: testFraction, seed: seed).scaler
     }
 
     /// This recipe's shard of the training part.
@@ -133,6 +152,34 @@ public final class DataCatalog: @unchecked Sendable {
             throw LearningError.invalidArgument("shard \(r.shardIndex) of \(r.shardCount) does not exist")
         }
         return train.rows(partition.shards[r.shardIndex])
+    }
+}
+
+/// A map that keeps its `capacity` most recently used entries (a read counts as a use).
+struct RecentlyUsed<Key: Hashable, Value> {
+    let capacity: Int
+    private var values: [Key: (value: Value, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    var count: Int { values.count }
+
+    subscript(key: Key) -> Value? {
+        mutating get {
+            guard let v = values[key] else { return nil }
+            clock += 1
+            values[key] = (v.value, clock)
+            return v.value
+        }
+        set {
+            clock += 1
+            guard let newValue else { values[key] = nil; return }
+            values[key] = (newValue, clock)
+            if values.count > capacity, let oldest = values.min(by: { $0.value.used < $1.value.used })?.key {
+                values[oldest] = nil
+            }
+        }
     }
 }
 

@@ -20,8 +20,8 @@ public struct FederatedJobController: Controller {
     /// Where data sets live: a job naming one that is not there is refused at admission.
     let data: DataCatalog?
 
-    public init(dataDirectory: String? = nil) { nodes = NodeIndex(); data = dataDirectory.map(DataCatalog.init(directory:)) }
-    init(nodes: NodeIndex, dataDirectory: String?) { self.nodes = nodes; data = dataDirectory.map(DataCatalog.init(directory:)) }
+    public init(dataDirectory: String? = nil) { nodes = NodeIndex(); data = dataDirectory.map { DataCatalog(directory: $0) } }
+    init(nodes: NodeIndex, dataDirectory: String?) { self.nodes = nodes; data = dataDirectory.map { DataCatalog(directory: $0) } }
 
     public var sources: [WatchSource] {
         Watches.for("FederatedJob")
