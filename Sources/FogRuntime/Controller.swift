@@ -89,9 +89,15 @@ public protocol Controller: Sendable {
     /// them, and it may write no others (empty: the controller writes no conditions).
     var conditionTypes: Set<String> { get }
     func reconcile(_ key: ObjectKey, _ context: ReconcileContext) async throws -> ReconcileResult
+    /// Called once by the manager, before any controller's sources are wired to `cache` and
+    /// before the caches fill: a controller that keeps a tally or an index of a cache adds its
+    /// handlers here, so that it sees every object as the cache takes it in, and each change
+    /// before any reconcile that change causes.
+    func prepare(_ cache: InformerSet)
 }
 
 extension Controller {
+    public func prepare(_ cache: InformerSet) {}
     public var sources: [WatchSource] { Watches.for(kind).sources }
     public var workers: Int { 2 }
     public var conditionTypes: Set<String> { [] }

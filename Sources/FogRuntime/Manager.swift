@@ -40,6 +40,7 @@ public final class Manager: Service, @unchecked Sendable {
         var all = controllers
         if options.garbageCollection { all.append(GarbageCollector(kinds: kinds)) }
         runners = all.map { ControllerRunner(controller: $0, context: context, backoff: options.backoff, observer: options.observer) }
+        for c in all { c.prepare(cache) }
         for r in runners {
             r.activity = cache.activity
             r.wire(cache)
