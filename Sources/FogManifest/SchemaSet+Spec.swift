@@ -1,3 +1,4 @@
+import Foundation
 import FogModel
 
 extension SchemaSet {
@@ -33,7 +34,44 @@ extension SchemaSet {
 
 extension Resource {
     /// This object's spec as `T`, defaulted by the built-in schemas (`SchemaSet.spec(_:of:)`).
+    /// Remembered per object while its spec stays the same: controllers decode the same
+    /// object's spec on each of their reconciles, and defaulting and decoding it cost more
+    /// than comparing it with the one decoded last.
     public func decodeSpec<T: KindSpec>(_ type: T.Type) throws(JSONDecodingError) -> T {
-        try SchemaSet.builtIn.spec(type, of: self)
+        let memoKey = DecodedSpecs.Key(type: ObjectIdentifier(T.self), namespace: namespace, name: name)
+        if let hit = DecodedSpecs.shared.get(memoKey, spec: spec) as? T { return hit }
+        let decoded = try SchemaSet.builtIn.spec(type, of: self)
+        DecodedSpecs.shared.set(memoKey, spec: spec, decoded: decoded)
+        return decoded
+    }
+}
+
+/// The spec each object last decoded to, by type and object, with the spec it came from.
+final class DecodedSpecs: @unchecked Sendable {
+    struct Key: Hashable {
+        let type: ObjectIdentifier
+        let namespace: String
+        let name: String
+    }
+
+    static let shared = DecodedSpecs()
+    /// At most this many entries; past it the memo starts again (a fleet of this many
+    /// objects decodes each once more).
+    static let capacity = 200_000
+    private let lock = NSLock()
+    private var entries: [Key: (spec: JSONValue?, decoded: Any)] = [:]
+
+    func get(_ key: Key, spec: JSONValue?) -> Any? {
+        lock.withLock {
+            guard let e = entries[key], e.spec == spec else { return nil }
+            return e.decoded
+        }
+    }
+
+    func set(_ key: Key, spec: JSONValue?, decoded: Any) {
+        lock.withLock {
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (spec, decoded)
+        }
     }
 }
