@@ -83,10 +83,14 @@ public struct NodeCapacity: Sendable {
         cpu = node.capacityCpu
         memoryGiB = node.capacityMemoryGiB
         gpus = node.gpus
-        for (k, r) in node.reservations where k != job {
-            reservedCpu += r.cpu
-            reservedMemoryGiB += r.memoryGiB
-            reservedGpus += r.gpus
+        // The node's total, less what this job holds there (if anything).
+        reservedCpu = node.reserved.cpu
+        reservedMemoryGiB = node.reserved.memoryGiB
+        reservedGpus = node.reserved.gpus
+        if let job, !node.reservations.isEmpty, let own = node.reservations[job] {
+            reservedCpu -= own.cpu
+            reservedMemoryGiB -= own.memoryGiB
+            reservedGpus -= own.gpus
         }
     }
 
@@ -123,7 +127,7 @@ public enum Eligibility {
         guard !node.deleting, node.ready else { return .notReady }
         if node.draining { return .drained }
         if node.unschedulable && !keeping { return .unschedulable }
-        if !node.roles.contains("compute") { return .noComputeRole }
+        if !node.computeRole { return .noComputeRole }
         if !job.privacyCapabilities.isSubset(of: node.privacyCapabilities) { return .privacyCapabilityMissing }
         let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }

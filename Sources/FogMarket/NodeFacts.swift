@@ -29,6 +29,8 @@ public final class NodeFacts: Sendable {
     public let draining: Bool
     /// `spec.roles`.
     public let roles: [String]
+    /// Whether `roles` holds `compute` (checked for every node of every allocation).
+    public let computeRole: Bool
     /// The privacy mechanisms it takes part in (`spec.privacyCapabilities`; absent: all).
     public let privacyCapabilities: Set<String>
     public let deviceClass: String
@@ -41,6 +43,8 @@ public final class NodeFacts: Sendable {
     public let capacityMemoryGiB: Double
     public let gpus: Int
     public let reservations: [String: Reservation]
+    /// The sum of `reservations`.
+    public let reserved: Reservation
     /// `status.reservations` as stored: the value a compare-and-swap expects.
     public let reservationsJSON: JSONValue?
     /// `status.harvest.allocatableCpu` (what a phone lends).
@@ -66,6 +70,7 @@ public final class NodeFacts: Sendable {
         unschedulable = spec.unschedulable
         draining = node.metadata.annotations[Self.drainAnnotation] != nil
         roles = spec.roles.map(\.rawValue)
+        computeRole = roles.contains("compute")
         privacyCapabilities = PrivacyLevel.capabilities(of: spec)
         deviceClass = spec.class.rawValue
         classJSON = .string(spec.class.rawValue)
@@ -82,6 +87,8 @@ public final class NodeFacts: Sendable {
             r[k] = Reservation(cpu: v["cpu"]?.numberValue ?? 0, memoryGiB: v["memoryGiB"]?.numberValue ?? 0, gpus: Int(v["gpu"]?.intValue ?? 0))
         }
         reservations = r
+        reserved = Reservation(cpu: r.values.reduce(0) { $0 + $1.cpu }, memoryGiB: r.values.reduce(0) { $0 + $1.memoryGiB },
+                               gpus: r.values.reduce(0) { $0 + $1.gpus })
         harvestCpu = node.status?["harvest"]?["allocatableCpu"]?.numberValue
         let telemetry = NodeTelemetry(json: node.status?["telemetry"])
         rttMillis = telemetry?.rttAverageMillis ?? telemetry?.rttMillis
@@ -101,6 +108,6 @@ public final class NodeFacts: Sendable {
         return baseStats.with(availability: availability.observed(now: now, ready: readyStatus))
     }
 
-    public var reservedCpu: Double { reservations.values.reduce(0) { $0 + $1.cpu } }
+    public var reservedCpu: Double { reserved.cpu }
 }
 

@@ -217,11 +217,26 @@ public struct AllocationController: Controller {
         let allocation = AuctionFailover.withRunnerUps(
             Self.allocationJSON(chosen: chosen, byName: byName, scores: scoreOf, job: view, quote: quote, now: now,
                                 previous: job.status?["allocation"]), runnerUps)
-        // The phase moves with the allocation, in the same transaction.
-        var jobPatch: [String: JSONValue] = ["allocation": allocation]
+        let total = allocation["totalPrice"]?.numberValue ?? 0
+        let regions = Set(chosen.compactMap { byName[$0]?.region }.filter { !$0.isEmpty })
+        var conditions = [Condition(type: "Allocated", status: .true, reason: "Allocated",
+                                    message: String(format: "%d participants in %d region%@, %.2f %@ to nodes", chosen.count, regions.count,
+                                                    regions.count == 1 ? "" : "s", total, quote?.currency ?? "USD"))]
+        conditions.append(shortfall.map { Condition(type: "Degraded", status: .true, reason: "InsufficientNodes", message: $0) }
+                          ?? Condition(type: "Degraded", status: .false, reason: "AtStrength", message: ""))
+        // The phase and the conditions move with the allocation, in the same transaction (the
+        // conditions compared and swapped too: another controller's condition written since the
+        // cache was read is not overwritten; the reconcile looks again instead).
+        var jobPatch: [String: JSONValue] = ["allocation": allocation, "observedGeneration": .int(job.metadata.generation)]
         if phase == .admitted { jobPatch["phase"] = .string(JobPhase.allocated.rawValue) }
+        var withConditions = job
+        var cs = withConditions.conditions
+        for c in conditions { cs.set(c, now: ctx.timestamp) }
+        withConditions.conditions = cs
+        jobPatch["conditions"] = withConditions.status?["conditions"]
         patches.append(StatusPatch(key: job.key, expect: [.init(path: "allocation", value: job.status?["allocation"]),
-                                                          .init(path: "phase", value: job.status?["phase"])],
+                                                          .init(path: "phase", value: job.status?["phase"]),
+                                                          .init(path: "conditions", value: job.status?["conditions"])],
                                    patch: .object(jobPatch)))
         if !added.isEmpty { _ = try await ctx.ensureFinalizer(job, Self.finalizer) }
         do {
@@ -234,15 +249,6 @@ public struct AllocationController: Controller {
             let how = runnerUps[old].map { String(format: " (next-best bid %@ of the job's auction, %.4f per unit)", $0.bid, $0.unitPrice) } ?? ""
             await ctx.events.record(job, .normal, reason: "ParticipantReplaced", message: "\(old) → \(new): \(lost.first { $0.0 == old }?.1 ?? "lost")" + how)
         }
-        let total = allocation["totalPrice"]?.numberValue ?? 0
-        let regions = Set(chosen.compactMap { byName[$0]?.region }.filter { !$0.isEmpty })
-        var conditions = [Condition(type: "Allocated", status: .true, reason: "Allocated",
-                                    message: String(format: "%d participants in %d region%@, %.2f %@ to nodes", chosen.count, regions.count,
-                                                    regions.count == 1 ? "" : "s", total, quote?.currency ?? "USD"))]
-        conditions.append(shortfall.map { Condition(type: "Degraded", status: .true, reason: "InsufficientNodes", message: $0) }
-                          ?? Condition(type: "Degraded", status: .false, reason: "AtStrength", message: ""))
-        let fresh = try await ctx.client.get(job.key) ?? job
-        try await ctx.updateStatus(fresh, { s in if JobPhase(status: .object(s)) == .admitted { JobPhase.move(&s, to: .allocated) } }, conditions: conditions)
         if current.isEmpty {
             await ctx.events.record(job, .normal, reason: "Allocated", message: conditions[0].message)
         }
