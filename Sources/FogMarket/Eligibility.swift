@@ -128,7 +128,8 @@ public enum Eligibility {
         if node.draining { return .drained }
         if node.unschedulable && !keeping { return .unschedulable }
         if !node.computeRole { return .noComputeRole }
-        if !job.privacyCapabilities.isSubset(of: node.privacyCapabilities) { return .privacyCapabilityMissing }
+        // (Most jobs require none: the empty set is checked first, for each node of each allocation.)
+        if !job.privacyCapabilities.isEmpty && !job.privacyCapabilities.isSubset(of: node.privacyCapabilities) { return .privacyCapabilityMissing }
         let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }
         if !job.deviceClasses.isEmpty && !job.deviceClasses.contains(cls) { return .classNotAllowed }

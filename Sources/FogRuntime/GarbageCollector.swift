@@ -13,8 +13,14 @@ public struct GarbageCollector: Controller {
     public let name = "garbage-collector"
     public let kind = "*"
     let kinds: [String]
+    /// Dependents by owner uid, kept by the caches' change handlers: finding a gone owner's
+    /// dependents was a pass over every cache per deletion (at 100,000 nodes, two thirds of a
+    /// cold start's time).
+    let dependents = DependentIndex()
 
     public init(kinds: [String]) { self.kinds = kinds }
+
+    public func prepare(_ cache: InformerSet) { dependents.follow(cache) }
 
     public var sources: [WatchSource] {
         kinds.flatMap { k -> [WatchSource] in
@@ -26,10 +32,7 @@ public struct GarbageCollector: Controller {
              .mapped(k, nil) { r, cache in
                  // An owner that went (the cache no longer has it): its dependents need a look.
                  guard cache.get(r.key) == nil else { return [] }
-                 let uid = r.metadata.uid
-                 return cache.informers.values.flatMap { informer in
-                     informer.list().filter { $0.metadata.ownerReferences.contains { $0.uid == uid } }.map(\.key)
-                 }
+                 return dependents.keys(of: r.metadata.uid, in: cache)
              },
              .mapped(k, nil) { r, cache in
                  // A dependent changed or went: an owner waiting in the foreground needs a look.
@@ -72,9 +75,8 @@ public struct GarbageCollector: Controller {
     /// release the owner once none is left.
     func finishForeground(_ owner: Resource, _ context: ReconcileContext) async throws -> ReconcileResult {
         let uid = owner.metadata.uid
-        let dependents = context.cache.informers.values.flatMap { informer in
-            informer.list().filter { $0.metadata.ownerReferences.contains { $0.uid == uid } }
-        }
+        let dependents = self.dependents.keys(of: uid, in: context.cache).compactMap { context.cache.get($0) }
+            .filter { $0.metadata.ownerReferences.contains { $0.uid == uid } }
         if dependents.isEmpty {
             guard let fresh = try await context.client.get(owner.key), fresh.metadata.uid == uid else { return .done }
             try await context.removeFinalizer(fresh, DeletePropagation.foregroundFinalizer)
@@ -84,5 +86,50 @@ public struct GarbageCollector: Controller {
             do { _ = try await context.client.delete(d.key, propagation: .foreground) } catch let e as StoreError where e.code == .notFound {}
         }
         return .done  // woken again as each dependent goes (mapped source)
+    }
+}
+
+/// The keys of the cached objects that name each uid as an owner, kept current by the
+/// caches' change handlers (registered before the caches fill, so none is missed).
+final class DependentIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cache: ObjectIdentifier?
+    private var byOwner: [String: Set<ObjectKey>] = [:]
+    private var owners: [ObjectKey: [String]] = [:]
+
+    func follow(_ cache: InformerSet) {
+        let id = ObjectIdentifier(cache)
+        lock.withLock { self.cache = id; byOwner = [:]; owners = [:] }
+        for informer in cache.informers.values {
+            informer.addHandler { [weak self] change in
+                switch change {
+                case .upsert(_, let r): self?.set(r.key, r.metadata.ownerReferences.map(\.uid), from: id)
+                case .delete(let r): self?.set(r.key, [], from: id)
+                }
+            }
+        }
+    }
+
+    private func set(_ key: ObjectKey, _ uids: [String], from id: ObjectIdentifier) {
+        lock.withLock {
+            guard cache == id else { return }
+            let old = owners[key] ?? []
+            guard old != uids else { return }
+            for u in old {
+                byOwner[u]?.remove(key)
+                if byOwner[u]?.isEmpty == true { byOwner[u] = nil }
+            }
+            for u in uids { byOwner[u, default: []].insert(key) }
+            owners[key] = uids.isEmpty ? nil : uids
+        }
+    }
+
+    /// The dependents of `uid` in key order: from the index when it follows `cache`, else one
+    /// pass over every cache.
+    func keys(of uid: String, in cache: InformerSet) -> [ObjectKey] {
+        if let keys = lock.withLock({ self.cache == ObjectIdentifier(cache) ? byOwner[uid] ?? [] : nil }) { return keys.sorted() }
+        return cache.informers.values.flatMap { informer in
+            informer.keys { $0.metadata.ownerReferences.contains { $0.uid == uid } }
+        }.sorted()
     }
 }
