@@ -4,7 +4,7 @@ import Foundation
 
 /// What a `FederatedJob` asks of each participant, from its typed spec.
 public struct JobView: Sendable {
-    public var key: ObjectKey
+    public var key: ObjectKey { didSet { reservationKey = Self.reservationKey(key) } }
     public var spec: FederatedJobSpec
     public var type: FederatedJobSpec.JobType
     public var tier: String
@@ -23,11 +23,16 @@ public struct JobView: Sendable {
     public var budget: Double?
     public var mode: FederatedJobSpec.Allocation.Mode
     /// The privacy mechanisms its PrivacyPolicy enables: every participant must take part in them.
-    public var privacyCapabilities: Set<String>
+    public var privacyCapabilities: Set<String> { didSet { privacyBits = PrivacyMechanism.bits(privacyCapabilities) } }
+    /// `privacyCapabilities` as bits, for the test eligibility makes for every node.
+    public private(set) var privacyBits: UInt8
+    /// The key of this job's entry in a node's `status.reservations` (`namespace/name`).
+    public private(set) var reservationKey: String
 
     /// `privacy`: the job's PrivacyPolicy (nil: not resolved yet, nothing required of nodes).
     public init(key: ObjectKey, spec s: FederatedJobSpec, privacy policy: PrivacyPolicySpec? = nil) {
         self.key = key
+        reservationKey = Self.reservationKey(key)
         spec = s
         type = s.type
         tier = s.tier
@@ -47,10 +52,8 @@ public struct JobView: Sendable {
         budget = s.budget?.max
         mode = s.allocation.mode
         privacyCapabilities = Set(policy.map(PrivacyLevel.enabledMechanisms) ?? [])
+        privacyBits = PrivacyMechanism.bits(privacyCapabilities)
     }
-
-    /// The key of this job's entry in a node's `status.reservations`.
-    public var reservationKey: String { Self.reservationKey(key) }
 
     /// The key of job `key`'s entry in a node's `status.reservations`: `namespace/name`.
     public static func reservationKey(_ key: ObjectKey) -> String { key.namespace + "/" + key.name }
@@ -128,8 +131,7 @@ public enum Eligibility {
         if node.draining { return .drained }
         if node.unschedulable && !keeping { return .unschedulable }
         if !node.computeRole { return .noComputeRole }
-        // (Most jobs require none: the empty set is checked first, for each node of each allocation.)
-        if !job.privacyCapabilities.isEmpty && !job.privacyCapabilities.isSubset(of: node.privacyCapabilities) { return .privacyCapabilityMissing }
+        if job.privacyBits & ~node.privacyBits != 0 { return .privacyCapabilityMissing }
         let cls = node.deviceClass
         if !tier.deviceClasses.isEmpty && !tier.deviceClasses.contains(cls) { return .classNotAllowed }
         if !job.deviceClasses.isEmpty && !job.deviceClasses.contains(cls) { return .classNotAllowed }
@@ -163,5 +165,17 @@ public enum Eligibility {
             return perRequest * (requests / Double(max(1, job.maxParticipants))).rounded(.up)
         }
         return node.askPerHour * (quote?.quantity ?? 1)
+    }
+}
+
+extension PrivacyMechanism {
+    /// `names` as bits, one per mechanism; a name that is no mechanism sets the top bit, which
+    /// no node's set has (a job requiring it is eligible nowhere, as with the sets themselves).
+    public static func bits(_ names: Set<String>) -> UInt8 {
+        var bits: UInt8 = 0
+        for name in names {
+            if let i = allCases.firstIndex(where: { $0.rawValue == name }) { bits |= 1 << UInt8(allCases.distance(from: allCases.startIndex, to: i)) } else { bits |= 0x80 }
+        }
+        return bits
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// of the node instead of once per job: with 10,000 nodes and 1,000 jobs,
 /// decoding conditions, capacity, reservations and scoring inputs from JSON for
 /// every job was most of the time of a cold start.
-public final class NodeFacts: Sendable {
+public final class NodeFacts: @unchecked Sendable {
     /// Set by `fogctl drain` on a cordoned node: the jobs it serves replace it (cordoning
     /// alone only keeps new work away, as in Kubernetes).
     public static let drainAnnotation = "fog/drain"
@@ -33,6 +33,8 @@ public final class NodeFacts: Sendable {
     public let computeRole: Bool
     /// The privacy mechanisms it takes part in (`spec.privacyCapabilities`; absent: all).
     public let privacyCapabilities: Set<String>
+    /// `privacyCapabilities` as bits (`PrivacyMechanism.bits`).
+    public let privacyBits: UInt8
     public let deviceClass: String
     /// `spec.class` as JSON, for participant records.
     public let classJSON: JSONValue
@@ -72,6 +74,7 @@ public final class NodeFacts: Sendable {
         roles = spec.roles.map(\.rawValue)
         computeRole = roles.contains("compute")
         privacyCapabilities = PrivacyLevel.capabilities(of: spec)
+        privacyBits = PrivacyMechanism.bits(privacyCapabilities)
         deviceClass = spec.class.rawValue
         classJSON = .string(spec.class.rawValue)
         region = spec.region
@@ -99,6 +102,23 @@ public final class NodeFacts: Sendable {
         askPerHour = spec.price?.askPerHour ?? 0
         askPerRequest = spec.price?.askPerRequest
         baseStats = NodeStats(spec: spec, telemetry: telemetry, availability: availability, trust: trust)
+    }
+
+    /// `stats(now:)` last computed, and when: immutable but for this memo, under its lock.
+    private let memoLock = NSLock()
+    private var memo: (at: Double, stats: NodeStats)?
+
+    /// `stats(now:)`, reused while `now` is within `lifetime` seconds of the time it was
+    /// computed for: every allocation reads every node's scoring inputs, and a node's uptime
+    /// record moves with time but not within a second. (A new version of the node is a new
+    /// `NodeFacts`, so nothing older than the node's own version is ever reused.)
+    public func stats(now: Double, reusingWithin lifetime: Double) -> NodeStats {
+        memoLock.lock()
+        defer { memoLock.unlock() }
+        if let memo, abs(now - memo.at) <= lifetime { return memo.stats }
+        let fresh = stats(now: now)
+        memo = (now, fresh)
+        return fresh
     }
 
     /// Scoring inputs with the availability history brought up to `now` (seconds

@@ -23,7 +23,6 @@ final class NodeIndex: @unchecked Sendable {
     private var ordered: [NodeFacts] = []
     private var position: [String: Int] = [:]
     private var orderStale = false
-    private var stats: [String: (version: Int64, at: Double, stats: NodeStats)] = [:]
 
     init() {}
 
@@ -56,12 +55,7 @@ final class NodeIndex: @unchecked Sendable {
 
     /// `node`'s scoring inputs at `now`, reused for `statsLifetime` while the node is unchanged.
     func stats(_ node: NodeFacts, now: Double) -> NodeStats {
-        lock.withLock {
-            if let s = stats[node.name], s.version == node.resourceVersion, abs(now - s.at) <= Self.statsLifetime { return s.stats }
-            let fresh = node.stats(now: now)
-            stats[node.name] = (node.resourceVersion, now, fresh)
-            return fresh
-        }
+        node.stats(now: now, reusingWithin: Self.statsLifetime)
     }
 
     /// Follows `cache`'s nodes (called with the lock held). The handler is added
@@ -73,7 +67,6 @@ final class NodeIndex: @unchecked Sendable {
         bound = id
         facts = [:]
         orderStale = true
-        stats = [:]
         informer.addHandler { [weak self] change in self?.apply(change, from: id) }
         informer.forEach { node in
             if let old = facts[node.name], old.resourceVersion >= node.metadata.resourceVersion { return }
@@ -88,7 +81,6 @@ final class NodeIndex: @unchecked Sendable {
                 lock.withLock {
                     guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
                     orderStale = true
-                    stats[node.name] = nil
                 }
                 return
             }
@@ -106,7 +98,6 @@ final class NodeIndex: @unchecked Sendable {
             lock.withLock {
                 guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
                 orderStale = true
-                stats[node.name] = nil
             }
         }
     }
