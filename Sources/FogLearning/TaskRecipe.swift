@@ -133,6 +133,9 @@ public final class DataCatalog: @unchecked Sendable {
         return scaled
     }
 
+    /// How many splits are cached now (at most `retained`).
+    var cachedSplits: Int { lock.withLock { splits.count } }
+
     /// The scaling the models of this split expect, for raw inputs (`fogctl infer`).
     public func scaler(_ name: String, testFraction: Double, seed: UInt64) throws -> MinMaxScaler {
         try scaledSplit(name, testFraction: testFraction, seed: seed).scaler

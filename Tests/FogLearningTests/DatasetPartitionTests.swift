@@ -175,3 +175,33 @@ struct PartitionTests {
         }
     }
 }
+
+@Suite("DataCatalog")
+struct DataCatalogTests {
+    static let directory = URL(fileURLWithPath: Digits.path).deletingLastPathComponent().path
+
+    @Test("a catalog keeps its most recently used splits only, and a split evicted and asked again is the same")
+    func keepsRecentSplits() throws {
+        let catalog = DataCatalog(directory: Self.directory, retained: 2)
+        let first = try catalog.split("digits", testFraction: 0.2, seed: 1)
+        for seed: UInt64 in 2...5 { _ = try catalog.split("digits", testFraction: 0.2, seed: seed) }
+        #expect(catalog.cachedSplits == 2)
+        let again = try catalog.split("digits", testFraction: 0.2, seed: 1)
+        #expect(again.train == first.train && again.test == first.test)
+        #expect(first.train.count + first.test.count == 1797)
+        // Another seed, another split of the same rows.
+        let other = try catalog.split("digits", testFraction: 0.2, seed: 2)
+        #expect(other.train != first.train)
+        #expect(catalog.cachedSplits == 2)
+    }
+
+    @Test("recently used: reading an entry keeps it, the least recently used goes")
+    func recentlyUsed() {
+        var m = RecentlyUsed<String, Int>(capacity: 2)
+        m["a"] = 1
+        m["b"] = 2
+        _ = m["a"]
+        m["c"] = 3
+        #expect(m["a"] == 1 && m["b"] == nil && m["c"] == 3 && m.count == 2)
+    }
+}
