@@ -19,19 +19,7 @@ import Foundation
 /// round's token, of which the task holds only the SHA-256.
 public final class RegionalAggregator: @unchecked Sendable {
     /// One participant's update, as it arrived.
-    public struct Upload: Sendable {
-        public var namespace: String
-        public var aggregateTask: String
-        public var node: String
-        public var participantTask: String
-        public var samples: Int
-        public var token: String
-        public var bytes: [UInt8]
-        public init(namespace: String, aggregateTask: String, node: String, participantTask: String, samples: Int, token: String, bytes: [UInt8]) {
-            self.namespace = namespace; self.aggregateTask = aggregateTask; self.node = node
-            self.participantTask = participantTask; self.samples = samples; self.token = token; self.bytes = bytes
-        }
-    }
+    public typealias Upload = RegionalUpdateUpload
 
     let client: any FogClient
     let clock: any FogClock

@@ -144,8 +144,7 @@ struct AgentCommand: AsyncParsableCommand {
                 return try await cache.get(digest)
             } updates: { u in
                 guard let aggregator = cacheHolder.aggregator else { throw StoreError(.notFound, "this node does not aggregate (it has no aggregator role)") }
-                try await aggregator.receive(RegionalAggregator.Upload(namespace: u.namespace, aggregateTask: u.aggregateTask, node: u.node,
-                                                                       participantTask: u.participantTask, samples: u.samples, token: u.token, bytes: u.bytes))
+                try await aggregator.receive(u)
             }.application(onRunning: { ready.continuation.yield($0) })
             let group = ServiceGroup(services: [service], logger: CLILogging.logger("fog.peer"))
             endpoint = Task { try await group.run() }

@@ -96,9 +96,7 @@ public final class DataCatalog: @unchecked Sendable {
     /// Why the data set `name` cannot be used from this catalog (nil when it can): checked at
     /// admission, so a job naming a data set that is not there is refused before it is quoted.
     public func problem(with name: String) -> String? {
-        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
-            return "data set names are letters, digits, '.', '_' and '-' (got \(name))"
-        }
+        if let bad = Self.nameProblem(name) { return bad }
         if FileManager.default.isReadableFile(atPath: directory + "/" + name + ".csv") { return nil }
         let known = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
@@ -106,12 +104,16 @@ public final class DataCatalog: @unchecked Sendable {
             + (known.isEmpty ? "no data sets" : known.joined(separator: ", ")) + ")"
     }
 
+    /// Why `name` cannot name a data set file (nil when it can).
+    static func nameProblem(_ name: String) -> String? {
+        name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil
+            ? nil : "data set names are letters, digits, '.', '_' and '-' (got \(name))"
+    }
+
     /// The whole data set `name`, parsed once.
     func dataset(_ name: String) throws -> Dataset {
         if let d = lock.withLock({ parsed[name] }) { return d }
-        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
-            throw LearningError.invalidArgument("data set names are letters, digits, '.', '_' and '-' (got \(name))")
-        }
+        if let bad = Self.nameProblem(name) { throw LearningError.invalidArgument(bad) }
         let data = try Dataset(contentsOfCSV: directory + "/" + name + ".csv")
         lock.withLock { parsed[name] = data }
         return data

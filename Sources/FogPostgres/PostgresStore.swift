@@ -479,13 +479,7 @@ public final class PostgresTransaction: @unchecked Sendable {
 
     func current(_ object: Resource) async throws -> Resource {
         guard let existing = try await get(object.key) else { throw StoreError.notFound(object.key) }
-        let given = object.metadata.resourceVersion
-        if given != 0 && given != existing.metadata.resourceVersion {
-            throw StoreError.conflict(object.key, stored: existing.metadata.resourceVersion, given: given)
-        }
-        if !object.metadata.uid.isEmpty && object.metadata.uid != existing.metadata.uid {
-            throw StoreError(.conflict, "\(object.kind.lowercased()) \"\(object.name)\": uid \(object.metadata.uid) does not match the stored object (\(existing.metadata.uid)); it was deleted and created again")
-        }
+        try ObjectMutation.check(object, against: existing)
         return existing
     }
 

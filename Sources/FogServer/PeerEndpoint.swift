@@ -1,4 +1,5 @@
 import FogAPI
+import FogModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,21 +18,8 @@ import NIOCore
 /// the receiver's errors carry their HTTP status (401 wrong token, 404 unknown task, 409 late).
 public struct PeerEndpoint: Sendable {
     public typealias Models = @Sendable (_ digest: String) async throws -> (bytes: [UInt8], hit: Bool)
-    /// One update as it arrived: the aggregate task (namespace, name), the participant's node,
-    /// task and samples, the token it presented, and the update blob.
-    public struct UpdateUpload: Sendable {
-        public var namespace: String
-        public var aggregateTask: String
-        public var node: String
-        public var participantTask: String
-        public var samples: Int
-        public var token: String
-        public var bytes: [UInt8]
-        public init(namespace: String, aggregateTask: String, node: String, participantTask: String, samples: Int, token: String, bytes: [UInt8]) {
-            self.namespace = namespace; self.aggregateTask = aggregateTask; self.node = node
-            self.participantTask = participantTask; self.samples = samples; self.token = token; self.bytes = bytes
-        }
-    }
+    /// One update as it arrived (the same value the receiving node's aggregator takes).
+    public typealias UpdateUpload = RegionalUpdateUpload
     public typealias Updates = @Sendable (UpdateUpload) async throws -> Void
     /// The largest update accepted (the server's own blob limit is of the same order).
     public static let maxUpdateBytes = 256 << 20

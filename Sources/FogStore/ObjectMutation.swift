@@ -1,3 +1,4 @@
+import FogAPI
 import FogModel
 
 /// The write rules every store implementation shares (pure, no I/O):
@@ -12,6 +13,19 @@ public enum ObjectMutation {
         o.metadata.generation = 1
         o.metadata.resourceVersion = revision
         return o
+    }
+
+    /// Whether a write of `object` may replace `existing`: a resource version, when given, must
+    /// be the stored one, and a uid, when given, the stored object's (not one deleted and
+    /// created again under the same name). Throws the `.conflict` that says which.
+    public static func check(_ object: Resource, against existing: Resource) throws {
+        let given = object.metadata.resourceVersion
+        if given != 0 && given != existing.metadata.resourceVersion {
+            throw StoreError.conflict(object.key, stored: existing.metadata.resourceVersion, given: given)
+        }
+        if !object.metadata.uid.isEmpty && object.metadata.uid != existing.metadata.uid {
+            throw StoreError(.conflict, "\(object.kind.lowercased()) \"\(object.name)\": uid \(object.metadata.uid) does not match the stored object (\(existing.metadata.uid)); it was deleted and created again")
+        }
     }
 
     /// `existing` updated with the caller's metadata and content; status is kept.

@@ -496,13 +496,7 @@ public final class StoreTransaction {
     /// The stored object `object` refers to, after the conflict and uid checks.
     func current(_ object: Resource) throws -> Resource {
         guard let existing = try get(object.key) else { throw StoreError.notFound(object.key) }
-        let given = object.metadata.resourceVersion
-        if given != 0 && given != existing.metadata.resourceVersion {
-            throw StoreError.conflict(object.key, stored: existing.metadata.resourceVersion, given: given)
-        }
-        if !object.metadata.uid.isEmpty && object.metadata.uid != existing.metadata.uid {
-            throw StoreError(.conflict, "\(object.kind.lowercased()) \"\(object.name)\": uid \(object.metadata.uid) does not match the stored object (\(existing.metadata.uid)); it was deleted and created again")
-        }
+        try ObjectMutation.check(object, against: existing)
         return existing
     }
 
