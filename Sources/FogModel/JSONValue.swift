@@ -100,27 +100,34 @@ public enum FieldPath {
         case index(Int)
     }
 
+    /// `spec.roles[1]` → key spec, key roles, index 1 (a bracket that holds no integer holds a
+    /// key). Scanned as UTF-8: predicates parse their paths on every change they look at.
     public static func parse(_ path: String) -> [Segment] {
         var out: [Segment] = []
-        var token = ""
-        var i = path.startIndex
-        while i < path.endIndex {
-            let c = path[i]
-            if c == "." {
-                if !token.isEmpty { out.append(.key(token)); token = "" }
-            } else if c == "[" {
-                if !token.isEmpty { out.append(.key(token)); token = "" }
-                var j = path.index(after: i)
-                var digits = ""
-                while j < path.endIndex, path[j] != "]" { digits.append(path[j]); j = path.index(after: j) }
-                if let n = Int(digits) { out.append(.index(n)) } else { out.append(.key(digits)) }
-                i = j
+        let u = path.utf8
+        var i = u.startIndex
+        var tokenStart = i
+        func flush(_ end: String.Index) { if tokenStart < end { out.append(.key(String(path[tokenStart..<end]))) } }
+        while i < u.endIndex {
+            let c = u[i]
+            if c == UInt8(ascii: ".") {
+                flush(i)
+                i = u.index(after: i)
+                tokenStart = i
+            } else if c == UInt8(ascii: "[") {
+                flush(i)
+                let open = u.index(after: i)
+                var j = open
+                while j < u.endIndex, u[j] != UInt8(ascii: "]") { j = u.index(after: j) }
+                let inner = String(path[open..<j])
+                if let n = Int(inner) { out.append(.index(n)) } else { out.append(.key(inner)) }
+                i = j < u.endIndex ? u.index(after: j) : j
+                tokenStart = i
             } else {
-                token.append(c)
+                i = u.index(after: i)
             }
-            if i < path.endIndex { i = path.index(after: i) }
         }
-        if !token.isEmpty { out.append(.key(token)) }
+        flush(i)
         return out
     }
 

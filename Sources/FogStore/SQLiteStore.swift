@@ -20,6 +20,8 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     let makeUID: @Sendable () -> String
     let notifier = RevisionNotifier()
     let hub = WatchHub()
+    /// Objects as last committed or read, decoded (see `CommittedObjects`).
+    let committedObjects = CommittedObjects()
     /// How often a watcher checks for writes made by other processes.
     public let pollInterval: Duration
 
@@ -163,17 +165,17 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     // MARK: Reads
 
     public func get(_ key: ObjectKey) throws -> Resource? {
-        try storage { try pool.read { db in try Self.fetch(db, key) } }
+        try storage { try pool.read { db in try Self.fetch(db, key, committedObjects) } }
     }
 
     public func list(kind: String, namespace: String?, selector: LabelSelector = LabelSelector()) throws -> ObjectList {
         try storage {
             try pool.read { db in
-                let rows: [Row]
+                let rows: RowCursor
                 if let namespace {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? ORDER BY o.namespace, o.name"), arguments: [kind, namespace])
+                    rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT o.namespace, o.name, o.revision, e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? ORDER BY o.namespace, o.name"), arguments: [kind, namespace])
                 } else {
-                    rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? ORDER BY o.namespace, o.name"), arguments: [kind])
+                    rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT o.namespace, o.name, o.revision, e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? ORDER BY o.namespace, o.name"), arguments: [kind])
                 }
                 // A body that lacks the encoded `"key":"value"` of an equality requirement cannot
                 // match it: skip decoding it (a body that has it is still decoded and checked).
@@ -182,9 +184,13 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                     return nil
                 }
                 var items: [Resource] = []
-                items.reserveCapacity(needles.isEmpty ? rows.count : 16)
-                for row in rows {
-                    var body: String = row[0]
+                while let row = try rows.next() {
+                    // Known at this revision: no body to read or parse.
+                    if let known = committedObjects.get(ObjectKey(kind: kind, namespace: row[0], name: row[1]), revision: row[2]) {
+                        if selector.isEmpty || selector.matches(known.metadata.labels) { items.append(known) }
+                        continue
+                    }
+                    var body: String = row[3]
                     if !needles.isEmpty {
                         let found = body.withUTF8 { b in
                             needles.allSatisfy { Self.bytes(b, contain: $0) }
@@ -192,6 +198,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
                         if !found { continue }
                     }
                     let r = try Resource.decode(body)
+                    committedObjects.put(r)
                     if selector.isEmpty || selector.matches(r.metadata.labels) { items.append(r) }
                 }
                 return ObjectList(items: items, revision: try Self.revision(db))
@@ -316,14 +323,22 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         return try storage {
             try pool.writeWithoutTransaction { db in
                 var result: T?
+                var written: StoreTransaction?
                 try db.inTransaction(.immediate) {
                     let date = now()
-                    let tx = StoreTransaction(db: db, revision: try Self.revision(db), now: date, makeUID: makeUID)
+                    let tx = StoreTransaction(db: db, revision: try Self.revision(db), now: date, makeUID: makeUID, known: committedObjects)
                     result = try body(tx)
                     if dryRun { return .rollback }
                     try tx.finish()
-                    committed = tx.revision
+                    written = tx
                     return .commit
+                }
+                // Committed: still on the one writer connection, so commits reach the cache
+                // and the watch hub in revision order.
+                if let tx = written, tx.revision != tx.startRevision {
+                    committedObjects.commit(tx.outcome)
+                    hub.committed(tx.logged)
+                    committed = tx.revision
                 }
                 return result!
             }
@@ -334,14 +349,21 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM fog_meta WHERE key = 'revision'")) ?? 0
     }
 
-    /// An object's current body: the log entry its index row points at.
-    static let selectObjectSQL = "SELECT e.body FROM objects o JOIN events e ON e.revision = o.revision WHERE o.kind = ? AND o.namespace = ? AND o.name = ?"
+    /// An object's current revision, from the object index.
+    static let selectRevisionSQL = "SELECT revision FROM objects WHERE kind = ? AND namespace = ? AND name = ?"
+    /// The body of the log entry at one revision.
+    static let selectBodySQL = "SELECT body FROM events WHERE revision = ?"
 
-    static func fetch(_ db: Database, _ key: ObjectKey) throws -> Resource? {
-        guard let body = try String.fetchOne(
-            db.cachedStatement(sql: selectObjectSQL),
-            arguments: [key.kind, key.namespace, key.name]) else { return nil }
-        return try Resource.decode(body)
+    /// An object's current version: the log entry its index row points at, decoded unless
+    /// `known` holds that very revision.
+    static func fetch(_ db: Database, _ key: ObjectKey, _ known: CommittedObjects) throws -> Resource? {
+        guard let revision = try Int64.fetchOne(db.cachedStatement(sql: selectRevisionSQL),
+                                                arguments: [key.kind, key.namespace, key.name]) else { return nil }
+        if let hit = known.get(key, revision: revision) { return hit }
+        guard let body = try String.fetchOne(db.cachedStatement(sql: selectBodySQL), arguments: [revision]) else { return nil }
+        let object = try Resource.decode(body)
+        known.put(object)
+        return object
     }
 
     /// Maps SQLite and decoding failures to `StoreError`; API errors pass through.
@@ -359,14 +381,20 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
 public final class StoreTransaction {
     let db: Database
     public private(set) var revision: Int64
-    private let startRevision: Int64
+    let startRevision: Int64
+    let known: CommittedObjects
+    /// What this transaction has done so far: each written key's object (nil: deleted), and the
+    /// log entries, handed to the cache and the watch hub once it commits.
+    private(set) var outcome: [ObjectKey: Resource?] = [:]
+    private(set) var logged: [StoreEvent] = []
     /// The transaction's time, as RFC 3339 (object timestamps) and as seconds (event log).
     let now: String
     let nowSeconds: Double
     let makeUID: () -> String
 
-    init(db: Database, revision: Int64, now: Date, makeUID: @escaping () -> String) {
+    init(db: Database, revision: Int64, now: Date, makeUID: @escaping () -> String, known: CommittedObjects) {
         self.db = db
+        self.known = known
         self.revision = revision
         self.startRevision = revision
         self.now = Timestamp.format(now)
@@ -375,13 +403,11 @@ public final class StoreTransaction {
     }
 
     public func get(_ key: ObjectKey) throws -> Resource? {
-        selectStatement = try selectStatement ?? db.cachedStatement(sql: SQLiteStore.selectObjectSQL)
-        guard let body = try String.fetchOne(selectStatement!, arguments: [key.kind, key.namespace, key.name]) else { return nil }
-        return try Resource.decode(body)
+        if let written = outcome[key] { return written }
+        return try SQLiteStore.fetch(db, key, known)
     }
 
     // Statements prepared once per transaction (a batch reuses them for every object).
-    private var selectStatement: Statement?
     private var insertObjectStatement: Statement?
     private var updateObjectStatement: Statement?
     private var deleteObjectStatement: Statement?
@@ -534,7 +560,15 @@ public final class StoreTransaction {
             throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
         }
         try logStatement!.execute(arguments: [revision, type.rawValue, object.kind, object.namespace, object.name, body, nowSeconds])
+        // What a reader of the log will decode. The body is the object's exact image, except
+        // that a number that is not finite is written as null: a body with a null is decoded
+        // again, so that the watch carries precisely what the log holds.
+        let hasNull = body.utf8.withContiguousStorageIfAvailable { SQLiteStore.bytes($0, contain: Self.null) } ?? true
+        let image = hasNull ? try Resource.decode(body) : object
+        logged.append(StoreEvent(revision: revision, type: type, object: image))
+        outcome[object.key] = type == .deleted ? .some(nil) : image
     }
+    private static let null = Array("null".utf8)
 
     func finish() throws {
         if revision != startRevision {

@@ -76,9 +76,11 @@ public final class RevisionNotifier: @unchecked Sendable {
 
 /// One tailer per store reads each batch of new log entries once and fans it
 /// out to every watcher (like Kubernetes' watch cache), so a hundred watchers
-/// cost one query per write, not a hundred. A new watcher reads its backlog
-/// from the log, then joins the live stream; revisions are never delivered
-/// twice or skipped.
+/// cost one query per write, not a hundred. Writes committed by this process
+/// are handed over as they commit (`committed`), decoded already: the tailer
+/// reads the log only for what it was not handed (another process's writes, or
+/// a run it could not keep). A new watcher reads its backlog from the log, then
+/// joins the live stream; revisions are never delivered twice or skipped.
 final class WatchHub: @unchecked Sendable {
     typealias Subscriber = WatchSubscriber
 
@@ -86,6 +88,35 @@ final class WatchHub: @unchecked Sendable {
     private var subscribers: [UUID: Subscriber] = [:]
     private var position: Int64 = 0
     private var tailer: Task<Void, Never>?
+    /// This process's commits not yet delivered, in revision order (only while a tailer runs).
+    private var handed: [StoreEvent] = []
+    /// Beyond this many undelivered entries the hand-over stops and the tailer reads the log.
+    static let handedLimit = 50_000
+
+    /// A transaction's log entries, right after it committed (called in commit order).
+    func committed(_ events: [StoreEvent]) {
+        guard !events.isEmpty else { return }
+        lock.withLock {
+            guard tailer != nil else { return }
+            if handed.count + events.count > Self.handedLimit { handed.removeAll(); return }
+            handed += events
+        }
+    }
+
+    /// The entries handed over that continue `from` without a gap, if any (lock held).
+    private func takeHanded(after from: Int64) -> [StoreEvent]? {
+        if let stale = handed.firstIndex(where: { $0.revision > from }) {
+            if stale > 0 { handed.removeFirst(stale) }
+        } else {
+            handed.removeAll()
+        }
+        guard handed.first?.revision == from + 1 else { return nil }
+        var end = 1
+        while end < handed.count && handed[end].revision == handed[end - 1].revision + 1 { end += 1 }
+        let run = Array(handed[..<end])
+        handed.removeFirst(end)
+        return run
+    }
 
     func subscribe(_ store: SQLiteStore, kind: String?, namespace: String?, from: Int64, bookmarks: Bool)
         -> AsyncThrowingStream<WatchEvent, Error>
@@ -137,16 +168,24 @@ final class WatchHub: @unchecked Sendable {
         tailer = Task.detached { [weak self, weak store] in
             defer { store?.notifier.watcherStopped() }
             while !Task.isCancelled, let self, let store {
-                let from = self.lock.withLock { self.position }
+                let (from, handed) = self.lock.withLock { (self.position, self.takeHanded(after: self.position)) }
                 do {
-                    let (batch, head) = try store.events(after: from, kind: nil, namespace: nil, limit: 1000)
+                    let batch: [StoreEvent]
+                    let reached: Int64
+                    if let handed {
+                        batch = handed
+                        reached = handed.last!.revision
+                    } else {
+                        let (read, head) = try store.events(after: from, kind: nil, namespace: nil, limit: 1000)
+                        batch = read
+                        reached = read.count == 1000 ? read.last!.revision : head
+                    }
                     let targets = self.lock.withLock { () -> [Subscriber] in
-                        self.position = max(self.position, batch.count == 1000 ? batch.last!.revision : head)
+                        self.position = max(self.position, reached)
                         return Array(self.subscribers.values)
                     }
-                    let reached = batch.count == 1000 ? batch.last!.revision : head
                     for t in targets { t.deliver(batch, head: reached) }
-                    if batch.count == 1000 { continue }
+                    if handed == nil && batch.count == 1000 { continue }
                     store.notifier.advance(to: reached)
                     await store.notifier.wait(after: reached)
                 } catch {
@@ -155,6 +194,7 @@ final class WatchHub: @unchecked Sendable {
                         let all = Array(self.subscribers.values)
                         self.subscribers.removeAll()
                         self.tailer = nil
+                        self.handed.removeAll()
                         return all
                     }
                     for s in all { s.continuation.finish(throwing: error) }
@@ -169,6 +209,7 @@ final class WatchHub: @unchecked Sendable {
             subscribers.removeValue(forKey: id)
             guard subscribers.isEmpty, let t = tailer else { return nil }
             tailer = nil
+            handed.removeAll()
             return t
         }
         stop?.cancel()

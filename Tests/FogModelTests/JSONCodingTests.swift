@@ -38,6 +38,20 @@ import Testing
     }
 }
 
+@Suite struct FieldPathTests {
+    @Test func pathsParseIntoKeysAndIndexes() {
+        #expect(FieldPath.parse("spec.roles[1]") == [.key("spec"), .key("roles"), .index(1)])
+        #expect(FieldPath.parse("status.reservations[team-1/job-0].cpu") == [.key("status"), .key("reservations"), .key("team-1/job-0"), .key("cpu")])
+        #expect(FieldPath.parse("a..b.") == [.key("a"), .key("b")])
+        #expect(FieldPath.parse("") == [])
+        #expect(FieldPath.parse("[2][x]") == [.index(2), .key("x")])
+        #expect(FieldPath.parse("labels.région[3") == [.key("labels"), .key("région"), .index(3)])
+        for path in ["spec.roles[1]", "status.conditions[0].type", "metadata.labels"] {
+            #expect(FieldPath.render(FieldPath.parse(path)) == path)
+        }
+    }
+}
+
 @Suite struct NamesTests {
     @Test(arguments: ["edge-1", "a", "0abc", String(repeating: "a", count: 63)])
     func acceptsDNSLabels(_ name: String) { #expect(Names.dns1123LabelProblem(name) == nil) }

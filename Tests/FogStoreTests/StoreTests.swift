@@ -317,6 +317,48 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         }
     }
 
+    /// A watch delivers exactly what the log holds, and a read returns the current version,
+    /// whichever handle wrote it: numbers of both kinds, nulls, values that cannot be stored as
+    /// they are (not finite: stored as null), an object deleted and created again elsewhere.
+    @Test(arguments: Backend.allCases)
+    func aWatchCarriesExactlyWhatTheLogHolds(_ backend: Backend) async throws {
+        try await StoreUnderTest.with(backend) { t in
+            let other = try await t.another()
+            let start = try await t.store.currentRevision()
+            let writes = 11
+            let watched = Task { () -> [WatchEvent] in
+                var seen: [WatchEvent] = []
+                for try await e in t.store.watch(kind: nil, namespace: nil, from: start, bookmarkEvery: 0) where e.object != nil {
+                    seen.append(e)
+                    if seen.count == writes { break }
+                }
+                return seen
+            }
+            var a = node("a")
+            a.spec?["numbers"] = [.double(0.1), .double(2), .double(1e20), .int(3), .null, ["x": .double(-0.5)]]
+            a = try await t.store.create(a)
+            _ = try await t.store.patchStatus(a.key, ["ratio": .double(.nan), "big": .double(.infinity), "list": [1, .null, "x"], "f": 2.5])
+            _ = try await other.patchStatus(a.key, ["by": "other"])
+            let patched = try await t.store.patchStatus(a.key, ["after": 1])
+            #expect(patched.status?["by"] == "other" && patched.status?["ratio"] == .null && patched.status?["f"] == .double(2.5))
+            _ = try await t.store.apply([node("b"), node("c")], dryRun: false)
+            _ = try await t.store.delete(node("b").key)
+            _ = try await other.delete(node("c").key)
+            _ = try await t.store.delete(a.key)
+            _ = try await other.create(node("a", cpu: 16))
+            let again = try await t.store.patchStatus(a.key, ["phase": "Ready"])
+            #expect(again.spec?["capacity"]?["cpu"] == .int(16))
+
+            let log = try await other.events(after: start).map(WatchEvent.init)
+            #expect(log.count == writes)
+            #expect(try await watched.value == log)
+            for name in ["a", "b", "c"] {
+                #expect(try await t.store.get(node(name).key) == (try await other.get(node(name).key)))
+            }
+            #expect(try await t.store.list(kind: "FogNode").items == (try await other.list(kind: "FogNode").items))
+        }
+    }
+
     /// Watchers on two handles (two processes, two servers) see every revision exactly once,
     /// in order, while two writers commit concurrently.
     @Test(arguments: Backend.allCases)
