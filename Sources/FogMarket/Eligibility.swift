@@ -126,7 +126,10 @@ public enum Eligibility {
     /// Capacity already reserved by `job` itself on the node does not count against it.
     /// `keeping`: the node already serves the job, and a cordon alone does not take it away
     /// (a drain does), as a cordoned Kubernetes node keeps its pods until drained.
-    public static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms, keeping: Bool = false) -> Exclusion? {
+    /// `ownReservation: false` counts whatever the node holds for the job as taken (for a job
+    /// that holds nothing yet, the same answer; shared by jobs of one shape, `CandidatePools`).
+    public static func exclusion(_ node: NodeFacts, job: JobView, tier: TierTerms, keeping: Bool = false,
+                                 ownReservation: Bool = true) -> Exclusion? {
         guard !node.deleting, node.ready else { return .notReady }
         if node.draining { return .drained }
         if node.unschedulable && !keeping { return .unschedulable }
@@ -139,7 +142,7 @@ public enum Eligibility {
         if !job.regions.isEmpty && !job.regions.contains(node.region) { return .regionNotSelected }
         if !job.selector.matches(node.labels) { return .selectorMismatch }
         if node.trust < job.minTrust { return .trustBelowMinimum }
-        let capacity = NodeCapacity(node, excluding: job.reservationKey)
+        let capacity = NodeCapacity(node, excluding: ownReservation ? job.reservationKey : nil)
         // A phone lends only its harvestable share.
         let cpuLimit = cls == "mobile" ? min(capacity.freeCpu, node.harvestCpu ?? 0) : capacity.freeCpu
         if cpuLimit + 1e-9 < job.cpu { return .insufficientCPU }

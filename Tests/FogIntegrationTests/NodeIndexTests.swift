@@ -1,4 +1,5 @@
 import FogClient
+import FogManifest
 @testable import FogControllers
 import FogMarket
 import FogModel
@@ -55,5 +56,68 @@ import Testing
         #expect(snap.nodes.map(\.name) == ["b", "c"])
         #expect(snap["a"] == nil)
         #expect(before.nodes.map(\.name) == ["a", "b", "c"])
+    }
+
+    /// A pool of candidates for one shape of job follows the index's change log: after nodes
+    /// change it looks at those nodes only, and holds exactly what a pass over every node finds;
+    /// once older than the scoring inputs' lifetime it is rebuilt from every node.
+    @Test func candidatePoolsFollowTheChangesAndMatchAPassOverEveryNode() async throws {
+        let dir = NSTemporaryDirectory() + "fog-pools-" + UUID().uuidString.lowercased()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteStore(path: dir + "/state.db")
+        let client = EmbeddedClient(store: store)
+        var rng = SplitMix64(seed: 7)
+        func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        func node(_ name: String) -> Resource {
+            Resource(kind: "FogNode", metadata: ObjectMeta(name: name),
+                     content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": .int(Int64(1 + below(8))), "memoryGiB": 16]]])
+        }
+        _ = try store.apply((0..<40).map { node(String(format: "n%02d", $0)) }, dryRun: false)
+        let cache = InformerSet(kinds: ["FogNode"], client: client, logger: Logger(label: "test"))
+        let informers = Task { await withTaskGroup(of: Void.self) { g in for i in cache.informers.values { g.addTask { await i.run() } } } }
+        defer { informers.cancel() }
+        try await eventually("synced", wakingOn: [cache.activity]) { cache.allSynced }
+
+        let job = try ManifestDecoder().decode([ManifestInput(name: "job.yaml", bytes: Array("""
+            apiVersion: fog/v1alpha1
+            kind: FederatedJob
+            metadata: {name: j, namespace: team}
+            spec:
+              type: training
+              tier: medium
+              data: {dataset: digits}
+              participants: {min: 3, max: 5}
+              placement: {requirements: {cpu: 3, memoryGiB: 1}}
+            """.utf8))])[0].resource
+        let shape = CandidatePools.Shape(JobView(key: job.key, spec: try job.decodeSpec(FederatedJobSpec.self)), tier: "medium", tierGeneration: 1)
+        let index = NodeIndex()
+        let pools = CandidatePools()
+        let eligible: (NodeFacts) -> Bool = { NodeCapacity($0).freeCpu >= 3 }
+        let score: (NodeFacts) -> Double = { $0.capacityCpu * 10 - $0.reservedCpu }
+        func everyNode() -> [String] { index.snapshot(cache).nodes.filter(eligible).map { "\($0.name)=\(score($0))" } }
+        let t0 = TestEpoch.date.timeIntervalSince1970
+
+        let first = pools.candidates(shape, index: index, cache: cache, now: t0, eligible: eligible, score: score)
+        #expect(first.rescored == 40)
+        #expect(first.entries.map { "\($0.name)=\($0.score)" } == everyNode())
+        for step in 1...6 {
+            // Three changes: a reservation on one node, a new node, a node deleted.
+            let names = index.snapshot(cache).nodes.map(\.name)
+            var reserved = try #require(try store.get(ObjectKey(kind: "FogNode", namespace: "", name: names[below(names.count)])))
+            reserved.status = ["reservations": ["team/other-\(step)": ["cpu": .int(Int64(1 + below(3))), "memoryGiB": 1, "gpu": 0]]]
+            _ = try store.updateStatus(reserved)
+            _ = try store.create(node("m\(step)"))
+            let gone = names.filter { $0 != reserved.name }[below(names.count - 1)]
+            _ = try store.delete(ObjectKey(kind: "FogNode", namespace: "", name: gone))
+            let head = try store.currentRevision()
+            try await eventually("caught up", wakingOn: [cache.activity]) { cache.revision >= head }
+            let pooled = pools.candidates(shape, index: index, cache: cache, now: t0 + 0.1 * Double(step), eligible: eligible, score: score)
+            #expect(pooled.rescored <= 3, "step \(step): \(pooled.rescored) nodes looked at")
+            #expect(pooled.entries.map { "\($0.name)=\($0.score)" } == everyNode(), "step \(step)")
+        }
+        let late = pools.candidates(shape, index: index, cache: cache, now: t0 + 1 + NodeIndex.statsLifetime, eligible: eligible, score: score)
+        #expect(late.rescored == index.snapshot(cache).nodes.count)
+        #expect(late.entries.map { "\($0.name)=\($0.score)" } == everyNode())
     }
 }

@@ -26,6 +26,8 @@ public struct AllocationController: Controller {
     /// How often a job waiting for nodes looks again (besides node changes of its own participants).
     public let retryInterval: Double
     let index: NodeIndex
+    /// Eligible, scored nodes per shape of job, for first allocations.
+    let pools = CandidatePools()
     /// Jobs short of participants (never allocated, or Degraded): a node that
     /// becomes Ready is offered to them at once rather than at their next retry.
     let waiting = WaitingJobs()
@@ -128,15 +130,31 @@ public struct AllocationController: Controller {
             return .done
         }
 
-        // Candidates: eligible nodes not already in the job, scored with the job's algorithm.
+        // Candidates: eligible nodes not already in the job, scored with the job's algorithm. A first
+        // allocation takes them from the pool of its shape (only nodes changed since are looked at).
         let context = ScoringContext()
+        func score(_ node: NodeFacts) -> Double {
+            Self.selectionScore(PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total)
+        }
+        func candidate(_ node: NodeFacts, score: Double, aggregator: Bool) -> Candidate {
+            Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote), region: node.region, aggregator: aggregator)
+        }
         var candidates: [Candidate] = []
-        let inJob = Set(current)
-        for node in snapshot.nodes where !inJob.contains(node.name) {
-            guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
-            let score = Self.selectionScore(PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total)
-            candidates.append(Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote),
-                                        region: node.region, aggregator: node.roles.contains("aggregator")))
+        // The pooled nodes, in the order of `candidates` (a first allocation).
+        var pooledEntries: [CandidatePools.Entry]?
+        if current.isEmpty {
+            let shape = CandidatePools.Shape(view, tier: tierObject.name, tierGeneration: tierObject.metadata.generation)
+            let pooled = pools.candidates(shape, index: index, cache: ctx.cache, now: now,
+                                          eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
+                                          score: score)
+            candidates = pooled.entries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
+            pooledEntries = pooled.entries
+        } else {
+            let inJob = Set(current)
+            for node in snapshot.nodes where !inJob.contains(node.name) {
+                guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
+                candidates.append(candidate(node, score: score(node), aggregator: node.roles.contains("aggregator")))
+            }
         }
         let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
         var chosen: [String]
@@ -160,9 +178,7 @@ public struct AllocationController: Controller {
             // still qualify pinned (FogMarket's Failover); back to strength after a shortfall too.
             let keptCandidates = kept.compactMap { name -> Candidate? in
                 guard let node = byName[name] else { return nil }
-                let score = Self.selectionScore(PeerScoring.score(index.stats(node, now: now), algorithm: view.algorithm, context: context).total)
-                return Candidate(id: name, score: score, price: Eligibility.price(node, job: view, quote: quote),
-                                 region: node.region, aggregator: node.roles.contains("aggregator"))
+                return candidate(node, score: score(node), aggregator: node.roles.contains("aggregator"))
             }
             // Auction mode: the job's closed auction's next-best bids replace lost winners first
             // (Auction/AuctionFailover.swift); direct failover below covers what they cannot.
@@ -194,9 +210,9 @@ public struct AllocationController: Controller {
 
         var scoreOf: [String: Double] = [:]
         let chosenSet = Set(chosen)
-        for c in candidates where chosenSet.contains(c.id) {
+        for (i, c) in candidates.enumerated() where chosenSet.contains(c.id) {
             scoreOf[c.id] = c.score
-            byName[c.id] = snapshot[c.id]
+            byName[c.id] = pooledEntries?[i].node ?? snapshot[c.id]
         }
 
         // One transaction: reservations on every touched node (compare-and-swap) and the job's allocation.
@@ -325,8 +341,17 @@ public struct AllocationController: Controller {
 final class WaitingJobs: @unchecked Sendable {
     private let lock = NSLock()
     private var set: Set<ObjectKey> = []
+    /// `set` in order, kept until it changes: every Ready node's change asks for it.
+    private var ordered: [ObjectKey]? = []
 
-    func insert(_ key: ObjectKey) { _ = lock.withLock { set.insert(key) } }
-    func remove(_ key: ObjectKey) { _ = lock.withLock { set.remove(key) } }
-    var keys: [ObjectKey] { lock.withLock { set.sorted() } }
+    func insert(_ key: ObjectKey) { lock.withLock { if set.insert(key).inserted { ordered = nil } } }
+    func remove(_ key: ObjectKey) { lock.withLock { if set.remove(key) != nil { ordered = nil } } }
+    var keys: [ObjectKey] {
+        lock.withLock {
+            if let ordered { return ordered }
+            let sorted = set.sorted()
+            ordered = sorted
+            return sorted
+        }
+    }
 }

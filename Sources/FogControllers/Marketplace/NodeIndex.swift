@@ -23,6 +23,13 @@ final class NodeIndex: @unchecked Sendable {
     private var ordered: [NodeFacts] = []
     private var position: [String: Int] = [:]
     private var orderStale = false
+    /// Counts the changes taken; `changeLog` names the nodes of the latest ones, so that a
+    /// `CandidatePool` brings itself up to date by looking at those nodes only.
+    private var version: UInt64 = 0
+    private var changeLog: [(version: UInt64, name: String)] = []
+    /// The oldest version `changeLog` still answers for.
+    private var logStart: UInt64 = 0
+    static let changeLogLimit = 1 << 16
 
     init() {}
 
@@ -37,19 +44,51 @@ final class NodeIndex: @unchecked Sendable {
     struct Snapshot {
         var nodes: [NodeFacts]
         var position: [String: Int]
+        /// The index's version when the snapshot was taken.
+        var version: UInt64
         subscript(name: String) -> NodeFacts? { position[name].map { nodes[$0] } }
     }
 
     /// Every node of `cache`, in name order (a copy-on-write view: no node is copied).
     func snapshot(_ cache: InformerSet) -> Snapshot {
+        lock.withLock { current(cache) }
+    }
+
+    /// A snapshot, and the names of the nodes changed after version `since` up to it (nil when
+    /// the log no longer reaches back that far: look at every node).
+    func snapshot(_ cache: InformerSet, changedSince since: UInt64) -> (Snapshot, changed: Set<String>?) {
         lock.withLock {
-            bind(cache)
-            if orderStale {
-                ordered = facts.values.sorted { $0.name < $1.name }
-                position = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.name, $0) })
-                orderStale = false
+            let snap = current(cache)
+            guard since >= logStart else { return (snap, nil) }
+            var names = Set<String>()
+            var i = changeLog.endIndex
+            while i > changeLog.startIndex, changeLog[i - 1].version > since {
+                i -= 1
+                names.insert(changeLog[i].name)
             }
-            return Snapshot(nodes: ordered, position: position)
+            return (snap, names)
+        }
+    }
+
+    /// Called with the lock held.
+    private func current(_ cache: InformerSet) -> Snapshot {
+        bind(cache)
+        if orderStale {
+            ordered = facts.values.sorted { $0.name < $1.name }
+            position = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.name, $0) })
+            orderStale = false
+        }
+        return Snapshot(nodes: ordered, position: position, version: version)
+    }
+
+    /// Records that `name` changed (lock held).
+    private func changed(_ name: String) {
+        version += 1
+        changeLog.append((version, name))
+        if changeLog.count > Self.changeLogLimit {
+            let drop = changeLog.count / 2
+            logStart = changeLog[drop - 1].version
+            changeLog.removeFirst(drop)
         }
     }
 
@@ -67,6 +106,9 @@ final class NodeIndex: @unchecked Sendable {
         bound = id
         facts = [:]
         orderStale = true
+        version += 1
+        logStart = version
+        changeLog.removeAll()
         informer.addHandler { [weak self] change in self?.apply(change, from: id) }
         informer.forEach { node in
             if let old = facts[node.name], old.resourceVersion >= node.metadata.resourceVersion { return }
@@ -81,6 +123,7 @@ final class NodeIndex: @unchecked Sendable {
                 lock.withLock {
                     guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
                     orderStale = true
+                    changed(node.name)
                 }
                 return
             }
@@ -93,11 +136,13 @@ final class NodeIndex: @unchecked Sendable {
                     orderStale = true
                 }
                 facts[f.name] = f
+                changed(f.name)
             }
         case .delete(let node):
             lock.withLock {
                 guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
                 orderStale = true
+                changed(node.name)
             }
         }
     }
