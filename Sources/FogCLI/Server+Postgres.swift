@@ -38,7 +38,7 @@ extension Server {
         let metrics = ServerMetrics()
         metrics.leadership = {
             let s = elector.state
-            return .init(identity: s.identity, leader: s.leader, isLeader: s.isLeader, token: s.token)
+            return .init(identity: s.identity, leader: s.leader, isLeader: s.isLeader, token: s.token, refusedWrites: store.refusedFencedWrites)
         }
         metrics.queueDepths = { current.value?.runners.map { ($0.controller.name, $0.queue.depth) } ?? [] }
         let api: APIServer

@@ -171,6 +171,15 @@ public final class LeaderElector: @unchecked Sendable {
         onChange?(s)
     }
 
+    /// Whether `task` finishes within `limit` (it is not waited for beyond).
+    static func finished(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+        let first = OnceFlag()
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            Task { await task.value; if first.claim() { c.resume(returning: true) } }
+            Task { try? await Task.sleep(for: limit); if first.claim() { c.resume(returning: false) } }
+        }
+    }
+
     /// Until cancelled. `lead` receives the fencing token and must stop when cancelled.
     public func run(lead: @escaping @Sendable (Int64) async -> Void) async {
         let timing = lease.timing
@@ -191,8 +200,12 @@ public final class LeaderElector: @unchecked Sendable {
             }
             logger.info("leading with fencing token \(token) (\(lease.identity))")
             update { $0.isLeader = true; $0.token = token; $0.leader = lease.identity; $0.terms += 1 }
+            // `lead` runs as a task of its own, so that stepping down never waits on it for long.
+            let stopped = Latch()
+            let leading = Task { await lead(token); stopped.open() }
             let lost = await withTaskGroup(of: Bool.self) { group -> Bool in
-                group.addTask { await lead(token); return false }
+                // Returns when `lead` does, or at once when the group is cancelled.
+                group.addTask { await withTaskCancellationHandler { await stopped.wait() } onCancel: { stopped.open() }; return false }
                 group.addTask { [lease, logger] in
                     let clock = ContinuousClock()
                     var lastRenewal = clock.now
@@ -217,16 +230,58 @@ public final class LeaderElector: @unchecked Sendable {
                     return false
                 }
                 let first = await group.next() ?? false
+                // Not leading any more, whatever `lead` still has in flight: its writes carry a
+                // token the store now refuses.
+                update { $0.isLeader = false; $0.token = nil; $0.leader = nil }
+                leading.cancel()
                 group.cancelAll()
-                while await group.next() != nil {}
                 return first
             }
-            update { $0.isLeader = false; $0.token = nil; $0.leader = nil }
+            // `lead` stops when cancelled; one stuck in a call that never returns (a database
+            // connection that died under it) is left behind after the renew deadline rather than
+            // keeping this server from ever leading again.
+            if await !Self.finished(leading, within: timing.renewDeadline) {
+                logger.warning("the controllers of term \(token) did not stop within \(timing.renewDeadline); going on without them (their writes are refused)")
+            }
             if !lost {
                 // `lead` returned or we were cancelled (shutdown): hand the lease over at once.
                 if releasesOnStop { await lease.release(token: token) }
                 if Task.isCancelled { return }
             }
+        }
+    }
+}
+
+/// True for the first caller of `claim` only.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+    func claim() -> Bool { lock.withLock { if claimed { return false }; claimed = true; return true } }
+}
+
+/// Waiters wait until it is opened (once; waiting after that returns at once).
+final class Latch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        let ready = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            isOpen = true
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for c in ready { c.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = lock.withLock { () -> Bool in
+                if isOpen { return true }
+                waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
         }
     }
 }

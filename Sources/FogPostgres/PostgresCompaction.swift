@@ -34,11 +34,11 @@ extension PostgresStore {
         return try await storage {
             try await core.client.withConnection { connection in
                 let logger = core.logger
-                try await connection.query("BEGIN", logger: logger)
+                try await connection.run("BEGIN", logger: logger)
                 do {
                     var examined = 0
                     var last: Int64 = cursor
-                    for try await r in try await connection.query(
+                    for try await r in try await connection.run(
                         "SELECT revision FROM fog_events WHERE revision > \(cursor) AND revision < \(point) ORDER BY revision LIMIT \(Int64(limit))",
                         logger: logger).decode(Int64.self) {
                         examined += 1
@@ -47,7 +47,7 @@ extension PostgresStore {
                     let done = examined < limit
                     let through = done ? max(cursor, point - 1) : last
                     var deleted = 0
-                    for try await _ in try await connection.query("""
+                    for try await _ in try await connection.run("""
                         DELETE FROM fog_events e WHERE e.revision > \(cursor) AND e.revision <= \(through)
                         AND NOT EXISTS (SELECT 1 FROM fog_objects o WHERE o.kind = e.kind AND o.namespace = e.namespace
                                         AND o.name = e.name AND o.revision = e.revision)
@@ -55,11 +55,11 @@ extension PostgresStore {
                         """, logger: logger) {
                         deleted += 1
                     }
-                    try await connection.query("UPDATE fog_meta SET value = greatest(value, \(through)) WHERE key = 'compacted'", logger: logger)
-                    try await connection.query("COMMIT", logger: logger)
+                    try await connection.run("UPDATE fog_meta SET value = greatest(value, \(through)) WHERE key = 'compacted'", logger: logger)
+                    try await connection.run("COMMIT", logger: logger)
                     return CompactionBatch(examined: examined, deleted: deleted, through: through, done: done)
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    _ = try? await connection.run("ROLLBACK", logger: logger)
                     throw error
                 }
             }

@@ -66,9 +66,19 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         config.options.maximumConnections = maxConnections
         config.options.minimumConnections = 1
         config.options.connectTimeout = .seconds(5)
-        config.options.additionalStartupParameters = [("application_name", "fog")]
+        // A process paused or hung inside a write transaction would hold the revision row's lock
+        // (every writer waits for it) and the lease row's share lock (a takeover waits for it)
+        // for as long as it stays stopped: PostgreSQL ends such a session after this long idle
+        // in a transaction, which releases both. Our transactions are never idle for more than
+        // the moments between their statements.
+        config.options.additionalStartupParameters = [("application_name", "fog"),
+                                                      ("idle_in_transaction_session_timeout", String(Self.idleInTransactionTimeoutMs))]
         return config
     }
+
+    /// See `clientConfiguration`: shorter than the default lease (15 s), so that a paused
+    /// leader delays its successor by no more than its lease.
+    static let idleInTransactionTimeoutMs = 5_000
 
     func connectionConfiguration(applicationName: String) throws -> PostgresConnection.Configuration {
         var config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
@@ -76,5 +86,18 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         config.options.connectTimeout = .seconds(5)
         config.options.additionalStartupParameters = [("application_name", applicationName)]
         return config
+    }
+}
+
+extension PostgresConnection {
+    /// `query`, refused at once on a connection that has already closed. postgres-nio (1.33)
+    /// drops a query written to a closed channel without ever completing it, so its caller would
+    /// wait forever: seen when a server paused inside a transaction (SIGSTOP) was resumed after
+    /// PostgreSQL had ended its session (`idle_in_transaction_session_timeout`).
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else {
+            throw StoreError(.storage, "the database connection was closed by the server (its session ended); the write was not made")
+        }
+        return try await self.query(query, logger: logger)
     }
 }

@@ -51,6 +51,11 @@ enum PostgresSchema {
                 acquired_at timestamptz NOT NULL, renewed_at timestamptz NOT NULL, duration_ms bigint NOT NULL)
             """,
         ]),
+        // Which leader wrote what: the fencing token a controller write was checked against
+        // (NULL for unfenced writes). A nullable column without a default: no table rewrite.
+        Migration(version: 3, summary: "the fencing token of each controller write, in the log", sql: [
+            "ALTER TABLE fog_events ADD COLUMN token bigint",
+        ]),
     ]
 
     static var latest: Int { migrations.map(\.version).max() ?? 0 }

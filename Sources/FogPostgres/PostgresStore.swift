@@ -34,6 +34,11 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let makeUID: @Sendable () -> String
         let notifier = RevisionNotifier()
         lazy var hub = PostgresWatchHub(core: self)
+        private let lock = NSLock()
+        private var refused = 0
+        /// Fenced writes refused so far (a stale token or an expired lease), through any handle.
+        var refusedWrites: Int { lock.withLock { refused } }
+        func refusedWrite() { lock.withLock { refused += 1 } }
 
         init(location: PostgresLocation, client: PostgresClient, runner: Task<Void, Never>, logger: Logger,
              now: @escaping @Sendable () -> Date, makeUID: @escaping @Sendable () -> String) {
@@ -51,6 +56,9 @@ public final class PostgresStore: Store, @unchecked Sendable {
     public let fence: Fence?
 
     public var location: PostgresLocation { core.location }
+    /// How many fenced writes this store (every handle over its pool) has refused: the writes a
+    /// server attempted after its lease had passed to another or run out.
+    public var refusedFencedWrites: Int { core.refusedWrites }
 
     /// A fencing token: writes through a fenced handle commit only while `token` is the
     /// current token of lease `lease` held by `holder`, and the lease has not expired.
@@ -270,24 +278,30 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let (result, committed) = try await storage {
             try await core.client.withConnection { connection -> (T, Int64?) in
                 let logger = core.logger
-                try await connection.query("BEGIN", logger: logger)
+                try await connection.run("BEGIN", logger: logger)
                 do {
                     var start: Int64 = 0
-                    for try await v in try await connection.query("SELECT value FROM fog_meta WHERE key = 'revision' FOR UPDATE", logger: logger).decode(Int64.self) {
+                    for try await v in try await connection.run("SELECT value FROM fog_meta WHERE key = 'revision' FOR UPDATE", logger: logger).decode(Int64.self) {
                         start = v
                     }
-                    if let fence { try await Self.check(fence, on: connection, logger: logger) }
-                    let tx = PostgresTransaction(connection: connection, logger: logger, revision: start, now: core.now(), makeUID: core.makeUID)
+                    if let fence {
+                        do { try await Self.check(fence, on: connection, logger: logger) } catch let e as StoreError where e.code == .conflict {
+                            core.refusedWrite()
+                            throw e
+                        }
+                    }
+                    let tx = PostgresTransaction(connection: connection, logger: logger, revision: start, now: core.now(), makeUID: core.makeUID,
+                                                 token: fence?.token)
                     let result = try await body(tx)
                     if dryRun {
-                        try await connection.query("ROLLBACK", logger: logger)
+                        try await connection.run("ROLLBACK", logger: logger)
                         return (result, nil)
                     }
                     try await tx.finish()
-                    try await connection.query("COMMIT", logger: logger)
+                    try await connection.run("COMMIT", logger: logger)
                     return (result, tx.revision == start ? nil : tx.revision)
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    _ = try? await connection.run("ROLLBACK", logger: logger)
                     throw error
                 }
             }
@@ -299,7 +313,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     /// Refuses the transaction unless `fence` still holds (read under a share lock: a
     /// takeover of the lease waits for this transaction, or this one sees the new token).
     static func check(_ fence: Fence, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query("""
+        let rows = try await connection.run("""
             SELECT holder, token, renewed_at + duration_ms * interval '1 millisecond' > clock_timestamp()
             FROM fog_leases WHERE name = \(fence.lease) FOR SHARE
             """, logger: logger)
@@ -343,14 +357,18 @@ public final class PostgresTransaction: @unchecked Sendable {
     let now: String
     let nowSeconds: Double
     let makeUID: @Sendable () -> String
+    /// The fencing token this transaction was checked against, recorded with each of its log
+    /// entries (nil: an unfenced write, a user's or an agent's through the API).
+    let token: Int64?
     /// Names known to exist per (kind, namespace), loaded once a batch has looked up more than
     /// a few objects of that group (as the SQLite store does).
     private var existingNames: [String: Set<String>] = [:]
     private var lookups: [String: Int] = [:]
     private static let lookupsBeforeLoad = 16
 
-    init(connection: PostgresConnection, logger: Logger, revision: Int64, now: Date, makeUID: @escaping @Sendable () -> String) {
+    init(connection: PostgresConnection, logger: Logger, revision: Int64, now: Date, makeUID: @escaping @Sendable () -> String, token: Int64? = nil) {
         self.connection = connection
+        self.token = token
         self.logger = logger
         self.revision = revision
         startRevision = revision
@@ -360,7 +378,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     }
 
     public func get(_ key: ObjectKey) async throws -> Resource? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             "SELECT e.body FROM fog_objects o JOIN fog_events e ON e.revision = o.revision WHERE o.kind = \(key.kind) AND o.namespace = \(key.namespace) AND o.name = \(key.name)",
             logger: logger)
         var found: Resource?
@@ -375,14 +393,14 @@ public final class PostgresTransaction: @unchecked Sendable {
         lookups[group] = count
         if count <= Self.lookupsBeforeLoad {
             var found = false
-            for try await _ in try await connection.query(
+            for try await _ in try await connection.run(
                 "SELECT 1 FROM fog_objects WHERE kind = \(key.kind) AND namespace = \(key.namespace) AND name = \(key.name)", logger: logger) {
                 found = true
             }
             return found
         }
         var names = Set<String>()
-        for try await n in try await connection.query("SELECT name FROM fog_objects WHERE kind = \(key.kind) AND namespace = \(key.namespace)",
+        for try await n in try await connection.run("SELECT name FROM fog_objects WHERE kind = \(key.kind) AND namespace = \(key.namespace)",
                                                       logger: logger).decode(String.self) {
             names.insert(n)
         }
@@ -454,7 +472,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     public func dependents(of uid: String) async throws -> [Resource] {
         guard !uid.isEmpty else { return [] }
         var out: [Resource] = []
-        for try await body in try await connection.query("""
+        for try await body in try await connection.run("""
             SELECT e.body FROM fog_objects o JOIN fog_events e ON e.revision = o.revision
             WHERE o.owners @> ARRAY[\(uid)]::text[] ORDER BY o.kind, o.namespace, o.name
             """, logger: logger).decode(String.self) {
@@ -488,7 +506,7 @@ public final class PostgresTransaction: @unchecked Sendable {
         revision += 1
         try await log(.added, object)
         let owners = object.metadata.ownerReferences.map(\.uid)
-        try await connection.query(
+        try await connection.run(
             "INSERT INTO fog_objects (kind, namespace, name, revision, owners) VALUES (\(object.kind), \(object.namespace), \(object.name), \(revision), \(owners))",
             logger: logger)
     }
@@ -499,7 +517,7 @@ public final class PostgresTransaction: @unchecked Sendable {
         o.metadata.resourceVersion = revision
         try await log(.modified, o)
         let owners = o.metadata.ownerReferences.map(\.uid)
-        try await connection.query(
+        try await connection.run(
             "UPDATE fog_objects SET revision = \(revision), owners = \(owners) WHERE kind = \(o.kind) AND namespace = \(o.namespace) AND name = \(o.name)",
             logger: logger)
         return o
@@ -508,7 +526,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     func remove(_ object: Resource) async throws {
         existingNames[object.kind + "\u{0}" + object.namespace]?.remove(object.name)
         revision += 1
-        try await connection.query(
+        try await connection.run(
             "DELETE FROM fog_objects WHERE kind = \(object.kind) AND namespace = \(object.namespace) AND name = \(object.name)", logger: logger)
         try await log(.deleted, object)
     }
@@ -518,16 +536,16 @@ public final class PostgresTransaction: @unchecked Sendable {
         if type != .deleted, let v = ObjectLimits.violation(of: object, encodedBytes: body.utf8.count) {
             throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
         }
-        try await connection.query("""
-            INSERT INTO fog_events (revision, type, kind, namespace, name, body, at)
-            VALUES (\(revision), \(type.rawValue), \(object.kind), \(object.namespace), \(object.name), \(body), \(nowSeconds))
+        try await connection.run("""
+            INSERT INTO fog_events (revision, type, kind, namespace, name, body, at, token)
+            VALUES (\(revision), \(type.rawValue), \(object.kind), \(object.namespace), \(object.name), \(body), \(nowSeconds), \(token))
             """, logger: logger)
     }
 
     /// Stores the new revision and queues the notification PostgreSQL delivers at commit.
     func finish() async throws {
         guard revision != startRevision else { return }
-        try await connection.query("UPDATE fog_meta SET value = \(revision) WHERE key = 'revision'", logger: logger)
-        try await connection.query("SELECT pg_notify('fog_revisions', \(String(revision)))", logger: logger)
+        try await connection.run("UPDATE fog_meta SET value = \(revision) WHERE key = 'revision'", logger: logger)
+        try await connection.run("SELECT pg_notify('fog_revisions', \(String(revision)))", logger: logger)
     }
 }

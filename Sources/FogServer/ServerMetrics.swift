@@ -23,11 +23,14 @@ public final class ServerMetrics: @unchecked Sendable {
         public var leader: String?
         public var isLeader: Bool
         public var token: Int64?
-        public init(identity: String, leader: String?, isLeader: Bool, token: Int64?) {
+        /// Controller writes the store refused because their fencing token was stale or their lease had run out.
+        public var refusedWrites: Int
+        public init(identity: String, leader: String?, isLeader: Bool, token: Int64?, refusedWrites: Int = 0) {
             self.identity = identity
             self.leader = leader
             self.isLeader = isLeader
             self.token = token
+            self.refusedWrites = refusedWrites
         }
     }
 
@@ -84,6 +87,8 @@ public final class ServerMetrics: @unchecked Sendable {
             text += "fog_leader_is_self{identity=\(quoted(l.identity))} \(l.isLeader ? 1 : 0)\n"
             text += "# HELP fog_leader_info The controller lease's holder as this server last saw it, and its fencing token (-1: none)\n# TYPE fog_leader_info gauge\n"
             text += "fog_leader_info{leader=\(quoted(l.leader ?? ""))} \(l.token ?? -1)\n"
+            text += "# HELP fog_fenced_writes_refused_total Controller writes refused: their fencing token was stale or their lease had run out\n# TYPE fog_fenced_writes_refused_total counter\n"
+            text += "fog_fenced_writes_refused_total \(l.refusedWrites)\n"
         }
         return text
     }

@@ -167,6 +167,70 @@ final class ServerProcess: @unchecked Sendable {
         for s in servers { s.process.waitUntilExit() }
     }
 
+    /// The leader is paused (SIGSTOP) in the middle of its work, past its lease; another server
+    /// takes over and finishes it; the paused one is resumed (SIGCONT). From the moment the other
+    /// server led, nothing in the log was written with the paused one's fencing token: its
+    /// controllers' writes after the pause were refused (counted on its /metrics) until its
+    /// failed renewal stopped them.
+    @Test func aPausedLeaderWritesNothingAfterItLostTheLease() async throws {
+        let binary = try #require(Harness.fogctlBinary(), "fogctl must be built beside the tests")
+        let cluster = try PostgresTestCluster.shared()
+        let url = try cluster.database()
+        defer { cluster.drop(url) }
+        let database = String(URLComponents(string: url)!.path.dropFirst())
+        let scratch = try TemporaryDirectory("fog-pg-paused")
+        let servers = try (0..<2).map { i in
+            try ServerProcess(index: i, binary: binary, arguments: [
+                "server", "--store", url, "--listen", "127.0.0.1:0", "--blob-dir", scratch.file("blobs"),
+                "--state", scratch.file("server-\(i)/state.db"),
+                "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "0.5s"])
+        }
+        defer { for s in servers where s.process.isRunning { s.signal(SIGCONT); s.signal(SIGKILL) } }
+        var ports: [Int] = []
+        for s in servers { ports.append(await s.port()) }
+        let clients = ports.map { HTTPFogClient(baseURL: "http://127.0.0.1:\($0)", token: nil, registry: SchemaSet.builtIn.registry) }
+        let leader = try await Self.firstLeader(servers)
+        let other = servers[1 - leader.index]
+        let otherClient = clients[1 - leader.index]
+        func token(_ s: ServerProcess) async -> Int64 {
+            let line = await s.line(containing: "leading the controllers (fencing token ")
+            return Int64(line.components(separatedBy: "fencing token ")[1].prefix { $0.isNumber })!
+        }
+        let pausedToken = await token(leader.server)
+
+        // Work for the leader: 300 nodes, each to be given its Ready condition. It is paused as
+        // soon as it has done some of it.
+        let count = 300
+        let head = try await otherClient.currentRevision()
+        _ = try await otherClient.apply((0..<count).map { Self.node("p\($0)") }, dryRun: false)
+        try await Self.waitForReadyCondition("p0", via: otherClient, from: head)
+        leader.server.signal(SIGSTOP)
+
+        // The other server takes the lease once it has run out and finishes the work.
+        let takeoverToken = await token(other)
+        #expect(takeoverToken > pausedToken)
+        var ready = Set<String>()
+        for try await e in otherClient.watch(kind: "FogNode", namespace: nil, from: head) {
+            if let o = e.object, o.condition("Ready") != nil { ready.insert(o.name) }
+            if ready.count == count { break }
+        }
+        let takenOverAt = try cluster.psql("SELECT min(revision) FROM fog_events WHERE token = \(takeoverToken)", database: database)
+
+        // Resumed: its renewal fails and it stops leading.
+        leader.server.signal(SIGCONT)
+        _ = await leader.server.line(containing: "stopped leading the controllers")
+        let metrics = try await Self.get("http://127.0.0.1:\(ports[leader.index])/metrics")
+        let refused = metrics.split(separator: "\n").first { $0.hasPrefix("fog_fenced_writes_refused_total ") }.map { String($0.split(separator: " ")[1]) } ?? "?"
+
+        let before = try cluster.psql("SELECT count(*) FROM fog_events WHERE token = \(pausedToken)", database: database)
+        let after = try cluster.psql("SELECT count(*) FROM fog_events WHERE token = \(pausedToken) AND revision >= \(takenOverAt)", database: database)
+        #expect(Int(before) ?? 0 > 0, "the leader wrote with token \(pausedToken) before the pause")
+        #expect(after == "0", "writes with the stale token \(pausedToken) after revision \(takenOverAt)")
+        print("paused leader (token \(pausedToken)): \(before) writes before the pause, \(after) after the takeover (token \(takeoverToken) from revision \(takenOverAt)); \(refused) writes refused after SIGCONT")
+        for s in servers where s.process.isRunning { s.signal(SIGTERM) }
+        for s in servers { s.process.waitUntilExit() }
+    }
+
     static func node(_ name: String) -> Resource {
         Resource(kind: "FogNode", metadata: ObjectMeta(name: name),
                  content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": 4, "memoryGiB": 8]]])

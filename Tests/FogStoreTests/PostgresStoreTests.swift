@@ -117,6 +117,37 @@ import Testing
     /// Three electors on one database (three servers): one leads at a time; when its leading
     /// stops without a release (as a killed process), another leads within the lease duration
     /// plus a retry period, with a larger token.
+    /// A leader whose controllers cannot stop (a call that never returns) still steps down at
+    /// once when it loses the lease, and leads again later: it is not kept waiting on them.
+    @Test(.timeLimit(.minutes(1))) func aLeaderStepsDownAtOnceEvenIfItsControllersHang() async throws {
+        try await Self.withDatabase { cluster, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            let timing = LeaseTiming(leaseDuration: .milliseconds(600), renewDeadline: .milliseconds(400), retryPeriod: .milliseconds(100))
+            let events = LeadershipLog()
+            let elector = LeaderElector(lease: LeaderLease(store: store, identity: "stuck", timing: timing), logger: .init(label: "test"))
+            let changes = AsyncStream.makeStream(of: Bool.self)
+            elector.onChange = { changes.continuation.yield($0.isLeader) }
+            let run = Task { await elector.run { token in await events.hang("stuck", token) } }
+            var leading = changes.stream.makeAsyncIterator()
+            // Each change of the state, down to the next one that says `isLeader` is `value`.
+            func until(_ value: Bool) async { while let v = await leading.next(), v != value {} }
+            await until(true)
+            let first = await events.next()
+            // Another holder takes the lease (and never renews it).
+            let name = String(URLComponents(string: url)!.path.dropFirst())
+            try cluster.psql("UPDATE fog_leases SET holder = 'thief', token = token + 1, renewed_at = clock_timestamp()", database: name)
+            await until(false)
+            #expect(!elector.state.isLeader)
+            // The thief's lease runs out; the stuck server's elector is free to take it again.
+            await until(true)
+            let second = await events.next()
+            #expect(second.holder == "stuck" && second.token == first.token + 2)
+            run.cancel()
+            await run.value
+            await store.close()
+        }
+    }
+
     @Test func oneLeaderAtATimeAndFailoverAfterTheLeaseRunsOut() async throws {
         try await Self.withDatabase { _, url in
             let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 6)
@@ -160,6 +191,12 @@ actor LeadershipLog {
     nonisolated func lead(_ holder: String, _ token: Int64) async {
         await record(Term(holder: holder, token: token))
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// Records a term and never returns, cancelled or not (controllers stuck in a call).
+    nonisolated func hang(_ holder: String, _ token: Int64) async {
+        await record(Term(holder: holder, token: token))
+        await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
     }
 
     private func record(_ t: Term) {
