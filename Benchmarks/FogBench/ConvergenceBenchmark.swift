@@ -1,11 +1,14 @@
+import FogAPI
 import FogAgent
 import FogClient
 import FogControllers
 import FogFleet
 import FogManifest
 import FogModel
+import FogPostgres
 import FogRuntime
 import FogStore
+import FogTesting
 import Foundation
 import Logging
 
@@ -84,13 +87,70 @@ enum ConvergenceBenchmark {
         return try! BenchMarket.objects(text)[0]
     }
 
+    /// The store the scenario runs on: `FOG_BENCH_STORE=postgres` for a PostgreSQL database on a
+    /// throw-away cluster with PostgreSQL's default durability (`FOG_BENCH_POSTGRES_URL`: a
+    /// server of yours), else the embedded SQLite file.
+    struct Backend {
+        let name: String
+        let store: any Store
+        let client: EmbeddedClient
+        /// The baseline: this many single-object status writes in a plain loop, one transaction
+        /// each, on a fresh store of the same kind; seconds.
+        let baseline: (Int) async throws -> Double
+        let close: () async -> Void
+    }
+
+    static func backend(dir: String) async throws -> Backend {
+        let env = ProcessInfo.processInfo.environment
+        let defaults = try ManifestDecoder().decode(try ManifestInput.load(paths: [FileManager.default.currentDirectoryPath + "/manifests"],
+                                                                            recursive: false, readStandardInput: { [] })).map(\.resource)
+        guard env["FOG_BENCH_STORE"] == "postgres" else {
+            let market = try BenchMarket(path: dir + "/convergence.db")
+            return Backend(name: "embedded SQLite store", store: SQLiteAsyncStore(market.store), client: market.client,
+                           baseline: { try baselineWrites(count: $0, dir: dir) }, close: {})
+        }
+        let cluster = try PostgresBenchmark.cluster()
+        let pg = try await PostgresStore.open(url: try cluster.database(prefix: "fog_bench"))
+        _ = try await pg.apply(defaults, dryRun: false)
+        let opened = OpenedStores()
+        return Backend(name: "PostgreSQL store (127.0.0.1:\(cluster.port), fsync and synchronous_commit at their defaults)", store: pg,
+                       client: EmbeddedClient(store: pg, blobs: BlobStore(directory: dir + "/convergence-blobs")),
+                       baseline: { count in
+                           let base = try await PostgresStore.open(url: try cluster.database(prefix: "fog_bench"))
+                           opened.add(base)
+                           return try await baselineWrites(count: count, on: base)
+                       },
+                       close: {
+                           for s in opened.all { await s.close() }
+                           await pg.close()
+                           cluster.stop()
+                       })
+    }
+
+    final class OpenedStores: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stores: [PostgresStore] = []
+        func add(_ s: PostgresStore) { lock.withLock { stores.append(s) } }
+        var all: [PostgresStore] { lock.withLock { stores } }
+    }
+
     static func run(dir: String) async throws {
+        let backend = try await backend(dir: dir)
+        do { try await scenario(backend) } catch {
+            await backend.close()
+            throw error
+        }
+        await backend.close()
+    }
+
+    static func scenario(_ backend: Backend) async throws {
         let jobCount = namespaces * jobsPerNamespace
-        print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, embedded store, cold start, "
+        print("convergence: \(nodeCount) nodes + \(jobCount) training jobs, every controller, \(backend.name), cold start, "
               + (plainMix ? "plain mix (no HarvestPolicy, 3-5 participants)" : "the quick start's mix (its tiers, privacy policies, 2 HarvestPolicies, circuit pool; copies of digits-fedavg)"))
-        let market = try BenchMarket(path: dir + "/convergence.db")
-        let (store, client, logger) = (market.store, market.client, market.logger)
-        if !plainMix { _ = try store.apply(try quickstartClusterObjects(), dryRun: false) }
+        let (store, client) = (backend.store, backend.client)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        if !plainMix { _ = try await store.apply(try quickstartClusterObjects(), dryRun: false) }
         var options = SimulatedFleet.Options()
         options.seed = 11
         let fleet = SimulatedFleet(client: client, clock: SystemClock(), options: options)
@@ -113,8 +173,8 @@ enum ConvergenceBenchmark {
                 }
             }
         }
-        _ = try store.apply(jobs, dryRun: false)
-        let revisionBefore = try store.currentRevision()
+        _ = try await store.apply(jobs, dryRun: false)
+        let revisionBefore = try await store.currentRevision()
         print(String(format: "  setup (not timed): %d nodes created and heartbeated, %d jobs applied in %.1f s", nodeCount, jobCount, now() - s0))
 
         var registry = ControllerSettings()
@@ -149,16 +209,16 @@ enum ConvergenceBenchmark {
         watchdog.cancel()
         let cpu1 = ReconcileBenchmark.cpuSeconds()
         let peakMemory = peakMemoryMB()
-        let running = try store.list(kind: "FederatedJob", namespace: nil).items.filter { $0.status?["phase"]?.stringValue == "Running" }.count
+        let running = try await store.list(kind: "FederatedJob", namespace: nil, selector: LabelSelector()).items.filter { $0.status?["phase"]?.stringValue == "Running" }.count
         guard running == jobCount else {
             let phases = Dictionary(grouping: manager.cache.list("FederatedJob"), by: { $0.status?["phase"]?.stringValue ?? "-" }).mapValues(\.count)
             print("  not converged within \(Int(limit)) s: job phases \(phases)")
             return
         }
         let elapsed = done - t0
-        let writes = try store.currentRevision() - revisionBefore
-        let tasks = try store.list(kind: "TrainingTask", namespace: nil).items.count
-        let allNodes = try store.list(kind: "FogNode", namespace: nil).items
+        let writes = try await store.currentRevision() - revisionBefore
+        let tasks = try await store.list(kind: "TrainingTask", namespace: nil, selector: LabelSelector()).items.count
+        let allNodes = try await store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
         var booked = 0, overbooked = 0
         for n in allNodes {
             let r = n.status?["reservations"]?.objectValue ?? [:]
@@ -172,7 +232,7 @@ enum ConvergenceBenchmark {
         print("  result: \(jobCount) jobs Running, \(booked) participant reservations on \(allNodes.filter { !($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }.count) nodes (\(overbooked) over-booked), \(tasks) first-round tasks")
 
         // Baseline: the same number of single-object transactions in a plain loop, on a store of the same size.
-        let floor = try baselineWrites(count: Int(writes), dir: dir)
+        let floor = try await backend.baseline(Int(writes))
         print(String(format: "  baseline: %lld status writes in a plain loop, one transaction each: %.2f s; ratio %.2f", writes, floor, elapsed / floor))
 
         // Idle: nothing changes, so nothing should run.
@@ -187,19 +247,39 @@ enum ConvergenceBenchmark {
         print(String(format: "  idle 5 s after convergence: %.3f s CPU (%.2f %% of one core)", i1 - i0, (i1 - i0) / 5 * 100))
     }
 
-    /// `count` single-row status writes, one transaction each, on a store holding as many objects.
+    /// `count` single-row status writes, one transaction each, on a SQLite store holding as many
+    /// objects, called in place (no hop to the writer queue: the store's own floor).
     static func baselineWrites(count: Int, dir: String) throws -> Double {
         let base = try SQLiteStore(path: dir + "/convergence-base.db")
-        let objects = (0..<min(count, nodeCount)).map { i in
-            Resource(kind: "FogNode", metadata: ObjectMeta(name: "n-\(i)"), content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": 8, "memoryGiB": 16]]])
-        }
+        let objects = (0..<min(count, nodeCount)).map(baselineNode)
         _ = try base.apply(objects, dryRun: false)
         var items = try base.list(kind: "FogNode", namespace: nil).items
         let t0 = now()
         for k in 0..<count {
             var o = items[k % items.count]
-            o.status = ["reservations": .object(["ns/job-\(k)": ["cpu": 1, "memoryGiB": 1, "gpu": 0]])]
+            o.status = baselineStatus(k)
             items[k % items.count] = try base.updateStatus(o)
+        }
+        return now() - t0
+    }
+
+    static func baselineNode(_ i: Int) -> Resource {
+        Resource(kind: "FogNode", metadata: ObjectMeta(name: "n-\(i)"), content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": 8, "memoryGiB": 16]]])
+    }
+
+    static func baselineStatus(_ k: Int) -> JSONValue {
+        ["reservations": .object(["ns/job-\(k)": ["cpu": 1, "memoryGiB": 1, "gpu": 0]])]
+    }
+
+    /// The same through the asynchronous store protocol (the PostgreSQL store's only form).
+    static func baselineWrites(count: Int, on base: any Store) async throws -> Double {
+        _ = try await base.apply((0..<min(count, nodeCount)).map(baselineNode), dryRun: false)
+        var items = try await base.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
+        let t0 = now()
+        for k in 0..<count {
+            var o = items[k % items.count]
+            o.status = baselineStatus(k)
+            items[k % items.count] = try await base.updateStatus(o)
         }
         return now() - t0
     }

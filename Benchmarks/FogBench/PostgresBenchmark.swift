@@ -21,15 +21,18 @@ import PostgresNIO
 ///    compaction every 20,000 revisions (keeping 10,000) as the leader's maintenance does,
 ///    against the same live objects applied into a fresh database.
 enum PostgresBenchmark {
-    static func run(updates: Int, dir: String) async throws {
-        let env = ProcessInfo.processInfo.environment
-        let cluster: PostgresTestCluster
-        if let url = env["FOG_BENCH_POSTGRES_URL"], !url.isEmpty {
+    /// The cluster a benchmark runs on: `FOG_BENCH_POSTGRES_URL`'s server, else one of its own
+    /// with PostgreSQL's default durability.
+    static func cluster() throws -> PostgresTestCluster {
+        if let url = ProcessInfo.processInfo.environment["FOG_BENCH_POSTGRES_URL"], !url.isEmpty {
             setenv("FOG_TEST_POSTGRES_URL", url, 1)
-            cluster = try PostgresTestCluster.shared()
-        } else {
-            cluster = try PostgresTestCluster.dedicated(durable: true)
+            return try PostgresTestCluster.shared()
         }
+        return try PostgresTestCluster.dedicated(durable: true)
+    }
+
+    static func run(updates: Int, dir: String) async throws {
+        let cluster = try cluster()
         defer { cluster.stop() }
         print("postgres benchmark: PostgreSQL at 127.0.0.1:\(cluster.port) (fsync and synchronous_commit at their defaults); load average \(loadAverage())")
         try await applyVersusRaw(cluster, count: 10_000)
