@@ -118,6 +118,7 @@ enum PostgresBenchmark {
         }
         // Paced: write i starts at t0 + i / rate; up to 8 writes in flight (the pool's size).
         let t0 = clock.now
+        let g0 = writer.groupCommits
         let cut = CutOnce()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {
@@ -139,6 +140,9 @@ enum PostgresBenchmark {
             try await group.waitForAll()
         }
         let achieved = Double(total) / seconds(clock.now - t0)
+        let g1 = writer.groupCommits
+        print(String(format: "  group commit: %d writes in %d transactions (%.2f writes per commit)",
+                     g1.writes - g0.writes, g1.groups - g0.groups, Double(g1.writes - g0.writes) / Double(max(1, g1.groups - g0.groups))))
         let end = try await writer.currentRevision()
         let expected = Array((start + 1)...end)
         var lags: [Double] = []

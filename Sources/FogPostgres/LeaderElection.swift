@@ -28,18 +28,30 @@ public struct LeaseTiming: Sendable, Equatable {
 /// One lease row of `fog_leases`. Expiry is decided by the database's clock alone
 /// (`clock_timestamp()`), so servers' clocks never meet in one comparison. Every acquisition
 /// by a new holder (or after expiry) increments the fencing token.
+///
+/// A holder also keeps a session-level advisory lock on its token, on a database session of
+/// its own (`LeaseSession`). PostgreSQL ends a session as soon as its client's connection
+/// closes, and a process that dies (`kill -9`, a crash) has its sockets closed by the kernel:
+/// its lock is gone at once. A candidate that finds a live lease whose token lock it can take
+/// knows that the holder's session has ended and takes the lease without waiting for it to run
+/// out. A holder that is alive but paused or cut off keeps its session (or, cut off, cannot
+/// write anyway), so the candidates wait for expiry as before; either way the fencing token
+/// refuses the old holder's writes.
 public struct LeaderLease: Sendable {
     public let store: PostgresStore
     public let name: String
     /// This process: host, pid and a random suffix (a restarted process is a new holder).
     public let identity: String
     public let timing: LeaseTiming
+    /// The session whose advisory locks say which tokens this process holds.
+    public let session: LeaseSession
 
     public init(store: PostgresStore, name: String = "fog-controllers", identity: String = LeaderLease.defaultIdentity(), timing: LeaseTiming = LeaseTiming()) {
         self.store = store
         self.name = name
         self.identity = identity
         self.timing = timing
+        session = LeaseSession(location: store.location, lease: name, identity: identity, logger: store.core.logger)
     }
 
     public static func defaultIdentity() -> String {
@@ -57,33 +69,74 @@ public struct LeaderLease: Sendable {
         public var live: Bool
     }
 
-    /// Takes the lease if it is free, expired or already ours; returns the fencing token, or nil
-    /// when another holder's lease is live.
+    /// Takes the lease if it is free, expired, already ours, or held by a holder whose session
+    /// has ended; returns the fencing token, or nil when another live holder has it.
     public func tryAcquire() async throws -> Int64? {
-        let ms = Self.milliseconds(timing.leaseDuration)
-        return try await store.storage {
-            var token: Int64?
-            for try await t in try await store.core.client.query("""
-                INSERT INTO fog_leases AS l (name, holder, token, acquired_at, renewed_at, duration_ms)
-                VALUES (\(name), \(identity), 1, clock_timestamp(), clock_timestamp(), \(ms))
-                ON CONFLICT (name) DO UPDATE SET
-                    holder = excluded.holder,
-                    token = CASE WHEN l.holder = excluded.holder AND l.renewed_at + l.duration_ms * interval '1 millisecond' > clock_timestamp()
-                                 THEN l.token ELSE l.token + 1 END,
-                    acquired_at = CASE WHEN l.holder = excluded.holder THEN l.acquired_at ELSE clock_timestamp() END,
-                    renewed_at = clock_timestamp(), duration_ms = excluded.duration_ms
-                WHERE l.holder = excluded.holder OR l.renewed_at + l.duration_ms * interval '1 millisecond' <= clock_timestamp()
-                RETURNING l.token
-                """, logger: store.core.logger).decode(Int64.self) {
-                token = t
-            }
+        guard let seen = try await current() else {
+            // Nobody ever held it: the first holder gets token 1 (locked before it is visible).
+            guard try await session.lock(1) else { return nil }
+            let token = try await single("""
+                INSERT INTO fog_leases (name, holder, token, acquired_at, renewed_at, duration_ms)
+                VALUES (\(name), \(identity), 1, clock_timestamp(), clock_timestamp(), \(Self.milliseconds(timing.leaseDuration)))
+                ON CONFLICT (name) DO NOTHING RETURNING token
+                """)
+            if token == nil { await session.unlock(1) }
             return token
+        }
+        if seen.holder == identity && seen.live {
+            // Still ours (a candidate again after failed renewals): the same token.
+            guard try await renew(token: seen.token) else { return nil }
+            return seen.token
+        }
+        if seen.live {
+            // Another holder's live lease: taken early only if its session has ended.
+            guard try await session.lock(seen.token) else { return nil }
+            logger.info("the session of lease \(name)'s holder \(seen.holder) (token \(seen.token)) has ended: taking the lease before it runs out")
+            let token: Int64?
+            do { token = try await takeOver(seen, onlyIfExpired: false) } catch {
+                await session.unlock(seen.token)
+                throw error
+            }
+            await session.unlock(seen.token)
+            return token
+        }
+        return try await takeOver(seen, onlyIfExpired: true)
+    }
+
+    private var logger: Logger { store.core.logger }
+
+    /// The lease with the next token, if its row still has `seen.token` (and has expired, when
+    /// `onlyIfExpired`). The new token is locked before the row says so.
+    private func takeOver(_ seen: Record, onlyIfExpired: Bool) async throws -> Int64? {
+        let next = seen.token + 1
+        guard try await session.lock(next) else { return nil }
+        let ms = Self.milliseconds(timing.leaseDuration)
+        let token = try await single(onlyIfExpired ? """
+            UPDATE fog_leases SET holder = \(identity), token = token + 1, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(), duration_ms = \(ms)
+            WHERE name = \(name) AND token = \(seen.token) AND renewed_at + duration_ms * interval '1 millisecond' <= clock_timestamp()
+            RETURNING token
+            """ : """
+            UPDATE fog_leases SET holder = \(identity), token = token + 1, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(), duration_ms = \(ms)
+            WHERE name = \(name) AND token = \(seen.token)
+            RETURNING token
+            """)
+        if token == nil { await session.unlock(next) }
+        return token
+    }
+
+    private func single(_ query: PostgresQuery) async throws -> Int64? {
+        try await store.storage {
+            var value: Int64?
+            for try await v in try await store.core.client.query(query, logger: logger).decode(Int64.self) { value = v }
+            return value
         }
     }
 
     /// Renews the lease if it is still ours with `token`; false when it is not (taken, or gone).
+    /// Takes the token's lock again if this process's session was reconnected in between.
     public func renew(token: Int64) async throws -> Bool {
-        try await store.storage {
+        _ = try? await session.lock(token)
+        return try await store.storage {
             var renewed = false
             for try await _ in try await store.core.client.query("""
                 UPDATE fog_leases SET renewed_at = clock_timestamp()
@@ -136,7 +189,7 @@ public struct LeadershipState: Sendable, Equatable {
 }
 
 /// Runs `lead` while this process holds the lease, client-go style: candidates try every
-/// retry period; the leader renews every retry period and, when it has not renewed for the
+/// retry period (taking a live lease early when its holder's session has ended); the leader renews every retry period and, when it has not renewed for the
 /// renew deadline (or finds the lease taken), cancels `lead` and becomes a candidate again.
 /// The renew deadline is measured on this process's monotonic clock; expiry on the database's.
 /// A leader that is paused past its lease cannot write after waking: its controllers' writes
@@ -147,8 +200,9 @@ public final class LeaderElector: @unchecked Sendable {
     private let lock = NSLock()
     private var _state: LeadershipState
     public var state: LeadershipState { lock.withLock { _state } }
-    /// Whether stopping (cancellation) hands the lease over at once; false: it runs out, as
-    /// when the process is killed (tests model a crash with it).
+    /// Whether stopping (cancellation) hands the lease over at once and ends the lease session;
+    /// false: both are kept, as by a paused process (tests model one with it; a killed process
+    /// is modelled by also ending its session, `LeaseSession.backendPID`).
     public var releasesOnStop: Bool {
         get { lock.withLock { _releasesOnStop } }
         set { lock.withLock { _releasesOnStop = newValue } }
@@ -246,7 +300,13 @@ public final class LeaderElector: @unchecked Sendable {
             if !lost {
                 // `lead` returned or we were cancelled (shutdown): hand the lease over at once.
                 if releasesOnStop { await lease.release(token: token) }
-                if Task.isCancelled { return }
+            }
+            // Stopped leading: the token's lock goes too (kept only by a stop that models a
+            // paused process, `releasesOnStop == false`).
+            if lost || releasesOnStop { await lease.session.unlock(token) }
+            if !lost && Task.isCancelled {
+                if releasesOnStop { await lease.session.close() }
+                return
             }
         }
     }

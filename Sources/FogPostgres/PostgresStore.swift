@@ -34,6 +34,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
         let makeUID: @Sendable () -> String
         let notifier = RevisionNotifier()
         lazy var hub = PostgresWatchHub(core: self)
+        let group = GroupCommit()
         private let lock = NSLock()
         private var refused = 0
         /// Fenced writes refused so far (a stale token or an expired lease), through any handle.
@@ -56,6 +57,10 @@ public final class PostgresStore: Store, @unchecked Sendable {
     public let fence: Fence?
 
     public var location: PostgresLocation { core.location }
+    /// Writes waiting for the group being written to commit (`GroupCommit`).
+    public var queuedWrites: Int { core.group.queued }
+    /// Groups committed by this process and the writes they held (their ratio is the mean group size).
+    public var groupCommits: (groups: Int, writes: Int) { core.group.counts }
     /// How many fenced writes this store (every handle over its pool) has refused: the writes a
     /// server attempted after its lease had passed to another or run out.
     public var refusedFencedWrites: Int { core.refusedWrites }
@@ -273,10 +278,17 @@ public final class PostgresStore: Store, @unchecked Sendable {
     }
 
     /// Runs `body` as one transaction holding the revision row's lock (and the lease row's
-    /// share lock when fenced); rolled back when it throws or on a dry run.
-    public func write<T: Sendable>(dryRun: Bool = false, _ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
-        let (result, committed) = try await storage {
-            try await core.client.withConnection { connection -> (T, Int64?) in
+    /// share lock when fenced), or as one savepoint of a group of concurrent writes that
+    /// commit together (`GroupCommit`); rolled back when it throws or on a dry run.
+    public func write<T: Sendable>(dryRun: Bool = false, _ body: @escaping @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+        if !dryRun {
+            let core = self.core
+            let value = try await core.group.submit(fence, { tx in try await body(tx) }, run: { group in await Self.writeGroup(core, group) })
+            return value as! T
+        }
+        // A dry run: the same checks in a transaction of its own, always rolled back.
+        return try await storage {
+            try await core.client.withConnection { connection -> T in
                 let logger = core.logger
                 try await connection.run("BEGIN", logger: logger)
                 do {
@@ -284,30 +296,18 @@ public final class PostgresStore: Store, @unchecked Sendable {
                     for try await v in try await connection.run("SELECT value FROM fog_meta WHERE key = 'revision' FOR UPDATE", logger: logger).decode(Int64.self) {
                         start = v
                     }
-                    if let fence {
-                        do { try await Self.check(fence, on: connection, logger: logger) } catch let e as StoreError where e.code == .conflict {
-                            core.refusedWrite()
-                            throw e
-                        }
-                    }
+                    if let fence { try await Self.check(fence, on: connection, logger: logger) }
                     let tx = PostgresTransaction(connection: connection, logger: logger, revision: start, now: core.now(), makeUID: core.makeUID,
                                                  token: fence?.token)
                     let result = try await body(tx)
-                    if dryRun {
-                        try await connection.run("ROLLBACK", logger: logger)
-                        return (result, nil)
-                    }
-                    try await tx.finish()
-                    try await connection.run("COMMIT", logger: logger)
-                    return (result, tx.revision == start ? nil : tx.revision)
+                    try await connection.run("ROLLBACK", logger: logger)
+                    return result
                 } catch {
                     _ = try? await connection.run("ROLLBACK", logger: logger)
                     throw error
                 }
             }
         }
-        if let committed { core.notifier.advance(to: committed) }
-        return result
     }
 
     /// Refuses the transaction unless `fence` still holds (read under a share lock: a
@@ -353,7 +353,6 @@ public final class PostgresTransaction: @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
     public private(set) var revision: Int64
-    private let startRevision: Int64
     let now: String
     let nowSeconds: Double
     let makeUID: @Sendable () -> String
@@ -371,7 +370,6 @@ public final class PostgresTransaction: @unchecked Sendable {
         self.token = token
         self.logger = logger
         self.revision = revision
-        startRevision = revision
         self.now = Timestamp.format(now)
         nowSeconds = now.timeIntervalSince1970
         self.makeUID = makeUID
@@ -542,10 +540,4 @@ public final class PostgresTransaction: @unchecked Sendable {
             """, logger: logger)
     }
 
-    /// Stores the new revision and queues the notification PostgreSQL delivers at commit.
-    func finish() async throws {
-        guard revision != startRevision else { return }
-        try await connection.run("UPDATE fog_meta SET value = \(revision) WHERE key = 'revision'", logger: logger)
-        try await connection.run("SELECT pg_notify('fog_revisions', \(String(revision)))", logger: logger)
-    }
 }

@@ -79,13 +79,64 @@ import Testing
         }
     }
 
+    /// Writes that arrive while a group is being written share the next transaction; each keeps
+    /// its own outcome: stale updates fail with a conflict and change nothing, the others
+    /// commit at consecutive revisions, and a watcher sees exactly those.
+    @Test(.timeLimit(.minutes(1))) func concurrentWritesCommitTogetherEachAllOrNothing() async throws {
+        try await Self.withDatabase { _, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            var made: [Resource] = []
+            for i in 0..<20 { made.append(try await store.create(node("g\(i)"))) }
+            let created = made
+            let head = try await store.currentRevision()
+            let before = store.groupCommits
+            // A write that holds its group open until the others are queued behind it.
+            let gate = AsyncStream.makeStream(of: Void.self)
+            let first = Task { try await store.write { tx in
+                for await _ in gate.stream { break }
+                return try await tx.patchStatus(created[0].key, ["held": true])
+            } }
+            while store.groupCommits.groups == before.groups { await Task.yield() }
+            var writes: [Task<Bool, Error>] = []
+            for (i, n) in created.enumerated() {
+                writes.append(Task { _ = try await store.patchStatus(n.key, ["beat": .int(Int64(i))]); return true })
+                var stale = n
+                stale.metadata.resourceVersion = n.metadata.resourceVersion + 100_000  // not the stored one (0 would mean unconditional)
+                stale.content["spec"] = ["cpu": 99]
+                writes.append(Task {
+                    do { _ = try await store.update(stale); return true } catch let e as StoreError where e.code == .conflict { return false }
+                })
+            }
+            while store.queuedWrites < writes.count { await Task.yield() }
+            gate.continuation.yield()
+            _ = try await first.value
+            var outcomes: [Bool] = []
+            for w in writes { outcomes.append(try await w.value) }
+            #expect(outcomes == Array(repeating: [true, false], count: 20).flatMap { $0 })
+            let after = store.groupCommits
+            // The held write alone, then the 40 queued behind it in one group.
+            #expect(after.groups - before.groups == 2 && after.writes - before.writes == 41)
+            #expect(try await store.currentRevision() == head + 21)
+            var seen: [Int64] = []
+            for try await e in store.watch(kind: "FogNode", namespace: nil, from: head, bookmarkEvery: 0) {
+                if let o = e.object {
+                    seen.append(e.revision)
+                    #expect(o.content["spec"]?["cpu"] != 99)
+                }
+                if seen.count == 21 { break }
+            }
+            #expect(seen == Array(head + 1...head + 21))
+            await store.close()
+        }
+    }
+
     /// A leader paused past its lease (modelled: it keeps its old token while another server
     /// acquires the lease) has every write refused; the new leader's writes go through.
     @Test func aStaleFencingTokenIsRefused() async throws {
         try await Self.withDatabase { _, url in
             let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
             // a's lease is long enough for its first write on a loaded machine, short enough to wait out.
-            let timing = LeaseTiming(leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(100))
+            let timing = LeaseTiming(leaseDuration: .seconds(4), renewDeadline: .seconds(3), retryPeriod: .milliseconds(100))
             let a = LeaderLease(store: store, identity: "server-a", timing: timing)
             // b's lease is long: the test's own writes under it must not outlive it on a busy machine.
             let b = LeaderLease(store: store, identity: "server-b", timing: LeaseTiming(leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .seconds(1)))
@@ -110,6 +161,8 @@ import Testing
             let fencedB = store.fenced(by: b.fence(token: tokenB!))
             _ = try await fencedB.patchStatus(node("by-a").key, ["leader": "b"])
             #expect(try await store.currentRevision() == before + 1)
+            await a.session.close()
+            await b.session.close()
             await store.close()
         }
     }
@@ -138,12 +191,56 @@ import Testing
             try cluster.psql("UPDATE fog_leases SET holder = 'thief', token = token + 1, renewed_at = clock_timestamp()", database: name)
             await until(false)
             #expect(!elector.state.isLeader)
-            // The thief's lease runs out; the stuck server's elector is free to take it again.
+            // The thief holds no session for its token: the stuck server's elector, a candidate
+            // again, takes the lease back without waiting for it to run out.
             await until(true)
             let second = await events.next()
             #expect(second.holder == "stuck" && second.token == first.token + 2)
             run.cancel()
             await run.value
+            await store.close()
+        }
+    }
+
+    /// A leader that dies (its tasks stop, its lease session ends as when the kernel closes a
+    /// killed process's sockets) is succeeded long before its lease would run out: the next
+    /// candidate finds the dead holder's token lock free and takes the lease with a new token.
+    @Test(.timeLimit(.minutes(1))) func aDeadLeadersSessionEndsItsLeaseAtOnce() async throws {
+        try await Self.withDatabase { cluster, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 6)
+            // A lease far longer than the test may take: a takeover can only come from the session.
+            let timing = LeaseTiming(leaseDuration: .seconds(120), renewDeadline: .seconds(60), retryPeriod: .milliseconds(100))
+            let events = LeadershipLog()
+            let electors = (0..<3).map { i in
+                LeaderElector(lease: LeaderLease(store: store, identity: "server-\(i)", timing: timing), logger: .init(label: "test"))
+            }
+            let tasks = electors.map { e in
+                Task { await e.run { token in await events.lead(e.lease.identity, token) } }
+            }
+            let first = await events.next()
+            let leaderIndex = electors.firstIndex { $0.lease.identity == first.holder }!
+            let dead = electors[leaderIndex]
+            let held = try #require(try await dead.lease.current())
+            #expect(held.holder == first.holder && held.token == first.token && held.live)
+            dead.releasesOnStop = false
+            tasks[leaderIndex].cancel()
+            await tasks[leaderIndex].value
+            let pid = try #require(await dead.lease.session.backendPID)
+            let name = String(URLComponents(string: url)!.path.dropFirst())
+            let clock = ContinuousClock()
+            let died = clock.now
+            #expect(try cluster.psql("SELECT pg_terminate_backend(\(pid))", database: name) == "t")
+            let second = await events.next()
+            let took = clock.now - died
+            #expect(second.holder != first.holder && second.token == first.token + 1)
+            // The old holder's lease was still live by the database's clock when it was taken.
+            #expect(took < .seconds(30), "took \(took)")
+            print("lease taken \(took) after its holder's session ended (lease \(timing.leaseDuration), retry \(timing.retryPeriod))")
+            // The dead holder's token is refused from then on.
+            await #expect(throws: StoreError.self) { _ = try await store.fenced(by: dead.lease.fence(token: first.token)).create(node("late")) }
+            for t in tasks { t.cancel() }
+            for t in tasks { await t.value }
+            await dead.lease.session.close()
             await store.close()
         }
     }
@@ -161,7 +258,8 @@ import Testing
             }
             let first = await events.next()
             #expect(electors.filter { $0.state.isLeader }.count == 1)
-            // The leader's process dies: its tasks stop and nothing releases the lease.
+            // The leader's process pauses: its tasks stop, nothing releases the lease, and its
+            // lease session stays open (so no candidate may take the lease before it runs out).
             let leaderIndex = electors.firstIndex { $0.lease.identity == first.holder }!
             electors[leaderIndex].releasesOnStop = false
             tasks[leaderIndex].cancel()
@@ -171,10 +269,12 @@ import Testing
             let took = clock.now - died
             #expect(second.holder != first.holder && second.token > first.token)
             // The lease runs out at most a lease duration after the crash, the next try comes
-            // within a retry period; the rest is slack for a loaded machine's queries.
-            #expect(took <= timing.leaseDuration + timing.retryPeriod + .seconds(1))
+            // within a retry period; the rest is slack for a loaded machine's queries (a
+            // candidate's try is three round trips, and its lease session's first connection).
+            #expect(took <= timing.leaseDuration + timing.retryPeriod + .seconds(3))
             for t in tasks { t.cancel() }
             for t in tasks { await t.value }
+            await electors[leaderIndex].lease.session.close()
             await store.close()
         }
     }
