@@ -18,7 +18,7 @@ import PostgresNIO
 ///    second handle (another pool and listener, as another server has) watches; lag is the
 ///    time from the write's start to the watcher receiving it, on one monotonic clock;
 /// 3. the log's size after N status updates (default 1,000,000) in batches of 100, with
-///    compaction every 20,000 revisions (keeping 10,000) as the leader's maintenance does,
+///    compaction every 2,500 revisions (keeping 10,000) as the leader's maintenance does,
 ///    against the same live objects applied into a fresh database.
 enum PostgresBenchmark {
     /// The cluster a benchmark runs on: `FOG_BENCH_POSTGRES_URL`'s server, else one of its own
@@ -201,7 +201,7 @@ enum PostgresBenchmark {
             done += batch
             beat += 1
             let rev = try await store.currentRevision()
-            if rev - lastCompaction >= 20_000 {
+            if rev - lastCompaction >= PostgresMaintenance(keepRevisions: 10_000).step {
                 let point = try await store.compactionPoint(keepRevisions: 10_000, keepSeconds: 300)
                 try await store.compact(before: point, batchSize: 1_000)
                 try await store.vacuum()  // as PostgresMaintenance does after a round
@@ -220,7 +220,7 @@ enum PostgresBenchmark {
         let compact = try await store.storageStats()
         await store.close()
         func mib(_ b: Int64) -> Double { Double(b) / 1_048_576 }
-        print(String(format: "  %d status updates on %d nodes (batches of 100, %.0f updates/s, compaction every 20,000 revisions keeping 10,000: %d rounds): at the end of the run tables %.1f MiB, %d log entries; after a final compaction and VACUUM %.1f MiB; the compact copy (VACUUM FULL) %.1f MiB: ratio %.2fx (%.2fx at the end of the run); live bodies %.2f MiB (%d objects): tables / live %.1fx",
+        print(String(format: "  %d status updates on %d nodes (batches of 100, %.0f updates/s, compaction every 2,500 revisions keeping 10,000: %d rounds): at the end of the run tables %.1f MiB, %d log entries; after a final compaction and VACUUM %.1f MiB; the compact copy (VACUUM FULL) %.1f MiB: ratio %.2fx (%.2fx at the end of the run); live bodies %.2f MiB (%d objects): tables / live %.1fx",
                      updates, nodes, Double(updates) / took, compactions, mib(duringRun.tableBytes), duringRun.logEntries,
                      mib(stats.tableBytes), mib(compact.tableBytes), Double(stats.tableBytes) / Double(compact.tableBytes),
                      Double(duringRun.tableBytes) / Double(compact.tableBytes), mib(stats.liveBytes), stats.liveObjects,

@@ -127,27 +127,49 @@ public struct PostgresStorageStats: Sendable, Equatable {
     public var revision: Int64 = 0
 }
 
-/// Keeps the log to its window while a server runs: a compaction round every `interval`
-/// (the leader runs it; any server may, batches are safe to run concurrently).
+/// Keeps the log to its window while a server runs (the leader runs it; any server may,
+/// batches are safe to run concurrently). It looks every `interval` and compacts once the
+/// compaction point has moved by a quarter of `keepRevisions` since its last round, or at
+/// least every `maxInterval` when it has moved at all: the log then never holds much more
+/// than its window (at most 1.25 times `keepRevisions` plus what `interval` brings), so the
+/// tables, whose freed space the `VACUUM` after each round makes reusable, stay near the
+/// window's size instead of the size of the log between two distant rounds.
 public struct PostgresMaintenance: Sendable {
     public var keepRevisions: Int64
     public var keepSeconds: Double
     public var interval: Duration
+    public var maxInterval: Duration
     public var batchSize: Int
-    public init(keepRevisions: Int64 = 10_000, keepSeconds: Double = 300, interval: Duration = .seconds(60), batchSize: Int = 1_000) {
+    public init(keepRevisions: Int64 = 10_000, keepSeconds: Double = 300, interval: Duration = .seconds(5),
+                maxInterval: Duration = .seconds(60), batchSize: Int = 1_000) {
         self.keepRevisions = keepRevisions
         self.keepSeconds = keepSeconds
         self.interval = interval
+        self.maxInterval = maxInterval
         self.batchSize = batchSize
     }
 
+    /// How far the compaction point must move before a round is due (without waiting for `maxInterval`).
+    public var step: Int64 { max(1, keepRevisions / 4) }
+
+    /// Whether a round is due: the point has moved by `step`, or at all and `maxInterval` has passed.
+    public func roundIsDue(point: Int64, lastPoint: Int64, sinceLastRound: Duration) -> Bool {
+        point - lastPoint >= step || (point > lastPoint && sinceLastRound >= maxInterval)
+    }
+
     public func run(_ store: PostgresStore, logger: Logger) async {
+        let clock = ContinuousClock()
+        var lastPoint: Int64 = 0
+        var lastRound = clock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
             do {
                 let point = try await store.compactionPoint(keepRevisions: keepRevisions, keepSeconds: keepSeconds)
+                guard roundIsDue(point: point, lastPoint: lastPoint, sinceLastRound: clock.now - lastRound) else { continue }
                 let summary = try await store.compact(before: point, batchSize: batchSize)
+                lastPoint = point
+                lastRound = clock.now
                 if summary.deleted > 0 {
                     // The deleted rows' space is reusable once vacuumed: at once, not at autovacuum's
                     // next visit (by then the log's writes would have grown the table instead).

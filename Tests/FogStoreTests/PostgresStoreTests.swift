@@ -79,6 +79,18 @@ import Testing
         }
     }
 
+    /// The leader's maintenance compacts once the point has moved by a quarter of the window,
+    /// or after a minute when it has moved at all; never when it has not moved.
+    @Test func maintenanceRoundsFollowTheLogsGrowth() {
+        let m = PostgresMaintenance(keepRevisions: 10_000)
+        #expect(m.step == 2_500)
+        #expect(m.roundIsDue(point: 2_500, lastPoint: 0, sinceLastRound: .seconds(5)))
+        #expect(!m.roundIsDue(point: 2_499, lastPoint: 0, sinceLastRound: .seconds(5)))
+        #expect(m.roundIsDue(point: 2_499, lastPoint: 0, sinceLastRound: .seconds(60)))
+        #expect(!m.roundIsDue(point: 7_000, lastPoint: 7_000, sinceLastRound: .seconds(3_600)))
+        #expect(PostgresMaintenance(keepRevisions: 2).step == 1)
+    }
+
     /// Writes that arrive while a group is being written share the next transaction; each keeps
     /// its own outcome: stale updates fail with a conflict and change nothing, the others
     /// commit at consecutive revisions, and a watcher sees exactly those.
