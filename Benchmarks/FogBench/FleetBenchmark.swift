@@ -1,3 +1,4 @@
+import FogAPI
 import FogAgent
 import FogClient
 import FogControllers
@@ -108,6 +109,7 @@ enum FleetBenchmark {
             let elapsed = now() - start
             print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%.2f ms each at 32 in flight)",
                          label.padding(toLength: 26, withPad: " ", startingAt: 0), sent, elapsed, Double(sent) / elapsed, elapsed / Double(sent) * 32 * 1000))
+            if !controllers, client is EmbeddedClient { try await storeOnly(store, rounds: rounds) }
         }
         // Raw baseline: the same number of single-row UPDATEs of a heartbeat-sized body, one transaction each.
         let raw = try rawUpdates(path: dir + "/raw-fleet.db", rows: nodes, updates: nodes * rounds)
@@ -117,6 +119,34 @@ enum FleetBenchmark {
         try await remote.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await serverTask.value
+    }
+
+    /// The store alone, without the simulated fleet: each node's last reported telemetry with a
+    /// new heartbeat time, built beforehand, patched through the asynchronous store (the one the
+    /// server and the embedded client use), 32 in flight.
+    static func storeOnly(_ sqlite: SQLiteStore, rounds: Int) async throws {
+        let store = SQLiteAsyncStore(sqlite)
+        let nodes = try sqlite.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
+        let patches: [(ObjectKey, JSONValue)] = (0..<rounds).flatMap { r in
+            nodes.map { n -> (ObjectKey, JSONValue) in
+                (n.key, ["lastHeartbeatTime": .string(Timestamp.format(Date(timeIntervalSince1970: 2_000_000_000 + Double(r * 5)))),
+                         "telemetry": n.status?["telemetry"] ?? [:]])
+            }
+        }
+        let start = now()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = patches.makeIterator()
+            func launch() -> Bool {
+                guard let (key, patch) = next.next() else { return false }
+                group.addTask { _ = try await store.patchStatus(key, patch) }
+                return true
+            }
+            for _ in 0..<32 where launch() {}
+            while try await group.next() != nil { _ = launch() }
+        }
+        let elapsed = now() - start
+        print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (patches built beforehand)",
+                     "store patch only".padding(toLength: 26, withPad: " ", startingAt: 0), patches.count, elapsed, Double(patches.count) / elapsed))
     }
 
     static func rawUpdates(path: String, rows: Int, updates: Int, bodyBytes: Int = 1500) throws -> Double {

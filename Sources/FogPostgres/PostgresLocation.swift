@@ -94,6 +94,7 @@ extension PostgresConnection {
     /// drops a query written to a closed channel without ever completing it, so its caller would
     /// wait forever: seen when a server paused inside a transaction (SIGSTOP) was resumed after
     /// PostgreSQL had ended its session (`idle_in_transaction_session_timeout`).
+    @discardableResult
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         guard !isClosed else {
             throw StoreError(.storage, "the database connection was closed by the server (its session ended); the write was not made")

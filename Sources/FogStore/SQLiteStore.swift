@@ -280,25 +280,7 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     }
 
     public func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome {
-        try write { tx in
-            guard var object = try tx.get(key) else { throw StoreError.notFound(key) }
-            switch propagation {
-            case .background:
-                break
-            case .foreground:
-                if !object.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer) {
-                    object.metadata.finalizers.append(DeletePropagation.foregroundFinalizer)
-                    object = try tx.update(object)
-                }
-            case .orphan:
-                for dependent in try tx.dependents(of: object.metadata.uid) {
-                    var d = dependent
-                    d.metadata.ownerReferences.removeAll { $0.uid == object.metadata.uid }
-                    _ = try tx.update(d)
-                }
-            }
-            return try tx.delete(key)
-        }
+        try write { tx in try tx.delete(key, propagation: propagation) }
     }
 
     public func apply(_ objects: [Resource], dryRun: Bool = false) throws -> [ApplyOutcome] {
@@ -306,13 +288,61 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     }
 
     public func apply(_ objects: [Resource], prune: [ObjectKey], dryRun: Bool = false) throws -> ApplyPruneOutcome {
-        try write(dryRun: dryRun) { tx in
-            let applied = try objects.map { try tx.apply($0) }
-            let pruned = try prune.compactMap { key -> DeleteOutcome? in
-                guard try tx.get(key) != nil else { return nil }
-                return try tx.delete(key)
+        try write(dryRun: dryRun) { tx in try tx.apply(objects, prune: prune) }
+    }
+
+    /// Runs `writes` in one IMMEDIATE transaction and one commit, each inside a savepoint of its
+    /// own (group commit, `SQLiteAsyncStore`): each takes the revisions after the ones before
+    /// it, sees their changes, and when it throws, only its savepoint is rolled back and only it
+    /// fails. The results are in the order of `writes`; when the transaction itself fails (the
+    /// commit, the disk), every write fails with that error.
+    public func writeGroup(_ writes: [(StoreTransaction) throws -> Any]) -> [Result<Any, Error>] {
+        if writes.count == 1 {
+            // Alone: its own transaction, no savepoint (its failure rolls the transaction back).
+            return [Result { try write { tx in try writes[0](tx) } }]
+        }
+        var committed: Int64?
+        defer { if let committed { notifier.advance(to: committed) } }
+        do {
+            return try storage {
+                try pool.writeWithoutTransaction { db in
+                    var results: [Result<Any, Error>] = []
+                    var done: [StoreTransaction] = []
+                    try db.inTransaction(.immediate) {
+                        let start = try Self.revision(db)
+                        var revision = start
+                        for write in writes {
+                            let tx = StoreTransaction(db: db, revision: revision, now: now(), makeUID: makeUID, known: committedObjects)
+                            do {
+                                var value: Any?
+                                try db.inSavepoint {
+                                    value = try write(tx)
+                                    return .commit
+                                }
+                                revision = tx.revision
+                                done.append(tx)
+                                results.append(.success(value!))
+                            } catch {
+                                results.append(.failure(error))
+                            }
+                        }
+                        if revision != start {
+                            try db.cachedStatement(sql: "UPDATE fog_meta SET value = ? WHERE key = 'revision'").execute(arguments: [revision])
+                            committed = revision
+                        }
+                        return .commit
+                    }
+                    // Committed: still on the one writer connection, in revision order.
+                    for tx in done where tx.revision != tx.startRevision {
+                        committedObjects.commit(tx.outcome)
+                        hub.committed(tx.logged)
+                    }
+                    return results
+                }
             }
-            return ApplyPruneOutcome(applied: applied, pruned: pruned)
+        } catch {
+            committed = nil
+            return writes.map { _ in .failure(error) }
         }
     }
 
@@ -469,6 +499,37 @@ public final class StoreTransaction {
         existing.metadata.resourceVersion = revision + 1
         try remove(existing)
         return .deleted(existing)
+    }
+
+    /// A deletion with owner-reference propagation (see `DeletePropagation`).
+    public func delete(_ key: ObjectKey, propagation: DeletePropagation) throws -> DeleteOutcome {
+        guard var object = try get(key) else { throw StoreError.notFound(key) }
+        switch propagation {
+        case .background:
+            break
+        case .foreground:
+            if !object.metadata.finalizers.contains(DeletePropagation.foregroundFinalizer) {
+                object.metadata.finalizers.append(DeletePropagation.foregroundFinalizer)
+                object = try update(object)
+            }
+        case .orphan:
+            for dependent in try dependents(of: object.metadata.uid) {
+                var d = dependent
+                d.metadata.ownerReferences.removeAll { $0.uid == object.metadata.uid }
+                _ = try update(d)
+            }
+        }
+        return try delete(key)
+    }
+
+    /// Applies `objects` and deletes those of `prune` that exist.
+    public func apply(_ objects: [Resource], prune: [ObjectKey]) throws -> ApplyPruneOutcome {
+        let applied = try objects.map { try apply($0) }
+        let pruned = try prune.compactMap { key -> DeleteOutcome? in
+            guard try get(key) != nil else { return nil }
+            return try delete(key)
+        }
+        return ApplyPruneOutcome(applied: applied, pruned: pruned)
     }
 
     /// Names known to exist, per (kind, namespace), loaded once a batch has looked up more

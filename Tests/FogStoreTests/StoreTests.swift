@@ -31,6 +31,44 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         }
     }
 
+    /// Concurrent writes (which the stores commit in shared transactions) keep their own
+    /// outcomes: stale updates fail with a conflict and change nothing, every other write
+    /// commits, the revisions stay consecutive, and a watcher sees exactly the committed writes.
+    @Test(arguments: Backend.allCases)
+    func concurrentWritesKeepTheirOwnOutcomes(_ backend: Backend) async throws {
+        try await StoreUnderTest.with(backend) { t in
+            var made: [Resource] = []
+            for i in 0..<20 { made.append(try await t.store.create(node("c\(i)"))) }
+            let created = made, store = t.store
+            let head = try await store.currentRevision()
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group -> [Bool] in
+                for (i, n) in created.enumerated() {
+                    group.addTask { ((try? await store.patchStatus(n.key, ["beat": .int(Int64(i))])) != nil ? (2 * i, true) : (2 * i, false)) }
+                    var stale = n
+                    stale.metadata.resourceVersion = n.metadata.resourceVersion + 100_000  // not the stored one
+                    stale.content["spec"] = ["cpu": 99]
+                    group.addTask {
+                        do { _ = try await store.update(stale); return (2 * i + 1, true) } catch let e as StoreError where e.code == .conflict { return (2 * i + 1, false) } catch { return (2 * i + 1, true) }
+                    }
+                }
+                var all = Array(repeating: false, count: 40)
+                for await (i, ok) in group { all[i] = ok }
+                return all
+            }
+            #expect(outcomes == Array(repeating: [true, false], count: 20).flatMap { $0 })
+            #expect(try await store.currentRevision() == head + 20)
+            var seen: [Int64] = []
+            for try await e in store.watch(kind: "FogNode", namespace: nil, from: head, bookmarkEvery: 0) {
+                if let o = e.object {
+                    seen.append(e.revision)
+                    #expect(o.content["spec"]?["cpu"] != 99 && o.status?["beat"] != nil)
+                }
+                if seen.count == 20 { break }
+            }
+            #expect(seen == Array(head + 1...head + 20))
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func generationMovesOnlyWithSpec(_ backend: Backend) async throws {
         try await StoreUnderTest.with(backend) { t in
