@@ -1,4 +1,5 @@
 import FogAPI
+import FogStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -22,45 +23,24 @@ final class GroupCommit: @unchecked Sendable {
         let done: CheckedContinuation<any Sendable, Error>
     }
 
-    /// At most this many writes share a transaction (bounds how long one holds the lock).
-    static let maxGroup = 64
+    /// At most 64 writes share a transaction (bounds how long one holds the revision lock).
+    let queue = WriteGroupQueue<Write>(maxGroup: 64)
 
-    private let lock = NSLock()
-    private var waiting: [Write] = []
-    private var writing = false
-    /// Groups committed and writes in them, for the benchmarks.
-    private var groups = 0
-    private var writes = 0
-
-    var counts: (groups: Int, writes: Int) { lock.withLock { (groups, writes) } }
-    var queued: Int { lock.withLock { waiting.count } }
+    var counts: (groups: Int, writes: Int) { queue.counts }
+    var queued: Int { queue.queued }
 
     /// Queues a write; `run` writes a group. Returns the write's result after its group committed.
     func submit(_ fence: PostgresStore.Fence?, _ body: @escaping @Sendable (PostgresTransaction) async throws -> any Sendable,
                 run: @escaping @Sendable ([Write]) async -> Void) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, Error>) in
-            let starts = lock.withLock { () -> Bool in
-                waiting.append(Write(fence: fence, body: body, done: done))
-                if writing { return false }
-                writing = true
-                return true
+            if queue.enqueue(Write(fence: fence, body: body, done: done)) {
+                Task { await self.drain(run) }
             }
-            if starts { Task { await self.drain(run) } }
         }
     }
 
     private func drain(_ run: @Sendable ([Write]) async -> Void) async {
-        while true {
-            let group = lock.withLock { () -> [Write] in
-                if waiting.isEmpty { writing = false; return [] }
-                let n = min(waiting.count, Self.maxGroup)
-                let g = Array(waiting.prefix(n))
-                waiting.removeFirst(n)
-                groups += 1
-                writes += n
-                return g
-            }
-            if group.isEmpty { return }
+        while case let group = queue.next(), !group.isEmpty {
             await run(group)
         }
     }

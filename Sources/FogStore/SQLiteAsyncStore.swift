@@ -84,41 +84,16 @@ final class WriteGroups: @unchecked Sendable {
         let done: CheckedContinuation<any Sendable, Error>
     }
 
-    /// At most this many writes share a transaction: every write of a group waits for the
-    /// whole group, so a larger group saves commits but delays its first writes' callers.
-    static let maxGroup = 16
+    /// Every write of a group waits for the whole group, so a larger group saves commits but
+    /// delays its first writes' callers (groups of 64 made cold convergence slower).
+    let queue = WriteGroupQueue<Write>(maxGroup: 16)
 
-    private let lock = NSLock()
-    private var waiting: [Write] = []
-    private var writing = false
-    private var groups = 0
-    private var writes = 0
-
-    var counts: (groups: Int, writes: Int) { lock.withLock { (groups, writes) } }
-
-    /// Queues `write`; true when the caller must start draining (nothing was being written).
-    func enqueue(_ write: Write) -> Bool {
-        lock.withLock {
-            waiting.append(write)
-            if writing { return false }
-            writing = true
-            return true
-        }
-    }
+    var counts: (groups: Int, writes: Int) { queue.counts }
+    func enqueue(_ write: Write) -> Bool { queue.enqueue(write) }
 
     /// Writes groups until none is waiting (on the adapter's queue).
     func drain(_ sqlite: SQLiteStore) {
-        while true {
-            let group = lock.withLock { () -> [Write] in
-                if waiting.isEmpty { writing = false; return [] }
-                let n = min(waiting.count, Self.maxGroup)
-                let g = Array(waiting.prefix(n))
-                waiting.removeFirst(n)
-                groups += 1
-                writes += n
-                return g
-            }
-            if group.isEmpty { return }
+        while case let group = queue.next(), !group.isEmpty {
             let results = sqlite.writeGroup(group.map { w in { tx in try w.body(tx) } })
             for (w, r) in zip(group, results) {
                 switch r {
