@@ -329,9 +329,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     /// Maps PostgreSQL and connection failures to `StoreError`; API errors pass through.
     func storage<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let e as any FogAPIError { throw e } catch {
-            throw StoreError(.storage, "PostgreSQL at \(core.location): \(Self.describe(error))")
-        }
+        do { return try await body() } catch { throw Self.storageError(error, core) }
     }
 
     /// What went wrong, from a PostgresNIO error (its own description hides the server's message).
