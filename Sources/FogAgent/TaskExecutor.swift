@@ -7,11 +7,12 @@ import FogStore
 import Foundation
 
 /// Carries out `TrainingTask`s bound to a node — for the simulated fleet and for
-/// `fogctl agent --data DIR` alike: reads the task's recipe, trains from the
-/// round's global model on the node's shard, uploads the update (compressed
-/// with the task's codec) as a content-addressed blob, and reports in the task's
-/// status: phase, update digest, samples, loss, bytes sent, and the lines of what it did
-/// (`status.log`, a `StatusLog`, sent with that same result: `fogctl logs tt/NAME`).
+/// `fogctl agent --data DIR` alike: decodes the task's spec, hands it to the handler of its
+/// type (`TaskHandlers`: training's `TrainTaskHandler`, inference's `InferTaskHandler`), and
+/// reports in the task's status what the handler returns: phase, its figures, and the lines of
+/// what it did (`status.log`, a `StatusLog`, sent with that same result: `fogctl logs tt/NAME`).
+/// It holds what handlers share: the node's data, and how to reach the server, the regional
+/// cache and aggregator, and the onion circuits.
 public struct TaskExecutor: Sendable {
     public let client: any FogClient
     public let data: DataCatalog
@@ -22,6 +23,9 @@ public struct TaskExecutor: Sendable {
     /// How to upload through onion circuits, for tasks that ask for it (nil: such a task fails;
     /// it is never uploaded directly).
     public var onion: OnionUpload.Upload?
+
+    /// How each type of task is carried out (`TaskHandlers.all`); a type without a handler fails.
+    public var handlers: [TrainingTaskSpec.TaskType: any TaskHandler] = TaskHandlers.all
 
     public init(client: any FogClient, data: DataCatalog, peers: PeerModelFetch? = nil, uploads: PeerUpdateUpload? = nil) {
         self.client = client
@@ -106,105 +110,26 @@ public struct TaskExecutor: Sendable {
         return results
     }
 
-    /// Carries out one task (uploading its update or reading its inputs) and returns the status
-    /// patch that reports it: Succeeded with its figures, Skipped, or Failed with the reason. Only
-    /// transport failures (the server away) are thrown, for the caller to retry.
+    /// Carries out one task with the handler of its type (uploading its update or reading its
+    /// inputs) and returns the status patch that reports it: Succeeded with its figures, Skipped,
+    /// or Failed with the reason. Only transport failures (the server away) are thrown, for the
+    /// caller to retry.
     public func outcome(of task: Resource, device: DeviceState = DeviceState()) async throws -> JSONValue {
         let startDate = Date()
-        let started = Timestamp.format(startDate)
-        var log = StatusLog()
-        func note(_ message: String) { log.append(message, at: Date()) }
         let spec: TrainingTaskSpec
         do { spec = try task.decodeSpec(TrainingTaskSpec.self) } catch {
+            var log = StatusLog()
             log.append("failed: the task's spec does not decode: \(error)", at: startDate)
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
+            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(Timestamp.format(startDate)), "log": log.json]
         }
-        // Answering a request is short; the battery rule is about a training round's work. (A
-        // skipped infer batch would never be answered: the inference controller waits for it.)
-        if spec.type == .infer { return try await infer(task, spec: spec, started: started, startDate: startDate) }
-        if spec.type == .aggregate {
+        guard let handler = handlers[spec.type] else {
             // Aggregate tasks go to the node's RegionalAggregator; an executor without one cannot carry them out.
-            note("failed: this node does not aggregate (no aggregator role, or no peer endpoint)")
-            return ["phase": "Failed", "reason": "this node does not aggregate", "startedAt": .string(started), "log": log.json]
+            var log = StatusLog()
+            log.append("failed: this node does not carry out \(spec.type.rawValue) tasks", at: startDate)
+            return ["phase": "Failed", "reason": .string("this node does not carry out \(spec.type.rawValue) tasks"),
+                    "startedAt": .string(Timestamp.format(startDate)), "log": log.json]
         }
-        log.append("picked up on \(spec.node): job \(spec.job) round \(spec.round), shard \(spec.shard.index) of \(spec.shard.count)", at: startDate)
-        if device.lowBattery {
-            note("skipped: battery below 20 % and not charging (BatteryLow)")
-            return ["phase": "Skipped", "reason": "BatteryLow", "startedAt": .string(started), "log": log.json]
-        }
-        do {
-            let recipe = try TaskRecipe(task: spec)
-            guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
-            let fetched = try await globalModel(modelDigest, cache: spec.modelCache, note: note)
-            let global = try ParameterBlob.decode(fetched.bytes)
-            note("global model \(Self.short(modelDigest)): \(global.count) parameters, from \(fetched.from == "server" ? "the server" : "the regional cache on " + (spec.modelCache?.node ?? "") + (fetched.from == "cache-hit" ? " (hit)" : " (miss)"))")
-            let shard = try data.shard(recipe)
-            let model = recipe.model.make(featureCount: shard.featureCount, classCount: max(shard.classCount, 10))
-            guard model.parameterCount == global.count else {
-                throw TaskError(message: "the global model has \(global.count) parameters; this data set and architecture need \(model.parameterCount)")
-            }
-            var config = recipe.training
-            if device.hot {
-                let steps = max(1, (shard.count + config.batchSize - 1) / config.batchSize * config.epochs / 2)
-                config.maxSteps = steps
-                note("device above 40 °C: half the local steps (\(steps))")
-            }
-            let round = spec.round
-            let result = LocalTraining.train(model: model, from: global, on: shard, config: config,
-                                             seed: SplitMix64.mix(recipe.seed, 4, round, recipe.shardIndex))
-            var parameters = result.parameters
-            if device.byzantine { Attack.signFlip().apply(to: &parameters, global: global, seed: 0) }
-            let blob = ParameterBlob.encodeUpdate(parameters, codec: recipe.codec)
-            note(String(format: "trained %d epoch%@ on %d samples: %d steps, mean loss %.4f", config.epochs, config.epochs == 1 ? "" : "s",
-                        result.samples, result.steps, Double(result.meanLoss)))
-            let digest: String?
-            let to: String
-            var viaCircuit: [String: JSONValue] = [:]
-            if let route = spec.onion {
-                // Under onion routing: through a circuit of the pool to the server, never directly
-                // (and not to a regional aggregator).
-                guard let onion else { throw TaskError(message: "the task asks for onion routing and this node cannot reach relays; not uploading directly") }
-                let sent = try await onion(route, blob)
-                digest = sent.digest
-                to = "server"
-                viaCircuit = ["bytesViaCircuits": .int(Int64(sent.bytesSent)), "circuit": .array(sent.relays.map { .string($0) })]
-                if !sent.failures.isEmpty { viaCircuit["circuitFailures"] = .array(sent.failures.map { .string($0) }) }
-                for f in sent.failures { note("circuit failed, next one: \(f)") }
-                note("sent through circuit \(sent.relays.joined(separator: " → ")) (\(sent.bytesSent) bytes of cells)")
-            } else {
-                (digest, to) = try await deliver(blob, task: task, spec: spec, samples: result.samples, note: note)
-            }
-            let finished = Date()
-            if let digest {
-                log.append("uploaded update \(Self.short(digest)) (\(blob.count) bytes, codec \(recipe.codec.name))", at: finished)
-            } else {
-                log.append("sent the update (\(blob.count) bytes, codec \(recipe.codec.name)) to the region's aggregator \(to)", at: finished)
-            }
-            log.append(String(format: "Succeeded in %.0f ms", finished.timeIntervalSince(startDate) * 1000), at: finished)
-            // Bytes by link, as this node moved them: the model from the regional cache (and, on a
-            // miss, the cache's fetch from the server for it) or the server; the update to the aggregator or the server.
-            var traffic = TaskTraffic()
-            switch fetched.from {
-            case "cache-hit": traffic.withinRegion += fetched.bytes.count
-            case "cache-miss": traffic.withinRegion += fetched.bytes.count; traffic.server += fetched.bytes.count
-            default: traffic.server += fetched.bytes.count
-            }
-            if digest == nil { traffic.withinRegion += blob.count } else { traffic.server += blob.count }
-            var status: [String: JSONValue] = [
-                "phase": "Succeeded", "samples": .int(Int64(result.samples)),
-                "steps": .int(Int64(result.steps)), "loss": .double(Double(result.meanLoss)), "bytesSent": .int(Int64(blob.count)),
-                "codec": .string(recipe.codec.name), "startedAt": .string(started), "finishedAt": .string(Timestamp.format(finished)),
-                "modelFrom": .string(fetched.from), "bytesReceived": .int(Int64(fetched.bytes.count)), "log": log.json,
-                "uploadedTo": .string(to), "traffic": traffic.json,
-            ]
-            if let digest { status["update"] = .string(digest) }
-            return .object(status.merging(viaCircuit) { a, _ in a })
-        } catch let e as TransportError {
-            throw e
-        } catch {
-            note("failed: \(error)")
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
-        }
+        return try await handler.outcome(of: task, spec: spec, device: device, on: self, startedAt: startDate)
     }
 
     /// A digest as log lines show it: `sha256:` and the first 12 hex digits.
@@ -215,57 +140,6 @@ extension TaskExecutor {
     /// Milliseconds since `start` on the node's own monotonic clock: a duration the node
     /// measured by itself, never a difference between its clock and another machine's.
     static func millis(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start).milliseconds }
-
-    /// An inference task: predicts a batch (rows of the data set's test part, or raw rows
-    /// from an input blob, scaled as the model's training data was) with the given model.
-    func infer(_ task: Resource, spec: TrainingTaskSpec, started: String, startDate: Date) async throws -> JSONValue {
-        let clockStart = ContinuousClock.now
-        var log = StatusLog()
-        log.append("picked up on \(spec.node): infer batch of job \(spec.job)", at: startDate)
-        do {
-            let recipe = try TaskRecipe(task: spec)
-            guard let modelDigest = spec.model else { throw TaskError(message: "the task names no model") }
-            let parameters = try ParameterBlob.decode(try await client.getBlob(modelDigest))
-            let (train, test) = try data.split(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed)
-            let model = recipe.model.make(featureCount: train.featureCount, classCount: max(train.classCount, 10))
-            guard model.parameterCount == parameters.count else { throw TaskError(message: "the model does not fit the data set") }
-            var features: [Float]
-            var labels: [Int]?
-            if let input = spec.input {
-                let raw = try ParameterBlob.decode(try await client.getBlob(input))
-                guard raw.count % train.featureCount == 0 else {
-                    throw TaskError(message: "the input holds \(raw.count) values, not rows of \(train.featureCount) features")
-                }
-                let rows = Dataset(features: raw, labels: Array(repeating: 0, count: raw.count / train.featureCount), featureCount: train.featureCount,
-                                   classCount: train.classCount)
-                features = try data.scaler(recipe.dataset, testFraction: recipe.testFraction, seed: recipe.seed).transform(rows).features
-            } else {
-                guard let rows = spec.rows else { throw TaskError(message: "the task names neither rows nor an input") }
-                let (start, count) = (rows.start, rows.count)
-                guard start >= 0, count > 0, start + count <= test.count else { throw TaskError(message: "rows \(start)..<\(start + count) are outside the test part (\(test.count) rows)") }
-                let batch = test.rows(Array(start..<(start + count)))
-                features = batch.features
-                labels = batch.labels
-            }
-            let predictions = model.predict(parameters: parameters, features: features)
-            let millis = Self.millis(since: clockStart)
-            var line = String(format: "predicted %d rows with model %@ in %.1f ms", predictions.count, Self.short(modelDigest), millis)
-            if let labels { line += " (\(zip(predictions, labels).filter { $0 == $1 }.count) correct)" }
-            log.append(line, at: Date())
-            var status: [String: JSONValue] = [
-                "phase": "Succeeded", "predictions": .array(predictions.map { .int(Int64($0)) }),
-                "startedAt": .string(started), "finishedAt": .string(Timestamp.format(Date())),
-                "serviceMillis": .double(millis), "log": log.json,
-            ]
-            if let labels { status["correct"] = .int(Int64(zip(predictions, labels).filter { $0 == $1 }.count)) }
-            return .object(status)
-        } catch let e as TransportError {
-            throw e
-        } catch {
-            log.append("failed: \(error)", at: Date())
-            return ["phase": "Failed", "reason": .string("\(error)"), "startedAt": .string(started), "log": log.json]
-        }
-    }
 
     /// The line a node's own log gets for a task it carried out, from the task's result.
     public static func summary(of task: Resource, result: JSONValue) -> String {

@@ -1639,8 +1639,7 @@ enum EmbeddedSchemas {
             "model": {"type": "string", "description": "Digest of the model blob served.", "pattern": "^sha256:[0-9a-f]{64}$"},
             "requests": {"type": "integer", "description": "Requests sent (inference.requests).", "minimum": 0},
             "batches": {"type": "integer", "description": "Batches (infer TrainingTasks) issued.", "minimum": 0},
-            "issuedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the batches were issued (the controller's clock)."},
-            "issuedAtMillis": {"type": "integer", "description": "The same, in milliseconds since the epoch.", "minimum": 0},
+            "issuedAt": {"$ref": "status.json#/$defs/Timestamp", "description": "When the batches were issued, with microseconds (the controller's clock: completionMillis is measured against it)."},
             "served": {"type": "integer", "description": "Predictions returned.", "minimum": 0},
             "failedBatches": {"type": "integer", "description": "Batches that failed.", "minimum": 0},
             "accuracy": {"type": "number", "description": "Share of correct predictions, 0..1.", "minimum": 0, "maximum": 1},
@@ -1649,21 +1648,21 @@ enum EmbeddedSchemas {
             "slaMillis": {"type": "number", "description": "The latency SLA applied (inference.maxLatencyMs, else the tier's).", "minimum": 0},
             "withinSLA": {"type": "boolean", "description": "Whether p99Millis ≤ slaMillis."},
             "completionMillis": {"type": "number", "description": "Tasks issued to last answer observed, on the controller's clock.", "minimum": 0},
-            "latencyClocks": {"type": "string", "description": "Which clock each latency figure comes from."},
-            "costPerRequest": {"type": "number", "description": "The quote's unit price per request.", "minimum": 0}
+            "latencyClocks": {"type": "string", "description": "Which clock each latency figure comes from."}
           },
           "additionalProperties": false
         },
         "cost": {
           "type": "object",
-          "description": "Cost so far: training writes total, hours and currency; inference writes total, perRequest and currency.",
+          "description": "Cost so far, in the quote's shape: the quote's unit price times what the job used of its unit (hours run for training, requests served for inference).",
           "properties": {
-            "total": {"type": "number", "description": "Cost so far, to four decimals.", "minimum": 0},
-            "hours": {"type": "number", "description": "Training: hours run, at the quote's unit price.", "minimum": 0},
-            "perRequest": {"type": "number", "description": "Inference: the quote's unit price per request.", "minimum": 0},
+            "unit": {"type": "string", "description": "The quote's unit.", "enum": ["hour", "request"]},
+            "quantity": {"type": "number", "description": "Units used so far: hours run (training) or requests served (inference).", "minimum": 0},
+            "unitPrice": {"type": "number", "description": "The quote's unit price.", "minimum": 0},
+            "total": {"type": "number", "description": "unitPrice × quantity, to four decimals.", "minimum": 0},
             "currency": {"type": "string", "description": "ISO 4217 currency code (the quote's).", "minLength": 1}
           },
-          "required": ["total", "currency"],
+          "required": ["unit", "quantity", "unitPrice", "total", "currency"],
           "additionalProperties": false
         },
         "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},

@@ -4,6 +4,7 @@ import FogClient
 import FogFleet
 import FogLearning
 import FogManifest
+import FogMarket
 import FogModel
 import FogRuntime
 import FogStore
@@ -281,8 +282,17 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
         #expect(i["slaMillis"]?.numberValue == 1000 && i["withinSLA"] == true)
         #expect((i["p99Millis"]?.numberValue ?? -1) >= (i["p50Millis"]?.numberValue ?? 0))
         let unit = try #require(job.status?["quote"]?["unitPrice"]?.numberValue)
-        #expect(abs((job.status?["cost"]?["total"]?.numberValue ?? 0) - (unit * 40 * 10000).rounded() / 10000) < 1e-9)
-        #expect(i["model"] == (try h.job("teacher")).status?["training"]?["model"])
+        // The cost has the quote's shape: its unit price times the requests served.
+        let cost = try #require(JobCost(json: job.status?["cost"]))
+        #expect(cost.unit == "request" && cost.quantity == 40 && cost.unitPrice == unit && cost.currency == job.status?["quote"]?["currency"]?.stringValue)
+        #expect(abs(cost.total - (unit * 40 * 10000).rounded() / 10000) < 1e-9)
+        #expect(i["issuedAt"]?.stringValue.flatMap(Timestamp.parse) != nil && (i["completionMillis"]?.numberValue ?? -1) >= 0)
+        // The trained job's cost: the quote's unit price times the hours it ran, in the same shape.
+        let teacher = try h.job("teacher")
+        let trainingCost = try #require(JobCost(json: teacher.status?["cost"]))
+        #expect(trainingCost.unit == "hour" && trainingCost.quantity >= 0 && trainingCost.unitPrice == teacher.status?["quote"]?["unitPrice"]?.numberValue)
+        #expect(abs(trainingCost.total - (trainingCost.unitPrice * trainingCost.quantity * 10000).rounded() / 10000) < 1e-9)
+        #expect(i["model"] == teacher.status?["training"]?["model"])
         await h.shutdown()
     }
 }
@@ -314,6 +324,19 @@ func trainingJob(_ name: String, participants: Int, rounds: Int = 10, strategy: 
         let sent = try #require(try get("cool")?["bytesSent"]?.intValue)
         let blob = try await client.getBlob(try #require(try get("cool")?["update"]?.stringValue))
         #expect(Int64(blob.count) == sent)
+        // Each task type goes to its family's handler; a type this executor has no handler for
+        // (aggregate tasks belong to a node's RegionalAggregator) fails with the reason, and a
+        // low battery does not skip an infer batch (only training's handler has that rule).
+        var aggregate = try task("agg")
+        aggregate.content["spec"]?["type"] = "aggregate"
+        try await executor.run(try h.store.update(aggregate))
+        #expect(try get("agg")?["phase"] == "Failed" && (try get("agg")?["reason"]) == "this node does not carry out aggregate tasks")
+        var infer = try task("batch")
+        infer.content["spec"]?["type"] = "infer"
+        infer.content["spec"]?["rows"] = ["start": 0, "count": 5]
+        try await executor.run(try h.store.update(infer), device: .init(lowBattery: true))
+        #expect(try get("batch")?["phase"] == "Succeeded" && (try get("batch")?["predictions"]?.arrayValue?.count) == 5)
+        #expect(Set(TaskHandlers.all.keys) == [.train, .infer])
         await h.shutdown()
     }
 }

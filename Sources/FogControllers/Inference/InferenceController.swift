@@ -80,8 +80,8 @@ public struct InferenceController: Controller {
                 do { _ = try await ctx.client.create(task) } catch let e as StoreError where e.code == .alreadyExists {}
             }
             // Issue time on the controller's clock: completion is measured against the same clock.
-            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), "issuedAt": .string(ctx.timestamp),
-                         "issuedAtMillis": .int(Int64((ctx.now.timeIntervalSince1970 * 1000).rounded()))]
+            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), 
+                         "issuedAt": .string(Timestamp.formatMicro(ctx.now))]
             try await ctx.updateStatus(job, { s in
                 JobPhase.move(&s, to: .running)
                 s["inference"] = .object(inference)
@@ -110,7 +110,6 @@ public struct InferenceController: Controller {
         let tier = ctx.cache.get(ObjectKey(kind: "Tier", namespace: "", name: spec.tier))
         // The job's own latency need, else its tier's SLA (none: best effort).
         let sla = try spec.inference.maxLatencyMs ?? tier?.reconciledSpec(TierSpec.self).sla.maxLatencyMs
-        let unit = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
         let p99 = quantile(0.99)
         inference["served"] = .int(Int64(served))
         inference["failedBatches"] = .int(Int64(failed))
@@ -118,17 +117,15 @@ public struct InferenceController: Controller {
         inference["p50Millis"] = .double(quantile(0.5))
         inference["p99Millis"] = .double(p99)
         if let sla { inference["slaMillis"] = .double(sla); inference["withinSLA"] = .bool(p99 <= sla) }
-        if let issued = inference["issuedAtMillis"]?.intValue {
-            inference["completionMillis"] = .double(max(0, ctx.now.timeIntervalSince1970 * 1000 - Double(issued)))
+        if let issued = inference["issuedAt"]?.stringValue.flatMap(Timestamp.parse) {
+            inference["completionMillis"] = .double(max(0, ctx.now.timeIntervalSince(issued) * 1000))
         }
         inference["latencyClocks"] = .string("p50Millis/p99Millis: each node's monotonic clock, task picked up to answer ready; completionMillis: the controller's clock, tasks issued to last answer observed")
-        inference["costPerRequest"] = .double(unit)
         let within = sla.map { p99 <= $0 } ?? true
         try await ctx.updateStatus(job, { s in
             JobPhase.move(&s, to: failed == 0 ? .succeeded : .failed)
             s["inference"] = .object(inference)
-            s["cost"] = ["total": .double((unit * Double(served) * 10000).rounded() / 10000), "perRequest": .double(unit),
-                         "currency": job.status?["quote"]?["currency"] ?? "USD"]
+            s["cost"] = JobCost(quote: job.status?["quote"], used: Double(served), fallbackUnit: "request").json
         }, conditions: [Condition(type: "Served", status: failed == 0 ? .true : .false, reason: failed == 0 ? (within ? "WithinSLA" : "SLAMissed") : "BatchesFailed",
                                   message: String(format: "%d requests, accuracy %.4f, p50 %.1f ms, p99 %.1f ms%@", served,
                                                   served > 0 ? Double(correct) / Double(served) : 0, quantile(0.5), p99,

@@ -382,9 +382,7 @@ public struct TrainingController: Controller {
         // Cost so far: the quote's unit price for the hours run until now.
         let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
         let hours = ctx.now.timeIntervalSince(startedAt) / 3600
-        let unitPrice = job.status?["quote"]?["unitPrice"]?.numberValue ?? 0
-        let cost: JSONValue = ["total": .double((unitPrice * hours * 10000).rounded() / 10000), "hours": .double(hours),
-                               "currency": job.status?["quote"]?["currency"] ?? "USD"]
+        let cost = JobCost(quote: job.status?["quote"], used: hours, fallbackUnit: "hour").json
         if done {
             t["finishedAt"] = .string(ctx.timestamp)
             try await ctx.updateStatus(job, { s in
