@@ -96,6 +96,7 @@ enum ApplyBenchmark {
             let r1 = DispatchTime.now()
             bestRaw = min(bestRaw, seconds(r0, r1))
         }
+        try decodeRates(bytes: bytes, count: count, repeats: repeats)
         let rawRate = Double(count) / bestRaw
         let applyRate = Double(count) / best.total
         let storeRate = Double(count) / best.store
@@ -104,6 +105,32 @@ enum ApplyBenchmark {
                      applyRate, best.total * 1000, best.parse * 1000, best.store * 1000))
         print(String(format: "  fogctl apply, store phase only: %9.0f objects/s", storeRate))
         print(String(format: "  ratio to raw: end to end %.2f, store phase %.2f (goal >= 0.50)", applyRate / rawRate, storeRate / rawRate))
+    }
+
+    /// `fog-bench decode`: the decode rates alone, for profiles (`perf stat`, callgrind).
+    static func runDecode(count: Int, repeats: Int) throws {
+        let bytes = Array(generate(count: count).utf8)
+        print("decode benchmark: \(count) FogNode objects in one \(bytes.count / 1024) KiB multi-document file; best of \(repeats) runs")
+        try decodeRates(bytes: bytes, count: count, repeats: repeats)
+    }
+
+    /// Decoding alone (read, validate, default), on one core and on every core (`FOG_BENCH_CORES`:
+    /// on that many only): MB/s of YAML.
+    static func decodeRates(bytes: [UInt8], count: Int, repeats: Int) throws {
+        let only = Int(ProcessInfo.processInfo.environment["FOG_BENCH_CORES"] ?? "")
+        for cores in only.map({ [$0] }) ?? Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted() {
+            var decoder = ManifestDecoder()
+            decoder.cores = cores
+            var fastest = Double.infinity
+            for _ in 0..<repeats {
+                let d0 = DispatchTime.now()
+                let decoded = try decoder.decode([ManifestInput(name: "bench.yaml", bytes: bytes)])
+                fastest = min(fastest, seconds(d0, DispatchTime.now()))
+                precondition(decoded.count == count)
+            }
+            print(String(format: "  decode + validate + default on %d core%@: %.1f ms, %.1f MB/s (goal >= 30 MB/s)", cores, cores == 1 ? "" : "s",
+                         fastest * 1000, Double(bytes.count) / fastest / 1e6))
+        }
     }
 
     static func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {

@@ -24,6 +24,7 @@ struct FogBench {
         for name in selected {
             switch name {
             case "apply": try ApplyBenchmark.run(count: 10_000, repeats: 3, dir: dir)
+            case "decode": try ApplyBenchmark.runDecode(count: 10_000, repeats: Int(ProcessInfo.processInfo.environment["FOG_BENCH_REPEATS"] ?? "") ?? 3)
             case "reconcile": try await ReconcileBenchmark.run(count: 10_000, idleSeconds: 10, dir: dir)
             case "convergence": try await ConvergenceBenchmark.run(dir: dir)
             case "scaling": try await ScalingBenchmark.run(dir: dir)

@@ -14,8 +14,12 @@ public final class JSONSchema: @unchecked Sendable {
     }
 
     var types: [String]?
+    /// `types` as a set of `TypeBit`s, checked for every value.
+    var typeMask: UInt8?
     var properties: [String: JSONSchema] = [:]
     var propertyOrder: [String] = []
+    /// `properties` in `propertyOrder`, for `property(named:)`.
+    var propertyList: [(name: String, schema: JSONSchema)] = []
     var required: [String] = []
     var additionalAllowed = true
     var additionalSchema: JSONSchema?
@@ -32,6 +36,8 @@ public final class JSONSchema: @unchecked Sendable {
     var minLength: Int?
     var maxLength: Int?
     var pattern: NSRegularExpression?
+    /// `pattern` as a byte matcher, when `CompiledPatterns` has one.
+    var compiledPattern: (@Sendable (String) -> Bool)?
     var patternSource: String?
     var minProperties: Int?
     var maxProperties: Int?
@@ -58,12 +64,14 @@ public final class JSONSchema: @unchecked Sendable {
         }
         if let t = o["type"] {
             if let s = t.stringValue { types = [s] } else { types = t.arrayValue?.compactMap(\.stringValue) }
+            typeMask = types.map(Self.mask(of:))
         }
         if let p = o["properties"]?.objectValue {
             for key in p.keys.sorted() {
                 properties[key] = try JSONSchema(p[key]!, file: file, defs: &defs, pointer: pointer + "/properties/" + key)
             }
             propertyOrder = p.keys.sorted()
+            propertyList = propertyOrder.map { ($0, properties[$0]!) }
         }
         required = o["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
         switch o["additionalProperties"] {
@@ -87,6 +95,7 @@ public final class JSONSchema: @unchecked Sendable {
         maxProperties = o["maxProperties"]?.intValue.map(Int.init)
         if let p = o["pattern"]?.stringValue {
             patternSource = p
+            compiledPattern = CompiledPatterns.bySource[p]
             do { pattern = try NSRegularExpression(pattern: p) } catch {
                 throw CompileError(message: "\(file)\(pointer)/pattern: invalid regular expression \(p)")
             }
@@ -127,6 +136,14 @@ public final class JSONSchema: @unchecked Sendable {
         for s in oneOf + anyOf { try s.resolve(lookup, &visited) }
     }
 
+    /// The schema of property `key`: a schema with few properties compares names (short
+    /// strings compare faster than they hash), a larger one looks them up.
+    @inline(__always) func property(named key: String) -> JSONSchema? {
+        guard propertyList.count <= 16 else { return properties[key] }
+        for (name, schema) in propertyList where name == key { return schema }
+        return nil
+    }
+
     /// The property schemas of this schema, following `$ref`.
     public func property(_ name: String) -> JSONSchema? { properties[name] ?? ref?.property(name) }
 
@@ -151,7 +168,7 @@ public final class JSONSchema: @unchecked Sendable {
     func validate(_ value: JSONValue, path stack: inout PathStack, into out: inout [Violation]) {
         if let ref { ref.validate(value, path: &stack, into: &out) }
         var path: String { stack.text }
-        if let types, !types.contains(where: { Self.matches(value, type: $0) }) {
+        if let typeMask, let types, !Self.matches(value, mask: typeMask) {
             out.append(Violation(path: path, message: "must be \(Self.describe(types)) (got \(Self.describe(value)))", kind: .value))
             return
         }
@@ -164,17 +181,19 @@ public final class JSONSchema: @unchecked Sendable {
         switch value {
         case .int, .double:
             let n = value.numberValue!
-            let shown = Self.render(value)
+            var shown: String { Self.render(value) }
             if let minimum, n < minimum { out.append(Violation(path: path, message: "must be >= \(Self.num(minimum)) (got \(shown))", kind: .value)) }
             if let maximum, n > maximum { out.append(Violation(path: path, message: "must be <= \(Self.num(maximum)) (got \(shown))", kind: .value)) }
             if let exclusiveMinimum, n <= exclusiveMinimum { out.append(Violation(path: path, message: "must be > \(Self.num(exclusiveMinimum)) (got \(shown))", kind: .value)) }
             if let exclusiveMaximum, n >= exclusiveMaximum { out.append(Violation(path: path, message: "must be < \(Self.num(exclusiveMaximum)) (got \(shown))", kind: .value)) }
-        case .string(let s):
-            let count = s.count
-            if let minLength, count < minLength {
+        case .string(let s) where minLength != nil || maxLength != nil || pattern != nil:
+            // Characters are counted only when bytes cannot settle it (a character is 1-4 bytes).
+            let bytes = s.utf8.count
+            var count: Int { s.utf8.allSatisfy { $0 < 0x80 } ? bytes : s.count }
+            if let minLength, bytes < minLength || (minLength > 1 && count < minLength) || (minLength == 1 && bytes == 0) {
                 out.append(Violation(path: path, message: minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters (got \(count))", kind: .value))
             }
-            if let maxLength, count > maxLength { out.append(Violation(path: path, message: "must be at most \(maxLength) characters (got \(count))", kind: .value)) }
+            if let maxLength, bytes > maxLength, count > maxLength { out.append(Violation(path: path, message: "must be at most \(maxLength) characters (got \(count))", kind: .value)) }
             if let pattern, let src = patternSource {
                 if !patternMatches(pattern, s) {
                     out.append(Violation(path: path, message: "must match the pattern \(src) (got \(Self.render(value)))", kind: .value))
@@ -206,7 +225,7 @@ public final class JSONSchema: @unchecked Sendable {
             if let maxProperties, o.count > maxProperties { out.append(Violation(path: path, message: "must have at most \(maxProperties) entries", kind: .value)) }
             let firstViolation = out.count
             for (key, v) in o {
-                if let p = properties[key] {
+                if let p = property(named: key) {
                     stack.segments.append(.key(key))
                     p.validate(v, path: &stack, into: &out)
                     stack.segments.removeLast()
@@ -226,12 +245,20 @@ public final class JSONSchema: @unchecked Sendable {
             if out.count - firstViolation > 1 { out[firstViolation...].sort { $0.path < $1.path } }
         default: break
         }
+        func alternatives(_ schemas: [JSONSchema]) -> [[Violation]] {
+            schemas.map { schema in
+                var violations: [Violation] = []
+                var branch = stack
+                schema.validate(value, path: &branch, into: &violations)
+                return violations
+            }
+        }
         if !anyOf.isEmpty {
-            let results = anyOf.map { $0.validate(value, path: path) }
+            let results = alternatives(anyOf)
             if !results.contains(where: \.isEmpty) { out.append(contentsOf: results.min { $0.count < $1.count }!) }
         }
         if !oneOf.isEmpty {
-            let results = oneOf.map { $0.validate(value, path: path) }
+            let results = alternatives(oneOf)
             let passing = results.filter(\.isEmpty).count
             if passing == 0 {
                 out.append(contentsOf: results.min { $0.count < $1.count }!)
@@ -245,6 +272,12 @@ public final class JSONSchema: @unchecked Sendable {
 
     /// Whether this schema or anything below it declares a default (computed once refs are resolved).
     private(set) var hasDefaults = true
+    /// The properties that have a default or anything with one below them (computed with
+    /// `hasDefaults`; until then, every property).
+    private var defaultedProperties: [(name: String, schema: JSONSchema)]?
+    var propertiesWithDefaults: [(name: String, schema: JSONSchema)] {
+        defaultedProperties ?? propertyOrder.map { ($0, properties[$0]!) }
+    }
 
     func computeHasDefaults(_ visiting: inout Set<ObjectIdentifier>) -> Bool {
         guard visiting.insert(ObjectIdentifier(self)).inserted else { return true }
@@ -254,6 +287,10 @@ public final class JSONSchema: @unchecked Sendable {
         if let additionalSchema { any = additionalSchema.computeHasDefaults(&visiting) || any }
         if let items { any = items.computeHasDefaults(&visiting) || any }
         hasDefaults = any
+        defaultedProperties = propertyOrder.compactMap { name in
+            let schema = properties[name]!
+            return schema.hasDefaults || schema.effectiveDefault != nil ? (name, schema) : nil
+        }
         return any
     }
 
@@ -263,16 +300,23 @@ public final class JSONSchema: @unchecked Sendable {
         if let ref { ref.applyDefaults(&value) }
         switch value {
         case .object(var o):
-            for (name, schema) in properties {
-                if o[name] == nil, let d = schema.effectiveDefault { o[name] = d }
-                if o[name] != nil { schema.applyDefaults(&o[name]!) }
+            // The enum gives up its reference first, so the dictionary is changed in place.
+            value = .null
+            for (name, schema) in propertiesWithDefaults {
+                if o[name] == nil {
+                    guard let d = schema.effectiveDefault else { continue }
+                    o[name] = d
+                }
+                schema.applyDefaults(&o[name]!)
             }
-            if let additionalSchema {
+            if let additionalSchema, additionalSchema.hasDefaults {
                 for key in o.keys where properties[key] == nil { additionalSchema.applyDefaults(&o[key]!) }
             }
             value = .object(o)
         case .array(var a):
-            if let items { for i in a.indices { items.applyDefaults(&a[i]) } }
+            guard let items, items.hasDefaults else { return }
+            value = .null
+            for i in a.indices { items.applyDefaults(&a[i]) }
             value = .array(a)
         default: break
         }
@@ -288,6 +332,7 @@ public final class JSONSchema: @unchecked Sendable {
     private let patternLock = NSLock()
 
     func patternMatches(_ pattern: NSRegularExpression, _ s: String) -> Bool {
+        if let compiledPattern { return compiledPattern(s) }
         if let hit = patternLock.withLock({ patternCache[s] }) { return hit }
         let result = pattern.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
         patternLock.withLock {
@@ -295,6 +340,39 @@ public final class JSONSchema: @unchecked Sendable {
             patternCache[s] = result
         }
         return result
+    }
+
+    /// The JSON Schema types, one bit each.
+    enum TypeBit {
+        static let null: UInt8 = 1, boolean: UInt8 = 2, string: UInt8 = 4, array: UInt8 = 8, object: UInt8 = 16, integer: UInt8 = 32, number: UInt8 = 64
+    }
+
+    static func mask(of types: [String]) -> UInt8 {
+        types.reduce(0) { mask, t in
+            switch t {
+            case "null": return mask | TypeBit.null
+            case "boolean": return mask | TypeBit.boolean
+            case "string": return mask | TypeBit.string
+            case "array": return mask | TypeBit.array
+            case "object": return mask | TypeBit.object
+            case "integer": return mask | TypeBit.integer
+            case "number": return mask | TypeBit.number
+            default: return mask
+            }
+        }
+    }
+
+    /// Whether `v` is of one of the types in `mask` (what `matches(_:type:)` says for each).
+    static func matches(_ v: JSONValue, mask: UInt8) -> Bool {
+        switch v {
+        case .null: return mask & TypeBit.null != 0
+        case .bool: return mask & TypeBit.boolean != 0
+        case .string: return mask & TypeBit.string != 0
+        case .array: return mask & TypeBit.array != 0
+        case .object: return mask & TypeBit.object != 0
+        case .int: return mask & (TypeBit.integer | TypeBit.number) != 0
+        case .double(let d): return mask & TypeBit.number != 0 || (mask & TypeBit.integer != 0 && d.rounded() == d)
+        }
     }
 
     static func matches(_ v: JSONValue, type: String) -> Bool {

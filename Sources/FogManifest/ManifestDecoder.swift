@@ -107,6 +107,8 @@ public struct ManifestDecoder: Sendable {
     public var defaultNamespace: String
     /// When set (`-n`), objects naming another namespace are rejected, as kubectl does.
     public var requiredNamespace: String?
+    /// Cores a large file is read and admitted on (every core of the machine by default).
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
 
     public init(schemas: SchemaSet = .builtIn, defaultNamespace: String = "default", requiredNamespace: String? = nil) {
         self.schemas = schemas
@@ -119,29 +121,33 @@ public struct ManifestDecoder: Sendable {
         var errors: [ManifestError] = []
         var seen: [ObjectKey: DecodedObject] = [:]
         for input in inputs {
-            let (documents, parseErrors) = YAMLReader.parse(input.bytes, file: input.name)
+            let (documents, parseErrors) = YAMLReader.parse(input.bytes, file: input.name, cores: cores)
             errors += parseErrors
             var objectsInFile = 0
-            for doc in documents {
-                if doc.value.isNull { continue }  // an empty document, as between two `---`
-                let items: [(JSONValue, String)]
-                if doc.value["kind"]?.stringValue == "List", doc.value.objectValue != nil {
-                    guard let list = doc.value["items"]?.arrayValue else {
-                        let (l, c) = doc.location(of: "items")
-                        errors.append(ManifestError(file: doc.file, document: doc.index, line: l, column: c, path: "items",
-                                                    message: "a List needs items: a list of objects"))
-                        continue
-                    }
-                    items = list.enumerated().map { ($1, "items[\($0)]") }
-                } else {
-                    items = [(doc.value, "")]
+            // Each document's objects (a List's items, or the document itself), or its error.
+            let items: [(doc: ParsedDocument, objects: Result<[(JSONValue, String)], ManifestError>)] = documents.compactMap { doc in
+                if doc.value.isNull { return nil }  // an empty document, as between two `---`
+                guard doc.value["kind"]?.stringValue == "List", doc.value.objectValue != nil else { return (doc, .success([(doc.value, "")])) }
+                guard let list = doc.value["items"]?.arrayValue else {
+                    let (l, c) = doc.location(of: "items")
+                    return (doc, .failure(ManifestError(file: doc.file, document: doc.index, line: l, column: c, path: "items",
+                                                        message: "a List needs items: a list of objects")))
                 }
-                for (value, prefix) in items {
+                return (doc, .success(list.enumerated().map { ($1, "items[\($0)]") }))
+            }
+            // Admission of each object is independent of the others: on every core.
+            let admitted = concurrentMap(items, cores: cores) { item -> [(prefix: String, result: Result<DecodedObject, ManifestErrors>)] in
+                guard case .success(let objects) = item.objects else { return [] }
+                return objects.map { ($0.1, admit($0.0, prefix: $0.1, doc: item.doc)) }
+            }
+            for (item, results) in zip(items, admitted) {
+                if case .failure(let e) = item.objects { errors.append(e); continue }
+                for (prefix, result) in results {
                     objectsInFile += 1
-                    switch admit(value, prefix: prefix, doc: doc) {
+                    switch result {
                     case .success(let object):
                         if let first = seen[object.resource.key] {
-                            errors.append(ManifestError(file: doc.file, document: doc.index, line: object.line, column: object.column,
+                            errors.append(ManifestError(file: item.doc.file, document: item.doc.index, line: object.line, column: object.column,
                                                         path: FieldPath.child(prefix, "metadata.name"),
                                                         message: "\(object.resource.kind) \"\(object.resource.name)\" is defined twice; first at \(first.file):\(first.line):\(first.column)"))
                         } else {

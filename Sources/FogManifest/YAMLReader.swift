@@ -52,7 +52,8 @@ final class PositionTable: @unchecked Sendable {
 public enum YAMLReader {
     /// Parses every document of `data`. Documents that parsed before a syntax
     /// error are returned together with the error, so all problems are listed.
-    public static func parse(_ data: [UInt8], file: String) -> (documents: [ParsedDocument], errors: [ManifestError]) {
+    /// A stream of at least `parallelThreshold` bytes is read on up to `cores` cores.
+    public static func parse(_ data: [UInt8], file: String, cores: Int = 1) -> (documents: [ParsedDocument], errors: [ManifestError]) {
         if data.count > ManifestLimits.maxFileBytes {
             return ([], [ManifestError(file: file, message: "file is \(data.count) bytes; the limit is \(ManifestLimits.maxFileBytes) bytes (16 MiB); split it into several files")])
         }
@@ -69,41 +70,111 @@ public enum YAMLReader {
             return ([], [ManifestError(file: file, line: line, column: column, message: "nested deeper than \(ManifestLimits.maxDepth) levels")])
         }
         let positions = PositionTable(bytes: data)
-        var documents: [ParsedDocument] = []
-        var errors: [ManifestError] = []
-        data.withUnsafeBufferPointer { buffer in
-            var reader = EventReader(buffer: buffer, file: file, data: data)
-            defer { reader.close() }
-            var index = 0
-            while true {
-                guard let event = reader.next() else { break }
-                switch event.type {
-                case YAML_STREAM_START_EVENT, YAML_DOCUMENT_END_EVENT: continue
-                case YAML_STREAM_END_EVENT: return
-                case YAML_DOCUMENT_START_EVENT:
-                    index += 1
-                    reader.document = index
-                    reader.anchors.removeAll(keepingCapacity: true)
-                    reader.nodes = 0
-                    reader.bytes = 0
-                    guard let root = reader.next() else { return }
-                    let mark = (Int(root.start_mark.line) + 1, Int(root.start_mark.column) + 1)
-                    if let value = reader.node(root, path: Path(), depth: 0) {
-                        documents.append(ParsedDocument(file: file, index: index, value: value, line: mark.0, column: mark.1, positions: positions))
-                    } else {
-                        errors.append(reader.error!)
-                        if reader.fatal { return }
-                        reader.error = nil
-                        // Skip the rest of this document.
-                        while let e = reader.next(), e.type != YAML_DOCUMENT_END_EVENT, e.type != YAML_STREAM_END_EVENT {}
-                        if reader.fatal { errors.append(reader.error!); return }
+        // A large stream is read in pieces cut at document markers, one per core: a valid
+        // stream reads the same either way (a `---` at the start of a line ends any scalar and
+        // starts a document). Any problem in any piece sends the whole stream through one reader,
+        // so errors and their positions are exactly those of the sequential read.
+        let pieces = documentPieces(data, count: data.count >= parallelThreshold ? cores : 1)
+        if pieces.count > 1 {
+            var results = [(documents: [ParsedDocument], errors: [ManifestError], started: Int)?](repeating: nil, count: pieces.count)
+            data.withUnsafeBufferPointer { buffer in
+                results.withUnsafeMutableBufferPointer { out in
+                    let out = UncheckedSendable(out)
+                    let base = UncheckedSendable(buffer)
+                    DispatchQueue.concurrentPerform(iterations: pieces.count) { i in
+                        let piece = pieces[i]
+                        let slice = UnsafeBufferPointer(rebasing: base.value[piece.start..<piece.end])
+                        out.value[i] = readStream(slice, data: data, file: file, lineOffset: piece.line, positions: positions)
                     }
-                default: continue
                 }
             }
-            if let e = reader.error { errors.append(e) }
+            if results.allSatisfy({ $0!.errors.isEmpty }) {
+                var documents: [ParsedDocument] = []
+                var before = 0
+                for r in results {
+                    documents += r!.documents.map { var d = $0; d.index += before; return d }
+                    before += r!.started
+                }
+                return (documents, [])
+            }
         }
-        return (documents, errors)
+        let whole = data.withUnsafeBufferPointer { readStream($0, data: data, file: file, lineOffset: 0, positions: positions) }
+        return (whole.documents, whole.errors)
+    }
+
+    /// Streams at least this long are read in pieces on several cores.
+    static let parallelThreshold = 256 * 1024
+
+    /// Where to cut `data` into about `count` pieces of similar size: at the starts of lines that
+    /// begin a document (`---` followed by a blank or the end). Each piece with the number of
+    /// lines before it. One piece when there is nothing to cut at, or when the stream has
+    /// directives (`%` at the start of a line), which belong to the document after them.
+    static func documentPieces(_ data: [UInt8], count: Int) -> [(start: Int, end: Int, line: Int)] {
+        guard count > 1 else { return [(0, data.count, 0)] }
+        var cuts: [(offset: Int, line: Int)] = []
+        var line = 0
+        var atLineStart = true
+        var target = data.count / count
+        for i in data.indices {
+            let b = data[i]
+            if atLineStart {
+                if b == UInt8(ascii: "%") { return [(0, data.count, 0)] }
+                if i >= target, b == UInt8(ascii: "-"), i + 2 < data.count, data[i + 1] == b, data[i + 2] == b,
+                   i + 3 == data.count || [0x20, 0x09, 0x0A, 0x0D].contains(data[i + 3]) {
+                    cuts.append((i, line))
+                    target = data.count * (cuts.count + 1) / count
+                }
+            }
+            atLineStart = b == 0x0A
+            if atLineStart { line += 1 }
+        }
+        var pieces: [(start: Int, end: Int, line: Int)] = []
+        var start = (offset: 0, line: 0)
+        for cut in cuts where cut.offset > start.offset {
+            pieces.append((start.offset, cut.offset, start.line))
+            start = cut
+        }
+        pieces.append((start.offset, data.count, start.line))
+        return pieces
+    }
+
+    /// Reads the documents of one stream (all of `data`, or a piece of it whose first line is
+    /// line `lineOffset + 1`); `started` counts the documents begun, the failed ones included.
+    static func readStream(_ buffer: UnsafeBufferPointer<UInt8>, data: [UInt8], file: String, lineOffset: Int,
+                           positions: PositionTable) -> (documents: [ParsedDocument], errors: [ManifestError], started: Int) {
+        var documents: [ParsedDocument] = []
+        var errors: [ManifestError] = []
+        var reader = EventReader(buffer: buffer, file: file, data: data)
+        defer { reader.close() }
+        var index = 0
+        loop: while true {
+            guard let event = reader.next() else { break }
+            switch event.type {
+            case YAML_STREAM_START_EVENT, YAML_DOCUMENT_END_EVENT: continue
+            case YAML_STREAM_END_EVENT: break loop
+            case YAML_DOCUMENT_START_EVENT:
+                index += 1
+                reader.document = index
+                reader.anchors.removeAll(keepingCapacity: true)
+                reader.nodes = 0
+                reader.bytes = 0
+                guard let root = reader.next() else { break loop }
+                let mark = (lineOffset + Int(root.start_mark.line) + 1, Int(root.start_mark.column) + 1)
+                if let value = reader.node(root, path: Path(), depth: 0) {
+                    documents.append(ParsedDocument(file: file, index: index, value: value, line: mark.0, column: mark.1, positions: positions))
+                } else {
+                    errors.append(reader.error!)
+                    if reader.fatal { return (documents, errors, index) }
+                    reader.error = nil
+                    // Skip the rest of this document.
+                    while let e = reader.next(), e.type != YAML_DOCUMENT_END_EVENT, e.type != YAML_STREAM_END_EVENT {}
+                    if reader.fatal { errors.append(reader.error!); return (documents, errors, index) }
+                }
+            default: continue
+            }
+        }
+        if let e = reader.error { errors.append(e) }
+        return (documents, errors, index)
     }
 
     /// Source positions of every field of every document (keyed by 1-based index), in one pass.
@@ -533,4 +604,30 @@ enum FlowNesting {
         }
         return nil
     }
+}
+
+/// A value handed to `DispatchQueue.concurrentPerform`'s workers, each of which touches only
+/// its own part of it (its own piece of the input, its own slot of the output).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// `transform` of every element, on up to `cores` cores (`DispatchQueue.concurrentPerform`
+/// over contiguous runs of elements), in the elements' order.
+func concurrentMap<Element, Result>(_ elements: [Element], cores: Int, minimumPerRun: Int = 64, _ transform: (Element) -> Result) -> [Result] {
+    let runs = cores > 1 ? min(cores * 4, elements.count / minimumPerRun) : 1
+    guard runs > 1 else { return elements.map(transform) }
+    var results = [Result?](repeating: nil, count: elements.count)
+    results.withUnsafeMutableBufferPointer { out in
+        let out = UncheckedSendable(out)
+        withoutActuallyEscaping(transform) { transform in
+            let work = UncheckedSendable((elements, transform))
+            DispatchQueue.concurrentPerform(iterations: runs) { run in
+                let (elements, transform) = work.value
+                for i in (elements.count * run / runs)..<(elements.count * (run + 1) / runs) { out.value[i] = transform(elements[i]) }
+            }
+        }
+    }
+    return results.map { $0! }
 }

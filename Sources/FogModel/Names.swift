@@ -8,53 +8,43 @@ public enum Names {
 
     /// DNS-1123 label: used for object names and namespaces.
     public static func dns1123LabelProblem(_ s: String) -> String? {
-        let b = Array(s.utf8)
-        let expected = "must be a DNS-1123 label: at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit"
-        if b.isEmpty || b.count > 63 { return expected }
-        guard isLowerAlnum(b.first!), isLowerAlnum(b.last!) else { return expected }
-        for c in b where !(isLowerAlnum(c) || c == UInt8(ascii: "-")) { return expected }
-        return nil
+        isDNS1123Label(s.utf8) ? nil
+            : "must be a DNS-1123 label: at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit"
+    }
+
+    static func isDNS1123Label<Bytes: BidirectionalCollection<UInt8>>(_ b: Bytes) -> Bool {
+        guard let first = b.first, let last = b.last, b.count <= 63, isLowerAlnum(first), isLowerAlnum(last) else { return false }
+        return b.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// DNS-1123 subdomain: label-key prefixes.
     public static func dns1123SubdomainProblem(_ s: String) -> String? {
-        let expected = "must be a DNS-1123 subdomain: at most 253 characters, dot-separated lowercase labels"
-        if s.isEmpty || s.utf8.count > 253 { return expected }
-        for part in s.split(separator: ".", omittingEmptySubsequences: false) {
-            let b = Array(part.utf8)
-            if b.isEmpty || b.count > 63 || !isLowerAlnum(b.first!) || !isLowerAlnum(b.last!) { return expected }
-            for c in b where !(isLowerAlnum(c) || c == UInt8(ascii: "-")) { return expected }
-        }
-        return nil
+        let valid = !s.isEmpty && s.utf8.count <= 253
+            && s.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { isDNS1123Label($0) }
+        return valid ? nil : "must be a DNS-1123 subdomain: at most 253 characters, dot-separated lowercase labels"
     }
 
     /// The name part of a label key, and label values (values may also be empty).
-    static func qualifiedNamePartProblem(_ s: String, what: String) -> String? {
-        let b = Array(s.utf8)
-        let expected = "\(what) must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
-        if b.isEmpty || b.count > 63 { return expected }
-        guard isAlnum(b.first!), isAlnum(b.last!) else { return expected }
-        for c in b where !(isAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")) {
-            return expected
+    static func qualifiedNamePartProblem<Bytes: BidirectionalCollection<UInt8>>(_ b: Bytes, what: String) -> String? {
+        if let first = b.first, let last = b.last, b.count <= 63, isAlnum(first), isAlnum(last),
+           b.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }) {
+            return nil
         }
-        return nil
+        return "\(what) must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
     }
 
-    /// `[prefix/]name`, as label and annotation keys.
     public static func labelKeyProblem(_ key: String) -> String? {
-        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1: return qualifiedNamePartProblem(key, what: "a label key")
-        case 2:
-            if let p = dns1123SubdomainProblem(String(parts[0])) { return "the prefix of a label key " + p }
-            return qualifiedNamePartProblem(String(parts[1]), what: "the name part of a label key")
-        default: return "a label key may contain at most one '/'"
-        }
+        let bytes = key.utf8
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else { return qualifiedNamePartProblem(bytes, what: "a label key") }
+        let name = bytes[bytes.index(after: slash)...]
+        if name.contains(UInt8(ascii: "/")) { return "a label key may contain at most one '/'" }
+        if let p = dns1123SubdomainProblem(String(key[..<slash])) { return "the prefix of a label key " + p }
+        return qualifiedNamePartProblem(name, what: "the name part of a label key")
     }
 
     public static func labelValueProblem(_ value: String) -> String? {
         if value.isEmpty { return nil }
-        return qualifiedNamePartProblem(value, what: "a label value")
+        return qualifiedNamePartProblem(value.utf8, what: "a label value")
     }
 }
 

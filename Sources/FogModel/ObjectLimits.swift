@@ -28,15 +28,51 @@ public enum ObjectLimits {
         if annotations > maxAnnotationBytes {
             return Violation(tooLarge: true, message: "metadata.annotations: \(annotations) bytes; the limit is \(maxAnnotationBytes) bytes (256 KiB) in total")
         }
-        let depth = JSONValue.object(object.content).nestingDepth
+        // One walk gives the depth and an upper bound of the size; the object is encoded only
+        // when the bound does not settle it.
+        var walk = SizeWalk()
+        walk.visit(.object(object.content), depth: 0)
+        let depth = walk.depth
         if depth > maxDepth {
             return Violation(tooLarge: false, message: "nested \(depth) levels deep; the limit is \(maxDepth) levels")
         }
-        let bytes = encodedBytes ?? object.encoded().utf8.count
+        let bound = walk.bound + metadataSizeBound(object) + 6 * (object.apiVersion.utf8.count + object.kind.utf8.count) + 64
+        let bytes = encodedBytes ?? (bound <= maxObjectBytes ? 0 : object.encoded().utf8.count)
         if bytes > maxObjectBytes {
             return Violation(tooLarge: true, message: "the object is \(bytes) bytes; the limit is \(maxObjectBytes) bytes (1.5 MiB)")
         }
         return nil
+    }
+}
+
+extension ObjectLimits {
+    /// Nesting depth and an upper bound of the encoded size of a value, in one walk without
+    /// allocating: strings as if every byte were escaped (`\u00XX`), numbers at their longest.
+    struct SizeWalk {
+        var depth = 0
+        var bound = 0
+        mutating func visit(_ value: JSONValue, depth level: Int) {
+            switch value {
+            case .null, .bool: bound += 5
+            case .int, .double: bound += 32
+            case .string(let s): bound += 2 + 6 * s.utf8.count
+            case .array(let a):
+                bound += 2
+                if !a.isEmpty { depth = max(depth, level + 1) }
+                for e in a { bound += 1; visit(e, depth: level + 1) }
+            case .object(let o):
+                bound += 2
+                if !o.isEmpty { depth = max(depth, level + 1) }
+                for (k, v) in o { bound += 4 + 6 * k.utf8.count; visit(v, depth: level + 1) }
+            }
+        }
+    }
+
+    /// An upper bound of the encoded size of `object`'s metadata.
+    static func metadataSizeBound(_ object: Resource) -> Int {
+        var walk = SizeWalk()
+        walk.visit(object.metadata.json, depth: 0)
+        return walk.bound
     }
 }
 

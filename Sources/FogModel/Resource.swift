@@ -189,17 +189,21 @@ extension ObjectMeta {
         guard let o = json.objectValue else { throw ResourceDecodingError("metadata must be an object") }
         guard let name = o["name"]?.stringValue else { throw ResourceDecodingError("metadata.name is required") }
         self.init(name: name, namespace: o["namespace"]?.stringValue ?? "")
-        uid = o["uid"]?.stringValue ?? ""
-        if let rv = o["resourceVersion"] {
-            resourceVersion = rv.stringValue.flatMap { Int64($0) } ?? rv.intValue ?? 0
+        // One pass over the fields (short keys compare faster than they hash).
+        for (key, value) in o {
+            switch key {
+            case "uid": uid = value.stringValue ?? ""
+            case "resourceVersion": resourceVersion = value.stringValue.flatMap { Int64($0) } ?? value.intValue ?? 0
+            case "generation": generation = value.intValue ?? 0
+            case "creationTimestamp": creationTimestamp = value.stringValue
+            case "deletionTimestamp": deletionTimestamp = value.stringValue
+            case "labels": labels = (value.objectValue ?? [:]).compactMapValues(\.stringValue)
+            case "annotations": annotations = (value.objectValue ?? [:]).compactMapValues(\.stringValue)
+            case "finalizers": finalizers = (value.arrayValue ?? []).compactMap(\.stringValue)
+            case "ownerReferences": ownerReferences = (value.arrayValue ?? []).compactMap(OwnerReference.init(json:))
+            default: break
+            }
         }
-        generation = o["generation"]?.intValue ?? 0
-        creationTimestamp = o["creationTimestamp"]?.stringValue
-        deletionTimestamp = o["deletionTimestamp"]?.stringValue
-        labels = (o["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        annotations = (o["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        finalizers = (o["finalizers"]?.arrayValue ?? []).compactMap(\.stringValue)
-        ownerReferences = (o["ownerReferences"]?.arrayValue ?? []).compactMap(OwnerReference.init(json:))
     }
 }
 
