@@ -168,7 +168,7 @@ public final class JSONSchema: @unchecked Sendable {
     func validate(_ value: JSONValue, path stack: inout PathStack, into out: inout [Violation]) {
         if let ref { ref.validate(value, path: &stack, into: &out) }
         var path: String { stack.text }
-        if let typeMask, let types, !Self.matches(value, mask: typeMask) {
+        if let typeMask, !Self.matches(value, mask: typeMask), let types {
             out.append(Violation(path: path, message: "must be \(Self.describe(types)) (got \(Self.describe(value)))", kind: .value))
             return
         }
@@ -303,11 +303,12 @@ public final class JSONSchema: @unchecked Sendable {
             // The enum gives up its reference first, so the dictionary is changed in place.
             value = .null
             for (name, schema) in propertiesWithDefaults {
-                if o[name] == nil {
-                    guard let d = schema.effectiveDefault else { continue }
+                if let i = o.index(forKey: name) {
+                    schema.applyDefaults(&o.values[i])  // in place, without hashing the name again
+                } else if var d = schema.effectiveDefault {
+                    schema.applyDefaults(&d)
                     o[name] = d
                 }
-                schema.applyDefaults(&o[name]!)
             }
             if let additionalSchema, additionalSchema.hasDefaults {
                 for key in o.keys where properties[key] == nil { additionalSchema.applyDefaults(&o[key]!) }

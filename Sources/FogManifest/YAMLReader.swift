@@ -342,8 +342,7 @@ struct EventReader {
         case YAML_SCALAR_EVENT:
             let s = e.data.scalar
             let text = Self.string(s.value, length: Int(s.length)) ?? ""
-            let tag = Self.string(s.tag) ?? ""
-            let value = scalar(text, tag: tag, plain: s.style == YAML_PLAIN_SCALAR_STYLE, event: e, path: path)
+            let value = scalar(text, tag: s.tag == nil ? nil : Self.string(s.tag), plain: s.style == YAML_PLAIN_SCALAR_STYLE, event: e, path: path)
             bytes += Int(s.length)
             if let value, let anchor = Self.string(s.anchor) { anchors[anchor] = (value, 1, Int(s.length)) }
             return value
@@ -385,9 +384,6 @@ struct EventReader {
                 default:
                     return fail(keyEvent, path, "mapping keys must be strings, not collections")
                 }
-                if !isMerge && out[key] != nil {
-                    return fail(keyEvent, path, "duplicate key \"\(key)\" in one mapping")
-                }
                 let keyMark = keyEvent.start_mark
                 guard let valueEvent = next() else { return nil }
                 if isMerge {
@@ -406,7 +402,11 @@ struct EventReader {
                 path.push(.key(key))
                 guard let v = node(valueEvent, path: path, depth: depth + 1) else { return nil }
                 path.pop()
-                out[key] = v
+                // One lookup: a repeated key is found as its value is stored (so a repeated key
+                // whose value is itself wrong reports the value's problem first).
+                if out.updateValue(v, forKey: key) != nil {
+                    return fail(keyEvent, path, "duplicate key \"\(key)\" in one mapping")
+                }
             }
             if fatal { return nil }
             for (k, v) in merged where out[k] == nil { out[k] = v }
@@ -418,7 +418,14 @@ struct EventReader {
         }
     }
 
-    mutating func scalar(_ text: String, tag: String, plain: Bool, event e: yaml_event_t, path: Path) -> JSONValue? {
+    mutating func scalar(_ text: String, tag: String?, plain: Bool, event e: yaml_event_t, path: Path) -> JSONValue? {
+        if let tag { return tagged(text, tag: tag, plain: plain, event: e, path: path) }
+        guard plain else { return .string(text) }
+        return plainScalar(text, event: e, path: path)
+    }
+
+    /// A scalar with a tag (`!!int 3`, `! text`).
+    mutating func tagged(_ text: String, tag: String, plain: Bool, event e: yaml_event_t, path: Path) -> JSONValue? {
         switch tag {
         case "tag:yaml.org,2002:str": return .string(text)
         case "tag:yaml.org,2002:int":
@@ -435,6 +442,17 @@ struct EventReader {
         default: return fail(e, path, "unsupported YAML tag \(tag)")
         }
         if !plain || tag == "!" { return .string(text) }
+        return plainScalar(text, event: e, path: path)
+    }
+
+    /// A plain (unquoted) scalar without a tag, by YAML 1.2's core schema.
+    mutating func plainScalar(_ text: String, event e: yaml_event_t, path: Path) -> JSONValue? {
+        // Only short words starting with one of these can be null, a boolean or a special float.
+        let utf8 = text.utf8
+        if let first = utf8.first, utf8.count > 6 || !"~nNtTfF.+-".utf8.contains(first) {
+            guard (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+            else { return .string(text) }
+        }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
