@@ -4,6 +4,7 @@ import FogClient
 import FogControllers
 import FogFleet
 import FogManifest
+import FogMarket
 import FogModel
 import FogPostgres
 import FogRuntime
@@ -217,11 +218,25 @@ enum ConvergenceBenchmark {
         // enter charging windows, tasks on them are replaced), and a manager that keeps following
         // the clock never settles.
         let allRunning = FirstMoment()
+        // The way there: when every node was first Ready, and every job first past each phase.
+        let milestones = ["every node Ready", "every job Admitted", "every job Allocated"].map { ($0, FirstMoment()) }
         let runner = Task {
             try await manager.run(until: { m in
                 // Counted without copying the cache: this runs after every burst of reconciles.
-                var running = 0
-                m.cache.forEach("FederatedJob") { if $0.status?["phase"]?.stringValue == "Running" { running += 1 } }
+                var running = 0, admitted = 0, allocated = 0, ready = 0
+                m.cache.forEach("FederatedJob") {
+                    switch JobPhase(status: $0.status) {
+                    case .running: running += 1; allocated += 1; admitted += 1
+                    case .allocated: allocated += 1; admitted += 1
+                    case .admitted: admitted += 1
+                    default: break
+                    }
+                }
+                if milestones[0].1.value == nil { m.cache.forEach("FogNode") { if $0.condition("Ready")?.status == .true { ready += 1 } } }
+                for ((_, moment), done) in zip(milestones, [ready == nodeCount, admitted == jobCount, allocated == jobCount])
+                where done && moment.value == nil {
+                    _ = moment.mark(now(), revision: (try? await store.currentRevision()) ?? 0)
+                }
                 guard running == jobCount else { return false }
                 var first = allRunning.value
                 if first == nil { first = allRunning.mark(now(), revision: (try? await store.currentRevision()) ?? 0) }
@@ -245,6 +260,9 @@ enum ConvergenceBenchmark {
         }
         let settled = done - first.time < settleGrace
         let toRunning = first.time - t0
+        print("  on the way: " + milestones.map { name, moment in
+            moment.value.map { String(format: "%@ %.2f s (%lld writes)", name, $0.time - t0, $0.revision - revisionBefore) } ?? "\(name): never"
+        }.joined(separator: ", "))
         let writesToRunning = first.revision - revisionBefore
         print(String(format: "  every job Running: %.2f s after the start, %lld store writes; ", toRunning, writesToRunning)
               + (settled ? String(format: "settled %.2f s after the start", done - t0)
