@@ -1,3 +1,5 @@
+import FogModel
+
 /// The schemas' most frequent `pattern`s as byte matchers: admission checks every name,
 /// label, currency and digest of a manifest against them, and a regular expression per
 /// value costs more than the rest of the object's validation. Each matcher accepts exactly
@@ -35,7 +37,7 @@ enum CompiledPatterns {
 
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     static func isUpper(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
-    static func isLowerAlnum(_ c: UInt8) -> Bool { isDigit(c) || (c >= 0x61 && c <= 0x7A) }
-    static func isAlnum(_ c: UInt8) -> Bool { isLowerAlnum(c) || isUpper(c) }
+    static func isLowerAlnum(_ c: UInt8) -> Bool { Names.isLowerAlnum(c) }
+    static func isAlnum(_ c: UInt8) -> Bool { Names.isAlnum(c) }
     static func isLowerHex(_ c: UInt8) -> Bool { isDigit(c) || (c >= 0x61 && c <= 0x66) }
 }

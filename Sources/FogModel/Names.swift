@@ -1,10 +1,12 @@
 /// Kubernetes' rules for names, label keys and label values. Each check
 /// returns nil when valid, or a message saying what was expected.
 public enum Names {
-    static func isAlnum(_ c: UInt8) -> Bool {
+    /// An ASCII letter or digit.
+    public static func isAlnum(_ c: UInt8) -> Bool {
         (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A)
     }
-    static func isLowerAlnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) }
+    /// An ASCII lowercase letter or digit.
+    public static func isLowerAlnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7A) }
 
     /// DNS-1123 label: used for object names and namespaces.
     public static func dns1123LabelProblem(_ s: String) -> String? {
