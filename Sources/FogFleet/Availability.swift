@@ -119,20 +119,20 @@ public struct Availability: Sendable, Equatable {
 extension Availability {
     public var json: JSONValue {
         var o: [String: JSONValue] = [
-            "firstSeen": .double(firstSeen), "accountedUntil": .double(accountedUntil), "ready": .bool(ready),
+            "firstSeen": Timestamp.json(seconds: firstSeen), "accountedUntil": Timestamp.json(seconds: accountedUntil), "ready": .bool(ready),
             "readySeconds": .double(readySeconds), "notReadySeconds": .double(notReadySeconds),
             "disconnections": .int(Int64(disconnections)), "recoveries": .int(Int64(recoveries)),
             "recoverySeconds": .double(recoverySeconds),
-            "hourly": .array(buckets.map { .array([.int($0.hour), .double($0.readySeconds), .double($0.observedSeconds)]) }),
+            "hourly": .array(buckets.map { .array([.string(Timestamp.formatEpoch($0.hour * 3600)), .double($0.readySeconds), .double($0.observedSeconds)]) }),
         ]
-        if let downSince { o["downSince"] = .double(downSince) }
+        if let downSince { o["downSince"] = Timestamp.json(seconds: downSince) }
         if let u = weightedUptime { o["uptime"] = .double((u * 10000).rounded() / 10000) }
         return .object(o)
     }
 
     public init?(json: JSONValue?) {
-        guard let o = json?.objectValue, let first = o["firstSeen"]?.numberValue,
-              let until = o["accountedUntil"]?.numberValue, let ready = o["ready"]?.boolValue else { return nil }
+        guard let o = json?.objectValue, let first = Timestamp.seconds(o["firstSeen"]),
+              let until = Timestamp.seconds(o["accountedUntil"]), let ready = o["ready"]?.boolValue else { return nil }
         self.init(firstSeen: first, ready: ready)
         accountedUntil = until
         readySeconds = o["readySeconds"]?.numberValue ?? 0
@@ -140,10 +140,13 @@ extension Availability {
         disconnections = Int(o["disconnections"]?.intValue ?? 0)
         recoveries = Int(o["recoveries"]?.intValue ?? 0)
         recoverySeconds = o["recoverySeconds"]?.numberValue ?? 0
-        downSince = o["downSince"]?.numberValue
+        downSince = Timestamp.seconds(o["downSince"])
         buckets = (o["hourly"]?.arrayValue ?? []).compactMap { b in
-            guard let a = b.arrayValue, a.count == 3, let h = a[0].intValue, let r = a[1].numberValue, let s = a[2].numberValue else { return nil }
-            return Bucket(hour: h, readySeconds: r, observedSeconds: s)
+            guard let a = b.arrayValue, a.count == 3, let start = Timestamp.seconds(a[0]), let r = a[1].numberValue, let s = a[2].numberValue
+            else { return nil }
+            // The hour's start (an hour index since the epoch, as buckets were written before).
+            let hour = a[0].stringValue == nil ? Int64(start) : Int64((start / 3600).rounded(.down))
+            return Bucket(hour: hour, readySeconds: r, observedSeconds: s)
         }
     }
 }

@@ -2052,28 +2052,28 @@ enum EmbeddedSchemas {
         },
         "availability": {
           "type": "object",
-          "description": "Availability history kept by the node-lifecycle controller: lifetime counters and the last 24 hourly buckets. Times are seconds since the Unix epoch.",
+          "description": "Availability history kept by the node-lifecycle controller: lifetime counters and the last 24 hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.",
           "properties": {
-            "firstSeen": {"type": "number", "description": "When the controller first saw the node Ready (seconds since the epoch)."},
-            "accountedUntil": {"type": "number", "description": "Until when time has been attributed (seconds since the epoch)."},
+            "firstSeen": {"$ref": "status.json#/$defs/Timestamp", "description": "When the controller first saw the node Ready."},
+            "accountedUntil": {"$ref": "status.json#/$defs/Timestamp", "description": "Until when time has been attributed."},
             "ready": {"type": "boolean", "description": "The state since accountedUntil."},
             "readySeconds": {"type": "number", "description": "Seconds attributed to Ready.", "minimum": 0},
             "notReadySeconds": {"type": "number", "description": "Seconds attributed to NotReady.", "minimum": 0},
             "disconnections": {"type": "integer", "description": "Ready → NotReady transitions.", "minimum": 0},
             "recoveries": {"type": "integer", "description": "NotReady → Ready transitions after a disconnection.", "minimum": 0},
             "recoverySeconds": {"type": "number", "description": "Total time those recoveries took, in seconds.", "minimum": 0},
-            "downSince": {"type": "number", "description": "When the current outage began (seconds since the epoch); absent while the node is up."},
+            "downSince": {"$ref": "status.json#/$defs/Timestamp", "description": "When the current outage began; absent while the node is up."},
             "uptime": {"type": "number", "description": "Weighted uptime, 0..1: the last 24 hours count 70 %, the whole life 30 %.", "minimum": 0, "maximum": 1},
             "hourly": {
               "type": "array",
-              "description": "The last 24 hourly buckets, oldest first, each [hour since the epoch, ready seconds, observed seconds].",
+              "description": "The last 24 hourly buckets, oldest first, each [the hour's start (RFC 3339), ready seconds, observed seconds].",
               "maxItems": 24,
               "items": {
                 "type": "array",
-                "description": "[hour since the epoch (integer), ready seconds, observed seconds].",
+                "description": "[the hour's start (RFC 3339, on the hour), ready seconds, observed seconds].",
                 "minItems": 3,
                 "maxItems": 3,
-                "items": {"type": "number", "minimum": 0}
+                "items": {"type": ["string", "number"]}
               }
             }
           },
@@ -2129,7 +2129,7 @@ enum EmbeddedSchemas {
             },
             "cpuShare": {"type": "number", "description": "Share of the node's CPU that may be allocated, 0..1 (0 when not eligible).", "minimum": 0, "maximum": 1},
             "allocatableCpu": {"type": "number", "description": "cpuShare × capacity.cpu, in cores.", "minimum": 0},
-            "accountedUntil": {"type": "number", "description": "Until when core-seconds have been credited (seconds since the epoch)."},
+            "accountedUntil": {"$ref": "status.json#/$defs/Timestamp", "description": "Until when core-seconds have been credited (RFC 3339, with microseconds)."},
             "coreSeconds": {
               "type": "object",
               "description": "Core-seconds offered so far, per harvest policy name.",

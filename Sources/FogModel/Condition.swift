@@ -72,6 +72,17 @@ public enum Timestamp {
         return String(formatEpoch(seconds).dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
     }
 
+    /// A status time (seconds since the epoch, as the domain computes with them) as status
+    /// writes it: RFC 3339 with microseconds.
+    public static func json(seconds: Double) -> JSONValue { .string(formatMicro(Date(timeIntervalSince1970: seconds))) }
+
+    /// Reads what `json(seconds:)` writes; a number (seconds since the epoch, as statuses
+    /// were written before) is read as it is.
+    public static func seconds(_ value: JSONValue?) -> Double? {
+        if let s = value?.stringValue { return parse(s)?.timeIntervalSince1970 }
+        return value?.numberValue
+    }
+
     public static func formatEpoch(_ t: Int64) -> String {
         var days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let secs = t - days * 86400

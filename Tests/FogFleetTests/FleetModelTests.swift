@@ -97,8 +97,16 @@ let mondayMidnight = TestEpoch.weekStart.timeIntervalSince1970
         a.observe(now: 7200 + 30 * 3600, ready: true)
         #expect(a.buckets.count == 24)
         #expect(a.recentUptime == 1)
-        // A round trip through status.
+        // A round trip through status, where times are RFC 3339 and buckets start on the hour.
         #expect(Availability(json: a.json) == a)
+        #expect(a.json["accountedUntil"] == "1970-01-02T08:00:00.000000Z" && a.json["firstSeen"] == "1970-01-01T00:00:00.000000Z")
+        #expect(a.json["hourly"]?.arrayValue?.first?.arrayValue?.first == "1970-01-01T08:00:00Z")
+        // A status written before, with seconds and hour numbers, reads the same.
+        var earlier = a.json
+        earlier["firstSeen"] = .double(a.firstSeen)
+        earlier["accountedUntil"] = .double(a.accountedUntil)
+        earlier["hourly"] = .array(a.buckets.map { .array([.int($0.hour), .double($0.readySeconds), .double($0.observedSeconds)]) })
+        #expect(Availability(json: earlier) == a)
         // One blip in the first minutes is not 1,440 disconnections a day.
         var b = Availability(firstSeen: 0, ready: true)
         b.observe(now: 60, ready: false)

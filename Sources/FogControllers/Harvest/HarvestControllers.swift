@@ -66,7 +66,7 @@ public struct HarvestController: Controller {
         var coreSeconds = previous?["coreSeconds"]?.objectValue ?? [:]
         // Time since the last accounting is credited to the policy that was lending.
         if let lastPolicy = previous?["policy"]?.stringValue, let share = previous?["cpuShare"]?.numberValue, share > 0,
-           let since = previous?["accountedUntil"]?.numberValue, t > since {
+           let since = Timestamp.seconds(previous?["accountedUntil"]), t > since {
             coreSeconds[lastPolicy] = .double((coreSeconds[lastPolicy]?.numberValue ?? 0) + (t - since) * share * cores)
         }
 
@@ -100,7 +100,7 @@ public struct HarvestController: Controller {
         let share = (decision.cpuShare * 1000).rounded() / 1000
         let changed = previous?["policy"]?.stringValue != policy || previous?["reason"]?.stringValue != decision.reason.rawValue
             || abs((previous?["cpuShare"]?.numberValue ?? -1) - share) >= 0.05
-        let due = t - (previous?["accountedUntil"]?.numberValue ?? 0) >= accountingInterval
+        let due = t - (Timestamp.seconds(previous?["accountedUntil"]) ?? 0) >= accountingInterval
         guard changed || due || previousCondition?.reason != decision.reason.rawValue else {
             return decision.eligible ? .requeue(after: accountingInterval) : .done
         }
@@ -109,7 +109,7 @@ public struct HarvestController: Controller {
         try await ctx.updateStatus(node, { s in
             s["harvest"] = ["policy": .string(policy), "reason": .string(decision.reason.rawValue), "cpuShare": .double(share),
                             "allocatableCpu": .double((share * cores * 1000).rounded() / 1000),
-                            "accountedUntil": .double(t), "coreSeconds": .object(coreSeconds)]
+                            "accountedUntil": Timestamp.json(seconds: t), "coreSeconds": .object(coreSeconds)]
         }, conditions: [condition])
         if previousCondition?.status == .true && !decision.eligible {
             await ctx.events.record(node, .warning, reason: "HarvestRevoked", message: "\(decision.reason.rawValue): \(decision.message)")
