@@ -363,7 +363,7 @@ public final class JSONSchema: @unchecked Sendable {
         }
     }
 
-    /// Whether `v` is of one of the types in `mask` (what `matches(_:type:)` says for each).
+    /// Whether `v` is of one of the types in `mask` (an integral double counts as an integer).
     static func matches(_ v: JSONValue, mask: UInt8) -> Bool {
         switch v {
         case .null: return mask & TypeBit.null != 0
@@ -373,16 +373,6 @@ public final class JSONSchema: @unchecked Sendable {
         case .object: return mask & TypeBit.object != 0
         case .int: return mask & (TypeBit.integer | TypeBit.number) != 0
         case .double(let d): return mask & TypeBit.number != 0 || (mask & TypeBit.integer != 0 && d.rounded() == d)
-        }
-    }
-
-    static func matches(_ v: JSONValue, type: String) -> Bool {
-        switch (type, v) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): return true
-        case ("integer", .int): return true
-        case ("integer", .double(let d)): return d.rounded() == d
-        case ("number", .int), ("number", .double): return true
-        default: return false
         }
     }
 

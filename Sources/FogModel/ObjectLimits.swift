@@ -80,10 +80,8 @@ extension JSONValue {
     /// Levels of mappings and sequences below this value: 0 for a scalar or an empty
     /// container, 1 for a container of scalars.
     public var nestingDepth: Int {
-        switch self {
-        case .object(let o): return o.isEmpty ? 0 : 1 + (o.values.map(\.nestingDepth).max() ?? 0)
-        case .array(let a): return a.isEmpty ? 0 : 1 + (a.map(\.nestingDepth).max() ?? 0)
-        default: return 0
-        }
+        var walk = ObjectLimits.SizeWalk()
+        walk.visit(self, depth: 0)
+        return walk.depth
     }
 }
