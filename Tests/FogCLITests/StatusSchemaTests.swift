@@ -20,6 +20,7 @@ import Testing
             for object in try store.list(kind: info.kind, namespace: nil).items {
                 let problems = schemas.validateStatus(of: object)
                 #expect(problems.isEmpty, "\(object.key): \(problems.joined(separator: "; "))")
+                try Self.expectTypedRoundTrip(object)
                 if object.status != nil { withStatus[info.kind, default: 0] += 1 }
             }
         }
@@ -30,6 +31,7 @@ import Testing
         for event in log where event.object.status != nil {
             let problems = schemas.validateStatus(of: event.object)
             #expect(problems.isEmpty, "\(event.object.key) at revision \(event.revision): \(problems.joined(separator: "; "))")
+            try Self.expectTypedRoundTrip(event.object)
             versions += 1
         }
         #expect(versions > 500)
@@ -43,6 +45,25 @@ import Testing
         #expect(jobs.contains { $0.status?["training"]?["rounds"] != nil && $0.status?["cost"] != nil })
         #expect(jobs.contains { $0.status?["inference"]?["served"] != nil && $0.status?["cost"] != nil })
         #expect(try store.list(kind: "FogNode", namespace: nil).items.contains { $0.status?["telemetry"] != nil && $0.status?["availability"] != nil })
+    }
+
+    /// `object`'s status reads as its kind's typed status (`KindStatuses`, generated from the
+    /// schemas) and writes back the same: no field a writer wrote is unknown to the type or lost.
+    static func expectTypedRoundTrip(_ object: Resource, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard let status = object.status else { return }
+        let type = try #require(KindStatuses.type(of: object.kind), "\(object.kind) has no status type", sourceLocation: sourceLocation)
+        let typed = try type.init(json: status)
+        #expect(numbersAsDoubles(typed.json) == numbersAsDoubles(status), "\(object.key): the typed status writes back differently", sourceLocation: sourceLocation)
+    }
+
+    /// `3` and `3.0` alike: a typed number field writes a double where a writer may have written an integer.
+    static func numbersAsDoubles(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .int(let i): return .double(Double(i))
+        case .array(let a): return .array(a.map(numbersAsDoubles))
+        case .object(let o): return .object(o.mapValues(numbersAsDoubles))
+        default: return v
+        }
     }
 
     /// Every kind has a status description, and every printer column that reads status reads
