@@ -15,6 +15,28 @@ extension Resource {
     }
 }
 
+extension Resource {
+    /// This object's status as `T` (`FederatedJobStatus`, …). A status that does not read as
+    /// its kind's type fails the reconcile for good, naming the field: a writer broke the
+    /// schema, and retrying would read the same.
+    func reconciledStatus<T: KindStatus>(_ type: T.Type) throws(TerminalError) -> T {
+        do { return try T(json: status) } catch {
+            throw TerminalError("invalid status of \(kind.lowercased())/\(name): \(error)")
+        }
+    }
+}
+
+extension JSONValue {
+    /// This value as `T`, a part of a typed status (`FederatedJobStatus.Training`), for a
+    /// controller that computes the part as JSON: a value that does not read as the part's
+    /// type fails the reconcile for good, naming the field under `path`.
+    func statusPart<T: Decodable>(_ type: T.Type, at path: String) throws(TerminalError) -> T {
+        do { return try JSONValueDecoder().decode(T.self, from: self, path: path) } catch {
+            throw TerminalError("\(error)")
+        }
+    }
+}
+
 extension JobView {
     /// What `job` asks of each participant, with the mechanisms of its PrivacyPolicy from
     /// `cache` (a policy not there yet requires nothing: the job is not admitted without it).

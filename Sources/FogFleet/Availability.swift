@@ -117,17 +117,32 @@ public struct Availability: Sendable, Equatable {
 // MARK: - status.availability
 
 extension Availability {
-    public var json: JSONValue {
-        var o: [String: JSONValue] = [
-            "firstSeen": Timestamp.json(seconds: firstSeen), "accountedUntil": Timestamp.json(seconds: accountedUntil), "ready": .bool(ready),
-            "readySeconds": .double(readySeconds), "notReadySeconds": .double(notReadySeconds),
-            "disconnections": .int(Int64(disconnections)), "recoveries": .int(Int64(recoveries)),
-            "recoverySeconds": .double(recoverySeconds),
-            "hourly": .array(buckets.map { .array([.string(Timestamp.formatEpoch($0.hour * 3600)), .double($0.readySeconds), .double($0.observedSeconds)]) }),
-        ]
-        if let downSince { o["downSince"] = Timestamp.json(seconds: downSince) }
-        if let u = weightedUptime { o["uptime"] = .double((u * 10000).rounded() / 10000) }
-        return .object(o)
+    /// As `status.availability` holds it: times in RFC 3339 with microseconds, each hourly
+    /// bucket as `[the hour's start, ready seconds, observed seconds]`.
+    public var status: FogNodeStatus.Availability {
+        FogNodeStatus.Availability(
+            accountedUntil: Timestamp.formatMicro(seconds: accountedUntil),
+            disconnections: disconnections, downSince: downSince.map { Timestamp.formatMicro(seconds: $0) },
+            firstSeen: Timestamp.formatMicro(seconds: firstSeen),
+            hourly: buckets.map { [.string(Timestamp.formatEpoch($0.hour * 3600)), .double($0.readySeconds), .double($0.observedSeconds)] },
+            notReadySeconds: notReadySeconds, ready: ready, readySeconds: readySeconds, recoveries: recoveries,
+            recoverySeconds: recoverySeconds, uptime: weightedUptime.map { ($0 * 10000).rounded() / 10000 })
+    }
+
+    public var json: JSONValue { (try? JSONValueEncoder().encode(status)) ?? .null }
+
+    /// From `status.availability`; statuses written before RFC 3339 (epoch seconds, hour numbers) still read.
+    public init?(status o: FogNodeStatus.Availability?) {
+        guard let o, let first = Timestamp.seconds(.string(o.firstSeen)), let until = Timestamp.seconds(.string(o.accountedUntil)) else { return nil }
+        self.init(firstSeen: first, ready: o.ready)
+        accountedUntil = until
+        readySeconds = o.readySeconds ?? 0
+        notReadySeconds = o.notReadySeconds ?? 0
+        disconnections = o.disconnections ?? 0
+        recoveries = o.recoveries ?? 0
+        recoverySeconds = o.recoverySeconds ?? 0
+        downSince = o.downSince.flatMap { Timestamp.seconds(.string($0)) }
+        buckets = Self.buckets(o.hourly ?? [])
     }
 
     public init?(json: JSONValue?) {
@@ -141,8 +156,12 @@ extension Availability {
         recoveries = Int(o["recoveries"]?.intValue ?? 0)
         recoverySeconds = o["recoverySeconds"]?.numberValue ?? 0
         downSince = Timestamp.seconds(o["downSince"])
-        buckets = (o["hourly"]?.arrayValue ?? []).compactMap { b in
-            guard let a = b.arrayValue, a.count == 3, let start = Timestamp.seconds(a[0]), let r = a[1].numberValue, let s = a[2].numberValue
+        buckets = Self.buckets((o["hourly"]?.arrayValue ?? []).compactMap(\.arrayValue))
+    }
+
+    private static func buckets(_ hourly: [[JSONValue]]) -> [Bucket] {
+        hourly.compactMap { a in
+            guard a.count == 3, let start = Timestamp.seconds(a[0]), let r = a[1].numberValue, let s = a[2].numberValue
             else { return nil }
             // The hour's start (an hour index since the epoch, as buckets were written before).
             let hour = a[0].stringValue == nil ? Int64(start) : Int64((start / 3600).rounded(.down))

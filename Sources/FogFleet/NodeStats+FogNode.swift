@@ -60,10 +60,10 @@ extension TrustScore {
 
 extension PeerScoring {
     /// `FogNode.status.scores`: the four components and the standard total, to one decimal.
-    public static func statusScores(_ stats: NodeStats) -> JSONValue {
+    public static func statusScores(_ stats: NodeStats) -> FogNodeStatus.Scores {
         let s = score(stats, algorithm: .standard)
-        func r(_ v: Double) -> JSONValue { .double((v * 10).rounded() / 10) }
-        return ["latency": r(s.latency), "uptime": r(s.uptime), "performance": r(s.performance),
-                "reliability": r(s.reliability), "standard": r(s.total)]
+        func r(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+        return FogNodeStatus.Scores(latency: r(s.latency), performance: r(s.performance), reliability: r(s.reliability),
+                                    standard: r(s.total), uptime: r(s.uptime))
     }
 }

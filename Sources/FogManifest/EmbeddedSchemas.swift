@@ -1665,10 +1665,30 @@ enum EmbeddedSchemas {
           "required": ["unit", "quantity", "unitPrice", "total", "currency"],
           "additionalProperties": false
         },
+        "retry": {
+          "type": "object",
+          "description": "The last `fogctl retry` the federated-job controller carried out: the run ended is cleared and the job admitted again.",
+          "properties": {
+            "requested": {"type": "string", "description": "The value of the job's fog/retry annotation it answered (`fogctl retry` writes the time it was asked)."},
+            "runs": {"type": "integer", "description": "Runs of this job so far, the first counted as 1.", "minimum": 2}
+          },
+          "required": ["requested", "runs"],
+          "additionalProperties": false
+        },
+        "stop": {
+          "type": "object",
+          "description": "The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.",
+          "properties": {
+            "requested": {"type": "string", "description": "The value of the job's fog/stop annotation it answered (`fogctl stop` writes the time it was asked)."},
+            "from": {"type": "string", "description": "The phase the run was stopped in.", "x-swift-type": "Phase", "enum": ["Pending", "Admitted", "Allocated", "Running", "Succeeded", "Failed"]}
+          },
+          "required": ["requested", "from"],
+          "additionalProperties": false
+        },
         "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
         "conditions": {
           "type": "array",
-          "description": "TierResolved, PrivacyResolved, Admitted (federated-job), Allocated, Degraded (allocation), Training, Failed (training), ModelReady, Served (inference), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
+          "description": "TierResolved, PrivacyResolved, Admitted, Stopped (federated-job), Allocated, Degraded (allocation), Training, Failed (training), ModelReady, Served (inference), Reconciled (written by the controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message prefixed by the controller's name; True with reason Reconciled once that controller succeeds again).",
           "items": {
             "$ref": "status.json#/$defs/Condition",
             "description": "A condition (status.json#/$defs/Condition) of one of this kind's types.",
@@ -1676,14 +1696,14 @@ enum EmbeddedSchemas {
               "type": {
                 "type": "string",
                 "description": "Condition type.",
-                "enum": ["TierResolved", "PrivacyResolved", "Admitted", "Allocated", "Degraded", "Training", "Failed", "ModelReady", "Served", "Reconciled"]
+                "enum": ["TierResolved", "PrivacyResolved", "Admitted", "Stopped", "Allocated", "Degraded", "Training", "Failed", "ModelReady", "Served", "Reconciled"]
               }
             },
             "additionalProperties": true
           }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -2153,7 +2173,7 @@ enum EmbeddedSchemas {
           }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -2676,7 +2696,7 @@ enum EmbeddedSchemas {
           }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -2964,7 +2984,7 @@ enum EmbeddedSchemas {
         "mechanisms": {
           "type": "array",
           "description": "The mechanisms the spec enables, in this order: anonymization, differentialPrivacy, secureAggregation, onionRouting.",
-          "items": {"type": "string", "enum": ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]},
+          "items": {"type": "string", "x-swift-type": "PrivacyMechanism", "enum": ["anonymization", "differentialPrivacy", "secureAggregation", "onionRouting"]},
           "uniqueItems": true
         },
         "observedGeneration": {"type": "integer", "description": "metadata.generation of the spec the controllers last reconciled (written with every controller status write).", "minimum": 0},
@@ -2981,7 +3001,7 @@ enum EmbeddedSchemas {
           }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }
@@ -3246,7 +3266,7 @@ enum EmbeddedSchemas {
           }
         }
       },
-      "additionalProperties": true
+      "additionalProperties": false
     }
   }
 }

@@ -12,7 +12,8 @@ import FogModel
 /// `Timestamp` → `String` (RFC 3339), `Condition` → `Condition`, `LogLines` → `[String]`;
 /// anything looser (free-form objects, mixed types) → `JSONValue`. A nested type is named
 /// after its field (`quote` → `Quote`), an array's or map's element after the field in the
-/// singular (`participants` → `Participant`).
+/// singular (`participants` → `Participant`). A field whose schema names `x-swift-type` has that
+/// type (`PrivacyMechanism`, or `Phase` for a second field holding a job's phase).
 public enum StatusTypeGenerator {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -55,8 +56,11 @@ public enum StatusTypeGenerator {
         let inner = indent + "    "
         doc(schema["description"]?.stringValue, indent: indent, into: &out)
         out.append("\(indent)public struct \(name): \(conformances) {")
-        if let kind { out.append("\(inner)public static let kind = \"\(kind)\"") }
         let properties = schema["properties"]?.objectValue ?? [:]
+        if let kind {
+            out.append("\(inner)public static let kind = \"\(kind)\"")
+            out.append("\(inner)public static let fields: Set<String> = [\(properties.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", "))]")
+        }
         let required = Set((schema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         var nested: [[String]] = []
         var nestedNames: Set<String> = []
@@ -83,6 +87,9 @@ public enum StatusTypeGenerator {
 
     private static func typeExpr(_ schema: JSONValue, hint: String, path: String, indent: String,
                                  nested: inout [[String]], nestedNames: inout Set<String>) throws -> String {
+        // A type the code already has for the same values (`x-swift-type`: a domain enum, or
+        // an enum generated elsewhere in the same status).
+        if let named = schema["x-swift-type"]?.stringValue { return named }
         if let ref = schema["$ref"]?.stringValue {
             switch ref {
             case "status.json#/$defs/Timestamp": return "String"

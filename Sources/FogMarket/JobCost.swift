@@ -37,6 +37,11 @@ public struct JobCost: Sendable, Equatable {
          "total": Pricing.jsonNumber(total), "currency": .string(currency)]
     }
 
+    /// As the job's typed status holds it (throws for a unit the schema does not list).
+    public func status() throws(JSONDecodingError) -> FederatedJobStatus.Cost {
+        try JSONValueDecoder().decode(FederatedJobStatus.Cost.self, from: json, path: "status.cost")
+    }
+
     /// Reads what `json` writes; nil when a field is missing or of the wrong type.
     public init?(json: JSONValue?) {
         guard let json, let unit = json["unit"]?.stringValue, let quantity = json["quantity"]?.numberValue,

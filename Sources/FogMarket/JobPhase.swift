@@ -11,14 +11,12 @@ import FogModel
 ///
 /// Failed ─▶ Pending: a retry (a new run of the same job, asked for with `fogctl retry`)
 /// ```
-public enum JobPhase: String, Sendable, CaseIterable {
-    case pending = "Pending"
-    case admitted = "Admitted"
-    case allocated = "Allocated"
-    case running = "Running"
-    case succeeded = "Succeeded"
-    case failed = "Failed"
+///
+/// The phases themselves are the schema's (`status.phase` in schemas/federatedjob.json, generated
+/// as `FederatedJobStatus.Phase`); this file holds what the domain decides about them.
+public typealias JobPhase = FederatedJobStatus.Phase
 
+extension FederatedJobStatus.Phase {
     /// The phase in a job's status (`Pending` when none is written yet, or an unknown one).
     public init(status: JSONValue?) {
         self = status?["phase"]?.stringValue.flatMap(JobPhase.init(rawValue:)) ?? .pending
@@ -61,6 +59,14 @@ public enum JobPhase: String, Sendable, CaseIterable {
         let current = JobPhase(status: .object(status))
         guard current.canMove(to: next) else { return false }
         status["phase"] = .string(next.rawValue)
+        return true
+    }
+
+    /// `move(_:to:)` on a typed status.
+    @discardableResult
+    public static func move(_ status: inout FederatedJobStatus, to next: JobPhase) -> Bool {
+        guard (status.phase ?? .pending).canMove(to: next) else { return false }
+        status.phase = next
         return true
     }
 }

@@ -393,6 +393,12 @@ public struct Quote: Sendable, Equatable {
         return .object(o)
     }
 
+    /// As the job's typed status holds it (`json` read by `FederatedJobStatus.Quote`; throws if a
+    /// unit, factor or bound is one the schema does not list).
+    public func status() throws(JSONDecodingError) -> FederatedJobStatus.Quote {
+        try JSONValueDecoder().decode(FederatedJobStatus.Quote.self, from: json, path: "status.quote")
+    }
+
     /// Reads what `json` writes; nil when a required field is missing or of the
     /// wrong type. `unclampedUnitPrice` defaults to `unitPrice`, a factor's
     /// `detail` to "".

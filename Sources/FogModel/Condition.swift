@@ -74,7 +74,10 @@ public enum Timestamp {
 
     /// A status time (seconds since the epoch, as the domain computes with them) as status
     /// writes it: RFC 3339 with microseconds.
-    public static func json(seconds: Double) -> JSONValue { .string(formatMicro(Date(timeIntervalSince1970: seconds))) }
+    public static func json(seconds: Double) -> JSONValue { .string(formatMicro(seconds: seconds)) }
+
+    /// `formatMicro` of a time in seconds since the epoch.
+    public static func formatMicro(seconds: Double) -> String { formatMicro(Date(timeIntervalSince1970: seconds)) }
 
     /// Reads what `json(seconds:)` writes; a number (seconds since the epoch, as statuses
     /// were written before) is read as it is.

@@ -186,13 +186,13 @@ public struct ReconcileContext: Sendable {
     /// `observedGeneration`, unless nothing would change. The cache may lag the store:
     /// on a conflict the object is read again and the change re-applied (up to 3 tries).
     @discardableResult
-    public func updateStatus(_ object: Resource, _ mutate: (inout [String: JSONValue]) -> Void,
+    public func updateStatus(_ object: Resource, _ mutate: (inout [String: JSONValue]) throws -> Void,
                              conditions: [Condition] = []) async throws -> Resource {
         var current = object
         for attempt in 0..<3 {
             var updated = current
             var status = current.status?.objectValue ?? [:]
-            mutate(&status)
+            try mutate(&status)
             status["observedGeneration"] = .int(current.metadata.generation)
             updated.status = .object(status)
             if !conditions.isEmpty {
@@ -214,6 +214,23 @@ public struct ReconcileContext: Sendable {
             }
         }
         return current
+    }
+
+    /// `updateStatus` through the kind's typed status (`FogNodeStatus`, …): `mutate` sets the
+    /// fields this controller owns, and only the fields it changed are written (the other
+    /// writers' fields stay as stored). A stored status that does not read as `S` fails the
+    /// reconcile for good, naming the field.
+    @discardableResult
+    public func updateStatus<S: KindStatus>(_ object: Resource, as type: S.Type, _ mutate: (inout S) throws -> Void,
+                                            conditions: [Condition] = []) async throws -> Resource {
+        try await updateStatus(object, { raw in
+            var status: S
+            do { status = try S(json: .object(raw)) } catch {
+                throw TerminalError("status of \(object.kind.lowercased())/\(object.name) does not read as \(S.self): \(error)")
+            }
+            try mutate(&status)
+            status.write(into: &raw)
+        }, conditions: conditions)
     }
 
     /// Adds `finalizer` to `object` if missing.

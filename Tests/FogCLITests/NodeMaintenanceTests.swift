@@ -1,4 +1,5 @@
 import FogCLI
+import FogManifest
 import FogModel
 import FogStore
 import FogTesting
@@ -103,6 +104,10 @@ import Testing
         #expect(stopped.code == 0, "\(stopped.stderr)")
         let failed = try #require(try store.get(job.key))
         #expect(failed.conditions[type: "Stopped"]?.status == .true)
+        // What stop wrote is described by the schema and read by the typed status.
+        #expect(SchemaSet.builtIn.validateStatus(of: failed).isEmpty, "\(SchemaSet.builtIn.validateStatus(of: failed))")
+        #expect(try FederatedJobStatus(json: failed.status).stop?.from == .running)
+        try StatusSchemaTests.expectTypedRoundTrip(failed)
         try await eventually("the participants released", limit: 30, watching: store) {
             try store.list(kind: "FogNode", namespace: nil).items.allSatisfy { ($0.status?["reservations"]?.objectValue ?? [:]).isEmpty }
         }
@@ -113,5 +118,8 @@ import Testing
         #expect(again.code == 0, "\(again.stderr)")
         let rerun = try #require(try store.get(job.key))
         #expect(rerun.status?["retry"]?["runs"] == 2 && rerun.conditions[type: "Stopped"]?.status == .false)
+        #expect(SchemaSet.builtIn.validateStatus(of: rerun).isEmpty, "\(SchemaSet.builtIn.validateStatus(of: rerun))")
+        #expect(try FederatedJobStatus(json: rerun.status).retry?.runs == 2)
+        try StatusSchemaTests.expectTypedRoundTrip(rerun)
     }
 }

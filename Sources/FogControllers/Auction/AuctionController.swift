@@ -80,13 +80,13 @@ public struct AuctionController: Controller {
         }
         if phase == nil {
             let closes = spec.closesAt.flatMap(Timestamp.parse) ?? now.addingTimeInterval(window)
-            try await ctx.updateStatus(current, { s in
-                s["phase"] = "Open"
-                s["round"] = 1
-                s["openedAt"] = .string(Timestamp.formatMicro(now))
-                s["closesAt"] = .string(Timestamp.formatMicro(closes))
-                if let r = spec.reservePrice { s["reservePrice"] = .double(r) }
-                s["bidCount"] = 0
+            try await ctx.updateStatus(current, as: AuctionStatus.self, { s in
+                s.phase = .open
+                s.round = 1
+                s.openedAt = Timestamp.formatMicro(now)
+                s.closesAt = Timestamp.formatMicro(closes)
+                if let r = spec.reservePrice { s.reservePrice = r }
+                s.bidCount = 0
             }, conditions: [Condition(type: "Open", status: .true, reason: "TakingBids",
                                       message: "bids taken until \(Timestamp.format(closes))")])
             await ctx.events.record(auction, .normal, reason: "Opened",
@@ -186,11 +186,11 @@ public struct AuctionController: Controller {
                 // Reopen with a higher reserve, up to the ceiling.
                 let raised = min(ceiling, reserve * 1.5)
                 let closes = now.addingTimeInterval(window)
-                try await ctx.updateStatus(auction, { s in
-                    s["round"] = .int(Int64(round + 1))
-                    s["reservePrice"] = .double(raised)
-                    s["openedAt"] = .string(Timestamp.formatMicro(now))
-                    s["closesAt"] = .string(Timestamp.formatMicro(closes))
+                try await ctx.updateStatus(auction, as: AuctionStatus.self, { s in
+                    s.round = round + 1
+                    s.reservePrice = raised
+                    s.openedAt = Timestamp.formatMicro(now)
+                    s.closesAt = Timestamp.formatMicro(closes)
                 }, conditions: [Condition(type: "Open", status: .true, reason: "Reopened",
                                           message: String(format: "round %d: %@; reserve raised to %.4f", round + 1, failure.description, raised))])
                 await ctx.events.record(auction, .normal, reason: "Reopened",
@@ -270,12 +270,13 @@ public struct AuctionController: Controller {
     }
 
     func fail(_ auction: Resource, _ ctx: ReconcileContext, reason: String, message: String, ranking: [JSONValue] = []) async throws -> ReconcileResult {
-        try await ctx.updateStatus(auction, { s in
-            s["phase"] = "Failed"
-            s["reason"] = .string(message)
-            s["closedAt"] = .string(Timestamp.formatMicro(ctx.now))
-            s["winnerCount"] = 0
-            if !ranking.isEmpty { s["ranking"] = .array(ranking) }
+        let ranked = try JSONValue.array(ranking).statusPart([AuctionStatus.RankingItem].self, at: "status.ranking")
+        try await ctx.updateStatus(auction, as: AuctionStatus.self, { s in
+            s.phase = .failed
+            s.reason = message
+            s.closedAt = Timestamp.formatMicro(ctx.now)
+            s.winnerCount = 0
+            if !ranked.isEmpty { s.ranking = ranked }
         }, conditions: [Condition(type: "Open", status: .false, reason: "Closed", message: "closed without winners"),
                         Condition(type: "Cleared", status: .false, reason: reason, message: message)])
         try await closeBids(of: auction.key, ctx, outcome: "Lost", reason: "NoClearing", message: message)

@@ -52,15 +52,14 @@ public struct CircuitPoolController: Controller {
 
         /// As status lists it, with how an origin reaches each relay now (address and newest
         /// onion key: origins may not read FogNodes, and keys rotate).
-        func json(_ facts: [String: RelayFacts]) -> JSONValue {
-            let hops: [JSONValue] = relays.compactMap { name in
-                facts[name]?.hop.map { ["node": .string(name), "address": .string($0.address), "publicKey": .string($0.onionKey.rawRepresentation.base64EncodedString())] }
+        func status(_ facts: [String: RelayFacts]) -> CircuitPoolStatus.Circuit {
+            let hops = relays.compactMap { name in
+                facts[name]?.hop.map { CircuitPoolStatus.Circuit.Hop(address: $0.address, node: name, publicKey: $0.onionKey.rawRepresentation.base64EncodedString()) }
             }
-            return ["id": .string(id), "hops": .array(hops), "relays": .array(relays.map { .string($0) }), "regions": .array(regions.map { .string($0) }),
-             "built": .string(Timestamp.format(Date(timeIntervalSince1970: built))),
-             "expires": .string(Timestamp.format(Date(timeIntervalSince1970: expires))),
-             "probed": .string(Timestamp.format(Date(timeIntervalSince1970: probed))),
-             "health": "Ready", "buildMillis": .double((buildMillis * 1000).rounded() / 1000), "bytesRelayed": .int(Int64(bytesRelayed))]
+            return CircuitPoolStatus.Circuit(
+                buildMillis: (buildMillis * 1000).rounded() / 1000, built: Timestamp.format(Date(timeIntervalSince1970: built)),
+                bytesRelayed: bytesRelayed, expires: Timestamp.format(Date(timeIntervalSince1970: expires)), health: "Ready",
+                hops: hops, id: id, probed: Timestamp.format(Date(timeIntervalSince1970: probed)), regions: regions, relays: relays)
         }
 
         init(id: String, relays: [String], regions: [String], built: Double, expires: Double, probed: Double, buildMillis: Double, bytesRelayed: Int) {
@@ -200,17 +199,17 @@ public struct CircuitPoolController: Controller {
         }
         let eligible = relays.values.filter { $0.candidate.usable && $0.candidate.trust >= spec.constraints.minTrust }.count
         let previousReady = pool.condition("Ready")?.status
-        let circuitsJSON = JSONValue.array(kept.map { $0.json(relays) })
-        try await ctx.updateStatus(pool, { s in
-            s["hops"] = .int(Int64(hops))
-            s["readyCircuits"] = .int(Int64(kept.count))
-            s["circuits"] = circuitsJSON
-            s["rotations"] = .int(Int64(rotations))
-            s["rebuilds"] = .int(Int64(rebuilds))
-            s["circuitsBuilt"] = .int(Int64(sequence))
-            s["relays"] = ["total": .int(Int64(relays.count)), "eligible": .int(Int64(eligible))]
-            s["bytesRelayed"] = .int(Int64(totalBytes))
-            if !notes.isEmpty { s["note"] = .string(notes.joined(separator: "; ")) } else { s["note"] = nil }
+        let circuits = kept.map { $0.status(relays) }
+        try await ctx.updateStatus(pool, as: CircuitPoolStatus.self, { s in
+            s.hops = hops
+            s.readyCircuits = kept.count
+            s.circuits = circuits
+            s.rotations = rotations
+            s.rebuilds = rebuilds
+            s.circuitsBuilt = sequence
+            s.relays = .init(eligible: eligible, total: relays.count)
+            s.bytesRelayed = totalBytes
+            s.note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         }, conditions: [condition])
         for (type, reason, message) in changes { await ctx.events.record(pool, type, reason: reason, message: message) }
         if previousReady == .true && !ready { await ctx.events.record(pool, .warning, reason: "PoolDegraded", message: condition.message) }

@@ -102,9 +102,9 @@ public struct GitSourceController: Controller {
                 memory.set(key, entry!)
             } catch {
                 let message = "fetch of \(spec.ref) from \(GitFetcher.redacted(spec.url)) failed: \(error)"
-                try await ctx.updateStatus(source, { s in
-                    s["errors"] = .array([.string(message)])
-                    if let requested { s["lastHandledReconcileAt"] = .string(requested) }
+                try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in
+                    s.errors = [message]
+                    if let requested { s.lastHandledReconcileAt = requested }
                 }, conditions: [Condition(type: "Ready", status: .false, reason: "FetchFailed", message: message),
                                 Condition(type: "Stalled", status: .false, reason: "Retrying", message: "fetched again in \(spec.interval)"), active])
                 await ctx.events.record(source, .warning, reason: "FetchFailed", message: message)
@@ -123,11 +123,11 @@ public struct GitSourceController: Controller {
             let message = "commit \(fetched.commit.prefix(12)) refused: \(fetched.errors.count) problem\(fetched.errors.count == 1 ? "" : "s") found; "
                 + (appliedRevision.map { "commit \($0.prefix(12)) stays applied" } ?? "nothing applied")
             let before = status["lastFetchedRevision"]?.stringValue
-            try await ctx.updateStatus(source, { s in
-                s["lastFetchedRevision"] = .string(fetched.commit)
-                if before != fetched.commit { s["lastFetchTime"] = .string(Timestamp.format(now)) }
-                s["errors"] = .array(fetched.errors.map { .string($0) })
-                if let requested { s["lastHandledReconcileAt"] = .string(requested) }
+            try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in
+                s.lastFetchedRevision = fetched.commit
+                if before != fetched.commit { s.lastFetchTime = Timestamp.format(now) }
+                s.errors = fetched.errors
+                if let requested { s.lastHandledReconcileAt = requested }
             }, conditions: [Condition(type: "Ready", status: .false, reason: "ValidationFailed", message: message),
                             Condition(type: "Stalled", status: .true, reason: "ValidationFailed", message: "a new commit is needed"), active])
             if before != fetched.commit || status["errors"] == nil {
@@ -157,11 +157,11 @@ public struct GitSourceController: Controller {
             let reason = plan.refusal != nil ? "PruneRefused" : "OwnershipConflict"
             let message = "commit \(fetched.commit.prefix(12)) refused: \(refusal); " + (appliedRevision.map { "commit \($0.prefix(12)) stays applied" } ?? "nothing applied")
             let before = status["lastFetchedRevision"]?.stringValue
-            try await ctx.updateStatus(source, { s in
-                s["lastFetchedRevision"] = .string(fetched.commit)
-                if before != fetched.commit { s["lastFetchTime"] = .string(Timestamp.format(now)) }
-                s["errors"] = .array(([plan.refusal].compactMap { $0 } + plan.conflicts).map { .string($0) })
-                if let requested { s["lastHandledReconcileAt"] = .string(requested) }
+            try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in
+                s.lastFetchedRevision = fetched.commit
+                if before != fetched.commit { s.lastFetchTime = Timestamp.format(now) }
+                s.errors = [plan.refusal].compactMap { $0 } + plan.conflicts
+                if let requested { s.lastHandledReconcileAt = requested }
             }, conditions: [Condition(type: "Ready", status: .false, reason: reason, message: message),
                             Condition(type: "Stalled", status: .true, reason: reason, message: "a new commit or a change of spec is needed"), active])
             if before != fetched.commit || status["errors"] == nil {
@@ -176,7 +176,7 @@ public struct GitSourceController: Controller {
             let result: ApplyPruneOutcome
             do { result = try await ctx.client.apply(plan.apply, prune: plan.prune, dryRun: false) } catch {
                 let message = "commit \(fetched.commit.prefix(12)) not applied: \(error)"
-                try await ctx.updateStatus(source, { s in s["errors"] = .array([.string(message)]) },
+                try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in s.errors = [message] },
                                            conditions: [Condition(type: "Ready", status: .false, reason: "ApplyFailed", message: message),
                                                         Condition(type: "Stalled", status: .false, reason: "Retrying", message: "retried with backoff"), active])
                 await ctx.events.record(source, .warning, reason: "ApplyFailed", message: message)
@@ -194,8 +194,8 @@ public struct GitSourceController: Controller {
             await ctx.events.record(source, .normal, reason: "DriftRepaired",
                                     message: "put back \(repairs) object\(repairs == 1 ? "" : "s") changed outside git: " + plan.drift.prefix(5).map(\.summary).joined(separator: "; "))
         }
-        let driftList: JSONValue? = reportOnly ? .array(plan.drift.map { .string($0.summary) }) : nil
-        if reportOnly && status["drift"] != driftList {
+        let driftList: [String]? = reportOnly ? plan.drift.map(\.summary) : nil
+        if reportOnly && status["drift"]?.arrayValue?.compactMap(\.stringValue) != driftList {
             await ctx.events.record(source, .warning, reason: "DriftDetected",
                                     message: "\(plan.drift.count) object\(plan.drift.count == 1 ? "" : "s") differ from git (driftPolicy report): " + plan.drift.prefix(5).map(\.summary).joined(separator: "; "))
         }
@@ -204,20 +204,20 @@ public struct GitSourceController: Controller {
                                     message: "applied commit \(fetched.commit.prefix(12)): \(plan.apply.count) written, \(plan.prune.count) pruned")
         }
         let before = status["lastFetchedRevision"]?.stringValue
-        let inventoryJSON = JSONValue.array(plan.inventory.map { .string(GitOwnership.entry($0)) })
-        try await ctx.updateStatus(source, { s in
-            s["lastFetchedRevision"] = .string(fetched.commit)
-            if before != fetched.commit { s["lastFetchTime"] = .string(Timestamp.format(now)) }
-            if !sameCommit || s["lastAppliedTime"] == nil {
-                s["lastAppliedRevision"] = .string(fetched.commit)
-                s["lastAppliedTime"] = .string(Timestamp.format(now))
+        let inventoryEntries = plan.inventory.map(GitOwnership.entry)
+        try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in
+            s.lastFetchedRevision = fetched.commit
+            if before != fetched.commit { s.lastFetchTime = Timestamp.format(now) }
+            if !sameCommit || s.lastAppliedTime == nil {
+                s.lastAppliedRevision = fetched.commit
+                s.lastAppliedTime = Timestamp.format(now)
             }
-            s["inventory"] = inventoryJSON
-            s["inventoryCount"] = .int(Int64(plan.inventory.count))
-            if repairs > 0 || s["driftRepairs"] == nil { s["driftRepairs"] = .int((s["driftRepairs"]?.intValue ?? 0) + Int64(repairs)) }
-            s["drift"] = driftList
-            s["errors"] = nil
-            if let requested { s["lastHandledReconcileAt"] = .string(requested) }
+            s.inventory = inventoryEntries
+            s.inventoryCount = plan.inventory.count
+            if repairs > 0 || s.driftRepairs == nil { s.driftRepairs = (s.driftRepairs ?? 0) + repairs }
+            s.drift = driftList
+            s.errors = nil
+            if let requested { s.lastHandledReconcileAt = requested }
         }, conditions: [
             reportOnly
                 ? Condition(type: "Ready", status: .false, reason: "DriftDetected", message: "commit \(fetched.commit.prefix(12)) applied; \(plan.drift.count) object\(plan.drift.count == 1 ? "" : "s") changed outside git (driftPolicy report)")
@@ -238,7 +238,7 @@ public struct GitSourceController: Controller {
         guard repairs > 0 else { return }
         await ctx.events.record(source, .normal, reason: "DriftRepaired",
                                 message: "put back \(repairs) object\(repairs == 1 ? "" : "s") changed outside git: " + plan.drift.prefix(5).map(\.summary).joined(separator: "; "))
-        try await ctx.updateStatus(source, { s in s["driftRepairs"] = .int((s["driftRepairs"]?.intValue ?? 0) + Int64(repairs)) })
+        try await ctx.updateStatus(source, as: GitSourceStatus.self, { s in s.driftRepairs = (s.driftRepairs ?? 0) + repairs })
     }
 
     /// Why a dependency is not ready at its current commit, or nil.

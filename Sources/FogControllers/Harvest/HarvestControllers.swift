@@ -63,21 +63,18 @@ public struct HarvestController: Controller {
         let now = ctx.now
         let t = now.timeIntervalSince1970
 
-        var coreSeconds = previous?["coreSeconds"]?.objectValue ?? [:]
+        var coreSeconds = (previous?["coreSeconds"]?.objectValue ?? [:]).compactMapValues(\.numberValue)
         // Time since the last accounting is credited to the policy that was lending.
         if let lastPolicy = previous?["policy"]?.stringValue, let share = previous?["cpuShare"]?.numberValue, share > 0,
            let since = Timestamp.seconds(previous?["accountedUntil"]), t > since {
-            coreSeconds[lastPolicy] = .double((coreSeconds[lastPolicy]?.numberValue ?? 0) + (t - since) * share * cores)
+            coreSeconds[lastPolicy, default: 0] += (t - since) * share * cores
         }
 
         guard !policies.isEmpty else {
             if previous == nil && previousCondition == nil { return .done }
-            try await ctx.updateStatus(node, { s in
-                s["harvest"] = nil
-                if var cs = s["conditions"]?.arrayValue {
-                    cs.removeAll { $0["type"]?.stringValue == "Harvestable" }
-                    s["conditions"] = .array(cs)
-                }
+            try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
+                s.harvest = nil
+                s.conditions?.removeAll { $0.type == "Harvestable" }
             })
             return .done
         }
@@ -106,10 +103,12 @@ public struct HarvestController: Controller {
         }
         let condition = Condition(type: "Harvestable", status: decision.eligible ? .true : .false,
                                   reason: decision.reason.rawValue, message: "\(policy): \(decision.message)")
-        try await ctx.updateStatus(node, { s in
-            s["harvest"] = ["policy": .string(policy), "reason": .string(decision.reason.rawValue), "cpuShare": .double(share),
-                            "allocatableCpu": .double((share * cores * 1000).rounded() / 1000),
-                            "accountedUntil": Timestamp.json(seconds: t), "coreSeconds": .object(coreSeconds)]
+        guard let reason = FogNodeStatus.Harvest.Reason(rawValue: decision.reason.rawValue) else {
+            throw TerminalError("harvest reason \(decision.reason.rawValue) is not one status.harvest describes")
+        }
+        try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
+            s.harvest = FogNodeStatus.Harvest(accountedUntil: Timestamp.formatMicro(seconds: t), allocatableCpu: (share * cores * 1000).rounded() / 1000,
+                                              coreSeconds: coreSeconds, cpuShare: share, policy: policy, reason: reason)
         }, conditions: [condition])
         if previousCondition?.status == .true && !decision.eligible {
             await ctx.events.record(node, .warning, reason: "HarvestRevoked", message: "\(decision.reason.rawValue): \(decision.message)")
@@ -174,10 +173,10 @@ public struct HarvestPolicyController: Controller {
         case .success: ready = Condition(type: "Ready", status: .true, reason: "Valid", message: "")
         case .failure(let e): ready = Condition(type: "Ready", status: .false, reason: "InvalidSpec", message: e.description)
         }
-        try await ctx.updateStatus(policy, { s in
-            s["matchedNodes"] = .int(Int64(matched))
-            s["eligibleNodes"] = .int(Int64(eligible))
-            s["harvestedCoreSeconds"] = .double(offered.rounded())
+        try await ctx.updateStatus(policy, as: HarvestPolicyStatus.self, { s in
+            s.matchedNodes = matched
+            s.eligibleNodes = eligible
+            s.harvestedCoreSeconds = offered.rounded()
         }, conditions: [ready])
         return .done
     }

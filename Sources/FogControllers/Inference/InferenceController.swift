@@ -60,7 +60,7 @@ public struct InferenceController: Controller {
         let spec = try job.reconciledSpec(FederatedJobSpec.self)
         guard let (digest, source) = Self.model(job, spec: spec, cache: ctx.cache) else {
             let from = spec.model.fromJob ?? "-"
-            try await ctx.updateStatus(job, { _ in }, conditions: [
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { _ in }, conditions: [
                 Condition(type: "ModelReady", status: .false, reason: "WaitingForModel", message: "federatedjob/\(from) has not finished training")])
             return .requeue(after: 5)
         }
@@ -69,10 +69,11 @@ public struct InferenceController: Controller {
         // The data and model settings of the training that produced the model.
         let trainSpec = try source?.reconciledSpec(FederatedJobSpec.self) ?? spec
 
-        var inference = job.status?["inference"]?.objectValue ?? [:]
+        let status = try job.reconciledStatus(FederatedJobStatus.self)
+        var inference = status.inference ?? FederatedJobStatus.Inference()
         let plan = InferencePlan.batches(rows: requests, batchSize: batchSize, participants: participants)
         let batches = plan.count
-        if inference["batches"] == nil {
+        if inference.batches == nil {
             for batch in plan {
                 let task = InferencePlan.task(for: job, name: "\(job.name)-b\(batch.index)", batch: batch, model: digest, trainingSpec: trainSpec,
                                               labels: ["fog/round": "1"], controller: true,
@@ -80,11 +81,10 @@ public struct InferenceController: Controller {
                 do { _ = try await ctx.client.create(task) } catch let e as StoreError where e.code == .alreadyExists {}
             }
             // Issue time on the controller's clock: completion is measured against the same clock.
-            inference = ["model": .string(digest), "requests": .int(Int64(requests)), "batches": .int(Int64(batches)), 
-                         "issuedAt": .string(Timestamp.formatMicro(ctx.now))]
-            try await ctx.updateStatus(job, { s in
+            inference = FederatedJobStatus.Inference(batches: batches, issuedAt: Timestamp.formatMicro(ctx.now), model: digest, requests: requests)
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
                 JobPhase.move(&s, to: .running)
-                s["inference"] = .object(inference)
+                s.inference = inference
             }, conditions: [Condition(type: "ModelReady", status: .true, reason: "Ready", message: digest)])
             return .requeue(after: 1)
         }
@@ -111,21 +111,22 @@ public struct InferenceController: Controller {
         // The job's own latency need, else its tier's SLA (none: best effort).
         let sla = try spec.inference.maxLatencyMs ?? tier?.reconciledSpec(TierSpec.self).sla.maxLatencyMs
         let p99 = quantile(0.99)
-        inference["served"] = .int(Int64(served))
-        inference["failedBatches"] = .int(Int64(failed))
-        inference["accuracy"] = .double(served > 0 ? Double(correct) / Double(served) : 0)
-        inference["p50Millis"] = .double(quantile(0.5))
-        inference["p99Millis"] = .double(p99)
-        if let sla { inference["slaMillis"] = .double(sla); inference["withinSLA"] = .bool(p99 <= sla) }
-        if let issued = inference["issuedAt"]?.stringValue.flatMap(Timestamp.parse) {
-            inference["completionMillis"] = .double(max(0, ctx.now.timeIntervalSince(issued) * 1000))
+        inference.served = served
+        inference.failedBatches = failed
+        inference.accuracy = served > 0 ? Double(correct) / Double(served) : 0
+        inference.p50Millis = quantile(0.5)
+        inference.p99Millis = p99
+        if let sla { inference.slaMillis = sla; inference.withinSLA = p99 <= sla }
+        if let issued = inference.issuedAt.flatMap(Timestamp.parse) {
+            inference.completionMillis = max(0, ctx.now.timeIntervalSince(issued) * 1000)
         }
-        inference["latencyClocks"] = .string("p50Millis/p99Millis: each node's monotonic clock, task picked up to answer ready; completionMillis: the controller's clock, tasks issued to last answer observed")
+        inference.latencyClocks = ("p50Millis/p99Millis: each node's monotonic clock, task picked up to answer ready; completionMillis: the controller's clock, tasks issued to last answer observed")
         let within = sla.map { p99 <= $0 } ?? true
-        try await ctx.updateStatus(job, { s in
+        let cost = try JobCost(quote: job.status?["quote"], used: Double(served), fallbackUnit: "request").status()
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
             JobPhase.move(&s, to: failed == 0 ? .succeeded : .failed)
-            s["inference"] = .object(inference)
-            s["cost"] = JobCost(quote: job.status?["quote"], used: Double(served), fallbackUnit: "request").json
+            s.inference = inference
+            s.cost = cost
         }, conditions: [Condition(type: "Served", status: failed == 0 ? .true : .false, reason: failed == 0 ? (within ? "WithinSLA" : "SLAMissed") : "BatchesFailed",
                                   message: String(format: "%d requests, accuracy %.4f, p50 %.1f ms, p99 %.1f ms%@", served,
                                                   served > 0 ? Double(correct) / Double(served) : 0, quantile(0.5), p99,

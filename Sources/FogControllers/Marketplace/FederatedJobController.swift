@@ -64,10 +64,10 @@ public struct FederatedJobController: Controller {
         // A stopped run is over once the next one is asked for.
         let stopped = job.condition("Stopped")?.status == .true
             ? [Condition(type: "Stopped", status: .false, reason: "Retried", message: "a new run was asked for at \(requested)")] : []
-        try await ctx.updateStatus(job, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
             JobPhase.move(&s, to: .pending)
-            for field in ["training", "inference", "allocation", "quote", "cost"] { s[field] = nil }
-            s["retry"] = ["requested": .string(requested), "runs": .int(runs)]
+            (s.training, s.inference, s.allocation, s.quote, s.cost) = (nil, nil, nil, nil, nil)
+            s.retry = .init(requested: requested, runs: Int(runs))
         }, conditions: stopped)
         await ctx.events.record(job, .normal, reason: "Retried", message: "run \(runs), as asked at \(requested)")
         return .requeue(after: 0)
@@ -80,9 +80,9 @@ public struct FederatedJobController: Controller {
                                               selector: LabelSelector([.equals("fog/job", job.name)])).items
         for t in tasks where !["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") { _ = try? await ctx.client.delete(t.key) }
         let from = JobPhase(status: job.status)
-        try await ctx.updateStatus(job, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
             JobPhase.move(&s, to: .failed)
-            s["stop"] = ["requested": .string(requested), "from": .string(from.rawValue)]
+            s.stop = .init(from: from, requested: requested)
         }, conditions: [Condition(type: "Stopped", status: .true, reason: "Stopped", message: "stopped while \(from.rawValue), as asked at \(requested)")])
         await ctx.events.record(job, .normal, reason: "Stopped", message: "stopped while \(from.rawValue), as asked at \(requested); `fogctl retry` runs it again")
         return .done
@@ -116,7 +116,7 @@ public struct FederatedJobController: Controller {
             return try await stop(job, requested: asked, ctx)
         }
         guard phase == .pending, let tier, let privacy else {
-            let written = try await ctx.updateStatus(job, { s in if s["phase"] == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
+            let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in if s.phase == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
             if phase == .pending, let refusal = AdmissionReason.refusal(of: written) {
                 await ctx.events.record(job, .warning, reason: refusal.reason, message: refusal.message)
             }
@@ -131,26 +131,27 @@ public struct FederatedJobController: Controller {
             decision = Self.admission(job: job, view: view, terms: terms, privacy: try privacy.reconciledSpec(PrivacyPolicySpec.self), cache: ctx.cache,
                                       nodes: nodes.snapshot(ctx.cache).nodes)
         }
-        var quoteJSON: JSONValue?
+        var quoted: Quote?
         switch decision {
         case .quoteFailed(let reason, let message):
             conditions.append(Condition(type: "Admitted", status: .false, reason: reason, message: message))
         case .refused(let reason, let message, let quote):
-            quoteJSON = quote?.json
+            quoted = quote
             conditions.append(Condition(type: "Admitted", status: .false, reason: reason, message: message))
         case .queued(let message, let quote):
-            quoteJSON = quote.json
+            quoted = quote
             conditions.append(Condition(type: "Admitted", status: .false, reason: AdmissionReason.queued, message: message))
         case .admitted(let quote):
-            quoteJSON = quote.json
+            quoted = quote
             conditions.append(Condition(type: "Admitted", status: .true, reason: "Admitted",
                                         message: String(format: "quoted %.2f %@ (%@), within budget", quote.total, quote.currency, Self.unitText(quote))))
         }
         let admitted: Bool
         if case .admitted = decision { admitted = true } else { admitted = false }
-        let written = try await ctx.updateStatus(job, { s in
+        let quote = try quoted?.status()
+        let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
             JobPhase.move(&s, to: admitted ? .admitted : .pending)
-            if let quoteJSON { s["quote"] = quoteJSON }
+            if let quote { s.quote = quote }
         }, conditions: conditions)
         if let refusal = AdmissionReason.refusal(of: written) {
             // A refusal is a failure the tenant must act on: a Warning event, as Kubernetes reports one.

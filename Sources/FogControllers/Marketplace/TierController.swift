@@ -41,9 +41,9 @@ public struct TierController: Controller {
         let ready = problems.isEmpty
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "InvalidPriceRange", message: problems.joined(separator: "; "))
-        try await ctx.updateStatus(tier, { s in
-            s["jobs"] = .int(Int64(jobs))
-            s["runningJobs"] = .int(Int64(running))
+        try await ctx.updateStatus(tier, as: TierStatus.self, { s in
+            s.jobs = jobs
+            s.runningJobs = running
         }, conditions: [ready])
         return .done
     }
@@ -115,8 +115,11 @@ public struct PrivacyPolicyController: Controller {
             ? Condition(type: "Ready", status: .true, reason: "Valid", message: "")
             : Condition(type: "Ready", status: .false, reason: "WeakerThanLevel",
                         message: "level \(level.rawValue) needs \(missing.joined(separator: ", "))")
-        try await ctx.updateStatus(policy, { s in
-            s["mechanisms"] = .array(mechanisms.map { .string($0) })
+        try await ctx.updateStatus(policy, as: PrivacyPolicyStatus.self, { s in
+            s.mechanisms = try mechanisms.map { m in
+                guard let mechanism = PrivacyMechanism(rawValue: m) else { throw TerminalError("privacy mechanism \(m) is not one its status describes") }
+                return mechanism
+            }
         }, conditions: [ready])
         return .done
     }

@@ -74,13 +74,13 @@ public struct NodeLifecycleController: Controller {
         let trust = TrustScore(outcomes: node.status?["taskOutcomes"])
         // The spec is read only for the scores, when they are refreshed.
         let spec = refresh ? try node.reconciledSpec(FogNodeSpec.self) : nil
-        try await ctx.updateStatus(node, { s in
+        try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
             if refresh, let a = availability, let spec {
-                s["availability"] = a.json
+                s.availability = a.status
                 let stats = NodeStats(spec: spec, telemetry: NodeTelemetry(json: node.status?["telemetry"]), availability: a, trust: trust.value)
-                s["scores"] = PeerScoring.statusScores(stats)
+                s.scores = PeerScoring.statusScores(stats)
             }
-            s["trust"] = .double((trust.value * 10000).rounded() / 10000)
+            s.trust = (trust.value * 10000).rounded() / 10000
         }, conditions: [condition])
         if previous != nil, previous != condition.status {
             if condition.status == .false {

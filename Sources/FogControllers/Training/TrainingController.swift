@@ -69,7 +69,7 @@ public struct TrainingController: Controller {
                 return .done
             }
             if let privacy = try Self.privacy(spec, ctx), privacy.spent(after: 1) > privacy.epsilon {
-                try await ctx.updateStatus(job, { s in JobPhase.move(&s, to: .failed) }, conditions: [
+                try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in JobPhase.move(&s, to: .failed) }, conditions: [
                     Condition(type: "Failed", status: .true, reason: "PrivacyBudgetExhausted",
                               message: String(format: "one round with noise multiplier %.3g would spend ε %.3g, above the policy's %.3g", privacy.noiseMultiplier, privacy.spent(after: 1), privacy.epsilon))])
                 return .done
@@ -91,9 +91,10 @@ public struct TrainingController: Controller {
             if job.condition("Failed")?.status == .true {
                 started.append(Condition(type: "Failed", status: .false, reason: "Retried", message: "a new run started"))
             }
-            try await ctx.updateStatus(job, { s in
+            let typed = try JSONValue.object(training).statusPart(FederatedJobStatus.Training.self, at: "status.training")
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
                 JobPhase.move(&s, to: .running)
-                s["training"] = .object(training)
+                s.training = typed
             }, conditions: started)
             return .requeue(after: 0)
         }
@@ -212,7 +213,8 @@ public struct TrainingController: Controller {
             if training["waitingFor"]?.stringValue != why {
                 var t = training
                 t["waitingFor"] = .string(why)
-                try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
+                let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
+                try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in s.training = typed })
             }
             return .requeue(after: 2)
         }
@@ -272,7 +274,8 @@ public struct TrainingController: Controller {
         if case .pool(let pool, _) = route { t["circuitPool"] = .string(pool) }
         // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
         t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
-        try await ctx.updateStatus(job, { s in s["training"] = .object(t) })
+        let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in s.training = typed })
         return .requeue(after: timeout)
     }
 
@@ -382,21 +385,22 @@ public struct TrainingController: Controller {
         // Cost so far: the quote's unit price for the hours run until now.
         let startedAt = Timestamp.parse(t["startedAt"]?.stringValue ?? "") ?? ctx.now
         let hours = ctx.now.timeIntervalSince(startedAt) / 3600
-        let cost = JobCost(quote: job.status?["quote"], used: hours, fallbackUnit: "hour").json
+        let cost = try JobCost(quote: job.status?["quote"], used: hours, fallbackUnit: "hour").status()
+        var typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
         if done {
-            t["finishedAt"] = .string(ctx.timestamp)
-            try await ctx.updateStatus(job, { s in
+            typed.finishedAt = ctx.timestamp
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
                 JobPhase.move(&s, to: .succeeded)
-                s["training"] = .object(t)
-                s["cost"] = cost
+                s.training = typed
+                s.cost = cost
             }, conditions: [Condition(type: "Training", status: .false, reason: exhausted == nil ? "Completed" : "PrivacyBudgetExhausted",
                                       message: exhausted ?? String(format: "%d rounds, test accuracy %.4f", round, evaluation.accuracy))])
             await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
             return .done
         }
-        try await ctx.updateStatus(job, { s in
-            s["training"] = .object(t)
-            s["cost"] = cost
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+            s.training = typed
+            s.cost = cost
         }, conditions: [
             Condition(type: "Training", status: .true, reason: "Running", message: String(format: "round %d of %d: test accuracy %.4f", round, rounds, evaluation.accuracy))])
         return try await startRound(job, spec: spec, round: round + 1, model: newDigest, training: t,
@@ -503,7 +507,7 @@ public struct TrainingController: Controller {
     }
 
     func fail(_ job: Resource, _ ctx: ReconcileContext, reason: String, message: String) async throws {
-        try await ctx.updateStatus(job, { s in JobPhase.move(&s, to: .failed) },
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in JobPhase.move(&s, to: .failed) },
                                    conditions: [Condition(type: "Failed", status: .true, reason: reason, message: message)])
     }
 }

@@ -5,6 +5,7 @@
 /// Auction status, written by the auction controller.
 public struct AuctionStatus: KindStatus {
     public static let kind = "Auction"
+    public static let fields: Set<String> = ["bidCount", "bids", "clearingPrice", "closedAt", "closesAt", "conditions", "lease", "observedGeneration", "openedAt", "phase", "ranking", "reason", "reservePrice", "round", "totalPayment", "winnerCount"]
 
     /// Bids received.
     public var bidCount: Int?
@@ -175,6 +176,7 @@ public struct AuctionStatus: KindStatus {
 /// Bid status, written by the auction controller.
 public struct BidStatus: KindStatus {
     public static let kind = "Bid"
+    public static let fields: Set<String> = ["awardedPrice", "digest", "message", "observedGeneration", "outcome", "rank", "reason"]
 
     /// The unit price the bid was awarded.
     public var awardedPrice: Double?
@@ -217,6 +219,7 @@ public struct BidStatus: KindStatus {
 /// CircuitPool status, written by the circuit-pool controller (docs/circuits.md).
 public struct CircuitPoolStatus: KindStatus {
     public static let kind = "CircuitPool"
+    public static let fields: Set<String> = ["bytesRelayed", "circuits", "circuitsBuilt", "conditions", "hops", "note", "observedGeneration", "readyCircuits", "rebuilds", "relays", "rotations"]
 
     /// Bytes of cells the control plane has sent through this pool's circuits (builds and probes).
     public var bytesRelayed: Int?
@@ -349,16 +352,17 @@ public struct CircuitPoolStatus: KindStatus {
 /// Not checked on apply; the tests check what the controllers write against it.
 public struct FederatedJobStatus: KindStatus {
     public static let kind = "FederatedJob"
+    public static let fields: Set<String> = ["allocation", "conditions", "cost", "inference", "observedGeneration", "phase", "quote", "retry", "stop", "training"]
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
     /// one transaction).
     public var allocation: Allocation?
 
-    /// TierResolved, PrivacyResolved, Admitted (federated-job), Allocated, Degraded (allocation),
-    /// Training, Failed (training), ModelReady, Served (inference), Reconciled (written by the
-    /// controller runner when a reconcile fails: False with reason TerminalError or ReconcileError and
-    /// the message prefixed by the controller's name; True with reason Reconciled once that controller
-    /// succeeds again).
+    /// TierResolved, PrivacyResolved, Admitted, Stopped (federated-job), Allocated, Degraded
+    /// (allocation), Training, Failed (training), ModelReady, Served (inference), Reconciled (written
+    /// by the controller runner when a reconcile fails: False with reason TerminalError or
+    /// ReconcileError and the message prefixed by the controller's name; True with reason Reconciled
+    /// once that controller succeeds again).
     public var conditions: [Condition]?
 
     /// Cost so far, in the quote's shape: the quote's unit price times what the job used of its unit
@@ -379,10 +383,17 @@ public struct FederatedJobStatus: KindStatus {
     /// The price quoted at admission and locked then (FogMarket Quote): unitPrice × quantity = total.
     public var quote: Quote?
 
+    /// The last `fogctl retry` the federated-job controller carried out: the run ended is cleared and
+    /// the job admitted again.
+    public var retry: Retry?
+
+    /// The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.
+    public var stop: Stop?
+
     /// Training progress, written by the training controller.
     public var training: Training?
 
-    public init(allocation: Allocation? = nil, conditions: [Condition]? = nil, cost: Cost? = nil, inference: Inference? = nil, observedGeneration: Int? = nil, phase: Phase? = nil, quote: Quote? = nil, training: Training? = nil) {
+    public init(allocation: Allocation? = nil, conditions: [Condition]? = nil, cost: Cost? = nil, inference: Inference? = nil, observedGeneration: Int? = nil, phase: Phase? = nil, quote: Quote? = nil, retry: Retry? = nil, stop: Stop? = nil, training: Training? = nil) {
         self.allocation = allocation
         self.conditions = conditions
         self.cost = cost
@@ -390,6 +401,8 @@ public struct FederatedJobStatus: KindStatus {
         self.observedGeneration = observedGeneration
         self.phase = phase
         self.quote = quote
+        self.retry = retry
+        self.stop = stop
         self.training = training
     }
 
@@ -670,6 +683,37 @@ public struct FederatedJobStatus: KindStatus {
         public enum Unit: String, SchemaEnum, Encodable {
             case hour
             case request
+        }
+    }
+
+    /// The last `fogctl retry` the federated-job controller carried out: the run ended is cleared and
+    /// the job admitted again.
+    public struct Retry: Codable, Sendable, Equatable {
+        /// The value of the job's fog/retry annotation it answered (`fogctl retry` writes the time it was
+        /// asked).
+        public var requested: String
+
+        /// Runs of this job so far, the first counted as 1.
+        public var runs: Int
+
+        public init(requested: String, runs: Int) {
+            self.requested = requested
+            self.runs = runs
+        }
+    }
+
+    /// The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.
+    public struct Stop: Codable, Sendable, Equatable {
+        /// The phase the run was stopped in.
+        public var from: Phase
+
+        /// The value of the job's fog/stop annotation it answered (`fogctl stop` writes the time it was
+        /// asked).
+        public var requested: String
+
+        public init(from: Phase, requested: String) {
+            self.from = from
+            self.requested = requested
         }
     }
 
@@ -1017,6 +1061,7 @@ public struct FederatedJobStatus: KindStatus {
 /// checked on apply; the tests check what the controllers write against it.
 public struct FogNodeStatus: KindStatus {
     public static let kind = "FogNode"
+    public static let fields: Set<String> = ["availability", "conditions", "harvest", "lastHeartbeatTime", "log", "modelCache", "observedGeneration", "peer", "relay", "reservations", "scores", "taskOutcomes", "telemetry", "trust"]
 
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
     /// hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.
@@ -1487,6 +1532,7 @@ public struct FogNodeStatus: KindStatus {
 /// GitSource status, written by the gitsource controller.
 public struct GitSourceStatus: KindStatus {
     public static let kind = "GitSource"
+    public static let fields: Set<String> = ["conditions", "drift", "driftRepairs", "errors", "inventory", "inventoryCount", "lastAppliedRevision", "lastAppliedTime", "lastFetchTime", "lastFetchedRevision", "lastHandledReconcileAt", "observedGeneration"]
 
     /// Ready (the last fetched commit is applied), Stalled (it cannot be without a new commit or a spec
     /// change), Suspended.
@@ -1545,6 +1591,7 @@ public struct GitSourceStatus: KindStatus {
 /// check what the controllers write against it.
 public struct HarvestPolicyStatus: KindStatus {
     public static let kind = "HarvestPolicy"
+    public static let fields: Set<String> = ["conditions", "eligibleNodes", "harvestedCoreSeconds", "matchedNodes", "observedGeneration"]
 
     /// Ready (harvest-policy: True Valid, False InvalidSpec), Reconciled (written by the controller
     /// runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1579,6 +1626,7 @@ public struct HarvestPolicyStatus: KindStatus {
 /// check what the controllers write against it.
 public struct PrivacyPolicyStatus: KindStatus {
     public static let kind = "PrivacyPolicy"
+    public static let fields: Set<String> = ["conditions", "mechanisms", "observedGeneration"]
 
     /// Ready (privacy-policy: True Valid, False WeakerThanLevel), Reconciled (written by the controller
     /// runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1588,23 +1636,16 @@ public struct PrivacyPolicyStatus: KindStatus {
 
     /// The mechanisms the spec enables, in this order: anonymization, differentialPrivacy,
     /// secureAggregation, onionRouting.
-    public var mechanisms: [Mechanism]?
+    public var mechanisms: [PrivacyMechanism]?
 
     /// metadata.generation of the spec the controllers last reconciled (written with every controller
     /// status write).
     public var observedGeneration: Int?
 
-    public init(conditions: [Condition]? = nil, mechanisms: [Mechanism]? = nil, observedGeneration: Int? = nil) {
+    public init(conditions: [Condition]? = nil, mechanisms: [PrivacyMechanism]? = nil, observedGeneration: Int? = nil) {
         self.conditions = conditions
         self.mechanisms = mechanisms
         self.observedGeneration = observedGeneration
-    }
-
-    public enum Mechanism: String, SchemaEnum, Encodable {
-        case anonymization
-        case differentialPrivacy
-        case secureAggregation
-        case onionRouting
     }
 }
 
@@ -1612,6 +1653,7 @@ public struct PrivacyPolicyStatus: KindStatus {
 /// controllers write against it.
 public struct TierStatus: KindStatus {
     public static let kind = "Tier"
+    public static let fields: Set<String> = ["conditions", "jobs", "observedGeneration", "runningJobs"]
 
     /// Ready (tier: True Valid, False InvalidPriceRange), Reconciled (written by the controller runner
     /// when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1642,6 +1684,7 @@ public struct TierStatus: KindStatus {
 /// the executors write against it.
 public struct TrainingTaskStatus: KindStatus {
     public static let kind = "TrainingTask"
+    public static let fields: Set<String> = ["aggregate", "bytesReceived", "bytesSent", "bytesViaCircuits", "circuit", "circuitFailures", "codec", "contributors", "correct", "excluded", "finishedAt", "form", "log", "loss", "missing", "modelFrom", "phase", "predictions", "reason", "samples", "serviceMillis", "startedAt", "steps", "traffic", "update", "uploadedTo"]
 
     /// aggregate: digest of the regional aggregate blob uploaded to the server.
     public var aggregate: String?
