@@ -59,7 +59,6 @@ public enum StatusTypeGenerator {
         let properties = schema["properties"]?.objectValue ?? [:]
         if let kind {
             out.append("\(inner)public static let kind = \"\(kind)\"")
-            out.append("\(inner)public static let fields: Set<String> = [\(properties.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", "))]")
         }
         let required = Set((schema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         var nested: [[String]] = []
@@ -81,6 +80,15 @@ public enum StatusTypeGenerator {
         out.append("\(inner)public init(\(parameters.joined(separator: ", "))) {")
         for f in fields { out.append("\(inner)    self.\(identifier(f.name)) = \(identifier(f.name))") }
         out.append("\(inner)}")
+        if kind != nil {
+            out.append("")
+            out.append("\(inner)public func write(into status: inout [String: JSONValue], changedFrom old: Self) {")
+            for f in fields {
+                let name = identifier(f.name)
+                out.append("\(inner)    if \(name) != old.\(name) { status[\"\(f.name)\"] = StatusField.json(\(name)) }")
+            }
+            out.append("\(inner)}")
+        }
         for n in nested { out.append(""); out.append(contentsOf: n) }
         out.append("\(indent)}")
     }

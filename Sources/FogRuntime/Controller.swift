@@ -224,12 +224,13 @@ public struct ReconcileContext: Sendable {
     public func updateStatus<S: KindStatus>(_ object: Resource, as type: S.Type, _ mutate: (inout S) throws -> Void,
                                             conditions: [Condition] = []) async throws -> Resource {
         try await updateStatus(object, { raw in
-            var status: S
-            do { status = try S(json: .object(raw)) } catch {
+            let old: S
+            do { old = try S(json: .object(raw)) } catch {
                 throw TerminalError("status of \(object.kind.lowercased())/\(object.name) does not read as \(S.self): \(error)")
             }
+            var status = old
             try mutate(&status)
-            status.write(into: &raw)
+            status.write(into: &raw, changedFrom: old)
         }, conditions: conditions)
     }
 

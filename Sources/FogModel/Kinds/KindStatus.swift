@@ -3,13 +3,15 @@
 /// schema is the one description of what each writer may put there.
 ///
 /// Several writers share one status (a node's: its agent, node-lifecycle, allocation,
-/// harvest); each sets only its own fields. `changes(to:)` carries a writer's changes into the
-/// stored status without touching the others.
+/// harvest); each sets only its own fields. `write(into:changedFrom:)` carries a writer's
+/// changes into the stored status without touching the others.
 public protocol KindStatus: Codable, Sendable, Equatable {
     /// The kind whose status this is (`FogNode`).
     static var kind: String { get }
-    /// The status fields the type holds (the schema's `properties`).
-    static var fields: Set<String> { get }
+    /// Writes into `status` the fields in which this value differs from `old` (a field now nil
+    /// is removed), as JSON; the others stay as stored. Compared typed, so a writer's update
+    /// encodes only what it changed.
+    func write(into status: inout [String: JSONValue], changedFrom old: Self)
 }
 
 extension KindStatus {
@@ -20,42 +22,15 @@ extension KindStatus {
     }
 
     /// This status as JSON, fields that are nil left out.
-    public var json: JSONValue {
+    public var json: JSONValue { StatusField.json(self) ?? .object([:]) }
+}
+
+/// One status field as JSON (generated `write(into:changedFrom:)`): nil when absent.
+public enum StatusField {
+    public static func json<T: Encodable>(_ value: T?) -> JSONValue? {
+        guard let value else { return nil }
         // Encoding into a tree fails only for values that throw from their own `encode(to:)`;
         // generated statuses hold none.
-        (try? JSONValueEncoder().encode(self)) ?? .object([:])
-    }
-}
-
-extension KindStatus {
-    /// Writes into `status` the fields of this value that differ from it (a field now nil is
-    /// removed); fields outside `Self.fields` stay as they are. A number that only changed
-    /// representation (`3` and `3.0`) is left alone, so re-encoding writes nothing.
-    public func write(into status: inout [String: JSONValue]) {
-        let encoded = json.objectValue ?? [:]
-        for field in Self.fields {
-            if let new = encoded[field] {
-                if let old = status[field], old.sameNumbers(as: new) { continue }
-                status[field] = new
-            } else if status[field] != nil {
-                status[field] = nil
-            }
-        }
-    }
-}
-
-extension JSONValue {
-    /// Equal, counting an integer and a double of the same value as equal.
-    public func sameNumbers(as other: JSONValue) -> Bool {
-        switch (self, other) {
-        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
-        case (.array(let a), .array(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.sameNumbers(as: $1) }
-        case (.object(let a), .object(let b)):
-            guard a.count == b.count else { return false }
-            for (k, v) in a { guard let w = b[k], v.sameNumbers(as: w) else { return false } }
-            return true
-        default: return self == other
-        }
+        return try? JSONValueEncoder().encode(value)
     }
 }

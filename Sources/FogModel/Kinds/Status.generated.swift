@@ -5,7 +5,6 @@
 /// Auction status, written by the auction controller.
 public struct AuctionStatus: KindStatus {
     public static let kind = "Auction"
-    public static let fields: Set<String> = ["bidCount", "bids", "clearingPrice", "closedAt", "closesAt", "conditions", "lease", "observedGeneration", "openedAt", "phase", "ranking", "reason", "reservePrice", "round", "totalPayment", "winnerCount"]
 
     /// Bids received.
     public var bidCount: Int?
@@ -76,6 +75,25 @@ public struct AuctionStatus: KindStatus {
         self.round = round
         self.totalPayment = totalPayment
         self.winnerCount = winnerCount
+    }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if bidCount != old.bidCount { status["bidCount"] = StatusField.json(bidCount) }
+        if bids != old.bids { status["bids"] = StatusField.json(bids) }
+        if clearingPrice != old.clearingPrice { status["clearingPrice"] = StatusField.json(clearingPrice) }
+        if closedAt != old.closedAt { status["closedAt"] = StatusField.json(closedAt) }
+        if closesAt != old.closesAt { status["closesAt"] = StatusField.json(closesAt) }
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if lease != old.lease { status["lease"] = StatusField.json(lease) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if openedAt != old.openedAt { status["openedAt"] = StatusField.json(openedAt) }
+        if phase != old.phase { status["phase"] = StatusField.json(phase) }
+        if ranking != old.ranking { status["ranking"] = StatusField.json(ranking) }
+        if reason != old.reason { status["reason"] = StatusField.json(reason) }
+        if reservePrice != old.reservePrice { status["reservePrice"] = StatusField.json(reservePrice) }
+        if round != old.round { status["round"] = StatusField.json(round) }
+        if totalPayment != old.totalPayment { status["totalPayment"] = StatusField.json(totalPayment) }
+        if winnerCount != old.winnerCount { status["winnerCount"] = StatusField.json(winnerCount) }
     }
 
     public struct Bid: Codable, Sendable, Equatable {
@@ -176,7 +194,6 @@ public struct AuctionStatus: KindStatus {
 /// Bid status, written by the auction controller.
 public struct BidStatus: KindStatus {
     public static let kind = "Bid"
-    public static let fields: Set<String> = ["awardedPrice", "digest", "message", "observedGeneration", "outcome", "rank", "reason"]
 
     /// The unit price the bid was awarded.
     public var awardedPrice: Double?
@@ -207,6 +224,16 @@ public struct BidStatus: KindStatus {
         self.reason = reason
     }
 
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if awardedPrice != old.awardedPrice { status["awardedPrice"] = StatusField.json(awardedPrice) }
+        if digest != old.digest { status["digest"] = StatusField.json(digest) }
+        if message != old.message { status["message"] = StatusField.json(message) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if outcome != old.outcome { status["outcome"] = StatusField.json(outcome) }
+        if rank != old.rank { status["rank"] = StatusField.json(rank) }
+        if reason != old.reason { status["reason"] = StatusField.json(reason) }
+    }
+
     /// Pending while the auction is open; Won, Lost, or Closed (the auction or its job was deleted).
     public enum Outcome: String, SchemaEnum, Encodable {
         case pending = "Pending"
@@ -219,7 +246,6 @@ public struct BidStatus: KindStatus {
 /// CircuitPool status, written by the circuit-pool controller (docs/circuits.md).
 public struct CircuitPoolStatus: KindStatus {
     public static let kind = "CircuitPool"
-    public static let fields: Set<String> = ["bytesRelayed", "circuits", "circuitsBuilt", "conditions", "hops", "note", "observedGeneration", "readyCircuits", "rebuilds", "relays", "rotations"]
 
     /// Bytes of cells the control plane has sent through this pool's circuits (builds and probes).
     public var bytesRelayed: Int?
@@ -269,6 +295,20 @@ public struct CircuitPoolStatus: KindStatus {
         self.rebuilds = rebuilds
         self.relays = relays
         self.rotations = rotations
+    }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if bytesRelayed != old.bytesRelayed { status["bytesRelayed"] = StatusField.json(bytesRelayed) }
+        if circuits != old.circuits { status["circuits"] = StatusField.json(circuits) }
+        if circuitsBuilt != old.circuitsBuilt { status["circuitsBuilt"] = StatusField.json(circuitsBuilt) }
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if hops != old.hops { status["hops"] = StatusField.json(hops) }
+        if note != old.note { status["note"] = StatusField.json(note) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if readyCircuits != old.readyCircuits { status["readyCircuits"] = StatusField.json(readyCircuits) }
+        if rebuilds != old.rebuilds { status["rebuilds"] = StatusField.json(rebuilds) }
+        if relays != old.relays { status["relays"] = StatusField.json(relays) }
+        if rotations != old.rotations { status["rotations"] = StatusField.json(rotations) }
     }
 
     public struct Circuit: Codable, Sendable, Equatable {
@@ -352,7 +392,6 @@ public struct CircuitPoolStatus: KindStatus {
 /// Not checked on apply; the tests check what the controllers write against it.
 public struct FederatedJobStatus: KindStatus {
     public static let kind = "FederatedJob"
-    public static let fields: Set<String> = ["allocation", "conditions", "cost", "inference", "observedGeneration", "phase", "quote", "retry", "stop", "training"]
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
     /// one transaction).
@@ -404,6 +443,19 @@ public struct FederatedJobStatus: KindStatus {
         self.retry = retry
         self.stop = stop
         self.training = training
+    }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if allocation != old.allocation { status["allocation"] = StatusField.json(allocation) }
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if cost != old.cost { status["cost"] = StatusField.json(cost) }
+        if inference != old.inference { status["inference"] = StatusField.json(inference) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if phase != old.phase { status["phase"] = StatusField.json(phase) }
+        if quote != old.quote { status["quote"] = StatusField.json(quote) }
+        if retry != old.retry { status["retry"] = StatusField.json(retry) }
+        if stop != old.stop { status["stop"] = StatusField.json(stop) }
+        if training != old.training { status["training"] = StatusField.json(training) }
     }
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
@@ -1061,7 +1113,6 @@ public struct FederatedJobStatus: KindStatus {
 /// checked on apply; the tests check what the controllers write against it.
 public struct FogNodeStatus: KindStatus {
     public static let kind = "FogNode"
-    public static let fields: Set<String> = ["availability", "conditions", "harvest", "lastHeartbeatTime", "log", "modelCache", "observedGeneration", "peer", "relay", "reservations", "scores", "taskOutcomes", "telemetry", "trust"]
 
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
     /// hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.
@@ -1135,6 +1186,23 @@ public struct FogNodeStatus: KindStatus {
         self.taskOutcomes = taskOutcomes
         self.telemetry = telemetry
         self.trust = trust
+    }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if availability != old.availability { status["availability"] = StatusField.json(availability) }
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if harvest != old.harvest { status["harvest"] = StatusField.json(harvest) }
+        if lastHeartbeatTime != old.lastHeartbeatTime { status["lastHeartbeatTime"] = StatusField.json(lastHeartbeatTime) }
+        if log != old.log { status["log"] = StatusField.json(log) }
+        if modelCache != old.modelCache { status["modelCache"] = StatusField.json(modelCache) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if peer != old.peer { status["peer"] = StatusField.json(peer) }
+        if relay != old.relay { status["relay"] = StatusField.json(relay) }
+        if reservations != old.reservations { status["reservations"] = StatusField.json(reservations) }
+        if scores != old.scores { status["scores"] = StatusField.json(scores) }
+        if taskOutcomes != old.taskOutcomes { status["taskOutcomes"] = StatusField.json(taskOutcomes) }
+        if telemetry != old.telemetry { status["telemetry"] = StatusField.json(telemetry) }
+        if trust != old.trust { status["trust"] = StatusField.json(trust) }
     }
 
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
@@ -1532,7 +1600,6 @@ public struct FogNodeStatus: KindStatus {
 /// GitSource status, written by the gitsource controller.
 public struct GitSourceStatus: KindStatus {
     public static let kind = "GitSource"
-    public static let fields: Set<String> = ["conditions", "drift", "driftRepairs", "errors", "inventory", "inventoryCount", "lastAppliedRevision", "lastAppliedTime", "lastFetchTime", "lastFetchedRevision", "lastHandledReconcileAt", "observedGeneration"]
 
     /// Ready (the last fetched commit is applied), Stalled (it cannot be without a new commit or a spec
     /// change), Suspended.
@@ -1585,13 +1652,27 @@ public struct GitSourceStatus: KindStatus {
         self.lastHandledReconcileAt = lastHandledReconcileAt
         self.observedGeneration = observedGeneration
     }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if drift != old.drift { status["drift"] = StatusField.json(drift) }
+        if driftRepairs != old.driftRepairs { status["driftRepairs"] = StatusField.json(driftRepairs) }
+        if errors != old.errors { status["errors"] = StatusField.json(errors) }
+        if inventory != old.inventory { status["inventory"] = StatusField.json(inventory) }
+        if inventoryCount != old.inventoryCount { status["inventoryCount"] = StatusField.json(inventoryCount) }
+        if lastAppliedRevision != old.lastAppliedRevision { status["lastAppliedRevision"] = StatusField.json(lastAppliedRevision) }
+        if lastAppliedTime != old.lastAppliedTime { status["lastAppliedTime"] = StatusField.json(lastAppliedTime) }
+        if lastFetchTime != old.lastFetchTime { status["lastFetchTime"] = StatusField.json(lastFetchTime) }
+        if lastFetchedRevision != old.lastFetchedRevision { status["lastFetchedRevision"] = StatusField.json(lastFetchedRevision) }
+        if lastHandledReconcileAt != old.lastHandledReconcileAt { status["lastHandledReconcileAt"] = StatusField.json(lastHandledReconcileAt) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+    }
 }
 
 /// HarvestPolicy status, written by the harvest-policy controller. Not checked on apply; the tests
 /// check what the controllers write against it.
 public struct HarvestPolicyStatus: KindStatus {
     public static let kind = "HarvestPolicy"
-    public static let fields: Set<String> = ["conditions", "eligibleNodes", "harvestedCoreSeconds", "matchedNodes", "observedGeneration"]
 
     /// Ready (harvest-policy: True Valid, False InvalidSpec), Reconciled (written by the controller
     /// runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1620,13 +1701,20 @@ public struct HarvestPolicyStatus: KindStatus {
         self.matchedNodes = matchedNodes
         self.observedGeneration = observedGeneration
     }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if eligibleNodes != old.eligibleNodes { status["eligibleNodes"] = StatusField.json(eligibleNodes) }
+        if harvestedCoreSeconds != old.harvestedCoreSeconds { status["harvestedCoreSeconds"] = StatusField.json(harvestedCoreSeconds) }
+        if matchedNodes != old.matchedNodes { status["matchedNodes"] = StatusField.json(matchedNodes) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+    }
 }
 
 /// PrivacyPolicy status, written by the privacy-policy controller. Not checked on apply; the tests
 /// check what the controllers write against it.
 public struct PrivacyPolicyStatus: KindStatus {
     public static let kind = "PrivacyPolicy"
-    public static let fields: Set<String> = ["conditions", "mechanisms", "observedGeneration"]
 
     /// Ready (privacy-policy: True Valid, False WeakerThanLevel), Reconciled (written by the controller
     /// runner when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1647,13 +1735,18 @@ public struct PrivacyPolicyStatus: KindStatus {
         self.mechanisms = mechanisms
         self.observedGeneration = observedGeneration
     }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if mechanisms != old.mechanisms { status["mechanisms"] = StatusField.json(mechanisms) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+    }
 }
 
 /// Tier status, written by the tier controller. Not checked on apply; the tests check what the
 /// controllers write against it.
 public struct TierStatus: KindStatus {
     public static let kind = "Tier"
-    public static let fields: Set<String> = ["conditions", "jobs", "observedGeneration", "runningJobs"]
 
     /// Ready (tier: True Valid, False InvalidPriceRange), Reconciled (written by the controller runner
     /// when a reconcile fails: False with reason TerminalError or ReconcileError and the message
@@ -1677,6 +1770,13 @@ public struct TierStatus: KindStatus {
         self.observedGeneration = observedGeneration
         self.runningJobs = runningJobs
     }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
+        if jobs != old.jobs { status["jobs"] = StatusField.json(jobs) }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if runningJobs != old.runningJobs { status["runningJobs"] = StatusField.json(runningJobs) }
+    }
 }
 
 /// TrainingTask status, reported by the node's agent or the simulated fleet (TaskExecutor) with one
@@ -1684,7 +1784,6 @@ public struct TierStatus: KindStatus {
 /// the executors write against it.
 public struct TrainingTaskStatus: KindStatus {
     public static let kind = "TrainingTask"
-    public static let fields: Set<String> = ["aggregate", "bytesReceived", "bytesSent", "bytesViaCircuits", "circuit", "circuitFailures", "codec", "contributors", "correct", "excluded", "finishedAt", "form", "log", "loss", "missing", "modelFrom", "phase", "predictions", "reason", "samples", "serviceMillis", "startedAt", "steps", "traffic", "update", "uploadedTo"]
 
     /// aggregate: digest of the regional aggregate blob uploaded to the server.
     public var aggregate: String?
@@ -1800,6 +1899,35 @@ public struct TrainingTaskStatus: KindStatus {
         self.traffic = traffic
         self.update = update
         self.uploadedTo = uploadedTo
+    }
+
+    public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
+        if aggregate != old.aggregate { status["aggregate"] = StatusField.json(aggregate) }
+        if bytesReceived != old.bytesReceived { status["bytesReceived"] = StatusField.json(bytesReceived) }
+        if bytesSent != old.bytesSent { status["bytesSent"] = StatusField.json(bytesSent) }
+        if bytesViaCircuits != old.bytesViaCircuits { status["bytesViaCircuits"] = StatusField.json(bytesViaCircuits) }
+        if circuit != old.circuit { status["circuit"] = StatusField.json(circuit) }
+        if circuitFailures != old.circuitFailures { status["circuitFailures"] = StatusField.json(circuitFailures) }
+        if codec != old.codec { status["codec"] = StatusField.json(codec) }
+        if contributors != old.contributors { status["contributors"] = StatusField.json(contributors) }
+        if correct != old.correct { status["correct"] = StatusField.json(correct) }
+        if excluded != old.excluded { status["excluded"] = StatusField.json(excluded) }
+        if finishedAt != old.finishedAt { status["finishedAt"] = StatusField.json(finishedAt) }
+        if form != old.form { status["form"] = StatusField.json(form) }
+        if log != old.log { status["log"] = StatusField.json(log) }
+        if loss != old.loss { status["loss"] = StatusField.json(loss) }
+        if missing != old.missing { status["missing"] = StatusField.json(missing) }
+        if modelFrom != old.modelFrom { status["modelFrom"] = StatusField.json(modelFrom) }
+        if phase != old.phase { status["phase"] = StatusField.json(phase) }
+        if predictions != old.predictions { status["predictions"] = StatusField.json(predictions) }
+        if reason != old.reason { status["reason"] = StatusField.json(reason) }
+        if samples != old.samples { status["samples"] = StatusField.json(samples) }
+        if serviceMillis != old.serviceMillis { status["serviceMillis"] = StatusField.json(serviceMillis) }
+        if startedAt != old.startedAt { status["startedAt"] = StatusField.json(startedAt) }
+        if steps != old.steps { status["steps"] = StatusField.json(steps) }
+        if traffic != old.traffic { status["traffic"] = StatusField.json(traffic) }
+        if update != old.update { status["update"] = StatusField.json(update) }
+        if uploadedTo != old.uploadedTo { status["uploadedTo"] = StatusField.json(uploadedTo) }
     }
 
     /// train: codec of the update.
