@@ -66,7 +66,11 @@ enum Failures {
         if let c = cs[type: "Stopped"], c.status == .true, r.status?["phase"] == "Failed" { return "\(c.reason): \(c.message)" }
         // (A retried job keeps its earlier Failed=True until its new run starts: its phase says.)
         if let c = cs[type: "Failed"], c.status == .true, r.status?["phase"] == nil || r.status?["phase"] == "Failed" { return "\(c.reason): \(c.message)" }
-        if r.status?["phase"]?.stringValue == "Failed" { return "phase Failed" }
+        if r.status?["phase"]?.stringValue == "Failed" {
+            // Why, when the writer said (an auction's `status.reason`, its Cleared=False condition).
+            if let c = cs.first(where: { $0.status == .false && !$0.message.isEmpty && $0.type != "Open" }) { return "phase Failed: \(c.reason): \(c.message)" }
+            return "phase Failed" + (r.status?["reason"]?.stringValue.map { ": " + $0 } ?? "")
+        }
         if r.kind != "FogNode", let c = cs[type: "Ready"], c.status == .false { return "\(c.reason): \(c.message)" }
         if r.kind == "FederatedJob", let c = AdmissionReason.refusal(of: r) { return "\(c.reason): \(c.message)" }
         return nil

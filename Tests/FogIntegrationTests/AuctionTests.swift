@@ -9,6 +9,7 @@ import FogRuntime
 import FogStore
 import FogTesting
 import Foundation
+import Logging
 import Testing
 
 /// A job in auction mode (the `job(...)` fixture with `allocation.mode: auction`).
@@ -134,6 +135,38 @@ extension MarketHarness {
 
     /// No valid bids: the auction reopens with a reserve raised by half (up to the budget's
     /// share), then fails, and the job says why.
+    /// Bids that reach the auction controller in the same reconcile as its close (under load the
+    /// bid events and the close timer come together) are received and counted: the auction clears
+    /// with them. (It once recorded them and closed on the status from before, as if none had come.)
+    @Test func bidsReceivedByTheClosingReconcileCount() async throws {
+        // Every controller but the auction's, which the test drives itself.
+        let h = try await MarketHarness(nodes: 12, controllers: ControllerFamilies.controllers().filter { $0.name != "auction" })
+        try h.apply(auctionJob("together", min: 2, max: 3, budget: 50))
+        try await h.fleet.settle()
+        let key = ObjectKey(kind: "Auction", namespace: "default", name: "together")
+        let controller = AuctionController()
+        let client = EmbeddedClient(store: h.store)
+        let ctx = ReconcileContext(client: client, cache: h.fleet.manager.cache, clock: h.fleet.clock,
+                                   events: EventRecorder(client: client, clock: h.fleet.clock, component: "auction"),
+                                   logger: Logger(label: "direct"), registry: SchemaSet.builtIn.registry,
+                                   controller: controller.name, ownedConditions: controller.conditionTypes)
+        _ = try await controller.reconcile(key, ctx)
+        try await h.fleet.settle()
+        #expect(try h.auction("together").status?["phase"] == "Open")
+        try await h.sim.bidOnOpenAuctions()
+        try await h.fleet.settle()
+        let bids = try h.bids("together")
+        #expect(bids.count >= 2)
+        #expect(try h.auction("together").status?["bids"] == nil)  // not received yet
+        h.fleet.clock.advance(by: 3)  // past the 2 s window
+        _ = try await controller.reconcile(key, ctx)
+        let a = try h.auction("together")
+        #expect(a.status?["phase"] == "Closed", "\(a.condition("Cleared")?.message ?? "")")
+        #expect(a.condition("Cleared")?.status == .true)
+        #expect(a.status?["bidCount"]?.intValue == Int64(bids.count))
+        await h.shutdown()
+    }
+
     @Test func noBidsReopenThenFail() async throws {
         let h = try await MarketHarness(nodes: 4)
         try h.apply(auctionJob("unwanted", min: 2, budget: 50, rounds: 2))

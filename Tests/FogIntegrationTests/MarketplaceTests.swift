@@ -54,8 +54,9 @@ final class MarketHarness: @unchecked Sendable {
     let sim: SimulatedFleet
     var store: SQLiteStore { fleet.store }
 
-    init(nodes: Int, profiles: [FleetProfile] = [.stable, .lowLatency, .highPerformance, .loadBalanced], extra: [Resource] = []) async throws {
-        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: ControllerFamilies.controllers())
+    init(nodes: Int, profiles: [FleetProfile] = [.stable, .lowLatency, .highPerformance, .loadBalanced], extra: [Resource] = [],
+         controllers: [any Controller] = ControllerFamilies.controllers()) async throws {
+        fleet = try FleetHarness(heartbeatTimeout: 15, controllers: controllers)
         _ = try fleet.store.apply(try defaultManifests() + extra, dryRun: false)
         var options = SimulatedFleet.Options()
         options.seed = 17

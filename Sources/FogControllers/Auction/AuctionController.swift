@@ -105,15 +105,21 @@ public struct AuctionController: Controller {
                                 "receivedAt": .string(Timestamp.formatMicro(now))]
             bidPatches.append(StatusPatch(key: b.key, patch: ["outcome": "Pending", "digest": .string(digest)]))
         }
+        var closing = fresh
         if !receipts.isEmpty {
             let all = recorded.merging(receipts) { a, _ in a }
             _ = try await ctx.client.patchStatuses(
                 [StatusPatch(key: key, expect: [.init(path: "phase", value: "Open")],
                              patch: ["bids": .object(receipts), "bidCount": .int(Int64(all.count))])] + bidPatches)
+            // A close in this same reconcile counts the bids just received: they were made while
+            // the auction was open (the API server refuses bids on a closed one), and the cache
+            // has not seen the receipts yet. (Under load, bids and the close timer arrive together.)
+            closing.status?["bids"] = .object(all)
+            closing.status?["bidCount"] = .int(Int64(all.count))
         }
         let closesAt = fresh.status?["closesAt"]?.stringValue.flatMap(Timestamp.parse) ?? now
         if now < closesAt { return .requeue(after: max(0.001, closesAt.timeIntervalSince(now))) }
-        return try await close(fresh, spec: spec, ctx, window: window)
+        return try await close(closing, spec: spec, ctx, window: window)
     }
 
     // MARK: - Close
