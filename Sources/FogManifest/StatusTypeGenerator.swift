@@ -88,6 +88,13 @@ public enum StatusTypeGenerator {
                 out.append("\(inner)    if \(name) != old.\(name) { status[\"\(f.name)\"] = StatusField.json(\(name)) }")
             }
             out.append("\(inner)}")
+            out.append("")
+            out.append("\(inner)public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {")
+            for f in fields {
+                out.append("\(inner)    if field == \\Self.\(identifier(f.name)) { return \"\(f.name)\" }")
+            }
+            out.append("\(inner)    return nil")
+            out.append("\(inner)}")
         }
         for n in nested { out.append(""); out.append(contentsOf: n) }
         out.append("\(indent)}")

@@ -220,12 +220,16 @@ public struct ReconcileContext: Sendable {
     /// fields this controller owns, and only the fields it changed are written (the other
     /// writers' fields stay as stored). A stored status that does not read as `S` fails the
     /// reconcile for good, naming the field.
+    ///
+    /// `fields`: read only these (the others are nil in the closure, and stay as stored unless
+    /// it sets them): for a writer of a few fields of a large status. A field it clears must
+    /// be among them.
     @discardableResult
-    public func updateStatus<S: KindStatus>(_ object: Resource, as type: S.Type, _ mutate: (inout S) throws -> Void,
-                                            conditions: [Condition] = []) async throws -> Resource {
+    public func updateStatus<S: KindStatus>(_ object: Resource, as type: S.Type, fields: [PartialKeyPath<S>]? = nil,
+                                            _ mutate: (inout S) throws -> Void, conditions: [Condition] = []) async throws -> Resource {
         try await updateStatus(object, { raw in
             let old: S
-            do { old = try S(json: .object(raw)) } catch {
+            do { old = try fields.map { try S(json: raw, only: $0) } ?? S(json: .object(raw)) } catch {
                 throw TerminalError("status of \(object.kind.lowercased())/\(object.name) does not read as \(S.self): \(error)")
             }
             var status = old

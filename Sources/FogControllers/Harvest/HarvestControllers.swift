@@ -72,7 +72,7 @@ public struct HarvestController: Controller {
 
         guard !policies.isEmpty else {
             if previous == nil && previousCondition == nil { return .done }
-            try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
+            try await ctx.updateStatus(node, as: FogNodeStatus.self, fields: [\.harvest, \.conditions], { s in
                 s.harvest = nil
                 s.conditions?.removeAll { $0.type == "Harvestable" }
             })
@@ -106,7 +106,7 @@ public struct HarvestController: Controller {
         guard let reason = FogNodeStatus.Harvest.Reason(rawValue: decision.reason.rawValue) else {
             throw TerminalError("harvest reason \(decision.reason.rawValue) is not one status.harvest describes")
         }
-        try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
+        try await ctx.updateStatus(node, as: FogNodeStatus.self, fields: [\.harvest], { s in
             s.harvest = FogNodeStatus.Harvest(accountedUntil: Timestamp.formatMicro(seconds: t), allocatableCpu: (share * cores * 1000).rounded() / 1000,
                                               coreSeconds: coreSeconds, cpuShare: share, policy: policy, reason: reason)
         }, conditions: [condition])

@@ -60,7 +60,7 @@ public struct InferenceController: Controller {
         let spec = try job.reconciledSpec(FederatedJobSpec.self)
         guard let (digest, source) = Self.model(job, spec: spec, cache: ctx.cache) else {
             let from = spec.model.fromJob ?? "-"
-            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { _ in }, conditions: [
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.inference, \.cost], { _ in }, conditions: [
                 Condition(type: "ModelReady", status: .false, reason: "WaitingForModel", message: "federatedjob/\(from) has not finished training")])
             return .requeue(after: 5)
         }
@@ -82,7 +82,7 @@ public struct InferenceController: Controller {
             }
             // Issue time on the controller's clock: completion is measured against the same clock.
             inference = FederatedJobStatus.Inference(batches: batches, issuedAt: Timestamp.formatMicro(ctx.now), model: digest, requests: requests)
-            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.inference, \.cost], { s in
                 JobPhase.move(&s, to: .running)
                 s.inference = inference
             }, conditions: [Condition(type: "ModelReady", status: .true, reason: "Ready", message: digest)])
@@ -123,7 +123,7 @@ public struct InferenceController: Controller {
         inference.latencyClocks = ("p50Millis/p99Millis: each node's monotonic clock, task picked up to answer ready; completionMillis: the controller's clock, tasks issued to last answer observed")
         let within = sla.map { p99 <= $0 } ?? true
         let cost = try JobCost(quote: job.status?["quote"], used: Double(served), fallbackUnit: "request").status()
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.inference, \.cost], { s in
             JobPhase.move(&s, to: failed == 0 ? .succeeded : .failed)
             s.inference = inference
             s.cost = cost

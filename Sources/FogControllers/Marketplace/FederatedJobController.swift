@@ -64,7 +64,7 @@ public struct FederatedJobController: Controller {
         // A stopped run is over once the next one is asked for.
         let stopped = job.condition("Stopped")?.status == .true
             ? [Condition(type: "Stopped", status: .false, reason: "Retried", message: "a new run was asked for at \(requested)")] : []
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.inference, \.allocation, \.quote, \.cost, \.retry], { s in
             JobPhase.move(&s, to: .pending)
             (s.training, s.inference, s.allocation, s.quote, s.cost) = (nil, nil, nil, nil, nil)
             s.retry = .init(requested: requested, runs: Int(runs))
@@ -80,7 +80,7 @@ public struct FederatedJobController: Controller {
                                               selector: LabelSelector([.equals("fog/job", job.name)])).items
         for t in tasks where !["Succeeded", "Failed"].contains(t.status?["phase"]?.stringValue ?? "") { _ = try? await ctx.client.delete(t.key) }
         let from = JobPhase(status: job.status)
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.stop], { s in
             JobPhase.move(&s, to: .failed)
             s.stop = .init(from: from, requested: requested)
         }, conditions: [Condition(type: "Stopped", status: .true, reason: "Stopped", message: "stopped while \(from.rawValue), as asked at \(requested)")])
@@ -116,7 +116,7 @@ public struct FederatedJobController: Controller {
             return try await stop(job, requested: asked, ctx)
         }
         guard phase == .pending, let tier, let privacy else {
-            let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in if s.phase == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
+            let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase], { s in if s.phase == nil { JobPhase.move(&s, to: .pending) } }, conditions: conditions)
             if phase == .pending, let refusal = AdmissionReason.refusal(of: written) {
                 await ctx.events.record(job, .warning, reason: refusal.reason, message: refusal.message)
             }
@@ -149,7 +149,7 @@ public struct FederatedJobController: Controller {
         let admitted: Bool
         if case .admitted = decision { admitted = true } else { admitted = false }
         let quote = try quoted?.status()
-        let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+        let written = try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.quote], { s in
             JobPhase.move(&s, to: admitted ? .admitted : .pending)
             if let quote { s.quote = quote }
         }, conditions: conditions)

@@ -74,7 +74,7 @@ public struct NodeLifecycleController: Controller {
         let trust = TrustScore(outcomes: node.status?["taskOutcomes"])
         // The spec is read only for the scores, when they are refreshed.
         let spec = refresh ? try node.reconciledSpec(FogNodeSpec.self) : nil
-        try await ctx.updateStatus(node, as: FogNodeStatus.self, { s in
+        try await ctx.updateStatus(node, as: FogNodeStatus.self, fields: [\.availability, \.scores, \.trust], { s in
             if refresh, let a = availability, let spec {
                 s.availability = a.status
                 let stats = NodeStats(spec: spec, telemetry: NodeTelemetry(json: node.status?["telemetry"]), availability: a, trust: trust.value)

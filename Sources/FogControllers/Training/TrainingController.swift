@@ -69,7 +69,7 @@ public struct TrainingController: Controller {
                 return .done
             }
             if let privacy = try Self.privacy(spec, ctx), privacy.spent(after: 1) > privacy.epsilon {
-                try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in JobPhase.move(&s, to: .failed) }, conditions: [
+                try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in JobPhase.move(&s, to: .failed) }, conditions: [
                     Condition(type: "Failed", status: .true, reason: "PrivacyBudgetExhausted",
                               message: String(format: "one round with noise multiplier %.3g would spend ε %.3g, above the policy's %.3g", privacy.noiseMultiplier, privacy.spent(after: 1), privacy.epsilon))])
                 return .done
@@ -92,7 +92,7 @@ public struct TrainingController: Controller {
                 started.append(Condition(type: "Failed", status: .false, reason: "Retried", message: "a new run started"))
             }
             let typed = try JSONValue.object(training).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
                 JobPhase.move(&s, to: .running)
                 s.training = typed
             }, conditions: started)
@@ -214,7 +214,7 @@ public struct TrainingController: Controller {
                 var t = training
                 t["waitingFor"] = .string(why)
                 let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-                try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in s.training = typed })
+                try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in s.training = typed })
             }
             return .requeue(after: 2)
         }
@@ -275,7 +275,7 @@ public struct TrainingController: Controller {
         // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
         t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
         let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in s.training = typed })
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in s.training = typed })
         return .requeue(after: timeout)
     }
 
@@ -389,7 +389,7 @@ public struct TrainingController: Controller {
         var typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
         if done {
             typed.finishedAt = ctx.timestamp
-            try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
                 JobPhase.move(&s, to: .succeeded)
                 s.training = typed
                 s.cost = cost
@@ -398,7 +398,7 @@ public struct TrainingController: Controller {
             await ctx.events.record(job, .normal, reason: "Completed", message: String(format: "trained %d rounds: test accuracy %.4f", round, evaluation.accuracy))
             return .done
         }
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
             s.training = typed
             s.cost = cost
         }, conditions: [
@@ -507,7 +507,7 @@ public struct TrainingController: Controller {
     }
 
     func fail(_ job: Resource, _ ctx: ReconcileContext, reason: String, message: String) async throws {
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, { s in JobPhase.move(&s, to: .failed) },
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in JobPhase.move(&s, to: .failed) },
                                    conditions: [Condition(type: "Failed", status: .true, reason: reason, message: message)])
     }
 }

@@ -12,6 +12,8 @@ public protocol KindStatus: Codable, Sendable, Equatable {
     /// is removed), as JSON; the others stay as stored. Compared typed, so a writer's update
     /// encodes only what it changed.
     func write(into status: inout [String: JSONValue], changedFrom old: Self)
+    /// The status field a key path names (`\FogNodeStatus.trust` → `trust`).
+    static func fieldName(_ field: PartialKeyPath<Self>) -> String?
 }
 
 extension KindStatus {
@@ -19,6 +21,14 @@ extension KindStatus {
     /// `status`, when a field is not what the schema describes.
     public init(json status: JSONValue?) throws(JSONDecodingError) {
         self = try JSONValueDecoder().decode(Self.self, from: status ?? .object([:]), path: "status")
+    }
+
+    /// Only `fields` of `status` (the others nil): a writer that owns a few fields of a large
+    /// status (a node's, a job's) reads just those.
+    public init(json status: [String: JSONValue], only fields: [PartialKeyPath<Self>]) throws(JSONDecodingError) {
+        var part: [String: JSONValue] = [:]
+        for f in fields { if let name = Self.fieldName(f), let v = status[name] { part[name] = v } }
+        self = try JSONValueDecoder().decode(Self.self, from: .object(part), path: "status")
     }
 
     /// This status as JSON, fields that are nil left out.

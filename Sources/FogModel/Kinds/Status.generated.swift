@@ -96,6 +96,26 @@ public struct AuctionStatus: KindStatus {
         if winnerCount != old.winnerCount { status["winnerCount"] = StatusField.json(winnerCount) }
     }
 
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.bidCount { return "bidCount" }
+        if field == \Self.bids { return "bids" }
+        if field == \Self.clearingPrice { return "clearingPrice" }
+        if field == \Self.closedAt { return "closedAt" }
+        if field == \Self.closesAt { return "closesAt" }
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.lease { return "lease" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.openedAt { return "openedAt" }
+        if field == \Self.phase { return "phase" }
+        if field == \Self.ranking { return "ranking" }
+        if field == \Self.reason { return "reason" }
+        if field == \Self.reservePrice { return "reservePrice" }
+        if field == \Self.round { return "round" }
+        if field == \Self.totalPayment { return "totalPayment" }
+        if field == \Self.winnerCount { return "winnerCount" }
+        return nil
+    }
+
     public struct Bid: Codable, Sendable, Equatable {
         public var digest: String?
 
@@ -234,6 +254,17 @@ public struct BidStatus: KindStatus {
         if reason != old.reason { status["reason"] = StatusField.json(reason) }
     }
 
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.awardedPrice { return "awardedPrice" }
+        if field == \Self.digest { return "digest" }
+        if field == \Self.message { return "message" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.outcome { return "outcome" }
+        if field == \Self.rank { return "rank" }
+        if field == \Self.reason { return "reason" }
+        return nil
+    }
+
     /// Pending while the auction is open; Won, Lost, or Closed (the auction or its job was deleted).
     public enum Outcome: String, SchemaEnum, Encodable {
         case pending = "Pending"
@@ -309,6 +340,21 @@ public struct CircuitPoolStatus: KindStatus {
         if rebuilds != old.rebuilds { status["rebuilds"] = StatusField.json(rebuilds) }
         if relays != old.relays { status["relays"] = StatusField.json(relays) }
         if rotations != old.rotations { status["rotations"] = StatusField.json(rotations) }
+    }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.bytesRelayed { return "bytesRelayed" }
+        if field == \Self.circuits { return "circuits" }
+        if field == \Self.circuitsBuilt { return "circuitsBuilt" }
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.hops { return "hops" }
+        if field == \Self.note { return "note" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.readyCircuits { return "readyCircuits" }
+        if field == \Self.rebuilds { return "rebuilds" }
+        if field == \Self.relays { return "relays" }
+        if field == \Self.rotations { return "rotations" }
+        return nil
     }
 
     public struct Circuit: Codable, Sendable, Equatable {
@@ -456,6 +502,20 @@ public struct FederatedJobStatus: KindStatus {
         if retry != old.retry { status["retry"] = StatusField.json(retry) }
         if stop != old.stop { status["stop"] = StatusField.json(stop) }
         if training != old.training { status["training"] = StatusField.json(training) }
+    }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.allocation { return "allocation" }
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.cost { return "cost" }
+        if field == \Self.inference { return "inference" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.phase { return "phase" }
+        if field == \Self.quote { return "quote" }
+        if field == \Self.retry { return "retry" }
+        if field == \Self.stop { return "stop" }
+        if field == \Self.training { return "training" }
+        return nil
     }
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
@@ -1205,6 +1265,24 @@ public struct FogNodeStatus: KindStatus {
         if trust != old.trust { status["trust"] = StatusField.json(trust) }
     }
 
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.availability { return "availability" }
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.harvest { return "harvest" }
+        if field == \Self.lastHeartbeatTime { return "lastHeartbeatTime" }
+        if field == \Self.log { return "log" }
+        if field == \Self.modelCache { return "modelCache" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.peer { return "peer" }
+        if field == \Self.relay { return "relay" }
+        if field == \Self.reservations { return "reservations" }
+        if field == \Self.scores { return "scores" }
+        if field == \Self.taskOutcomes { return "taskOutcomes" }
+        if field == \Self.telemetry { return "telemetry" }
+        if field == \Self.trust { return "trust" }
+        return nil
+    }
+
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
     /// hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.
     public struct Availability: Codable, Sendable, Equatable {
@@ -1667,6 +1745,22 @@ public struct GitSourceStatus: KindStatus {
         if lastHandledReconcileAt != old.lastHandledReconcileAt { status["lastHandledReconcileAt"] = StatusField.json(lastHandledReconcileAt) }
         if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
     }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.drift { return "drift" }
+        if field == \Self.driftRepairs { return "driftRepairs" }
+        if field == \Self.errors { return "errors" }
+        if field == \Self.inventory { return "inventory" }
+        if field == \Self.inventoryCount { return "inventoryCount" }
+        if field == \Self.lastAppliedRevision { return "lastAppliedRevision" }
+        if field == \Self.lastAppliedTime { return "lastAppliedTime" }
+        if field == \Self.lastFetchTime { return "lastFetchTime" }
+        if field == \Self.lastFetchedRevision { return "lastFetchedRevision" }
+        if field == \Self.lastHandledReconcileAt { return "lastHandledReconcileAt" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        return nil
+    }
 }
 
 /// HarvestPolicy status, written by the harvest-policy controller. Not checked on apply; the tests
@@ -1709,6 +1803,15 @@ public struct HarvestPolicyStatus: KindStatus {
         if matchedNodes != old.matchedNodes { status["matchedNodes"] = StatusField.json(matchedNodes) }
         if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
     }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.eligibleNodes { return "eligibleNodes" }
+        if field == \Self.harvestedCoreSeconds { return "harvestedCoreSeconds" }
+        if field == \Self.matchedNodes { return "matchedNodes" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        return nil
+    }
 }
 
 /// PrivacyPolicy status, written by the privacy-policy controller. Not checked on apply; the tests
@@ -1740,6 +1843,13 @@ public struct PrivacyPolicyStatus: KindStatus {
         if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
         if mechanisms != old.mechanisms { status["mechanisms"] = StatusField.json(mechanisms) }
         if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+    }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.mechanisms { return "mechanisms" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        return nil
     }
 }
 
@@ -1776,6 +1886,14 @@ public struct TierStatus: KindStatus {
         if jobs != old.jobs { status["jobs"] = StatusField.json(jobs) }
         if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
         if runningJobs != old.runningJobs { status["runningJobs"] = StatusField.json(runningJobs) }
+    }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.conditions { return "conditions" }
+        if field == \Self.jobs { return "jobs" }
+        if field == \Self.observedGeneration { return "observedGeneration" }
+        if field == \Self.runningJobs { return "runningJobs" }
+        return nil
     }
 }
 
@@ -1928,6 +2046,36 @@ public struct TrainingTaskStatus: KindStatus {
         if traffic != old.traffic { status["traffic"] = StatusField.json(traffic) }
         if update != old.update { status["update"] = StatusField.json(update) }
         if uploadedTo != old.uploadedTo { status["uploadedTo"] = StatusField.json(uploadedTo) }
+    }
+
+    public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
+        if field == \Self.aggregate { return "aggregate" }
+        if field == \Self.bytesReceived { return "bytesReceived" }
+        if field == \Self.bytesSent { return "bytesSent" }
+        if field == \Self.bytesViaCircuits { return "bytesViaCircuits" }
+        if field == \Self.circuit { return "circuit" }
+        if field == \Self.circuitFailures { return "circuitFailures" }
+        if field == \Self.codec { return "codec" }
+        if field == \Self.contributors { return "contributors" }
+        if field == \Self.correct { return "correct" }
+        if field == \Self.excluded { return "excluded" }
+        if field == \Self.finishedAt { return "finishedAt" }
+        if field == \Self.form { return "form" }
+        if field == \Self.log { return "log" }
+        if field == \Self.loss { return "loss" }
+        if field == \Self.missing { return "missing" }
+        if field == \Self.modelFrom { return "modelFrom" }
+        if field == \Self.phase { return "phase" }
+        if field == \Self.predictions { return "predictions" }
+        if field == \Self.reason { return "reason" }
+        if field == \Self.samples { return "samples" }
+        if field == \Self.serviceMillis { return "serviceMillis" }
+        if field == \Self.startedAt { return "startedAt" }
+        if field == \Self.steps { return "steps" }
+        if field == \Self.traffic { return "traffic" }
+        if field == \Self.update { return "update" }
+        if field == \Self.uploadedTo { return "uploadedTo" }
+        return nil
     }
 
     /// train: codec of the update.
