@@ -18,61 +18,57 @@ public struct JSONValueEncoder: Sendable {
 }
 
 /// Where one encoder's value goes: a plain value, or an object or array whose members are
-/// filled in later by nested containers (each holds its own slot).
+/// filled in later by nested containers (each holds its own slot). Members are kept in their
+/// own stored properties so that adding one mutates in place.
 final class EncodingSlot {
-    enum Content {
-        case empty
-        case value(JSONValue)
-        case object([String: EncodingSlot])
-        case array([EncodingSlot])
-    }
-    var content: Content = .empty
+    private var scalar: JSONValue?
+    private var members: [String: EncodingSlot]?
+    private var elements: [EncodingSlot]?
+
+    func set(_ value: JSONValue) { scalar = value; members = nil; elements = nil }
 
     var value: JSONValue {
-        switch content {
-        case .empty: return .object([:])
-        case .value(let v): return v
-        case .object(let members):
+        if let members {
             var o: [String: JSONValue] = [:]
             o.reserveCapacity(members.count)
             for (k, slot) in members { o[k] = slot.value }
             return .object(o)
-        case .array(let elements): return .array(elements.map(\.value))
         }
+        if let elements { return .array(elements.map(\.value)) }
+        return scalar ?? .object([:])
     }
 
     func member(_ key: String) -> EncodingSlot {
-        var members: [String: EncodingSlot]
-        if case .object(let m) = content { members = m } else { members = [:] }
         let slot = EncodingSlot()
-        members[key] = slot
-        content = .object(members)
+        ensureObject()
+        members![key] = slot
         return slot
     }
 
+    /// Sets `key` to a plain value (no slot of its own).
+    func setMember(_ key: String, _ value: JSONValue) {
+        let slot = EncodingSlot()
+        slot.scalar = value
+        ensureObject()
+        members![key] = slot
+    }
+
     func ensureObject() {
-        if case .object = content { return }
-        content = .object([:])
+        if members == nil { members = [:]; scalar = nil; elements = nil }
     }
 
     func appendElement() -> EncodingSlot {
-        var elements: [EncodingSlot]
-        if case .array(let a) = content { elements = a } else { elements = [] }
         let slot = EncodingSlot()
-        elements.append(slot)
-        content = .array(elements)
+        ensureArray()
+        elements!.append(slot)
         return slot
     }
 
     func ensureArray() {
-        if case .array = content { return }
-        content = .array([])
+        if elements == nil { elements = []; scalar = nil; members = nil }
     }
 
-    var count: Int {
-        if case .array(let a) = content { return a.count }
-        return 0
-    }
+    var count: Int { elements?.count ?? 0 }
 }
 
 final class JSONTreeEncoder: Encoder {
@@ -101,15 +97,14 @@ final class JSONTreeEncoder: Encoder {
 
     /// `value` into `slot`: scalars and `JSONValue` directly, anything else through its `encode(to:)`.
     static func encode<T: Encodable>(_ value: T, into slot: EncodingSlot, path: [any CodingKey]) throws {
-        switch value {
-        case let v as JSONValue: slot.content = .value(v)
-        case let v as String: slot.content = .value(.string(v))
-        case let v as Double: slot.content = .value(.double(v))
-        case let v as Int: slot.content = .value(.int(Int64(v)))
-        case let v as Int64: slot.content = .value(.int(v))
-        case let v as Bool: slot.content = .value(.bool(v))
-        default: try value.encode(to: JSONTreeEncoder(codingPath: path, slot: slot))
-        }
+        // Metatype comparisons, not dynamic casts: this runs for every field of every status write.
+        if T.self == String.self { slot.set(.string(value as! String)) }
+        else if T.self == Double.self { slot.set(.double(value as! Double)) }
+        else if T.self == Int.self { slot.set(.int(Int64(value as! Int))) }
+        else if T.self == Bool.self { slot.set(.bool(value as! Bool)) }
+        else if T.self == JSONValue.self { slot.set(value as! JSONValue) }
+        else if T.self == Int64.self { slot.set(.int(value as! Int64)) }
+        else { try value.encode(to: JSONTreeEncoder(codingPath: path, slot: slot)) }
     }
 }
 
@@ -117,13 +112,13 @@ struct KeyedTreeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil(forKey key: Key) throws { slot.member(key.stringValue).content = .value(.null) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.bool(value)) }
-    mutating func encode(_ value: String, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.string(value)) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.double(value)) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.double(Double(value))) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.int(Int64(value))) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { slot.member(key.stringValue).content = .value(.int(value)) }
+    mutating func encodeNil(forKey key: Key) throws { slot.setMember(key.stringValue, .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { slot.setMember(key.stringValue, .bool(value)) }
+    mutating func encode(_ value: String, forKey key: Key) throws { slot.setMember(key.stringValue, .string(value)) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { slot.setMember(key.stringValue, .double(value)) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { slot.setMember(key.stringValue, .double(Double(value))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { slot.setMember(key.stringValue, .int(Int64(value))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { slot.setMember(key.stringValue, .int(value)) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try JSONTreeEncoder.encode(value, into: slot.member(key.stringValue), path: codingPath + [key])
     }
@@ -151,7 +146,7 @@ struct UnkeyedTreeContainer: UnkeyedEncodingContainer {
     let codingPath: [any CodingKey]
     var count: Int { slot.count }
 
-    mutating func encodeNil() throws { slot.appendElement().content = .value(.null) }
+    mutating func encodeNil() throws { slot.appendElement().set(.null) }
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = IndexKey(slot.count)
         try JSONTreeEncoder.encode(value, into: slot.appendElement(), path: codingPath + [index])
@@ -180,18 +175,18 @@ struct SingleTreeContainer: SingleValueEncodingContainer {
     let slot: EncodingSlot
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil() throws { slot.content = .value(.null) }
-    mutating func encode(_ value: Bool) throws { slot.content = .value(.bool(value)) }
-    mutating func encode(_ value: String) throws { slot.content = .value(.string(value)) }
-    mutating func encode(_ value: Double) throws { slot.content = .value(.double(value)) }
-    mutating func encode(_ value: Int) throws { slot.content = .value(.int(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { slot.content = .value(.int(value)) }
+    mutating func encodeNil() throws { slot.set(.null) }
+    mutating func encode(_ value: Bool) throws { slot.set(.bool(value)) }
+    mutating func encode(_ value: String) throws { slot.set(.string(value)) }
+    mutating func encode(_ value: Double) throws { slot.set(.double(value)) }
+    mutating func encode(_ value: Int) throws { slot.set(.int(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { slot.set(.int(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws { try JSONTreeEncoder.encode(value, into: slot, path: codingPath) }
 }
 
 extension JSONValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
-        if let tree = encoder as? JSONTreeEncoder { tree.slot.content = .value(self); return }
+        if let tree = encoder as? JSONTreeEncoder { tree.slot.set(self); return }
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
