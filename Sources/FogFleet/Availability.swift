@@ -129,7 +129,7 @@ extension Availability {
             recoverySeconds: recoverySeconds, uptime: weightedUptime.map { ($0 * 10000).rounded() / 10000 })
     }
 
-    public var json: JSONValue { (try? JSONValueEncoder().encode(status)) ?? .null }
+    public var json: JSONValue { .object(status.jsonObject) }
 
     /// From `status.availability`; statuses written before RFC 3339 (epoch seconds, hour numbers) still read.
     public init?(status o: FogNodeStatus.Availability?) {

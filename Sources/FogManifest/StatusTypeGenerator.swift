@@ -19,6 +19,61 @@ public enum StatusTypeGenerator {
         public let description: String
     }
 
+    /// A field's type, for the Swift type's name and for the code that reads and writes it.
+    indirect enum TypeDesc {
+        case string, int, double, bool, json, condition
+        case enumeration(String)
+        case structure(String)
+        case array(TypeDesc)
+        case map(TypeDesc)
+
+        var swift: String {
+            switch self {
+            case .string: return "String"
+            case .int: return "Int"
+            case .double: return "Double"
+            case .bool: return "Bool"
+            case .json: return "JSONValue"
+            case .condition: return "Condition"
+            case .enumeration(let n), .structure(let n): return n
+            case .array(let e): return "[\(e.swift)]"
+            case .map(let e): return "[String: \(e.swift)]"
+            }
+        }
+
+        /// An expression reading JSON value `v` (at the path expression `p`) as this type.
+        func read(_ v: String, _ p: String) -> String {
+            switch self {
+            case .string: return "try StatusRead.string(\(v), \(p))"
+            case .int: return "try StatusRead.int(\(v), \(p))"
+            case .double: return "try StatusRead.double(\(v), \(p))"
+            case .bool: return "try StatusRead.bool(\(v), \(p))"
+            case .json: return v
+            case .condition: return "try StatusRead.condition(\(v), \(p))"
+            case .enumeration(let n): return "try StatusRead.enumeration(\(n).self, \(v), \(p))"
+            case .structure(let n): return "try \(n)(json: StatusRead.object(\(v), \(p)), at: \(p))"
+            case .array(let e): return "try StatusRead.array(\(v), \(p)) { e, ep throws(JSONDecodingError) in \(e.read("e", "ep")) }"
+            case .map(let e): return "try StatusRead.map(\(v), \(p)) { e, ep throws(JSONDecodingError) in \(e.read("e", "ep")) }"
+            }
+        }
+
+        /// An expression writing value `v` of this type as JSON.
+        func write(_ v: String) -> String {
+            switch self {
+            case .string: return ".string(\(v))"
+            case .int: return ".int(Int64(\(v)))"
+            case .double: return ".double(\(v))"
+            case .bool: return ".bool(\(v))"
+            case .json: return v
+            case .condition: return "\(v).json"
+            case .enumeration: return ".string(\(v).rawValue)"
+            case .structure: return ".object(\(v).jsonObject)"
+            case .array(let e): return ".array(\(v).map { e in \(e.write("e")) })"
+            case .map(let e): return ".object(\(v).mapValues { e in \(e.write("e")) })"
+            }
+        }
+    }
+
     /// The file's whole text, for `schemas`' kinds that describe a status.
     public static func source(_ schemas: SchemaSet) throws -> String {
         var out = """
@@ -63,14 +118,14 @@ public enum StatusTypeGenerator {
         let required = Set((schema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
         var nested: [[String]] = []
         var nestedNames: Set<String> = []
-        var fields: [(name: String, type: String, optional: Bool)] = []
+        var fields: [(name: String, type: String, optional: Bool, desc: TypeDesc)] = []
         for key in properties.keys.sorted() {
             let property = properties[key]!
-            var type = try typeExpr(property, hint: typeName(key), path: path + "." + key, indent: inner,
+            let desc = try typeExpr(property, hint: typeName(key), path: path + "." + key, indent: inner,
                                     nested: &nested, nestedNames: &nestedNames)
             let optional = !required.contains(key)
-            if optional { type += "?" }
-            fields.append((key, type, optional))
+            let type = desc.swift + (optional ? "?" : "")
+            fields.append((key, type, optional, desc))
             if kind != nil || !fields.dropLast().isEmpty { out.append("") }
             doc(property["description"]?.stringValue, indent: inner, into: &out)
             out.append("\(inner)public var \(identifier(key)): \(type)")
@@ -80,12 +135,40 @@ public enum StatusTypeGenerator {
         out.append("\(inner)public init(\(parameters.joined(separator: ", "))) {")
         for f in fields { out.append("\(inner)    self.\(identifier(f.name)) = \(identifier(f.name))") }
         out.append("\(inner)}")
+        // Straight from and to JSON (no Codable containers): status writes are on the hot path.
+        out.append("")
+        out.append("\(inner)/// Reads `json`, the object at `path` (for errors).")
+        out.append("\(inner)public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {")
+        for f in fields {
+            let name = identifier(f.name)
+            let fieldPath = "path + \".\(f.name)\""
+            if f.optional {
+                out.append("\(inner)    if let v = o[\"\(f.name)\"], !v.isNull { \(name) = \(f.desc.read("v", fieldPath)) } else { \(name) = nil }")
+            } else {
+                out.append("\(inner)    \(name) = \(f.desc.read("try StatusRead.required(o[\"\(f.name)\"], \(fieldPath))", fieldPath))")
+            }
+        }
+        out.append("\(inner)}")
+        out.append("")
+        out.append("\(inner)/// As JSON, nil fields left out.")
+        out.append("\(inner)public var jsonObject: [String: JSONValue] {")
+        out.append("\(inner)    var o: [String: JSONValue] = [:]")
+        for f in fields {
+            let name = identifier(f.name)
+            if f.optional {
+                out.append("\(inner)    if let v = \(name) { o[\"\(f.name)\"] = \(f.desc.write("v")) }")
+            } else {
+                out.append("\(inner)    o[\"\(f.name)\"] = \(f.desc.write(name))")
+            }
+        }
+        out.append("\(inner)    return o")
+        out.append("\(inner)}")
         if kind != nil {
             out.append("")
             out.append("\(inner)public func write(into status: inout [String: JSONValue], changedFrom old: Self) {")
             for f in fields {
                 let name = identifier(f.name)
-                out.append("\(inner)    if \(name) != old.\(name) { status[\"\(f.name)\"] = StatusField.json(\(name)) }")
+                out.append("\(inner)    if \(name) != old.\(name) { status[\"\(f.name)\"] = \(name).map { v in \(f.desc.write("v")) } }")
             }
             out.append("\(inner)}")
             out.append("")
@@ -101,22 +184,25 @@ public enum StatusTypeGenerator {
     }
 
     private static func typeExpr(_ schema: JSONValue, hint: String, path: String, indent: String,
-                                 nested: inout [[String]], nestedNames: inout Set<String>) throws -> String {
+                                 nested: inout [[String]], nestedNames: inout Set<String>) throws -> TypeDesc {
         // A type the code already has for the same values (`x-swift-type`: a domain enum, or
         // an enum generated elsewhere in the same status).
-        if let named = schema["x-swift-type"]?.stringValue { return named }
+        if let named = schema["x-swift-type"]?.stringValue {
+            guard schema["type"]?.stringValue == "string" else { throw Failure(description: "\(path): x-swift-type is for string enums") }
+            return .enumeration(named)
+        }
         if let ref = schema["$ref"]?.stringValue {
             switch ref {
-            case "status.json#/$defs/Timestamp": return "String"
-            case "status.json#/$defs/Condition": return "Condition"
-            case "status.json#/$defs/LogLines": return "[String]"
+            case "status.json#/$defs/Timestamp": return .string
+            case "status.json#/$defs/Condition": return .condition
+            case "status.json#/$defs/LogLines": return .array(.string)
             default: throw Failure(description: "\(path): no Swift type for $ref \(ref)")
             }
         }
-        guard let type = schema["type"]?.stringValue else { return "JSONValue" }
+        guard let type = schema["type"]?.stringValue else { return .json }
         switch type {
         case "string":
-            guard let values = schema["enum"]?.arrayValue?.compactMap(\.stringValue) else { return "String" }
+            guard let values = schema["enum"]?.arrayValue?.compactMap(\.stringValue) else { return .string }
             let name = try claim(hint, path: path, in: &nestedNames)
             var lines: [String] = []
             doc(schema["description"]?.stringValue, indent: indent, into: &lines)
@@ -127,14 +213,14 @@ public enum StatusTypeGenerator {
             }
             lines.append("\(indent)}")
             nested.append(lines)
-            return name
-        case "integer": return "Int"
-        case "number": return "Double"
-        case "boolean": return "Bool"
+            return .enumeration(name)
+        case "integer": return .int
+        case "number": return .double
+        case "boolean": return .bool
         case "array":
-            guard let items = schema["items"] else { return "[JSONValue]" }
-            return "[" + (try typeExpr(items, hint: singular(hint), path: path + "[]", indent: indent,
-                                       nested: &nested, nestedNames: &nestedNames)) + "]"
+            guard let items = schema["items"] else { return .array(.json) }
+            return .array(try typeExpr(items, hint: singular(hint), path: path + "[]", indent: indent,
+                                       nested: &nested, nestedNames: &nestedNames))
         case "object":
             if let properties = schema["properties"]?.objectValue, !properties.isEmpty {
                 if schema["additionalProperties"]?.boolValue == true {
@@ -145,13 +231,13 @@ public enum StatusTypeGenerator {
                 try structDecl(name: name, schema: schema, conformances: "Codable, Sendable, Equatable", kind: nil,
                                path: path, indent: indent, into: &lines)
                 nested.append(lines)
-                return name
+                return .structure(name)
             }
             if let values = schema["additionalProperties"], values.objectValue != nil {
-                return "[String: " + (try typeExpr(values, hint: singular(hint), path: path + "{}", indent: indent,
-                                                   nested: &nested, nestedNames: &nestedNames)) + "]"
+                return .map(try typeExpr(values, hint: singular(hint), path: path + "{}", indent: indent,
+                                         nested: &nested, nestedNames: &nestedNames))
             }
-            return "JSONValue"
+            return .json
         default:
             throw Failure(description: "\(path): no Swift type for type \(type)")
         }

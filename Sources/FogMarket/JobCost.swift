@@ -39,7 +39,7 @@ public struct JobCost: Sendable, Equatable {
 
     /// As the job's typed status holds it (throws for a unit the schema does not list).
     public func status() throws(JSONDecodingError) -> FederatedJobStatus.Cost {
-        try JSONValueDecoder().decode(FederatedJobStatus.Cost.self, from: json, path: "status.cost")
+        try FederatedJobStatus.Cost(json: StatusRead.object(json, "status.cost"), at: "status.cost")
     }
 
     /// Reads what `json` writes; nil when a field is missing or of the wrong type.

@@ -396,7 +396,7 @@ public struct Quote: Sendable, Equatable {
     /// As the job's typed status holds it (`json` read by `FederatedJobStatus.Quote`; throws if a
     /// unit, factor or bound is one the schema does not list).
     public func status() throws(JSONDecodingError) -> FederatedJobStatus.Quote {
-        try JSONValueDecoder().decode(FederatedJobStatus.Quote.self, from: json, path: "status.quote")
+        try FederatedJobStatus.Quote(json: StatusRead.object(json, "status.quote"), at: "status.quote")
     }
 
     /// Reads what `json` writes; nil when a required field is missing or of the

@@ -14,13 +14,17 @@ public protocol KindStatus: Codable, Sendable, Equatable {
     func write(into status: inout [String: JSONValue], changedFrom old: Self)
     /// The status field a key path names (`\FogNodeStatus.trust` → `trust`).
     static func fieldName(_ field: PartialKeyPath<Self>) -> String?
+    /// Reads a status object (generated, straight from JSON); `path` names it in errors.
+    init(json: [String: JSONValue], at path: String) throws(JSONDecodingError)
+    /// As JSON, nil fields left out (generated).
+    var jsonObject: [String: JSONValue] { get }
 }
 
 extension KindStatus {
     /// `status` as `Self` (`nil`: an empty status). Throws, naming the field path under
     /// `status`, when a field is not what the schema describes.
     public init(json status: JSONValue?) throws(JSONDecodingError) {
-        self = try JSONValueDecoder().decode(Self.self, from: status ?? .object([:]), path: "status")
+        try self.init(json: StatusRead.object(status ?? .object([:]), "status"), at: "status")
     }
 
     /// Only `fields` of `status` (the others nil): a writer that owns a few fields of a large
@@ -28,19 +32,9 @@ extension KindStatus {
     public init(json status: [String: JSONValue], only fields: [PartialKeyPath<Self>]) throws(JSONDecodingError) {
         var part: [String: JSONValue] = [:]
         for f in fields { if let name = Self.fieldName(f), let v = status[name] { part[name] = v } }
-        self = try JSONValueDecoder().decode(Self.self, from: .object(part), path: "status")
+        try self.init(json: part, at: "status")
     }
 
     /// This status as JSON, fields that are nil left out.
-    public var json: JSONValue { StatusField.json(self) ?? .object([:]) }
-}
-
-/// One status field as JSON (generated `write(into:changedFrom:)`): nil when absent.
-public enum StatusField {
-    public static func json<T: Encodable>(_ value: T?) -> JSONValue? {
-        guard let value else { return nil }
-        // Encoding into a tree fails only for values that throw from their own `encode(to:)`;
-        // generated statuses hold none.
-        return try? JSONValueEncoder().encode(value)
-    }
+    public var json: JSONValue { .object(jsonObject) }
 }

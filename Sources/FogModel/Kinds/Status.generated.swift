@@ -77,23 +77,65 @@ public struct AuctionStatus: KindStatus {
         self.winnerCount = winnerCount
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["bidCount"], !v.isNull { bidCount = try StatusRead.int(v, path + ".bidCount") } else { bidCount = nil }
+        if let v = o["bids"], !v.isNull { bids = try StatusRead.map(v, path + ".bids") { e, ep throws(JSONDecodingError) in try Bid(json: StatusRead.object(e, ep), at: ep) } } else { bids = nil }
+        if let v = o["clearingPrice"], !v.isNull { clearingPrice = try StatusRead.double(v, path + ".clearingPrice") } else { clearingPrice = nil }
+        if let v = o["closedAt"], !v.isNull { closedAt = try StatusRead.string(v, path + ".closedAt") } else { closedAt = nil }
+        if let v = o["closesAt"], !v.isNull { closesAt = try StatusRead.string(v, path + ".closesAt") } else { closesAt = nil }
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["lease"], !v.isNull { lease = try Lease(json: StatusRead.object(v, path + ".lease"), at: path + ".lease") } else { lease = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["openedAt"], !v.isNull { openedAt = try StatusRead.string(v, path + ".openedAt") } else { openedAt = nil }
+        if let v = o["phase"], !v.isNull { phase = try StatusRead.enumeration(Phase.self, v, path + ".phase") } else { phase = nil }
+        if let v = o["ranking"], !v.isNull { ranking = try StatusRead.array(v, path + ".ranking") { e, ep throws(JSONDecodingError) in try RankingItem(json: StatusRead.object(e, ep), at: ep) } } else { ranking = nil }
+        if let v = o["reason"], !v.isNull { reason = try StatusRead.string(v, path + ".reason") } else { reason = nil }
+        if let v = o["reservePrice"], !v.isNull { reservePrice = try StatusRead.double(v, path + ".reservePrice") } else { reservePrice = nil }
+        if let v = o["round"], !v.isNull { round = try StatusRead.int(v, path + ".round") } else { round = nil }
+        if let v = o["totalPayment"], !v.isNull { totalPayment = try StatusRead.double(v, path + ".totalPayment") } else { totalPayment = nil }
+        if let v = o["winnerCount"], !v.isNull { winnerCount = try StatusRead.int(v, path + ".winnerCount") } else { winnerCount = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = bidCount { o["bidCount"] = .int(Int64(v)) }
+        if let v = bids { o["bids"] = .object(v.mapValues { e in .object(e.jsonObject) }) }
+        if let v = clearingPrice { o["clearingPrice"] = .double(v) }
+        if let v = closedAt { o["closedAt"] = .string(v) }
+        if let v = closesAt { o["closesAt"] = .string(v) }
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = lease { o["lease"] = .object(v.jsonObject) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = openedAt { o["openedAt"] = .string(v) }
+        if let v = phase { o["phase"] = .string(v.rawValue) }
+        if let v = ranking { o["ranking"] = .array(v.map { e in .object(e.jsonObject) }) }
+        if let v = reason { o["reason"] = .string(v) }
+        if let v = reservePrice { o["reservePrice"] = .double(v) }
+        if let v = round { o["round"] = .int(Int64(v)) }
+        if let v = totalPayment { o["totalPayment"] = .double(v) }
+        if let v = winnerCount { o["winnerCount"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if bidCount != old.bidCount { status["bidCount"] = StatusField.json(bidCount) }
-        if bids != old.bids { status["bids"] = StatusField.json(bids) }
-        if clearingPrice != old.clearingPrice { status["clearingPrice"] = StatusField.json(clearingPrice) }
-        if closedAt != old.closedAt { status["closedAt"] = StatusField.json(closedAt) }
-        if closesAt != old.closesAt { status["closesAt"] = StatusField.json(closesAt) }
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if lease != old.lease { status["lease"] = StatusField.json(lease) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if openedAt != old.openedAt { status["openedAt"] = StatusField.json(openedAt) }
-        if phase != old.phase { status["phase"] = StatusField.json(phase) }
-        if ranking != old.ranking { status["ranking"] = StatusField.json(ranking) }
-        if reason != old.reason { status["reason"] = StatusField.json(reason) }
-        if reservePrice != old.reservePrice { status["reservePrice"] = StatusField.json(reservePrice) }
-        if round != old.round { status["round"] = StatusField.json(round) }
-        if totalPayment != old.totalPayment { status["totalPayment"] = StatusField.json(totalPayment) }
-        if winnerCount != old.winnerCount { status["winnerCount"] = StatusField.json(winnerCount) }
+        if bidCount != old.bidCount { status["bidCount"] = bidCount.map { v in .int(Int64(v)) } }
+        if bids != old.bids { status["bids"] = bids.map { v in .object(v.mapValues { e in .object(e.jsonObject) }) } }
+        if clearingPrice != old.clearingPrice { status["clearingPrice"] = clearingPrice.map { v in .double(v) } }
+        if closedAt != old.closedAt { status["closedAt"] = closedAt.map { v in .string(v) } }
+        if closesAt != old.closesAt { status["closesAt"] = closesAt.map { v in .string(v) } }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if lease != old.lease { status["lease"] = lease.map { v in .object(v.jsonObject) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if openedAt != old.openedAt { status["openedAt"] = openedAt.map { v in .string(v) } }
+        if phase != old.phase { status["phase"] = phase.map { v in .string(v.rawValue) } }
+        if ranking != old.ranking { status["ranking"] = ranking.map { v in .array(v.map { e in .object(e.jsonObject) }) } }
+        if reason != old.reason { status["reason"] = reason.map { v in .string(v) } }
+        if reservePrice != old.reservePrice { status["reservePrice"] = reservePrice.map { v in .double(v) } }
+        if round != old.round { status["round"] = round.map { v in .int(Int64(v)) } }
+        if totalPayment != old.totalPayment { status["totalPayment"] = totalPayment.map { v in .double(v) } }
+        if winnerCount != old.winnerCount { status["winnerCount"] = winnerCount.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -128,6 +170,22 @@ public struct AuctionStatus: KindStatus {
             self.node = node
             self.receivedAt = receivedAt
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["digest"], !v.isNull { digest = try StatusRead.string(v, path + ".digest") } else { digest = nil }
+            if let v = o["node"], !v.isNull { node = try StatusRead.string(v, path + ".node") } else { node = nil }
+            if let v = o["receivedAt"], !v.isNull { receivedAt = try StatusRead.string(v, path + ".receivedAt") } else { receivedAt = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = digest { o["digest"] = .string(v) }
+            if let v = node { o["node"] = .string(v) }
+            if let v = receivedAt { o["receivedAt"] = .string(v) }
+            return o
+        }
     }
 
     /// A standalone auction's booking: the capacity held on each winner (under reservationKey in its
@@ -145,6 +203,22 @@ public struct AuctionStatus: KindStatus {
             self.reservationKey = reservationKey
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["nodes"], !v.isNull { nodes = try StatusRead.array(v, path + ".nodes") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { nodes = nil }
+            if let v = o["perNode"], !v.isNull { perNode = try PerNode(json: StatusRead.object(v, path + ".perNode"), at: path + ".perNode") } else { perNode = nil }
+            if let v = o["reservationKey"], !v.isNull { reservationKey = try StatusRead.string(v, path + ".reservationKey") } else { reservationKey = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = nodes { o["nodes"] = .array(v.map { e in .string(e) }) }
+            if let v = perNode { o["perNode"] = .object(v.jsonObject) }
+            if let v = reservationKey { o["reservationKey"] = .string(v) }
+            return o
+        }
+
         public struct PerNode: Codable, Sendable, Equatable {
             public var cpu: Double?
 
@@ -156,6 +230,22 @@ public struct AuctionStatus: KindStatus {
                 self.cpu = cpu
                 self.gpu = gpu
                 self.memoryGiB = memoryGiB
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["cpu"], !v.isNull { cpu = try StatusRead.double(v, path + ".cpu") } else { cpu = nil }
+                if let v = o["gpu"], !v.isNull { gpu = try StatusRead.int(v, path + ".gpu") } else { gpu = nil }
+                if let v = o["memoryGiB"], !v.isNull { memoryGiB = try StatusRead.double(v, path + ".memoryGiB") } else { memoryGiB = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = cpu { o["cpu"] = .double(v) }
+                if let v = gpu { o["gpu"] = .int(Int64(v)) }
+                if let v = memoryGiB { o["memoryGiB"] = .double(v) }
+                return o
             }
         }
     }
@@ -204,6 +294,36 @@ public struct AuctionStatus: KindStatus {
             self.trust = trust
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["bid"], !v.isNull { bid = try StatusRead.string(v, path + ".bid") } else { bid = nil }
+            if let v = o["effectivePrice"], !v.isNull { effectivePrice = try StatusRead.double(v, path + ".effectivePrice") } else { effectivePrice = nil }
+            if let v = o["node"], !v.isNull { node = try StatusRead.string(v, path + ".node") } else { node = nil }
+            if let v = o["outcome"], !v.isNull { outcome = try StatusRead.enumeration(Outcome.self, v, path + ".outcome") } else { outcome = nil }
+            if let v = o["payment"], !v.isNull { payment = try StatusRead.double(v, path + ".payment") } else { payment = nil }
+            if let v = o["price"], !v.isNull { price = try StatusRead.double(v, path + ".price") } else { price = nil }
+            if let v = o["rank"], !v.isNull { rank = try StatusRead.int(v, path + ".rank") } else { rank = nil }
+            if let v = o["reason"], !v.isNull { reason = try StatusRead.string(v, path + ".reason") } else { reason = nil }
+            if let v = o["region"], !v.isNull { region = try StatusRead.string(v, path + ".region") } else { region = nil }
+            if let v = o["trust"], !v.isNull { trust = try StatusRead.double(v, path + ".trust") } else { trust = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = bid { o["bid"] = .string(v) }
+            if let v = effectivePrice { o["effectivePrice"] = .double(v) }
+            if let v = node { o["node"] = .string(v) }
+            if let v = outcome { o["outcome"] = .string(v.rawValue) }
+            if let v = payment { o["payment"] = .double(v) }
+            if let v = price { o["price"] = .double(v) }
+            if let v = rank { o["rank"] = .int(Int64(v)) }
+            if let v = reason { o["reason"] = .string(v) }
+            if let v = region { o["region"] = .string(v) }
+            if let v = trust { o["trust"] = .double(v) }
+            return o
+        }
+
         public enum Outcome: String, SchemaEnum, Encodable {
             case won = "Won"
             case lost = "Lost"
@@ -244,14 +364,38 @@ public struct BidStatus: KindStatus {
         self.reason = reason
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["awardedPrice"], !v.isNull { awardedPrice = try StatusRead.double(v, path + ".awardedPrice") } else { awardedPrice = nil }
+        if let v = o["digest"], !v.isNull { digest = try StatusRead.string(v, path + ".digest") } else { digest = nil }
+        if let v = o["message"], !v.isNull { message = try StatusRead.string(v, path + ".message") } else { message = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["outcome"], !v.isNull { outcome = try StatusRead.enumeration(Outcome.self, v, path + ".outcome") } else { outcome = nil }
+        if let v = o["rank"], !v.isNull { rank = try StatusRead.int(v, path + ".rank") } else { rank = nil }
+        if let v = o["reason"], !v.isNull { reason = try StatusRead.string(v, path + ".reason") } else { reason = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = awardedPrice { o["awardedPrice"] = .double(v) }
+        if let v = digest { o["digest"] = .string(v) }
+        if let v = message { o["message"] = .string(v) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = outcome { o["outcome"] = .string(v.rawValue) }
+        if let v = rank { o["rank"] = .int(Int64(v)) }
+        if let v = reason { o["reason"] = .string(v) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if awardedPrice != old.awardedPrice { status["awardedPrice"] = StatusField.json(awardedPrice) }
-        if digest != old.digest { status["digest"] = StatusField.json(digest) }
-        if message != old.message { status["message"] = StatusField.json(message) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if outcome != old.outcome { status["outcome"] = StatusField.json(outcome) }
-        if rank != old.rank { status["rank"] = StatusField.json(rank) }
-        if reason != old.reason { status["reason"] = StatusField.json(reason) }
+        if awardedPrice != old.awardedPrice { status["awardedPrice"] = awardedPrice.map { v in .double(v) } }
+        if digest != old.digest { status["digest"] = digest.map { v in .string(v) } }
+        if message != old.message { status["message"] = message.map { v in .string(v) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if outcome != old.outcome { status["outcome"] = outcome.map { v in .string(v.rawValue) } }
+        if rank != old.rank { status["rank"] = rank.map { v in .int(Int64(v)) } }
+        if reason != old.reason { status["reason"] = reason.map { v in .string(v) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -328,18 +472,50 @@ public struct CircuitPoolStatus: KindStatus {
         self.rotations = rotations
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["bytesRelayed"], !v.isNull { bytesRelayed = try StatusRead.int(v, path + ".bytesRelayed") } else { bytesRelayed = nil }
+        if let v = o["circuits"], !v.isNull { circuits = try StatusRead.array(v, path + ".circuits") { e, ep throws(JSONDecodingError) in try Circuit(json: StatusRead.object(e, ep), at: ep) } } else { circuits = nil }
+        if let v = o["circuitsBuilt"], !v.isNull { circuitsBuilt = try StatusRead.int(v, path + ".circuitsBuilt") } else { circuitsBuilt = nil }
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["hops"], !v.isNull { hops = try StatusRead.int(v, path + ".hops") } else { hops = nil }
+        if let v = o["note"], !v.isNull { note = try StatusRead.string(v, path + ".note") } else { note = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["readyCircuits"], !v.isNull { readyCircuits = try StatusRead.int(v, path + ".readyCircuits") } else { readyCircuits = nil }
+        if let v = o["rebuilds"], !v.isNull { rebuilds = try StatusRead.int(v, path + ".rebuilds") } else { rebuilds = nil }
+        if let v = o["relays"], !v.isNull { relays = try Relays(json: StatusRead.object(v, path + ".relays"), at: path + ".relays") } else { relays = nil }
+        if let v = o["rotations"], !v.isNull { rotations = try StatusRead.int(v, path + ".rotations") } else { rotations = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = bytesRelayed { o["bytesRelayed"] = .int(Int64(v)) }
+        if let v = circuits { o["circuits"] = .array(v.map { e in .object(e.jsonObject) }) }
+        if let v = circuitsBuilt { o["circuitsBuilt"] = .int(Int64(v)) }
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = hops { o["hops"] = .int(Int64(v)) }
+        if let v = note { o["note"] = .string(v) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = readyCircuits { o["readyCircuits"] = .int(Int64(v)) }
+        if let v = rebuilds { o["rebuilds"] = .int(Int64(v)) }
+        if let v = relays { o["relays"] = .object(v.jsonObject) }
+        if let v = rotations { o["rotations"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if bytesRelayed != old.bytesRelayed { status["bytesRelayed"] = StatusField.json(bytesRelayed) }
-        if circuits != old.circuits { status["circuits"] = StatusField.json(circuits) }
-        if circuitsBuilt != old.circuitsBuilt { status["circuitsBuilt"] = StatusField.json(circuitsBuilt) }
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if hops != old.hops { status["hops"] = StatusField.json(hops) }
-        if note != old.note { status["note"] = StatusField.json(note) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if readyCircuits != old.readyCircuits { status["readyCircuits"] = StatusField.json(readyCircuits) }
-        if rebuilds != old.rebuilds { status["rebuilds"] = StatusField.json(rebuilds) }
-        if relays != old.relays { status["relays"] = StatusField.json(relays) }
-        if rotations != old.rotations { status["rotations"] = StatusField.json(rotations) }
+        if bytesRelayed != old.bytesRelayed { status["bytesRelayed"] = bytesRelayed.map { v in .int(Int64(v)) } }
+        if circuits != old.circuits { status["circuits"] = circuits.map { v in .array(v.map { e in .object(e.jsonObject) }) } }
+        if circuitsBuilt != old.circuitsBuilt { status["circuitsBuilt"] = circuitsBuilt.map { v in .int(Int64(v)) } }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if hops != old.hops { status["hops"] = hops.map { v in .int(Int64(v)) } }
+        if note != old.note { status["note"] = note.map { v in .string(v) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if readyCircuits != old.readyCircuits { status["readyCircuits"] = readyCircuits.map { v in .int(Int64(v)) } }
+        if rebuilds != old.rebuilds { status["rebuilds"] = rebuilds.map { v in .int(Int64(v)) } }
+        if relays != old.relays { status["relays"] = relays.map { v in .object(v.jsonObject) } }
+        if rotations != old.rotations { status["rotations"] = rotations.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -403,6 +579,36 @@ public struct CircuitPoolStatus: KindStatus {
             self.relays = relays
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["buildMillis"], !v.isNull { buildMillis = try StatusRead.double(v, path + ".buildMillis") } else { buildMillis = nil }
+            built = try StatusRead.string(try StatusRead.required(o["built"], path + ".built"), path + ".built")
+            if let v = o["bytesRelayed"], !v.isNull { bytesRelayed = try StatusRead.int(v, path + ".bytesRelayed") } else { bytesRelayed = nil }
+            expires = try StatusRead.string(try StatusRead.required(o["expires"], path + ".expires"), path + ".expires")
+            health = try StatusRead.string(try StatusRead.required(o["health"], path + ".health"), path + ".health")
+            if let v = o["hops"], !v.isNull { hops = try StatusRead.array(v, path + ".hops") { e, ep throws(JSONDecodingError) in try Hop(json: StatusRead.object(e, ep), at: ep) } } else { hops = nil }
+            id = try StatusRead.string(try StatusRead.required(o["id"], path + ".id"), path + ".id")
+            if let v = o["probed"], !v.isNull { probed = try StatusRead.string(v, path + ".probed") } else { probed = nil }
+            if let v = o["regions"], !v.isNull { regions = try StatusRead.array(v, path + ".regions") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { regions = nil }
+            relays = try StatusRead.array(try StatusRead.required(o["relays"], path + ".relays"), path + ".relays") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = buildMillis { o["buildMillis"] = .double(v) }
+            o["built"] = .string(built)
+            if let v = bytesRelayed { o["bytesRelayed"] = .int(Int64(v)) }
+            o["expires"] = .string(expires)
+            o["health"] = .string(health)
+            if let v = hops { o["hops"] = .array(v.map { e in .object(e.jsonObject) }) }
+            o["id"] = .string(id)
+            if let v = probed { o["probed"] = .string(v) }
+            if let v = regions { o["regions"] = .array(v.map { e in .string(e) }) }
+            o["relays"] = .array(relays.map { e in .string(e) })
+            return o
+        }
+
         public struct Hop: Codable, Sendable, Equatable {
             public var address: String
 
@@ -415,6 +621,22 @@ public struct CircuitPoolStatus: KindStatus {
                 self.address = address
                 self.node = node
                 self.publicKey = publicKey
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                address = try StatusRead.string(try StatusRead.required(o["address"], path + ".address"), path + ".address")
+                node = try StatusRead.string(try StatusRead.required(o["node"], path + ".node"), path + ".node")
+                publicKey = try StatusRead.string(try StatusRead.required(o["publicKey"], path + ".publicKey"), path + ".publicKey")
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                o["address"] = .string(address)
+                o["node"] = .string(node)
+                o["publicKey"] = .string(publicKey)
+                return o
             }
         }
     }
@@ -429,6 +651,20 @@ public struct CircuitPoolStatus: KindStatus {
         public init(eligible: Int? = nil, total: Int? = nil) {
             self.eligible = eligible
             self.total = total
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["eligible"], !v.isNull { eligible = try StatusRead.int(v, path + ".eligible") } else { eligible = nil }
+            if let v = o["total"], !v.isNull { total = try StatusRead.int(v, path + ".total") } else { total = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = eligible { o["eligible"] = .int(Int64(v)) }
+            if let v = total { o["total"] = .int(Int64(v)) }
+            return o
         }
     }
 }
@@ -491,17 +727,47 @@ public struct FederatedJobStatus: KindStatus {
         self.training = training
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["allocation"], !v.isNull { allocation = try Allocation(json: StatusRead.object(v, path + ".allocation"), at: path + ".allocation") } else { allocation = nil }
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["cost"], !v.isNull { cost = try Cost(json: StatusRead.object(v, path + ".cost"), at: path + ".cost") } else { cost = nil }
+        if let v = o["inference"], !v.isNull { inference = try Inference(json: StatusRead.object(v, path + ".inference"), at: path + ".inference") } else { inference = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["phase"], !v.isNull { phase = try StatusRead.enumeration(Phase.self, v, path + ".phase") } else { phase = nil }
+        if let v = o["quote"], !v.isNull { quote = try Quote(json: StatusRead.object(v, path + ".quote"), at: path + ".quote") } else { quote = nil }
+        if let v = o["retry"], !v.isNull { retry = try Retry(json: StatusRead.object(v, path + ".retry"), at: path + ".retry") } else { retry = nil }
+        if let v = o["stop"], !v.isNull { stop = try Stop(json: StatusRead.object(v, path + ".stop"), at: path + ".stop") } else { stop = nil }
+        if let v = o["training"], !v.isNull { training = try Training(json: StatusRead.object(v, path + ".training"), at: path + ".training") } else { training = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = allocation { o["allocation"] = .object(v.jsonObject) }
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = cost { o["cost"] = .object(v.jsonObject) }
+        if let v = inference { o["inference"] = .object(v.jsonObject) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = phase { o["phase"] = .string(v.rawValue) }
+        if let v = quote { o["quote"] = .object(v.jsonObject) }
+        if let v = retry { o["retry"] = .object(v.jsonObject) }
+        if let v = stop { o["stop"] = .object(v.jsonObject) }
+        if let v = training { o["training"] = .object(v.jsonObject) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if allocation != old.allocation { status["allocation"] = StatusField.json(allocation) }
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if cost != old.cost { status["cost"] = StatusField.json(cost) }
-        if inference != old.inference { status["inference"] = StatusField.json(inference) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if phase != old.phase { status["phase"] = StatusField.json(phase) }
-        if quote != old.quote { status["quote"] = StatusField.json(quote) }
-        if retry != old.retry { status["retry"] = StatusField.json(retry) }
-        if stop != old.stop { status["stop"] = StatusField.json(stop) }
-        if training != old.training { status["training"] = StatusField.json(training) }
+        if allocation != old.allocation { status["allocation"] = allocation.map { v in .object(v.jsonObject) } }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if cost != old.cost { status["cost"] = cost.map { v in .object(v.jsonObject) } }
+        if inference != old.inference { status["inference"] = inference.map { v in .object(v.jsonObject) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if phase != old.phase { status["phase"] = phase.map { v in .string(v.rawValue) } }
+        if quote != old.quote { status["quote"] = quote.map { v in .object(v.jsonObject) } }
+        if retry != old.retry { status["retry"] = retry.map { v in .object(v.jsonObject) } }
+        if stop != old.stop { status["stop"] = stop.map { v in .object(v.jsonObject) } }
+        if training != old.training { status["training"] = training.map { v in .object(v.jsonObject) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -550,6 +816,30 @@ public struct FederatedJobStatus: KindStatus {
             self.participants = participants
             self.totalPrice = totalPrice
             self.totalScore = totalScore
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["aggregators"], !v.isNull { aggregators = try StatusRead.map(v, path + ".aggregators") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { aggregators = nil }
+            if let v = o["algorithm"], !v.isNull { algorithm = try StatusRead.enumeration(Algorithm.self, v, path + ".algorithm") } else { algorithm = nil }
+            if let v = o["auction"], !v.isNull { auction = try StatusRead.string(v, path + ".auction") } else { auction = nil }
+            participantCount = try StatusRead.int(try StatusRead.required(o["participantCount"], path + ".participantCount"), path + ".participantCount")
+            participants = try StatusRead.array(try StatusRead.required(o["participants"], path + ".participants"), path + ".participants") { e, ep throws(JSONDecodingError) in try Participant(json: StatusRead.object(e, ep), at: ep) }
+            if let v = o["totalPrice"], !v.isNull { totalPrice = try StatusRead.double(v, path + ".totalPrice") } else { totalPrice = nil }
+            if let v = o["totalScore"], !v.isNull { totalScore = try StatusRead.double(v, path + ".totalScore") } else { totalScore = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = aggregators { o["aggregators"] = .object(v.mapValues { e in .string(e) }) }
+            if let v = algorithm { o["algorithm"] = .string(v.rawValue) }
+            if let v = auction { o["auction"] = .string(v) }
+            o["participantCount"] = .int(Int64(participantCount))
+            o["participants"] = .array(participants.map { e in .object(e.jsonObject) })
+            if let v = totalPrice { o["totalPrice"] = .double(v) }
+            if let v = totalScore { o["totalScore"] = .double(v) }
+            return o
         }
 
         /// The scoring algorithm that ranked the candidates.
@@ -606,6 +896,34 @@ public struct FederatedJobStatus: KindStatus {
                 self.unitPrice = unitPrice
             }
 
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["aggregator"], !v.isNull { aggregator = try StatusRead.bool(v, path + ".aggregator") } else { aggregator = nil }
+                if let v = o["bid"], !v.isNull { bid = try StatusRead.string(v, path + ".bid") } else { bid = nil }
+                if let v = o["class"], !v.isNull { `class` = try StatusRead.enumeration(Class.self, v, path + ".class") } else { `class` = nil }
+                node = try StatusRead.string(try StatusRead.required(o["node"], path + ".node"), path + ".node")
+                if let v = o["price"], !v.isNull { price = try StatusRead.double(v, path + ".price") } else { price = nil }
+                if let v = o["region"], !v.isNull { region = try StatusRead.string(v, path + ".region") } else { region = nil }
+                if let v = o["score"], !v.isNull { score = try StatusRead.double(v, path + ".score") } else { score = nil }
+                if let v = o["since"], !v.isNull { since = try StatusRead.string(v, path + ".since") } else { since = nil }
+                if let v = o["unitPrice"], !v.isNull { unitPrice = try StatusRead.double(v, path + ".unitPrice") } else { unitPrice = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = aggregator { o["aggregator"] = .bool(v) }
+                if let v = bid { o["bid"] = .string(v) }
+                if let v = `class` { o["class"] = .string(v.rawValue) }
+                o["node"] = .string(node)
+                if let v = price { o["price"] = .double(v) }
+                if let v = region { o["region"] = .string(v) }
+                if let v = score { o["score"] = .double(v) }
+                if let v = since { o["since"] = .string(v) }
+                if let v = unitPrice { o["unitPrice"] = .double(v) }
+                return o
+            }
+
             /// The node's spec.class.
             public enum Class: String, SchemaEnum, Encodable {
                 case mobile
@@ -640,6 +958,26 @@ public struct FederatedJobStatus: KindStatus {
             self.total = total
             self.unit = unit
             self.unitPrice = unitPrice
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            currency = try StatusRead.string(try StatusRead.required(o["currency"], path + ".currency"), path + ".currency")
+            quantity = try StatusRead.double(try StatusRead.required(o["quantity"], path + ".quantity"), path + ".quantity")
+            total = try StatusRead.double(try StatusRead.required(o["total"], path + ".total"), path + ".total")
+            unit = try StatusRead.enumeration(Unit.self, try StatusRead.required(o["unit"], path + ".unit"), path + ".unit")
+            unitPrice = try StatusRead.double(try StatusRead.required(o["unitPrice"], path + ".unitPrice"), path + ".unitPrice")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            o["currency"] = .string(currency)
+            o["quantity"] = .double(quantity)
+            o["total"] = .double(total)
+            o["unit"] = .string(unit.rawValue)
+            o["unitPrice"] = .double(unitPrice)
+            return o
         }
 
         /// The quote's unit.
@@ -706,6 +1044,42 @@ public struct FederatedJobStatus: KindStatus {
             self.slaMillis = slaMillis
             self.withinSLA = withinSLA
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["accuracy"], !v.isNull { accuracy = try StatusRead.double(v, path + ".accuracy") } else { accuracy = nil }
+            if let v = o["batches"], !v.isNull { batches = try StatusRead.int(v, path + ".batches") } else { batches = nil }
+            if let v = o["completionMillis"], !v.isNull { completionMillis = try StatusRead.double(v, path + ".completionMillis") } else { completionMillis = nil }
+            if let v = o["failedBatches"], !v.isNull { failedBatches = try StatusRead.int(v, path + ".failedBatches") } else { failedBatches = nil }
+            if let v = o["issuedAt"], !v.isNull { issuedAt = try StatusRead.string(v, path + ".issuedAt") } else { issuedAt = nil }
+            if let v = o["latencyClocks"], !v.isNull { latencyClocks = try StatusRead.string(v, path + ".latencyClocks") } else { latencyClocks = nil }
+            if let v = o["model"], !v.isNull { model = try StatusRead.string(v, path + ".model") } else { model = nil }
+            if let v = o["p50Millis"], !v.isNull { p50Millis = try StatusRead.double(v, path + ".p50Millis") } else { p50Millis = nil }
+            if let v = o["p99Millis"], !v.isNull { p99Millis = try StatusRead.double(v, path + ".p99Millis") } else { p99Millis = nil }
+            if let v = o["requests"], !v.isNull { requests = try StatusRead.int(v, path + ".requests") } else { requests = nil }
+            if let v = o["served"], !v.isNull { served = try StatusRead.int(v, path + ".served") } else { served = nil }
+            if let v = o["slaMillis"], !v.isNull { slaMillis = try StatusRead.double(v, path + ".slaMillis") } else { slaMillis = nil }
+            if let v = o["withinSLA"], !v.isNull { withinSLA = try StatusRead.bool(v, path + ".withinSLA") } else { withinSLA = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = accuracy { o["accuracy"] = .double(v) }
+            if let v = batches { o["batches"] = .int(Int64(v)) }
+            if let v = completionMillis { o["completionMillis"] = .double(v) }
+            if let v = failedBatches { o["failedBatches"] = .int(Int64(v)) }
+            if let v = issuedAt { o["issuedAt"] = .string(v) }
+            if let v = latencyClocks { o["latencyClocks"] = .string(v) }
+            if let v = model { o["model"] = .string(v) }
+            if let v = p50Millis { o["p50Millis"] = .double(v) }
+            if let v = p99Millis { o["p99Millis"] = .double(v) }
+            if let v = requests { o["requests"] = .int(Int64(v)) }
+            if let v = served { o["served"] = .int(Int64(v)) }
+            if let v = slaMillis { o["slaMillis"] = .double(v) }
+            if let v = withinSLA { o["withinSLA"] = .bool(v) }
+            return o
+        }
     }
 
     /// Lifecycle phase (FogMarket JobPhase): Pending → Admitted → Allocated → Running → Succeeded, or
@@ -756,6 +1130,32 @@ public struct FederatedJobStatus: KindStatus {
             self.unitPrice = unitPrice
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["clamped"], !v.isNull { clamped = try StatusRead.enumeration(Clamped.self, v, path + ".clamped") } else { clamped = nil }
+            currency = try StatusRead.string(try StatusRead.required(o["currency"], path + ".currency"), path + ".currency")
+            factors = try StatusRead.array(try StatusRead.required(o["factors"], path + ".factors"), path + ".factors") { e, ep throws(JSONDecodingError) in try Factor(json: StatusRead.object(e, ep), at: ep) }
+            quantity = try StatusRead.double(try StatusRead.required(o["quantity"], path + ".quantity"), path + ".quantity")
+            total = try StatusRead.double(try StatusRead.required(o["total"], path + ".total"), path + ".total")
+            if let v = o["unclampedUnitPrice"], !v.isNull { unclampedUnitPrice = try StatusRead.double(v, path + ".unclampedUnitPrice") } else { unclampedUnitPrice = nil }
+            unit = try StatusRead.enumeration(Unit.self, try StatusRead.required(o["unit"], path + ".unit"), path + ".unit")
+            unitPrice = try StatusRead.double(try StatusRead.required(o["unitPrice"], path + ".unitPrice"), path + ".unitPrice")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = clamped { o["clamped"] = .string(v.rawValue) }
+            o["currency"] = .string(currency)
+            o["factors"] = .array(factors.map { e in .object(e.jsonObject) })
+            o["quantity"] = .double(quantity)
+            o["total"] = .double(total)
+            if let v = unclampedUnitPrice { o["unclampedUnitPrice"] = .double(v) }
+            o["unit"] = .string(unit.rawValue)
+            o["unitPrice"] = .double(unitPrice)
+            return o
+        }
+
         /// Which bound of the tier's range held the unit price, when one did.
         public enum Clamped: String, SchemaEnum, Encodable {
             case min
@@ -777,6 +1177,22 @@ public struct FederatedJobStatus: KindStatus {
                 self.detail = detail
                 self.name = name
                 self.value = value
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["detail"], !v.isNull { detail = try StatusRead.string(v, path + ".detail") } else { detail = nil }
+                name = try StatusRead.enumeration(Name.self, try StatusRead.required(o["name"], path + ".name"), path + ".name")
+                value = try StatusRead.double(try StatusRead.required(o["value"], path + ".value"), path + ".value")
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = detail { o["detail"] = .string(v) }
+                o["name"] = .string(name.rawValue)
+                o["value"] = .double(value)
+                return o
             }
 
             /// Factor name.
@@ -812,6 +1228,20 @@ public struct FederatedJobStatus: KindStatus {
             self.requested = requested
             self.runs = runs
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            requested = try StatusRead.string(try StatusRead.required(o["requested"], path + ".requested"), path + ".requested")
+            runs = try StatusRead.int(try StatusRead.required(o["runs"], path + ".runs"), path + ".runs")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            o["requested"] = .string(requested)
+            o["runs"] = .int(Int64(runs))
+            return o
+        }
     }
 
     /// The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.
@@ -826,6 +1256,20 @@ public struct FederatedJobStatus: KindStatus {
         public init(from: Phase, requested: String) {
             self.from = from
             self.requested = requested
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            from = try StatusRead.enumeration(Phase.self, try StatusRead.required(o["from"], path + ".from"), path + ".from")
+            requested = try StatusRead.string(try StatusRead.required(o["requested"], path + ".requested"), path + ".requested")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            o["from"] = .string(from.rawValue)
+            o["requested"] = .string(requested)
+            return o
         }
     }
 
@@ -912,6 +1356,52 @@ public struct FederatedJobStatus: KindStatus {
             self.waitingFor = waitingFor
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["accuracy"], !v.isNull { accuracy = try StatusRead.double(v, path + ".accuracy") } else { accuracy = nil }
+            if let v = o["bytesSent"], !v.isNull { bytesSent = try StatusRead.int(v, path + ".bytesSent") } else { bytesSent = nil }
+            if let v = o["bytesViaCircuits"], !v.isNull { bytesViaCircuits = try StatusRead.int(v, path + ".bytesViaCircuits") } else { bytesViaCircuits = nil }
+            if let v = o["circuitPool"], !v.isNull { circuitPool = try StatusRead.string(v, path + ".circuitPool") } else { circuitPool = nil }
+            if let v = o["finishedAt"], !v.isNull { finishedAt = try StatusRead.string(v, path + ".finishedAt") } else { finishedAt = nil }
+            if let v = o["loss"], !v.isNull { loss = try StatusRead.double(v, path + ".loss") } else { loss = nil }
+            if let v = o["model"], !v.isNull { model = try StatusRead.string(v, path + ".model") } else { model = nil }
+            if let v = o["modelCache"], !v.isNull { modelCache = try ModelCache(json: StatusRead.object(v, path + ".modelCache"), at: path + ".modelCache") } else { modelCache = nil }
+            if let v = o["preprocessing"], !v.isNull { preprocessing = try StatusRead.string(v, path + ".preprocessing") } else { preprocessing = nil }
+            if let v = o["privacy"], !v.isNull { privacy = try Privacy(json: StatusRead.object(v, path + ".privacy"), at: path + ".privacy") } else { privacy = nil }
+            if let v = o["round"], !v.isNull { round = try StatusRead.int(v, path + ".round") } else { round = nil }
+            if let v = o["roundStartedAt"], !v.isNull { roundStartedAt = try StatusRead.string(v, path + ".roundStartedAt") } else { roundStartedAt = nil }
+            if let v = o["rounds"], !v.isNull { rounds = try StatusRead.array(v, path + ".rounds") { e, ep throws(JSONDecodingError) in try Round(json: StatusRead.object(e, ep), at: ep) } } else { rounds = nil }
+            if let v = o["shardCount"], !v.isNull { shardCount = try StatusRead.int(v, path + ".shardCount") } else { shardCount = nil }
+            if let v = o["shards"], !v.isNull { shards = try StatusRead.map(v, path + ".shards") { e, ep throws(JSONDecodingError) in try StatusRead.int(e, ep) } } else { shards = nil }
+            if let v = o["startedAt"], !v.isNull { startedAt = try StatusRead.string(v, path + ".startedAt") } else { startedAt = nil }
+            if let v = o["traffic"], !v.isNull { traffic = try Traffic(json: StatusRead.object(v, path + ".traffic"), at: path + ".traffic") } else { traffic = nil }
+            if let v = o["waitingFor"], !v.isNull { waitingFor = try StatusRead.string(v, path + ".waitingFor") } else { waitingFor = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = accuracy { o["accuracy"] = .double(v) }
+            if let v = bytesSent { o["bytesSent"] = .int(Int64(v)) }
+            if let v = bytesViaCircuits { o["bytesViaCircuits"] = .int(Int64(v)) }
+            if let v = circuitPool { o["circuitPool"] = .string(v) }
+            if let v = finishedAt { o["finishedAt"] = .string(v) }
+            if let v = loss { o["loss"] = .double(v) }
+            if let v = model { o["model"] = .string(v) }
+            if let v = modelCache { o["modelCache"] = .object(v.jsonObject) }
+            if let v = preprocessing { o["preprocessing"] = .string(v) }
+            if let v = privacy { o["privacy"] = .object(v.jsonObject) }
+            if let v = round { o["round"] = .int(Int64(v)) }
+            if let v = roundStartedAt { o["roundStartedAt"] = .string(v) }
+            if let v = rounds { o["rounds"] = .array(v.map { e in .object(e.jsonObject) }) }
+            if let v = shardCount { o["shardCount"] = .int(Int64(v)) }
+            if let v = shards { o["shards"] = .object(v.mapValues { e in .int(Int64(e)) }) }
+            if let v = startedAt { o["startedAt"] = .string(v) }
+            if let v = traffic { o["traffic"] = .object(v.jsonObject) }
+            if let v = waitingFor { o["waitingFor"] = .string(v) }
+            return o
+        }
+
         /// All rounds so far: global-model fetches served by regional caches (hits, misses), straight from
         /// the server (direct), the server's model bytes sent, and what it would have sent without caches.
         public struct ModelCache: Codable, Sendable, Equatable {
@@ -931,6 +1421,26 @@ public struct FederatedJobStatus: KindStatus {
                 self.hits = hits
                 self.misses = misses
                 self.serverBytes = serverBytes
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["bytesWithoutCache"], !v.isNull { bytesWithoutCache = try StatusRead.int(v, path + ".bytesWithoutCache") } else { bytesWithoutCache = nil }
+                if let v = o["direct"], !v.isNull { direct = try StatusRead.int(v, path + ".direct") } else { direct = nil }
+                if let v = o["hits"], !v.isNull { hits = try StatusRead.int(v, path + ".hits") } else { hits = nil }
+                if let v = o["misses"], !v.isNull { misses = try StatusRead.int(v, path + ".misses") } else { misses = nil }
+                if let v = o["serverBytes"], !v.isNull { serverBytes = try StatusRead.int(v, path + ".serverBytes") } else { serverBytes = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = bytesWithoutCache { o["bytesWithoutCache"] = .int(Int64(v)) }
+                if let v = direct { o["direct"] = .int(Int64(v)) }
+                if let v = hits { o["hits"] = .int(Int64(v)) }
+                if let v = misses { o["misses"] = .int(Int64(v)) }
+                if let v = serverBytes { o["serverBytes"] = .int(Int64(v)) }
+                return o
             }
         }
 
@@ -957,6 +1467,26 @@ public struct FederatedJobStatus: KindStatus {
                 self.epsilon = epsilon
                 self.epsilonBudget = epsilonBudget
                 self.noiseMultiplier = noiseMultiplier
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["clipNorm"], !v.isNull { clipNorm = try StatusRead.double(v, path + ".clipNorm") } else { clipNorm = nil }
+                if let v = o["delta"], !v.isNull { delta = try StatusRead.double(v, path + ".delta") } else { delta = nil }
+                if let v = o["epsilon"], !v.isNull { epsilon = try StatusRead.double(v, path + ".epsilon") } else { epsilon = nil }
+                if let v = o["epsilonBudget"], !v.isNull { epsilonBudget = try StatusRead.double(v, path + ".epsilonBudget") } else { epsilonBudget = nil }
+                if let v = o["noiseMultiplier"], !v.isNull { noiseMultiplier = try StatusRead.double(v, path + ".noiseMultiplier") } else { noiseMultiplier = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = clipNorm { o["clipNorm"] = .double(v) }
+                if let v = delta { o["delta"] = .double(v) }
+                if let v = epsilon { o["epsilon"] = .double(v) }
+                if let v = epsilonBudget { o["epsilonBudget"] = .double(v) }
+                if let v = noiseMultiplier { o["noiseMultiplier"] = .double(v) }
+                return o
             }
         }
 
@@ -1030,6 +1560,46 @@ public struct FederatedJobStatus: KindStatus {
                 self.traffic = traffic
             }
 
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["accuracy"], !v.isNull { accuracy = try StatusRead.double(v, path + ".accuracy") } else { accuracy = nil }
+                if let v = o["aggregators"], !v.isNull { aggregators = try StatusRead.array(v, path + ".aggregators") { e, ep throws(JSONDecodingError) in try Aggregator(json: StatusRead.object(e, ep), at: ep) } } else { aggregators = nil }
+                if let v = o["bytes"], !v.isNull { bytes = try StatusRead.int(v, path + ".bytes") } else { bytes = nil }
+                if let v = o["bytesViaCircuits"], !v.isNull { bytesViaCircuits = try StatusRead.int(v, path + ".bytesViaCircuits") } else { bytesViaCircuits = nil }
+                if let v = o["clients"], !v.isNull { clients = try StatusRead.array(v, path + ".clients") { e, ep throws(JSONDecodingError) in try Client(json: StatusRead.object(e, ep), at: ep) } } else { clients = nil }
+                if let v = o["dropped"], !v.isNull { dropped = try StatusRead.array(v, path + ".dropped") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { dropped = nil }
+                if let v = o["epsilon"], !v.isNull { epsilon = try StatusRead.double(v, path + ".epsilon") } else { epsilon = nil }
+                if let v = o["excluded"], !v.isNull { excluded = try StatusRead.array(v, path + ".excluded") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { excluded = nil }
+                if let v = o["loss"], !v.isNull { loss = try StatusRead.double(v, path + ".loss") } else { loss = nil }
+                if let v = o["models"], !v.isNull { models = try Models(json: StatusRead.object(v, path + ".models"), at: path + ".models") } else { models = nil }
+                if let v = o["participants"], !v.isNull { participants = try StatusRead.int(v, path + ".participants") } else { participants = nil }
+                round = try StatusRead.int(try StatusRead.required(o["round"], path + ".round"), path + ".round")
+                if let v = o["seconds"], !v.isNull { seconds = try StatusRead.double(v, path + ".seconds") } else { seconds = nil }
+                if let v = o["startedAt"], !v.isNull { startedAt = try StatusRead.string(v, path + ".startedAt") } else { startedAt = nil }
+                if let v = o["traffic"], !v.isNull { traffic = try Traffic(json: StatusRead.object(v, path + ".traffic"), at: path + ".traffic") } else { traffic = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = accuracy { o["accuracy"] = .double(v) }
+                if let v = aggregators { o["aggregators"] = .array(v.map { e in .object(e.jsonObject) }) }
+                if let v = bytes { o["bytes"] = .int(Int64(v)) }
+                if let v = bytesViaCircuits { o["bytesViaCircuits"] = .int(Int64(v)) }
+                if let v = clients { o["clients"] = .array(v.map { e in .object(e.jsonObject) }) }
+                if let v = dropped { o["dropped"] = .array(v.map { e in .string(e) }) }
+                if let v = epsilon { o["epsilon"] = .double(v) }
+                if let v = excluded { o["excluded"] = .array(v.map { e in .string(e) }) }
+                if let v = loss { o["loss"] = .double(v) }
+                if let v = models { o["models"] = .object(v.jsonObject) }
+                if let v = participants { o["participants"] = .int(Int64(v)) }
+                o["round"] = .int(Int64(round))
+                if let v = seconds { o["seconds"] = .double(v) }
+                if let v = startedAt { o["startedAt"] = .string(v) }
+                if let v = traffic { o["traffic"] = .object(v.jsonObject) }
+                return o
+            }
+
             public struct Aggregator: Codable, Sendable, Equatable {
                 /// The aggregator node.
                 public var aggregator: String?
@@ -1055,6 +1625,28 @@ public struct FederatedJobStatus: KindStatus {
                     self.region = region
                     self.samples = samples
                     self.updates = updates
+                }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    if let v = o["aggregator"], !v.isNull { aggregator = try StatusRead.string(v, path + ".aggregator") } else { aggregator = nil }
+                    if let v = o["excluded"], !v.isNull { excluded = try StatusRead.int(v, path + ".excluded") } else { excluded = nil }
+                    if let v = o["missing"], !v.isNull { missing = try StatusRead.int(v, path + ".missing") } else { missing = nil }
+                    if let v = o["region"], !v.isNull { region = try StatusRead.string(v, path + ".region") } else { region = nil }
+                    if let v = o["samples"], !v.isNull { samples = try StatusRead.int(v, path + ".samples") } else { samples = nil }
+                    if let v = o["updates"], !v.isNull { updates = try StatusRead.int(v, path + ".updates") } else { updates = nil }
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    if let v = aggregator { o["aggregator"] = .string(v) }
+                    if let v = excluded { o["excluded"] = .int(Int64(v)) }
+                    if let v = missing { o["missing"] = .int(Int64(v)) }
+                    if let v = region { o["region"] = .string(v) }
+                    if let v = samples { o["samples"] = .int(Int64(v)) }
+                    if let v = updates { o["updates"] = .int(Int64(v)) }
+                    return o
                 }
             }
 
@@ -1086,6 +1678,28 @@ public struct FederatedJobStatus: KindStatus {
                     self.reason = reason
                     self.samples = samples
                     self.status = status
+                }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    if let v = o["bytes"], !v.isNull { bytes = try StatusRead.int(v, path + ".bytes") } else { bytes = nil }
+                    if let v = o["loss"], !v.isNull { loss = try StatusRead.double(v, path + ".loss") } else { loss = nil }
+                    node = try StatusRead.string(try StatusRead.required(o["node"], path + ".node"), path + ".node")
+                    if let v = o["reason"], !v.isNull { reason = try StatusRead.string(v, path + ".reason") } else { reason = nil }
+                    if let v = o["samples"], !v.isNull { samples = try StatusRead.int(v, path + ".samples") } else { samples = nil }
+                    status = try StatusRead.enumeration(Status.self, try StatusRead.required(o["status"], path + ".status"), path + ".status")
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    if let v = bytes { o["bytes"] = .int(Int64(v)) }
+                    if let v = loss { o["loss"] = .double(v) }
+                    o["node"] = .string(node)
+                    if let v = reason { o["reason"] = .string(v) }
+                    if let v = samples { o["samples"] = .int(Int64(v)) }
+                    o["status"] = .string(status.rawValue)
+                    return o
                 }
 
                 /// How its task ended: Succeeded, Skipped, Failed, or Missing (no report in time); Excluded when
@@ -1120,6 +1734,26 @@ public struct FederatedJobStatus: KindStatus {
                     self.misses = misses
                     self.serverBytes = serverBytes
                 }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    if let v = o["bytesWithoutCache"], !v.isNull { bytesWithoutCache = try StatusRead.int(v, path + ".bytesWithoutCache") } else { bytesWithoutCache = nil }
+                    if let v = o["direct"], !v.isNull { direct = try StatusRead.int(v, path + ".direct") } else { direct = nil }
+                    if let v = o["hits"], !v.isNull { hits = try StatusRead.int(v, path + ".hits") } else { hits = nil }
+                    if let v = o["misses"], !v.isNull { misses = try StatusRead.int(v, path + ".misses") } else { misses = nil }
+                    if let v = o["serverBytes"], !v.isNull { serverBytes = try StatusRead.int(v, path + ".serverBytes") } else { serverBytes = nil }
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    if let v = bytesWithoutCache { o["bytesWithoutCache"] = .int(Int64(v)) }
+                    if let v = direct { o["direct"] = .int(Int64(v)) }
+                    if let v = hits { o["hits"] = .int(Int64(v)) }
+                    if let v = misses { o["misses"] = .int(Int64(v)) }
+                    if let v = serverBytes { o["serverBytes"] = .int(Int64(v)) }
+                    return o
+                }
             }
 
             /// The round's bytes by link, measured by the participants and aggregators that moved them.
@@ -1139,6 +1773,22 @@ public struct FederatedJobStatus: KindStatus {
                     self.crossRegion = crossRegion
                     self.server = server
                     self.withinRegion = withinRegion
+                }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    if let v = o["crossRegion"], !v.isNull { crossRegion = try StatusRead.int(v, path + ".crossRegion") } else { crossRegion = nil }
+                    if let v = o["server"], !v.isNull { server = try StatusRead.int(v, path + ".server") } else { server = nil }
+                    if let v = o["withinRegion"], !v.isNull { withinRegion = try StatusRead.int(v, path + ".withinRegion") } else { withinRegion = nil }
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    if let v = crossRegion { o["crossRegion"] = .int(Int64(v)) }
+                    if let v = server { o["server"] = .int(Int64(v)) }
+                    if let v = withinRegion { o["withinRegion"] = .int(Int64(v)) }
+                    return o
                 }
             }
         }
@@ -1162,6 +1812,22 @@ public struct FederatedJobStatus: KindStatus {
                 self.crossRegion = crossRegion
                 self.server = server
                 self.withinRegion = withinRegion
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["crossRegion"], !v.isNull { crossRegion = try StatusRead.int(v, path + ".crossRegion") } else { crossRegion = nil }
+                if let v = o["server"], !v.isNull { server = try StatusRead.int(v, path + ".server") } else { server = nil }
+                if let v = o["withinRegion"], !v.isNull { withinRegion = try StatusRead.int(v, path + ".withinRegion") } else { withinRegion = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = crossRegion { o["crossRegion"] = .int(Int64(v)) }
+                if let v = server { o["server"] = .int(Int64(v)) }
+                if let v = withinRegion { o["withinRegion"] = .int(Int64(v)) }
+                return o
             }
         }
     }
@@ -1248,21 +1914,59 @@ public struct FogNodeStatus: KindStatus {
         self.trust = trust
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["availability"], !v.isNull { availability = try Availability(json: StatusRead.object(v, path + ".availability"), at: path + ".availability") } else { availability = nil }
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["harvest"], !v.isNull { harvest = try Harvest(json: StatusRead.object(v, path + ".harvest"), at: path + ".harvest") } else { harvest = nil }
+        if let v = o["lastHeartbeatTime"], !v.isNull { lastHeartbeatTime = try StatusRead.string(v, path + ".lastHeartbeatTime") } else { lastHeartbeatTime = nil }
+        if let v = o["log"], !v.isNull { log = try StatusRead.array(v, path + ".log") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { log = nil }
+        if let v = o["modelCache"], !v.isNull { modelCache = try ModelCache(json: StatusRead.object(v, path + ".modelCache"), at: path + ".modelCache") } else { modelCache = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["peer"], !v.isNull { peer = try Peer(json: StatusRead.object(v, path + ".peer"), at: path + ".peer") } else { peer = nil }
+        if let v = o["relay"], !v.isNull { relay = try Relay(json: StatusRead.object(v, path + ".relay"), at: path + ".relay") } else { relay = nil }
+        if let v = o["reservations"], !v.isNull { reservations = try StatusRead.map(v, path + ".reservations") { e, ep throws(JSONDecodingError) in try Reservation(json: StatusRead.object(e, ep), at: ep) } } else { reservations = nil }
+        if let v = o["scores"], !v.isNull { scores = try Scores(json: StatusRead.object(v, path + ".scores"), at: path + ".scores") } else { scores = nil }
+        if let v = o["taskOutcomes"], !v.isNull { taskOutcomes = try TaskOutcomes(json: StatusRead.object(v, path + ".taskOutcomes"), at: path + ".taskOutcomes") } else { taskOutcomes = nil }
+        if let v = o["telemetry"], !v.isNull { telemetry = try Telemetry(json: StatusRead.object(v, path + ".telemetry"), at: path + ".telemetry") } else { telemetry = nil }
+        if let v = o["trust"], !v.isNull { trust = try StatusRead.double(v, path + ".trust") } else { trust = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = availability { o["availability"] = .object(v.jsonObject) }
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = harvest { o["harvest"] = .object(v.jsonObject) }
+        if let v = lastHeartbeatTime { o["lastHeartbeatTime"] = .string(v) }
+        if let v = log { o["log"] = .array(v.map { e in .string(e) }) }
+        if let v = modelCache { o["modelCache"] = .object(v.jsonObject) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = peer { o["peer"] = .object(v.jsonObject) }
+        if let v = relay { o["relay"] = .object(v.jsonObject) }
+        if let v = reservations { o["reservations"] = .object(v.mapValues { e in .object(e.jsonObject) }) }
+        if let v = scores { o["scores"] = .object(v.jsonObject) }
+        if let v = taskOutcomes { o["taskOutcomes"] = .object(v.jsonObject) }
+        if let v = telemetry { o["telemetry"] = .object(v.jsonObject) }
+        if let v = trust { o["trust"] = .double(v) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if availability != old.availability { status["availability"] = StatusField.json(availability) }
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if harvest != old.harvest { status["harvest"] = StatusField.json(harvest) }
-        if lastHeartbeatTime != old.lastHeartbeatTime { status["lastHeartbeatTime"] = StatusField.json(lastHeartbeatTime) }
-        if log != old.log { status["log"] = StatusField.json(log) }
-        if modelCache != old.modelCache { status["modelCache"] = StatusField.json(modelCache) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if peer != old.peer { status["peer"] = StatusField.json(peer) }
-        if relay != old.relay { status["relay"] = StatusField.json(relay) }
-        if reservations != old.reservations { status["reservations"] = StatusField.json(reservations) }
-        if scores != old.scores { status["scores"] = StatusField.json(scores) }
-        if taskOutcomes != old.taskOutcomes { status["taskOutcomes"] = StatusField.json(taskOutcomes) }
-        if telemetry != old.telemetry { status["telemetry"] = StatusField.json(telemetry) }
-        if trust != old.trust { status["trust"] = StatusField.json(trust) }
+        if availability != old.availability { status["availability"] = availability.map { v in .object(v.jsonObject) } }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if harvest != old.harvest { status["harvest"] = harvest.map { v in .object(v.jsonObject) } }
+        if lastHeartbeatTime != old.lastHeartbeatTime { status["lastHeartbeatTime"] = lastHeartbeatTime.map { v in .string(v) } }
+        if log != old.log { status["log"] = log.map { v in .array(v.map { e in .string(e) }) } }
+        if modelCache != old.modelCache { status["modelCache"] = modelCache.map { v in .object(v.jsonObject) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if peer != old.peer { status["peer"] = peer.map { v in .object(v.jsonObject) } }
+        if relay != old.relay { status["relay"] = relay.map { v in .object(v.jsonObject) } }
+        if reservations != old.reservations { status["reservations"] = reservations.map { v in .object(v.mapValues { e in .object(e.jsonObject) }) } }
+        if scores != old.scores { status["scores"] = scores.map { v in .object(v.jsonObject) } }
+        if taskOutcomes != old.taskOutcomes { status["taskOutcomes"] = taskOutcomes.map { v in .object(v.jsonObject) } }
+        if telemetry != old.telemetry { status["telemetry"] = telemetry.map { v in .object(v.jsonObject) } }
+        if trust != old.trust { status["trust"] = trust.map { v in .double(v) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -1333,6 +2037,38 @@ public struct FogNodeStatus: KindStatus {
             self.recoverySeconds = recoverySeconds
             self.uptime = uptime
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            accountedUntil = try StatusRead.string(try StatusRead.required(o["accountedUntil"], path + ".accountedUntil"), path + ".accountedUntil")
+            if let v = o["disconnections"], !v.isNull { disconnections = try StatusRead.int(v, path + ".disconnections") } else { disconnections = nil }
+            if let v = o["downSince"], !v.isNull { downSince = try StatusRead.string(v, path + ".downSince") } else { downSince = nil }
+            firstSeen = try StatusRead.string(try StatusRead.required(o["firstSeen"], path + ".firstSeen"), path + ".firstSeen")
+            if let v = o["hourly"], !v.isNull { hourly = try StatusRead.array(v, path + ".hourly") { e, ep throws(JSONDecodingError) in try StatusRead.array(e, ep) { e, ep throws(JSONDecodingError) in e } } } else { hourly = nil }
+            if let v = o["notReadySeconds"], !v.isNull { notReadySeconds = try StatusRead.double(v, path + ".notReadySeconds") } else { notReadySeconds = nil }
+            ready = try StatusRead.bool(try StatusRead.required(o["ready"], path + ".ready"), path + ".ready")
+            if let v = o["readySeconds"], !v.isNull { readySeconds = try StatusRead.double(v, path + ".readySeconds") } else { readySeconds = nil }
+            if let v = o["recoveries"], !v.isNull { recoveries = try StatusRead.int(v, path + ".recoveries") } else { recoveries = nil }
+            if let v = o["recoverySeconds"], !v.isNull { recoverySeconds = try StatusRead.double(v, path + ".recoverySeconds") } else { recoverySeconds = nil }
+            if let v = o["uptime"], !v.isNull { uptime = try StatusRead.double(v, path + ".uptime") } else { uptime = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            o["accountedUntil"] = .string(accountedUntil)
+            if let v = disconnections { o["disconnections"] = .int(Int64(v)) }
+            if let v = downSince { o["downSince"] = .string(v) }
+            o["firstSeen"] = .string(firstSeen)
+            if let v = hourly { o["hourly"] = .array(v.map { e in .array(e.map { e in e }) }) }
+            if let v = notReadySeconds { o["notReadySeconds"] = .double(v) }
+            o["ready"] = .bool(ready)
+            if let v = readySeconds { o["readySeconds"] = .double(v) }
+            if let v = recoveries { o["recoveries"] = .int(Int64(v)) }
+            if let v = recoverySeconds { o["recoverySeconds"] = .double(v) }
+            if let v = uptime { o["uptime"] = .double(v) }
+            return o
+        }
     }
 
     /// What the harvest controller decided under the matching harvest policies (absent when none
@@ -1365,6 +2101,28 @@ public struct FogNodeStatus: KindStatus {
             self.reason = reason
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["accountedUntil"], !v.isNull { accountedUntil = try StatusRead.string(v, path + ".accountedUntil") } else { accountedUntil = nil }
+            if let v = o["allocatableCpu"], !v.isNull { allocatableCpu = try StatusRead.double(v, path + ".allocatableCpu") } else { allocatableCpu = nil }
+            if let v = o["coreSeconds"], !v.isNull { coreSeconds = try StatusRead.map(v, path + ".coreSeconds") { e, ep throws(JSONDecodingError) in try StatusRead.double(e, ep) } } else { coreSeconds = nil }
+            cpuShare = try StatusRead.double(try StatusRead.required(o["cpuShare"], path + ".cpuShare"), path + ".cpuShare")
+            policy = try StatusRead.string(try StatusRead.required(o["policy"], path + ".policy"), path + ".policy")
+            reason = try StatusRead.enumeration(Reason.self, try StatusRead.required(o["reason"], path + ".reason"), path + ".reason")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = accountedUntil { o["accountedUntil"] = .string(v) }
+            if let v = allocatableCpu { o["allocatableCpu"] = .double(v) }
+            if let v = coreSeconds { o["coreSeconds"] = .object(v.mapValues { e in .double(e) }) }
+            o["cpuShare"] = .double(cpuShare)
+            o["policy"] = .string(policy)
+            o["reason"] = .string(reason.rawValue)
+            return o
+        }
+
         /// Why the node may or may not lend compute (also the Harvestable condition's reason).
         public enum Reason: String, SchemaEnum, Encodable {
             case eligible = "Eligible"
@@ -1394,6 +2152,24 @@ public struct FogNodeStatus: KindStatus {
             self.hits = hits
             self.misses = misses
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["bytesFetched"], !v.isNull { bytesFetched = try StatusRead.int(v, path + ".bytesFetched") } else { bytesFetched = nil }
+            if let v = o["bytesServed"], !v.isNull { bytesServed = try StatusRead.int(v, path + ".bytesServed") } else { bytesServed = nil }
+            if let v = o["hits"], !v.isNull { hits = try StatusRead.int(v, path + ".hits") } else { hits = nil }
+            if let v = o["misses"], !v.isNull { misses = try StatusRead.int(v, path + ".misses") } else { misses = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = bytesFetched { o["bytesFetched"] = .int(Int64(v)) }
+            if let v = bytesServed { o["bytesServed"] = .int(Int64(v)) }
+            if let v = hits { o["hits"] = .int(Int64(v)) }
+            if let v = misses { o["misses"] = .int(Int64(v)) }
+            return o
+        }
     }
 
     /// Where the node's agent serves its peers (an aggregator's regional model cache), carried by its
@@ -1404,6 +2180,18 @@ public struct FogNodeStatus: KindStatus {
 
         public init(address: String? = nil) {
             self.address = address
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["address"], !v.isNull { address = try StatusRead.string(v, path + ".address") } else { address = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = address { o["address"] = .string(v) }
+            return o
         }
     }
 
@@ -1444,6 +2232,32 @@ public struct FogNodeStatus: KindStatus {
             self.openCircuits = openCircuits
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["address"], !v.isNull { address = try StatusRead.string(v, path + ".address") } else { address = nil }
+            if let v = o["bytesRelayed"], !v.isNull { bytesRelayed = try StatusRead.int(v, path + ".bytesRelayed") } else { bytesRelayed = nil }
+            if let v = o["cellsRefused"], !v.isNull { cellsRefused = try StatusRead.int(v, path + ".cellsRefused") } else { cellsRefused = nil }
+            if let v = o["circuitsBuilt"], !v.isNull { circuitsBuilt = try StatusRead.int(v, path + ".circuitsBuilt") } else { circuitsBuilt = nil }
+            if let v = o["createsRefused"], !v.isNull { createsRefused = try StatusRead.int(v, path + ".createsRefused") } else { createsRefused = nil }
+            if let v = o["limits"], !v.isNull { limits = try Limits(json: StatusRead.object(v, path + ".limits"), at: path + ".limits") } else { limits = nil }
+            if let v = o["onionKeys"], !v.isNull { onionKeys = try StatusRead.array(v, path + ".onionKeys") { e, ep throws(JSONDecodingError) in try OnionKey(json: StatusRead.object(e, ep), at: ep) } } else { onionKeys = nil }
+            if let v = o["openCircuits"], !v.isNull { openCircuits = try StatusRead.int(v, path + ".openCircuits") } else { openCircuits = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = address { o["address"] = .string(v) }
+            if let v = bytesRelayed { o["bytesRelayed"] = .int(Int64(v)) }
+            if let v = cellsRefused { o["cellsRefused"] = .int(Int64(v)) }
+            if let v = circuitsBuilt { o["circuitsBuilt"] = .int(Int64(v)) }
+            if let v = createsRefused { o["createsRefused"] = .int(Int64(v)) }
+            if let v = limits { o["limits"] = .object(v.jsonObject) }
+            if let v = onionKeys { o["onionKeys"] = .array(v.map { e in .object(e.jsonObject) }) }
+            if let v = openCircuits { o["openCircuits"] = .int(Int64(v)) }
+            return o
+        }
+
         public struct Limits: Codable, Sendable, Equatable {
             public var circuitBytesPerSecond: Double?
 
@@ -1452,6 +2266,20 @@ public struct FogNodeStatus: KindStatus {
             public init(circuitBytesPerSecond: Double? = nil, maxCircuits: Int? = nil) {
                 self.circuitBytesPerSecond = circuitBytesPerSecond
                 self.maxCircuits = maxCircuits
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["circuitBytesPerSecond"], !v.isNull { circuitBytesPerSecond = try StatusRead.double(v, path + ".circuitBytesPerSecond") } else { circuitBytesPerSecond = nil }
+                if let v = o["maxCircuits"], !v.isNull { maxCircuits = try StatusRead.int(v, path + ".maxCircuits") } else { maxCircuits = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = circuitBytesPerSecond { o["circuitBytesPerSecond"] = .double(v) }
+                if let v = maxCircuits { o["maxCircuits"] = .int(Int64(v)) }
+                return o
             }
         }
 
@@ -1468,6 +2296,22 @@ public struct FogNodeStatus: KindStatus {
                 self.created = created
                 self.publicKey = publicKey
                 self.rotates = rotates
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                created = try StatusRead.string(try StatusRead.required(o["created"], path + ".created"), path + ".created")
+                publicKey = try StatusRead.string(try StatusRead.required(o["publicKey"], path + ".publicKey"), path + ".publicKey")
+                if let v = o["rotates"], !v.isNull { rotates = try StatusRead.string(v, path + ".rotates") } else { rotates = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                o["created"] = .string(created)
+                o["publicKey"] = .string(publicKey)
+                if let v = rotates { o["rotates"] = .string(v) }
+                return o
             }
         }
     }
@@ -1487,6 +2331,22 @@ public struct FogNodeStatus: KindStatus {
             self.cpu = cpu
             self.gpu = gpu
             self.memoryGiB = memoryGiB
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            cpu = try StatusRead.double(try StatusRead.required(o["cpu"], path + ".cpu"), path + ".cpu")
+            gpu = try StatusRead.int(try StatusRead.required(o["gpu"], path + ".gpu"), path + ".gpu")
+            memoryGiB = try StatusRead.double(try StatusRead.required(o["memoryGiB"], path + ".memoryGiB"), path + ".memoryGiB")
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            o["cpu"] = .double(cpu)
+            o["gpu"] = .int(Int64(gpu))
+            o["memoryGiB"] = .double(memoryGiB)
+            return o
         }
     }
 
@@ -1514,6 +2374,26 @@ public struct FogNodeStatus: KindStatus {
             self.standard = standard
             self.uptime = uptime
         }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["latency"], !v.isNull { latency = try StatusRead.double(v, path + ".latency") } else { latency = nil }
+            if let v = o["performance"], !v.isNull { performance = try StatusRead.double(v, path + ".performance") } else { performance = nil }
+            if let v = o["reliability"], !v.isNull { reliability = try StatusRead.double(v, path + ".reliability") } else { reliability = nil }
+            if let v = o["standard"], !v.isNull { standard = try StatusRead.double(v, path + ".standard") } else { standard = nil }
+            if let v = o["uptime"], !v.isNull { uptime = try StatusRead.double(v, path + ".uptime") } else { uptime = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = latency { o["latency"] = .double(v) }
+            if let v = performance { o["performance"] = .double(v) }
+            if let v = reliability { o["reliability"] = .double(v) }
+            if let v = standard { o["standard"] = .double(v) }
+            if let v = uptime { o["uptime"] = .double(v) }
+            return o
+        }
     }
 
     /// Task outcomes counted by the controllers that run tasks on the node (training: an accepted
@@ -1528,6 +2408,20 @@ public struct FogNodeStatus: KindStatus {
         public init(failed: Int? = nil, succeeded: Int? = nil) {
             self.failed = failed
             self.succeeded = succeeded
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["failed"], !v.isNull { failed = try StatusRead.int(v, path + ".failed") } else { failed = nil }
+            if let v = o["succeeded"], !v.isNull { succeeded = try StatusRead.int(v, path + ".succeeded") } else { succeeded = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = failed { o["failed"] = .int(Int64(v)) }
+            if let v = succeeded { o["succeeded"] = .int(Int64(v)) }
+            return o
         }
     }
 
@@ -1565,6 +2459,30 @@ public struct FogNodeStatus: KindStatus {
             self.thermal = thermal
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["cpu"], !v.isNull { cpu = try Cpu(json: StatusRead.object(v, path + ".cpu"), at: path + ".cpu") } else { cpu = nil }
+            if let v = o["idleSeconds"], !v.isNull { idleSeconds = try StatusRead.double(v, path + ".idleSeconds") } else { idleSeconds = nil }
+            if let v = o["memory"], !v.isNull { memory = try Memory(json: StatusRead.object(v, path + ".memory"), at: path + ".memory") } else { memory = nil }
+            if let v = o["power"], !v.isNull { power = try Power(json: StatusRead.object(v, path + ".power"), at: path + ".power") } else { power = nil }
+            if let v = o["rttAverageMillis"], !v.isNull { rttAverageMillis = try StatusRead.double(v, path + ".rttAverageMillis") } else { rttAverageMillis = nil }
+            if let v = o["rttMillis"], !v.isNull { rttMillis = try StatusRead.double(v, path + ".rttMillis") } else { rttMillis = nil }
+            if let v = o["thermal"], !v.isNull { thermal = try Thermal(json: StatusRead.object(v, path + ".thermal"), at: path + ".thermal") } else { thermal = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = cpu { o["cpu"] = .object(v.jsonObject) }
+            if let v = idleSeconds { o["idleSeconds"] = .double(v) }
+            if let v = memory { o["memory"] = .object(v.jsonObject) }
+            if let v = power { o["power"] = .object(v.jsonObject) }
+            if let v = rttAverageMillis { o["rttAverageMillis"] = .double(v) }
+            if let v = rttMillis { o["rttMillis"] = .double(v) }
+            if let v = thermal { o["thermal"] = .object(v.jsonObject) }
+            return o
+        }
+
         /// CPU readings.
         public struct Cpu: Codable, Sendable, Equatable {
             /// Online logical CPUs.
@@ -1589,6 +2507,26 @@ public struct FogNodeStatus: KindStatus {
                 self.load5 = load5
                 self.utilization = utilization
             }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["count"], !v.isNull { count = try StatusRead.int(v, path + ".count") } else { count = nil }
+                if let v = o["load1"], !v.isNull { load1 = try StatusRead.double(v, path + ".load1") } else { load1 = nil }
+                if let v = o["load15"], !v.isNull { load15 = try StatusRead.double(v, path + ".load15") } else { load15 = nil }
+                if let v = o["load5"], !v.isNull { load5 = try StatusRead.double(v, path + ".load5") } else { load5 = nil }
+                if let v = o["utilization"], !v.isNull { utilization = try StatusRead.double(v, path + ".utilization") } else { utilization = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = count { o["count"] = .int(Int64(v)) }
+                if let v = load1 { o["load1"] = .double(v) }
+                if let v = load15 { o["load15"] = .double(v) }
+                if let v = load5 { o["load5"] = .double(v) }
+                if let v = utilization { o["utilization"] = .double(v) }
+                return o
+            }
         }
 
         /// Memory readings.
@@ -1603,6 +2541,20 @@ public struct FogNodeStatus: KindStatus {
                 self.availableBytes = availableBytes
                 self.totalBytes = totalBytes
             }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["availableBytes"], !v.isNull { availableBytes = try StatusRead.int(v, path + ".availableBytes") } else { availableBytes = nil }
+                if let v = o["totalBytes"], !v.isNull { totalBytes = try StatusRead.int(v, path + ".totalBytes") } else { totalBytes = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = availableBytes { o["availableBytes"] = .int(Int64(v)) }
+                if let v = totalBytes { o["totalBytes"] = .int(Int64(v)) }
+                return o
+            }
         }
 
         /// Power supply readings.
@@ -1616,6 +2568,20 @@ public struct FogNodeStatus: KindStatus {
             public init(acOnline: Bool? = nil, battery: Battery? = nil) {
                 self.acOnline = acOnline
                 self.battery = battery
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["acOnline"], !v.isNull { acOnline = try StatusRead.bool(v, path + ".acOnline") } else { acOnline = nil }
+                if let v = o["battery"], !v.isNull { battery = try Battery(json: StatusRead.object(v, path + ".battery"), at: path + ".battery") } else { battery = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = acOnline { o["acOnline"] = .bool(v) }
+                if let v = battery { o["battery"] = .object(v.jsonObject) }
+                return o
             }
 
             /// The first battery found.
@@ -1638,6 +2604,24 @@ public struct FogNodeStatus: KindStatus {
                     self.status = status
                     self.temperatureCelsius = temperatureCelsius
                 }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    if let v = o["charging"], !v.isNull { charging = try StatusRead.bool(v, path + ".charging") } else { charging = nil }
+                    if let v = o["percent"], !v.isNull { percent = try StatusRead.double(v, path + ".percent") } else { percent = nil }
+                    if let v = o["status"], !v.isNull { status = try StatusRead.string(v, path + ".status") } else { status = nil }
+                    if let v = o["temperatureCelsius"], !v.isNull { temperatureCelsius = try StatusRead.double(v, path + ".temperatureCelsius") } else { temperatureCelsius = nil }
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    if let v = charging { o["charging"] = .bool(v) }
+                    if let v = percent { o["percent"] = .double(v) }
+                    if let v = status { o["status"] = .string(v) }
+                    if let v = temperatureCelsius { o["temperatureCelsius"] = .double(v) }
+                    return o
+                }
             }
         }
 
@@ -1652,6 +2636,20 @@ public struct FogNodeStatus: KindStatus {
             public init(maxCelsius: Double? = nil, zones: [Zone]? = nil) {
                 self.maxCelsius = maxCelsius
                 self.zones = zones
+            }
+
+            /// Reads `json`, the object at `path` (for errors).
+            public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                if let v = o["maxCelsius"], !v.isNull { maxCelsius = try StatusRead.double(v, path + ".maxCelsius") } else { maxCelsius = nil }
+                if let v = o["zones"], !v.isNull { zones = try StatusRead.array(v, path + ".zones") { e, ep throws(JSONDecodingError) in try Zone(json: StatusRead.object(e, ep), at: ep) } } else { zones = nil }
+            }
+
+            /// As JSON, nil fields left out.
+            public var jsonObject: [String: JSONValue] {
+                var o: [String: JSONValue] = [:]
+                if let v = maxCelsius { o["maxCelsius"] = .double(v) }
+                if let v = zones { o["zones"] = .array(v.map { e in .object(e.jsonObject) }) }
+                return o
             }
 
             /// One thermal zone.
@@ -1669,6 +2667,22 @@ public struct FogNodeStatus: KindStatus {
                     self.celsius = celsius
                     self.type = type
                     self.zone = zone
+                }
+
+                /// Reads `json`, the object at `path` (for errors).
+                public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+                    celsius = try StatusRead.double(try StatusRead.required(o["celsius"], path + ".celsius"), path + ".celsius")
+                    if let v = o["type"], !v.isNull { type = try StatusRead.string(v, path + ".type") } else { type = nil }
+                    zone = try StatusRead.string(try StatusRead.required(o["zone"], path + ".zone"), path + ".zone")
+                }
+
+                /// As JSON, nil fields left out.
+                public var jsonObject: [String: JSONValue] {
+                    var o: [String: JSONValue] = [:]
+                    o["celsius"] = .double(celsius)
+                    if let v = type { o["type"] = .string(v) }
+                    o["zone"] = .string(zone)
+                    return o
                 }
             }
         }
@@ -1731,19 +2745,53 @@ public struct GitSourceStatus: KindStatus {
         self.observedGeneration = observedGeneration
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["drift"], !v.isNull { drift = try StatusRead.array(v, path + ".drift") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { drift = nil }
+        if let v = o["driftRepairs"], !v.isNull { driftRepairs = try StatusRead.int(v, path + ".driftRepairs") } else { driftRepairs = nil }
+        if let v = o["errors"], !v.isNull { errors = try StatusRead.array(v, path + ".errors") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { errors = nil }
+        if let v = o["inventory"], !v.isNull { inventory = try StatusRead.array(v, path + ".inventory") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { inventory = nil }
+        if let v = o["inventoryCount"], !v.isNull { inventoryCount = try StatusRead.int(v, path + ".inventoryCount") } else { inventoryCount = nil }
+        if let v = o["lastAppliedRevision"], !v.isNull { lastAppliedRevision = try StatusRead.string(v, path + ".lastAppliedRevision") } else { lastAppliedRevision = nil }
+        if let v = o["lastAppliedTime"], !v.isNull { lastAppliedTime = try StatusRead.string(v, path + ".lastAppliedTime") } else { lastAppliedTime = nil }
+        if let v = o["lastFetchTime"], !v.isNull { lastFetchTime = try StatusRead.string(v, path + ".lastFetchTime") } else { lastFetchTime = nil }
+        if let v = o["lastFetchedRevision"], !v.isNull { lastFetchedRevision = try StatusRead.string(v, path + ".lastFetchedRevision") } else { lastFetchedRevision = nil }
+        if let v = o["lastHandledReconcileAt"], !v.isNull { lastHandledReconcileAt = try StatusRead.string(v, path + ".lastHandledReconcileAt") } else { lastHandledReconcileAt = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = drift { o["drift"] = .array(v.map { e in .string(e) }) }
+        if let v = driftRepairs { o["driftRepairs"] = .int(Int64(v)) }
+        if let v = errors { o["errors"] = .array(v.map { e in .string(e) }) }
+        if let v = inventory { o["inventory"] = .array(v.map { e in .string(e) }) }
+        if let v = inventoryCount { o["inventoryCount"] = .int(Int64(v)) }
+        if let v = lastAppliedRevision { o["lastAppliedRevision"] = .string(v) }
+        if let v = lastAppliedTime { o["lastAppliedTime"] = .string(v) }
+        if let v = lastFetchTime { o["lastFetchTime"] = .string(v) }
+        if let v = lastFetchedRevision { o["lastFetchedRevision"] = .string(v) }
+        if let v = lastHandledReconcileAt { o["lastHandledReconcileAt"] = .string(v) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if drift != old.drift { status["drift"] = StatusField.json(drift) }
-        if driftRepairs != old.driftRepairs { status["driftRepairs"] = StatusField.json(driftRepairs) }
-        if errors != old.errors { status["errors"] = StatusField.json(errors) }
-        if inventory != old.inventory { status["inventory"] = StatusField.json(inventory) }
-        if inventoryCount != old.inventoryCount { status["inventoryCount"] = StatusField.json(inventoryCount) }
-        if lastAppliedRevision != old.lastAppliedRevision { status["lastAppliedRevision"] = StatusField.json(lastAppliedRevision) }
-        if lastAppliedTime != old.lastAppliedTime { status["lastAppliedTime"] = StatusField.json(lastAppliedTime) }
-        if lastFetchTime != old.lastFetchTime { status["lastFetchTime"] = StatusField.json(lastFetchTime) }
-        if lastFetchedRevision != old.lastFetchedRevision { status["lastFetchedRevision"] = StatusField.json(lastFetchedRevision) }
-        if lastHandledReconcileAt != old.lastHandledReconcileAt { status["lastHandledReconcileAt"] = StatusField.json(lastHandledReconcileAt) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if drift != old.drift { status["drift"] = drift.map { v in .array(v.map { e in .string(e) }) } }
+        if driftRepairs != old.driftRepairs { status["driftRepairs"] = driftRepairs.map { v in .int(Int64(v)) } }
+        if errors != old.errors { status["errors"] = errors.map { v in .array(v.map { e in .string(e) }) } }
+        if inventory != old.inventory { status["inventory"] = inventory.map { v in .array(v.map { e in .string(e) }) } }
+        if inventoryCount != old.inventoryCount { status["inventoryCount"] = inventoryCount.map { v in .int(Int64(v)) } }
+        if lastAppliedRevision != old.lastAppliedRevision { status["lastAppliedRevision"] = lastAppliedRevision.map { v in .string(v) } }
+        if lastAppliedTime != old.lastAppliedTime { status["lastAppliedTime"] = lastAppliedTime.map { v in .string(v) } }
+        if lastFetchTime != old.lastFetchTime { status["lastFetchTime"] = lastFetchTime.map { v in .string(v) } }
+        if lastFetchedRevision != old.lastFetchedRevision { status["lastFetchedRevision"] = lastFetchedRevision.map { v in .string(v) } }
+        if lastHandledReconcileAt != old.lastHandledReconcileAt { status["lastHandledReconcileAt"] = lastHandledReconcileAt.map { v in .string(v) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -1796,12 +2844,32 @@ public struct HarvestPolicyStatus: KindStatus {
         self.observedGeneration = observedGeneration
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["eligibleNodes"], !v.isNull { eligibleNodes = try StatusRead.int(v, path + ".eligibleNodes") } else { eligibleNodes = nil }
+        if let v = o["harvestedCoreSeconds"], !v.isNull { harvestedCoreSeconds = try StatusRead.double(v, path + ".harvestedCoreSeconds") } else { harvestedCoreSeconds = nil }
+        if let v = o["matchedNodes"], !v.isNull { matchedNodes = try StatusRead.int(v, path + ".matchedNodes") } else { matchedNodes = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = eligibleNodes { o["eligibleNodes"] = .int(Int64(v)) }
+        if let v = harvestedCoreSeconds { o["harvestedCoreSeconds"] = .double(v) }
+        if let v = matchedNodes { o["matchedNodes"] = .int(Int64(v)) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if eligibleNodes != old.eligibleNodes { status["eligibleNodes"] = StatusField.json(eligibleNodes) }
-        if harvestedCoreSeconds != old.harvestedCoreSeconds { status["harvestedCoreSeconds"] = StatusField.json(harvestedCoreSeconds) }
-        if matchedNodes != old.matchedNodes { status["matchedNodes"] = StatusField.json(matchedNodes) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if eligibleNodes != old.eligibleNodes { status["eligibleNodes"] = eligibleNodes.map { v in .int(Int64(v)) } }
+        if harvestedCoreSeconds != old.harvestedCoreSeconds { status["harvestedCoreSeconds"] = harvestedCoreSeconds.map { v in .double(v) } }
+        if matchedNodes != old.matchedNodes { status["matchedNodes"] = matchedNodes.map { v in .int(Int64(v)) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -1839,10 +2907,26 @@ public struct PrivacyPolicyStatus: KindStatus {
         self.observedGeneration = observedGeneration
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["mechanisms"], !v.isNull { mechanisms = try StatusRead.array(v, path + ".mechanisms") { e, ep throws(JSONDecodingError) in try StatusRead.enumeration(PrivacyMechanism.self, e, ep) } } else { mechanisms = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = mechanisms { o["mechanisms"] = .array(v.map { e in .string(e.rawValue) }) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if mechanisms != old.mechanisms { status["mechanisms"] = StatusField.json(mechanisms) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if mechanisms != old.mechanisms { status["mechanisms"] = mechanisms.map { v in .array(v.map { e in .string(e.rawValue) }) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -1881,11 +2965,29 @@ public struct TierStatus: KindStatus {
         self.runningJobs = runningJobs
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["conditions"], !v.isNull { conditions = try StatusRead.array(v, path + ".conditions") { e, ep throws(JSONDecodingError) in try StatusRead.condition(e, ep) } } else { conditions = nil }
+        if let v = o["jobs"], !v.isNull { jobs = try StatusRead.int(v, path + ".jobs") } else { jobs = nil }
+        if let v = o["observedGeneration"], !v.isNull { observedGeneration = try StatusRead.int(v, path + ".observedGeneration") } else { observedGeneration = nil }
+        if let v = o["runningJobs"], !v.isNull { runningJobs = try StatusRead.int(v, path + ".runningJobs") } else { runningJobs = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = conditions { o["conditions"] = .array(v.map { e in e.json }) }
+        if let v = jobs { o["jobs"] = .int(Int64(v)) }
+        if let v = observedGeneration { o["observedGeneration"] = .int(Int64(v)) }
+        if let v = runningJobs { o["runningJobs"] = .int(Int64(v)) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if conditions != old.conditions { status["conditions"] = StatusField.json(conditions) }
-        if jobs != old.jobs { status["jobs"] = StatusField.json(jobs) }
-        if observedGeneration != old.observedGeneration { status["observedGeneration"] = StatusField.json(observedGeneration) }
-        if runningJobs != old.runningJobs { status["runningJobs"] = StatusField.json(runningJobs) }
+        if conditions != old.conditions { status["conditions"] = conditions.map { v in .array(v.map { e in e.json }) } }
+        if jobs != old.jobs { status["jobs"] = jobs.map { v in .int(Int64(v)) } }
+        if observedGeneration != old.observedGeneration { status["observedGeneration"] = observedGeneration.map { v in .int(Int64(v)) } }
+        if runningJobs != old.runningJobs { status["runningJobs"] = runningJobs.map { v in .int(Int64(v)) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -2019,33 +3121,95 @@ public struct TrainingTaskStatus: KindStatus {
         self.uploadedTo = uploadedTo
     }
 
+    /// Reads `json`, the object at `path` (for errors).
+    public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+        if let v = o["aggregate"], !v.isNull { aggregate = try StatusRead.string(v, path + ".aggregate") } else { aggregate = nil }
+        if let v = o["bytesReceived"], !v.isNull { bytesReceived = try StatusRead.int(v, path + ".bytesReceived") } else { bytesReceived = nil }
+        if let v = o["bytesSent"], !v.isNull { bytesSent = try StatusRead.int(v, path + ".bytesSent") } else { bytesSent = nil }
+        if let v = o["bytesViaCircuits"], !v.isNull { bytesViaCircuits = try StatusRead.int(v, path + ".bytesViaCircuits") } else { bytesViaCircuits = nil }
+        if let v = o["circuit"], !v.isNull { circuit = try StatusRead.array(v, path + ".circuit") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { circuit = nil }
+        if let v = o["circuitFailures"], !v.isNull { circuitFailures = try StatusRead.array(v, path + ".circuitFailures") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { circuitFailures = nil }
+        if let v = o["codec"], !v.isNull { codec = try StatusRead.enumeration(Codec.self, v, path + ".codec") } else { codec = nil }
+        if let v = o["contributors"], !v.isNull { contributors = try StatusRead.array(v, path + ".contributors") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { contributors = nil }
+        if let v = o["correct"], !v.isNull { correct = try StatusRead.int(v, path + ".correct") } else { correct = nil }
+        if let v = o["excluded"], !v.isNull { excluded = try StatusRead.array(v, path + ".excluded") { e, ep throws(JSONDecodingError) in try ExcludedItem(json: StatusRead.object(e, ep), at: ep) } } else { excluded = nil }
+        if let v = o["finishedAt"], !v.isNull { finishedAt = try StatusRead.string(v, path + ".finishedAt") } else { finishedAt = nil }
+        if let v = o["form"], !v.isNull { form = try StatusRead.enumeration(Form.self, v, path + ".form") } else { form = nil }
+        if let v = o["log"], !v.isNull { log = try StatusRead.array(v, path + ".log") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { log = nil }
+        if let v = o["loss"], !v.isNull { loss = try StatusRead.double(v, path + ".loss") } else { loss = nil }
+        if let v = o["missing"], !v.isNull { missing = try StatusRead.array(v, path + ".missing") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { missing = nil }
+        if let v = o["modelFrom"], !v.isNull { modelFrom = try StatusRead.enumeration(ModelFrom.self, v, path + ".modelFrom") } else { modelFrom = nil }
+        if let v = o["phase"], !v.isNull { phase = try StatusRead.enumeration(Phase.self, v, path + ".phase") } else { phase = nil }
+        if let v = o["predictions"], !v.isNull { predictions = try StatusRead.array(v, path + ".predictions") { e, ep throws(JSONDecodingError) in try StatusRead.int(e, ep) } } else { predictions = nil }
+        if let v = o["reason"], !v.isNull { reason = try StatusRead.string(v, path + ".reason") } else { reason = nil }
+        if let v = o["samples"], !v.isNull { samples = try StatusRead.int(v, path + ".samples") } else { samples = nil }
+        if let v = o["serviceMillis"], !v.isNull { serviceMillis = try StatusRead.double(v, path + ".serviceMillis") } else { serviceMillis = nil }
+        if let v = o["startedAt"], !v.isNull { startedAt = try StatusRead.string(v, path + ".startedAt") } else { startedAt = nil }
+        if let v = o["steps"], !v.isNull { steps = try StatusRead.int(v, path + ".steps") } else { steps = nil }
+        if let v = o["traffic"], !v.isNull { traffic = try Traffic(json: StatusRead.object(v, path + ".traffic"), at: path + ".traffic") } else { traffic = nil }
+        if let v = o["update"], !v.isNull { update = try StatusRead.string(v, path + ".update") } else { update = nil }
+        if let v = o["uploadedTo"], !v.isNull { uploadedTo = try StatusRead.string(v, path + ".uploadedTo") } else { uploadedTo = nil }
+    }
+
+    /// As JSON, nil fields left out.
+    public var jsonObject: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let v = aggregate { o["aggregate"] = .string(v) }
+        if let v = bytesReceived { o["bytesReceived"] = .int(Int64(v)) }
+        if let v = bytesSent { o["bytesSent"] = .int(Int64(v)) }
+        if let v = bytesViaCircuits { o["bytesViaCircuits"] = .int(Int64(v)) }
+        if let v = circuit { o["circuit"] = .array(v.map { e in .string(e) }) }
+        if let v = circuitFailures { o["circuitFailures"] = .array(v.map { e in .string(e) }) }
+        if let v = codec { o["codec"] = .string(v.rawValue) }
+        if let v = contributors { o["contributors"] = .array(v.map { e in .string(e) }) }
+        if let v = correct { o["correct"] = .int(Int64(v)) }
+        if let v = excluded { o["excluded"] = .array(v.map { e in .object(e.jsonObject) }) }
+        if let v = finishedAt { o["finishedAt"] = .string(v) }
+        if let v = form { o["form"] = .string(v.rawValue) }
+        if let v = log { o["log"] = .array(v.map { e in .string(e) }) }
+        if let v = loss { o["loss"] = .double(v) }
+        if let v = missing { o["missing"] = .array(v.map { e in .string(e) }) }
+        if let v = modelFrom { o["modelFrom"] = .string(v.rawValue) }
+        if let v = phase { o["phase"] = .string(v.rawValue) }
+        if let v = predictions { o["predictions"] = .array(v.map { e in .int(Int64(e)) }) }
+        if let v = reason { o["reason"] = .string(v) }
+        if let v = samples { o["samples"] = .int(Int64(v)) }
+        if let v = serviceMillis { o["serviceMillis"] = .double(v) }
+        if let v = startedAt { o["startedAt"] = .string(v) }
+        if let v = steps { o["steps"] = .int(Int64(v)) }
+        if let v = traffic { o["traffic"] = .object(v.jsonObject) }
+        if let v = update { o["update"] = .string(v) }
+        if let v = uploadedTo { o["uploadedTo"] = .string(v) }
+        return o
+    }
+
     public func write(into status: inout [String: JSONValue], changedFrom old: Self) {
-        if aggregate != old.aggregate { status["aggregate"] = StatusField.json(aggregate) }
-        if bytesReceived != old.bytesReceived { status["bytesReceived"] = StatusField.json(bytesReceived) }
-        if bytesSent != old.bytesSent { status["bytesSent"] = StatusField.json(bytesSent) }
-        if bytesViaCircuits != old.bytesViaCircuits { status["bytesViaCircuits"] = StatusField.json(bytesViaCircuits) }
-        if circuit != old.circuit { status["circuit"] = StatusField.json(circuit) }
-        if circuitFailures != old.circuitFailures { status["circuitFailures"] = StatusField.json(circuitFailures) }
-        if codec != old.codec { status["codec"] = StatusField.json(codec) }
-        if contributors != old.contributors { status["contributors"] = StatusField.json(contributors) }
-        if correct != old.correct { status["correct"] = StatusField.json(correct) }
-        if excluded != old.excluded { status["excluded"] = StatusField.json(excluded) }
-        if finishedAt != old.finishedAt { status["finishedAt"] = StatusField.json(finishedAt) }
-        if form != old.form { status["form"] = StatusField.json(form) }
-        if log != old.log { status["log"] = StatusField.json(log) }
-        if loss != old.loss { status["loss"] = StatusField.json(loss) }
-        if missing != old.missing { status["missing"] = StatusField.json(missing) }
-        if modelFrom != old.modelFrom { status["modelFrom"] = StatusField.json(modelFrom) }
-        if phase != old.phase { status["phase"] = StatusField.json(phase) }
-        if predictions != old.predictions { status["predictions"] = StatusField.json(predictions) }
-        if reason != old.reason { status["reason"] = StatusField.json(reason) }
-        if samples != old.samples { status["samples"] = StatusField.json(samples) }
-        if serviceMillis != old.serviceMillis { status["serviceMillis"] = StatusField.json(serviceMillis) }
-        if startedAt != old.startedAt { status["startedAt"] = StatusField.json(startedAt) }
-        if steps != old.steps { status["steps"] = StatusField.json(steps) }
-        if traffic != old.traffic { status["traffic"] = StatusField.json(traffic) }
-        if update != old.update { status["update"] = StatusField.json(update) }
-        if uploadedTo != old.uploadedTo { status["uploadedTo"] = StatusField.json(uploadedTo) }
+        if aggregate != old.aggregate { status["aggregate"] = aggregate.map { v in .string(v) } }
+        if bytesReceived != old.bytesReceived { status["bytesReceived"] = bytesReceived.map { v in .int(Int64(v)) } }
+        if bytesSent != old.bytesSent { status["bytesSent"] = bytesSent.map { v in .int(Int64(v)) } }
+        if bytesViaCircuits != old.bytesViaCircuits { status["bytesViaCircuits"] = bytesViaCircuits.map { v in .int(Int64(v)) } }
+        if circuit != old.circuit { status["circuit"] = circuit.map { v in .array(v.map { e in .string(e) }) } }
+        if circuitFailures != old.circuitFailures { status["circuitFailures"] = circuitFailures.map { v in .array(v.map { e in .string(e) }) } }
+        if codec != old.codec { status["codec"] = codec.map { v in .string(v.rawValue) } }
+        if contributors != old.contributors { status["contributors"] = contributors.map { v in .array(v.map { e in .string(e) }) } }
+        if correct != old.correct { status["correct"] = correct.map { v in .int(Int64(v)) } }
+        if excluded != old.excluded { status["excluded"] = excluded.map { v in .array(v.map { e in .object(e.jsonObject) }) } }
+        if finishedAt != old.finishedAt { status["finishedAt"] = finishedAt.map { v in .string(v) } }
+        if form != old.form { status["form"] = form.map { v in .string(v.rawValue) } }
+        if log != old.log { status["log"] = log.map { v in .array(v.map { e in .string(e) }) } }
+        if loss != old.loss { status["loss"] = loss.map { v in .double(v) } }
+        if missing != old.missing { status["missing"] = missing.map { v in .array(v.map { e in .string(e) }) } }
+        if modelFrom != old.modelFrom { status["modelFrom"] = modelFrom.map { v in .string(v.rawValue) } }
+        if phase != old.phase { status["phase"] = phase.map { v in .string(v.rawValue) } }
+        if predictions != old.predictions { status["predictions"] = predictions.map { v in .array(v.map { e in .int(Int64(e)) }) } }
+        if reason != old.reason { status["reason"] = reason.map { v in .string(v) } }
+        if samples != old.samples { status["samples"] = samples.map { v in .int(Int64(v)) } }
+        if serviceMillis != old.serviceMillis { status["serviceMillis"] = serviceMillis.map { v in .double(v) } }
+        if startedAt != old.startedAt { status["startedAt"] = startedAt.map { v in .string(v) } }
+        if steps != old.steps { status["steps"] = steps.map { v in .int(Int64(v)) } }
+        if traffic != old.traffic { status["traffic"] = traffic.map { v in .object(v.jsonObject) } }
+        if update != old.update { status["update"] = update.map { v in .string(v) } }
+        if uploadedTo != old.uploadedTo { status["uploadedTo"] = uploadedTo.map { v in .string(v) } }
     }
 
     public static func fieldName(_ field: PartialKeyPath<Self>) -> String? {
@@ -2101,6 +3265,24 @@ public struct TrainingTaskStatus: KindStatus {
             self.value = value
         }
 
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["fence"], !v.isNull { fence = try StatusRead.double(v, path + ".fence") } else { fence = nil }
+            if let v = o["node"], !v.isNull { node = try StatusRead.string(v, path + ".node") } else { node = nil }
+            if let v = o["reason"], !v.isNull { reason = try StatusRead.enumeration(Reason.self, v, path + ".reason") } else { reason = nil }
+            if let v = o["value"], !v.isNull { value = try StatusRead.double(v, path + ".value") } else { value = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = fence { o["fence"] = .double(v) }
+            if let v = node { o["node"] = .string(v) }
+            if let v = reason { o["reason"] = .string(v.rawValue) }
+            if let v = value { o["value"] = .double(v) }
+            return o
+        }
+
         public enum Reason: String, SchemaEnum, Encodable {
             case nonFinite = "non-finite"
             case size
@@ -2145,6 +3327,22 @@ public struct TrainingTaskStatus: KindStatus {
             self.crossRegion = crossRegion
             self.server = server
             self.withinRegion = withinRegion
+        }
+
+        /// Reads `json`, the object at `path` (for errors).
+        public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
+            if let v = o["crossRegion"], !v.isNull { crossRegion = try StatusRead.int(v, path + ".crossRegion") } else { crossRegion = nil }
+            if let v = o["server"], !v.isNull { server = try StatusRead.int(v, path + ".server") } else { server = nil }
+            if let v = o["withinRegion"], !v.isNull { withinRegion = try StatusRead.int(v, path + ".withinRegion") } else { withinRegion = nil }
+        }
+
+        /// As JSON, nil fields left out.
+        public var jsonObject: [String: JSONValue] {
+            var o: [String: JSONValue] = [:]
+            if let v = crossRegion { o["crossRegion"] = .int(Int64(v)) }
+            if let v = server { o["server"] = .int(Int64(v)) }
+            if let v = withinRegion { o["withinRegion"] = .int(Int64(v)) }
+            return o
         }
     }
 }
