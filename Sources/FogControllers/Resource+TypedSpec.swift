@@ -30,8 +30,8 @@ extension JSONValue {
     /// This value as `T`, a part of a typed status (`FederatedJobStatus.Training`), for a
     /// controller that computes the part as JSON: a value that does not read as the part's
     /// type fails the reconcile for good, naming the field under `path`.
-    func statusPart<T: Decodable>(_ type: T.Type, at path: String) throws(TerminalError) -> T {
-        do { return try JSONValueDecoder().decode(T.self, from: self, path: path) } catch {
+    func statusPart<T: StatusObject>(_ type: T.Type, at path: String) throws(TerminalError) -> T {
+        do { return try T(json: StatusRead.object(self, path), at: path) } catch {
             throw TerminalError("\(error)")
         }
     }

@@ -228,7 +228,7 @@ public enum StatusTypeGenerator {
                 }
                 let name = try claim(hint, path: path, in: &nestedNames)
                 var lines: [String] = []
-                try structDecl(name: name, schema: schema, conformances: "Codable, Sendable, Equatable", kind: nil,
+                try structDecl(name: name, schema: schema, conformances: "StatusObject, Codable, Sendable, Equatable", kind: nil,
                                path: path, indent: indent, into: &lines)
                 nested.append(lines)
                 return .structure(name)

@@ -276,7 +276,9 @@ public struct AuctionController: Controller {
     }
 
     func fail(_ auction: Resource, _ ctx: ReconcileContext, reason: String, message: String, ranking: [JSONValue] = []) async throws -> ReconcileResult {
-        let ranked = try JSONValue.array(ranking).statusPart([AuctionStatus.RankingItem].self, at: "status.ranking")
+        let ranked = try ranking.enumerated().map { i, r throws(TerminalError) in
+            try r.statusPart(AuctionStatus.RankingItem.self, at: FieldPath.element("status.ranking", i))
+        }
         try await ctx.updateStatus(auction, as: AuctionStatus.self, { s in
             s.phase = .failed
             s.reason = message

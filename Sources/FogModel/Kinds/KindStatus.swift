@@ -5,7 +5,16 @@
 /// Several writers share one status (a node's: its agent, node-lifecycle, allocation,
 /// harvest); each sets only its own fields. `write(into:changedFrom:)` carries a writer's
 /// changes into the stored status without touching the others.
-public protocol KindStatus: Codable, Sendable, Equatable {
+/// An object in a status (a kind's whole status, or a part such as `FederatedJobStatus.Training`),
+/// read from and written to JSON by generated code.
+public protocol StatusObject: Sendable, Equatable {
+    /// Reads a status object (generated, straight from JSON); `path` names it in errors.
+    init(json: [String: JSONValue], at path: String) throws(JSONDecodingError)
+    /// As JSON, nil fields left out (generated).
+    var jsonObject: [String: JSONValue] { get }
+}
+
+public protocol KindStatus: StatusObject, Codable {
     /// The kind whose status this is (`FogNode`).
     static var kind: String { get }
     /// Writes into `status` the fields in which this value differs from `old` (a field now nil
@@ -14,10 +23,6 @@ public protocol KindStatus: Codable, Sendable, Equatable {
     func write(into status: inout [String: JSONValue], changedFrom old: Self)
     /// The status field a key path names (`\FogNodeStatus.trust` → `trust`).
     static func fieldName(_ field: PartialKeyPath<Self>) -> String?
-    /// Reads a status object (generated, straight from JSON); `path` names it in errors.
-    init(json: [String: JSONValue], at path: String) throws(JSONDecodingError)
-    /// As JSON, nil fields left out (generated).
-    var jsonObject: [String: JSONValue] { get }
 }
 
 extension KindStatus {

@@ -158,7 +158,7 @@ public struct AuctionStatus: KindStatus {
         return nil
     }
 
-    public struct Bid: Codable, Sendable, Equatable {
+    public struct Bid: StatusObject, Codable, Sendable, Equatable {
         public var digest: String?
 
         public var node: String?
@@ -190,7 +190,7 @@ public struct AuctionStatus: KindStatus {
 
     /// A standalone auction's booking: the capacity held on each winner (under reservationKey in its
     /// status.reservations) until the auction is deleted.
-    public struct Lease: Codable, Sendable, Equatable {
+    public struct Lease: StatusObject, Codable, Sendable, Equatable {
         public var nodes: [String]?
 
         public var perNode: PerNode?
@@ -219,7 +219,7 @@ public struct AuctionStatus: KindStatus {
             return o
         }
 
-        public struct PerNode: Codable, Sendable, Equatable {
+        public struct PerNode: StatusObject, Codable, Sendable, Equatable {
             public var cpu: Double?
 
             public var gpu: Int?
@@ -259,7 +259,7 @@ public struct AuctionStatus: KindStatus {
         case failed = "Failed"
     }
 
-    public struct RankingItem: Codable, Sendable, Equatable {
+    public struct RankingItem: StatusObject, Codable, Sendable, Equatable {
         public var bid: String?
 
         public var effectivePrice: Double?
@@ -533,7 +533,7 @@ public struct CircuitPoolStatus: KindStatus {
         return nil
     }
 
-    public struct Circuit: Codable, Sendable, Equatable {
+    public struct Circuit: StatusObject, Codable, Sendable, Equatable {
         /// How long the last build over this path took (create through every hop and the exit's
         /// confirmation back).
         public var buildMillis: Double?
@@ -609,7 +609,7 @@ public struct CircuitPoolStatus: KindStatus {
             return o
         }
 
-        public struct Hop: Codable, Sendable, Equatable {
+        public struct Hop: StatusObject, Codable, Sendable, Equatable {
             public var address: String
 
             public var node: String
@@ -643,7 +643,7 @@ public struct CircuitPoolStatus: KindStatus {
 
     /// Relay nodes seen, and those eligible (Ready, publishing an address and key, trust at least the
     /// minimum).
-    public struct Relays: Codable, Sendable, Equatable {
+    public struct Relays: StatusObject, Codable, Sendable, Equatable {
         public var eligible: Int?
 
         public var total: Int?
@@ -786,7 +786,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
     /// one transaction).
-    public struct Allocation: Codable, Sendable, Equatable {
+    public struct Allocation: StatusObject, Codable, Sendable, Equatable {
         /// Region → aggregator node (hierarchy.enabled only).
         public var aggregators: [String: String]?
 
@@ -855,7 +855,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// A participant.
-        public struct Participant: Codable, Sendable, Equatable {
+        public struct Participant: StatusObject, Codable, Sendable, Equatable {
             /// Whether it aggregates its region's updates (hierarchy.enabled).
             public var aggregator: Bool?
 
@@ -936,7 +936,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// Cost so far, in the quote's shape: the quote's unit price times what the job used of its unit
     /// (hours run for training, requests served for inference).
-    public struct Cost: Codable, Sendable, Equatable {
+    public struct Cost: StatusObject, Codable, Sendable, Equatable {
         /// ISO 4217 currency code (the quote's).
         public var currency: String
 
@@ -988,7 +988,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// Inference progress and results, written by the inference controller.
-    public struct Inference: Codable, Sendable, Equatable {
+    public struct Inference: StatusObject, Codable, Sendable, Equatable {
         /// Share of correct predictions, 0..1.
         public var accuracy: Double?
 
@@ -1094,7 +1094,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// The price quoted at admission and locked then (FogMarket Quote): unitPrice × quantity = total.
-    public struct Quote: Codable, Sendable, Equatable {
+    public struct Quote: StatusObject, Codable, Sendable, Equatable {
         /// Which bound of the tier's range held the unit price, when one did.
         public var clamped: Clamped?
 
@@ -1163,7 +1163,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// One factor.
-        public struct Factor: Codable, Sendable, Equatable {
+        public struct Factor: StatusObject, Codable, Sendable, Equatable {
             /// How it was obtained.
             public var detail: String?
 
@@ -1216,7 +1216,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// The last `fogctl retry` the federated-job controller carried out: the run ended is cleared and
     /// the job admitted again.
-    public struct Retry: Codable, Sendable, Equatable {
+    public struct Retry: StatusObject, Codable, Sendable, Equatable {
         /// The value of the job's fog/retry annotation it answered (`fogctl retry` writes the time it was
         /// asked).
         public var requested: String
@@ -1245,7 +1245,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.
-    public struct Stop: Codable, Sendable, Equatable {
+    public struct Stop: StatusObject, Codable, Sendable, Equatable {
         /// The phase the run was stopped in.
         public var from: Phase
 
@@ -1274,7 +1274,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// Training progress, written by the training controller.
-    public struct Training: Codable, Sendable, Equatable {
+    public struct Training: StatusObject, Codable, Sendable, Equatable {
         /// Test accuracy of the current global model, 0..1.
         public var accuracy: Double?
 
@@ -1404,7 +1404,7 @@ public struct FederatedJobStatus: KindStatus {
 
         /// All rounds so far: global-model fetches served by regional caches (hits, misses), straight from
         /// the server (direct), the server's model bytes sent, and what it would have sent without caches.
-        public struct ModelCache: Codable, Sendable, Equatable {
+        public struct ModelCache: StatusObject, Codable, Sendable, Equatable {
             public var bytesWithoutCache: Int?
 
             public var direct: Int?
@@ -1445,7 +1445,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// Differential privacy accounting (with a differentialPrivacy policy).
-        public struct Privacy: Codable, Sendable, Equatable {
+        public struct Privacy: StatusObject, Codable, Sendable, Equatable {
             /// Update clipping norm.
             public var clipNorm: Double?
 
@@ -1491,7 +1491,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// A finished round.
-        public struct Round: Codable, Sendable, Equatable {
+        public struct Round: StatusObject, Codable, Sendable, Equatable {
             /// Test accuracy of the new global model, 0..1.
             public var accuracy: Double?
 
@@ -1600,7 +1600,7 @@ public struct FederatedJobStatus: KindStatus {
                 return o
             }
 
-            public struct Aggregator: Codable, Sendable, Equatable {
+            public struct Aggregator: StatusObject, Codable, Sendable, Equatable {
                 /// The aggregator node.
                 public var aggregator: String?
 
@@ -1651,7 +1651,7 @@ public struct FederatedJobStatus: KindStatus {
             }
 
             /// One participant's report.
-            public struct Client: Codable, Sendable, Equatable {
+            public struct Client: StatusObject, Codable, Sendable, Equatable {
                 /// Size of its update blob, in bytes.
                 public var bytes: Int?
 
@@ -1716,7 +1716,7 @@ public struct FederatedJobStatus: KindStatus {
             /// How the round's participants got the global model, as they reported it: from their region's
             /// model cache, which had it (hits) or fetched it first (misses), or from the server (direct); and
             /// the bytes the server sent (misses and direct) against those it would have sent without caches.
-            public struct Models: Codable, Sendable, Equatable {
+            public struct Models: StatusObject, Codable, Sendable, Equatable {
                 public var bytesWithoutCache: Int?
 
                 public var direct: Int?
@@ -1757,7 +1757,7 @@ public struct FederatedJobStatus: KindStatus {
             }
 
             /// The round's bytes by link, measured by the participants and aggregators that moved them.
-            public struct Traffic: Codable, Sendable, Equatable {
+            public struct Traffic: StatusObject, Codable, Sendable, Equatable {
                 /// Bytes between nodes of different regions.
                 public var crossRegion: Int?
 
@@ -1796,7 +1796,7 @@ public struct FederatedJobStatus: KindStatus {
         /// All rounds so far: the bytes the job's participants and aggregators moved (global models,
         /// updates, regional aggregates), measured by the nodes that moved them and reported in their
         /// tasks' status.traffic, by link.
-        public struct Traffic: Codable, Sendable, Equatable {
+        public struct Traffic: StatusObject, Codable, Sendable, Equatable {
             /// Bytes between nodes of different regions.
             public var crossRegion: Int?
 
@@ -1989,7 +1989,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
     /// hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.
-    public struct Availability: Codable, Sendable, Equatable {
+    public struct Availability: StatusObject, Codable, Sendable, Equatable {
         /// Until when time has been attributed.
         public var accountedUntil: String
 
@@ -2073,7 +2073,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// What the harvest controller decided under the matching harvest policies (absent when none
     /// matches).
-    public struct Harvest: Codable, Sendable, Equatable {
+    public struct Harvest: StatusObject, Codable, Sendable, Equatable {
         /// Until when core-seconds have been credited (RFC 3339, with microseconds).
         public var accountedUntil: String?
 
@@ -2137,7 +2137,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// The node's regional model cache, as its agent counts it: requests served from memory (hits),
     /// fetched from the server first (misses), and bytes.
-    public struct ModelCache: Codable, Sendable, Equatable {
+    public struct ModelCache: StatusObject, Codable, Sendable, Equatable {
         public var bytesFetched: Int?
 
         public var bytesServed: Int?
@@ -2174,7 +2174,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Where the node's agent serves its peers (an aggregator's regional model cache), carried by its
     /// heartbeats.
-    public struct Peer: Codable, Sendable, Equatable {
+    public struct Peer: StatusObject, Codable, Sendable, Equatable {
         /// http://host:port, or sim://NODE for a simulated node.
         public var address: String?
 
@@ -2198,7 +2198,7 @@ public struct FogNodeStatus: KindStatus {
     /// A relay node's onion relay (role relay), carried by its agent's heartbeats: where origins reach
     /// it, its onion public keys (X25519, newest first; the private halves stay on the node) and what
     /// it has relayed (docs/circuits.md).
-    public struct Relay: Codable, Sendable, Equatable {
+    public struct Relay: StatusObject, Codable, Sendable, Equatable {
         /// http://host:port of `fogctl agent --relay-listen`, or sim://NODE for a simulated relay.
         public var address: String?
 
@@ -2258,7 +2258,7 @@ public struct FogNodeStatus: KindStatus {
             return o
         }
 
-        public struct Limits: Codable, Sendable, Equatable {
+        public struct Limits: StatusObject, Codable, Sendable, Equatable {
             public var circuitBytesPerSecond: Double?
 
             public var maxCircuits: Int?
@@ -2283,7 +2283,7 @@ public struct FogNodeStatus: KindStatus {
             }
         }
 
-        public struct OnionKey: Codable, Sendable, Equatable {
+        public struct OnionKey: StatusObject, Codable, Sendable, Equatable {
             public var created: String
 
             /// Base64 of the 32-byte X25519 public key.
@@ -2317,7 +2317,7 @@ public struct FogNodeStatus: KindStatus {
     }
 
     /// What one participant reserves.
-    public struct Reservation: Codable, Sendable, Equatable {
+    public struct Reservation: StatusObject, Codable, Sendable, Equatable {
         /// CPU cores.
         public var cpu: Double
 
@@ -2351,7 +2351,7 @@ public struct FogNodeStatus: KindStatus {
     }
 
     /// Peer scores under the standard algorithm, 0..100, to one decimal (refreshed with availability).
-    public struct Scores: Codable, Sendable, Equatable {
+    public struct Scores: StatusObject, Codable, Sendable, Equatable {
         /// Latency component.
         public var latency: Double?
 
@@ -2398,7 +2398,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Task outcomes counted by the controllers that run tasks on the node (training: an accepted
     /// update succeeds; an excluded or missing one fails).
-    public struct TaskOutcomes: Codable, Sendable, Equatable {
+    public struct TaskOutcomes: StatusObject, Codable, Sendable, Equatable {
         /// Tasks that failed.
         public var failed: Int?
 
@@ -2427,7 +2427,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// What the host reported at the last heartbeat (NodeTelemetry); a reading the host does not expose
     /// is absent (each heartbeat is a merge patch that removes readings gone since).
-    public struct Telemetry: Codable, Sendable, Equatable {
+    public struct Telemetry: StatusObject, Codable, Sendable, Equatable {
         /// CPU readings.
         public var cpu: Cpu?
 
@@ -2484,7 +2484,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// CPU readings.
-        public struct Cpu: Codable, Sendable, Equatable {
+        public struct Cpu: StatusObject, Codable, Sendable, Equatable {
             /// Online logical CPUs.
             public var count: Int?
 
@@ -2530,7 +2530,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Memory readings.
-        public struct Memory: Codable, Sendable, Equatable {
+        public struct Memory: StatusObject, Codable, Sendable, Equatable {
             /// MemAvailable, in bytes.
             public var availableBytes: Int?
 
@@ -2558,7 +2558,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Power supply readings.
-        public struct Power: Codable, Sendable, Equatable {
+        public struct Power: StatusObject, Codable, Sendable, Equatable {
             /// Whether a mains or USB supply is online.
             public var acOnline: Bool?
 
@@ -2585,7 +2585,7 @@ public struct FogNodeStatus: KindStatus {
             }
 
             /// The first battery found.
-            public struct Battery: Codable, Sendable, Equatable {
+            public struct Battery: StatusObject, Codable, Sendable, Equatable {
                 /// Taking charge or full on external power (derived from status).
                 public var charging: Bool?
 
@@ -2626,7 +2626,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Thermal zones.
-        public struct Thermal: Codable, Sendable, Equatable {
+        public struct Thermal: StatusObject, Codable, Sendable, Equatable {
             /// The hottest zone, in °C.
             public var maxCelsius: Double?
 
@@ -2653,7 +2653,7 @@ public struct FogNodeStatus: KindStatus {
             }
 
             /// One thermal zone.
-            public struct Zone: Codable, Sendable, Equatable {
+            public struct Zone: StatusObject, Codable, Sendable, Equatable {
                 /// Temperature in °C.
                 public var celsius: Double
 
@@ -3249,7 +3249,7 @@ public struct TrainingTaskStatus: KindStatus {
         case topk
     }
 
-    public struct ExcludedItem: Codable, Sendable, Equatable {
+    public struct ExcludedItem: StatusObject, Codable, Sendable, Equatable {
         public var fence: Double?
 
         public var node: String?
@@ -3316,7 +3316,7 @@ public struct TrainingTaskStatus: KindStatus {
     /// peer in its own region: the regional cache, the aggregator), crossRegion (with a peer in another
     /// region), server (with the server, which sits outside every region; a regional cache's fetch from
     /// the server on this task's behalf counts here).
-    public struct Traffic: Codable, Sendable, Equatable {
+    public struct Traffic: StatusObject, Codable, Sendable, Equatable {
         public var crossRegion: Int?
 
         public var server: Int?
