@@ -1,16 +1,9 @@
 import FogModel
 import Foundation
 
-/// Why a node may or may not lend idle compute, as the `Harvestable` condition's reason.
-public enum HarvestReason: String, Sendable, CaseIterable {
-    case eligible = "Eligible"
-    case noTelemetry = "NoTelemetry"
-    case outsideWindow = "OutsideWindow"
-    case onBattery = "OnBattery"
-    case batteryLow = "BatteryLow"
-    case tooHot = "TooHot"
-    case busy = "Busy"
-}
+/// Why a node may or may not lend idle compute, as the `Harvestable` condition's reason: the
+/// schema's `status.harvest.reason` (schemas/fognode.json), generated as `FogNodeStatus.Harvest.Reason`.
+public typealias HarvestReason = FogNodeStatus.Harvest.Reason
 
 public struct HarvestDecision: Sendable, Equatable {
     public var reason: HarvestReason

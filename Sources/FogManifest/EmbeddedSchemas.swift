@@ -1446,7 +1446,7 @@ enum EmbeddedSchemas {
                 "properties": {
                   "node": {"type": "string", "description": "The FogNode.", "minLength": 1},
                   "region": {"type": "string", "description": "The node's spec.region."},
-                  "class": {"type": "string", "description": "The node's spec.class.", "enum": ["mobile", "edge", "fog", "cloud"]},
+                  "class": {"type": "string", "description": "The node's spec.class.", "x-swift-type": "DeviceClass", "enum": ["mobile", "edge", "fog", "cloud"]},
                   "score": {"type": "number", "description": "The node's score under the job's algorithm when chosen, to two decimals."},
                   "price": {"type": "number", "description": "What the job pays this participant, to four decimals (from an auction: its unit payment × units).", "minimum": 0},
                   "bid": {"type": "string", "description": "The winning Bid (auction mode)."},
@@ -1462,6 +1462,7 @@ enum EmbeddedSchemas {
             "algorithm": {
               "type": "string",
               "description": "The scoring algorithm that ranked the candidates.",
+              "x-swift-type": "ScoringAlgorithm",
               "enum": [
                 "standard",
                 "latency-optimized",

@@ -103,9 +103,7 @@ public struct HarvestController: Controller {
         }
         let condition = Condition(type: "Harvestable", status: decision.eligible ? .true : .false,
                                   reason: decision.reason.rawValue, message: "\(policy): \(decision.message)")
-        guard let reason = FogNodeStatus.Harvest.Reason(rawValue: decision.reason.rawValue) else {
-            throw TerminalError("harvest reason \(decision.reason.rawValue) is not one status.harvest describes")
-        }
+        let reason = decision.reason
         try await ctx.updateStatus(node, as: FogNodeStatus.self, fields: [\.harvest], { s in
             s.harvest = FogNodeStatus.Harvest(accountedUntil: Timestamp.formatMicro(seconds: t), allocatableCpu: (share * cores * 1000).rounded() / 1000,
                                               coreSeconds: coreSeconds, cpuShare: share, policy: policy, reason: reason)

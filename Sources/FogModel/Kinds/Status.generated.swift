@@ -791,7 +791,7 @@ public struct FederatedJobStatus: KindStatus {
         public var aggregators: [String: String]?
 
         /// The scoring algorithm that ranked the candidates.
-        public var algorithm: Algorithm?
+        public var algorithm: ScoringAlgorithm?
 
         /// The Auction the participants were bought in (auction mode).
         public var auction: String?
@@ -808,7 +808,7 @@ public struct FederatedJobStatus: KindStatus {
         /// Sum of the participants' scores, to two decimals.
         public var totalScore: Double?
 
-        public init(aggregators: [String: String]? = nil, algorithm: Algorithm? = nil, auction: String? = nil, participantCount: Int, participants: [Participant], totalPrice: Double? = nil, totalScore: Double? = nil) {
+        public init(aggregators: [String: String]? = nil, algorithm: ScoringAlgorithm? = nil, auction: String? = nil, participantCount: Int, participants: [Participant], totalPrice: Double? = nil, totalScore: Double? = nil) {
             self.aggregators = aggregators
             self.algorithm = algorithm
             self.auction = auction
@@ -821,7 +821,7 @@ public struct FederatedJobStatus: KindStatus {
         /// Reads `json`, the object at `path` (for errors).
         public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
             if let v = o["aggregators"], !v.isNull { aggregators = try StatusRead.map(v, path + ".aggregators") { e, ep throws(JSONDecodingError) in try StatusRead.string(e, ep) } } else { aggregators = nil }
-            if let v = o["algorithm"], !v.isNull { algorithm = try StatusRead.enumeration(Algorithm.self, v, path + ".algorithm") } else { algorithm = nil }
+            if let v = o["algorithm"], !v.isNull { algorithm = try StatusRead.enumeration(ScoringAlgorithm.self, v, path + ".algorithm") } else { algorithm = nil }
             if let v = o["auction"], !v.isNull { auction = try StatusRead.string(v, path + ".auction") } else { auction = nil }
             participantCount = try StatusRead.int(try StatusRead.required(o["participantCount"], path + ".participantCount"), path + ".participantCount")
             participants = try StatusRead.array(try StatusRead.required(o["participants"], path + ".participants"), path + ".participants") { e, ep throws(JSONDecodingError) in try Participant(json: StatusRead.object(e, ep), at: ep) }
@@ -842,18 +842,6 @@ public struct FederatedJobStatus: KindStatus {
             return o
         }
 
-        /// The scoring algorithm that ranked the candidates.
-        public enum Algorithm: String, SchemaEnum, Encodable {
-            case standard
-            case latencyOptimized = "latency-optimized"
-            case throughputOptimized = "throughput-optimized"
-            case reliabilityOptimized = "reliability-optimized"
-            case geographicProximity = "geographic-proximity"
-            case loadBalanced = "load-balanced"
-            case economic
-            case consensus
-        }
-
         /// A participant.
         public struct Participant: StatusObject, Codable, Sendable, Equatable {
             /// Whether it aggregates its region's updates (hierarchy.enabled).
@@ -863,7 +851,7 @@ public struct FederatedJobStatus: KindStatus {
             public var bid: String?
 
             /// The node's spec.class.
-            public var `class`: Class?
+            public var `class`: DeviceClass?
 
             /// The FogNode.
             public var node: String
@@ -884,7 +872,7 @@ public struct FederatedJobStatus: KindStatus {
             /// The unit payment the auction awarded (auction mode).
             public var unitPrice: Double?
 
-            public init(aggregator: Bool? = nil, bid: String? = nil, `class`: Class? = nil, node: String, price: Double? = nil, region: String? = nil, score: Double? = nil, since: String? = nil, unitPrice: Double? = nil) {
+            public init(aggregator: Bool? = nil, bid: String? = nil, `class`: DeviceClass? = nil, node: String, price: Double? = nil, region: String? = nil, score: Double? = nil, since: String? = nil, unitPrice: Double? = nil) {
                 self.aggregator = aggregator
                 self.bid = bid
                 self.`class` = `class`
@@ -900,7 +888,7 @@ public struct FederatedJobStatus: KindStatus {
             public init(json o: [String: JSONValue], at path: String) throws(JSONDecodingError) {
                 if let v = o["aggregator"], !v.isNull { aggregator = try StatusRead.bool(v, path + ".aggregator") } else { aggregator = nil }
                 if let v = o["bid"], !v.isNull { bid = try StatusRead.string(v, path + ".bid") } else { bid = nil }
-                if let v = o["class"], !v.isNull { `class` = try StatusRead.enumeration(Class.self, v, path + ".class") } else { `class` = nil }
+                if let v = o["class"], !v.isNull { `class` = try StatusRead.enumeration(DeviceClass.self, v, path + ".class") } else { `class` = nil }
                 node = try StatusRead.string(try StatusRead.required(o["node"], path + ".node"), path + ".node")
                 if let v = o["price"], !v.isNull { price = try StatusRead.double(v, path + ".price") } else { price = nil }
                 if let v = o["region"], !v.isNull { region = try StatusRead.string(v, path + ".region") } else { region = nil }
@@ -922,14 +910,6 @@ public struct FederatedJobStatus: KindStatus {
                 if let v = since { o["since"] = .string(v) }
                 if let v = unitPrice { o["unitPrice"] = .double(v) }
                 return o
-            }
-
-            /// The node's spec.class.
-            public enum Class: String, SchemaEnum, Encodable {
-                case mobile
-                case edge
-                case fog
-                case cloud
             }
         }
     }
