@@ -235,6 +235,29 @@ public final class LeaderElector: @unchecked Sendable {
     }
 
     /// Until cancelled. `lead` receives the fencing token and must stop when cancelled.
+    enum Renewal: Sendable {
+        case renewed, lost, failed(String), timedOut
+    }
+
+    /// One renewal of `token`, given up after `limit` (at once when `limit` is spent). The call
+    /// itself is not waited for past the limit (it may hang on a dead connection); it is cancelled.
+    static func renew(_ lease: LeaderLease, token: Int64, within limit: Duration) async -> Renewal {
+        guard limit > .zero else { return .timedOut }
+        let answer = FirstAnswer<Renewal>()
+        return await withCheckedContinuation { continuation in
+            answer.set(continuation)
+            let call = Task {
+                let r: Renewal
+                do { r = try await lease.renew(token: token) ? .renewed : .lost } catch { r = .failed("\(error)") }
+                answer.give(r)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if answer.give(.timedOut) { call.cancel() }
+            }
+        }
+    }
+
     public func run(lead: @escaping @Sendable (Int64) async -> Void) async {
         let timing = lease.timing
         while !Task.isCancelled {
@@ -266,15 +289,21 @@ public final class LeaderElector: @unchecked Sendable {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: timing.retryPeriod)
                         if Task.isCancelled { return false }
-                        do {
-                            if try await lease.renew(token: token) {
-                                lastRenewal = clock.now
-                                continue
-                            }
+                        // A renewal that has not answered by the renew deadline counts as failed:
+                        // a leader must stop believing it leads before its lease can be taken,
+                        // even while a call to a slow or unreachable database hangs.
+                        let remaining = timing.renewDeadline - (clock.now - lastRenewal)
+                        switch await Self.renew(lease, token: token, within: remaining) {
+                        case .renewed:
+                            lastRenewal = clock.now
+                            continue
+                        case .lost:
                             logger.warning("lost the lease (token \(token)): another server leads or it expired")
                             return true
-                        } catch {
+                        case .failed(let error):
                             logger.warning("renewing the lease failed: \(error)")
+                        case .timedOut:
+                            logger.warning("renewing the lease did not answer within the renew deadline")
                         }
                         if clock.now - lastRenewal >= timing.renewDeadline {
                             logger.warning("could not renew the lease for \(timing.renewDeadline): stepping down")
@@ -343,5 +372,30 @@ final class Latch: @unchecked Sendable {
             }
             if now { c.resume() }
         }
+    }
+}
+
+/// Resumes a continuation with the first answer given; later ones are dropped.
+final class FirstAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Never>?
+    private var pending: T?
+    private var answered = false
+
+    func set(_ c: CheckedContinuation<T, Never>) {
+        lock.lock()
+        if let p = pending { pending = nil; lock.unlock(); c.resume(returning: p); return }
+        continuation = c
+        lock.unlock()
+    }
+
+    /// Whether this was the first answer.
+    @discardableResult
+    func give(_ value: T) -> Bool {
+        lock.lock()
+        guard !answered else { lock.unlock(); return false }
+        answered = true
+        if let c = continuation { continuation = nil; lock.unlock(); c.resume(returning: value) } else { pending = value; lock.unlock() }
+        return true
     }
 }
