@@ -206,7 +206,7 @@ public enum StatusTypeGenerator {
             let name = try claim(hint, path: path, in: &nestedNames)
             var lines: [String] = []
             doc(schema["description"]?.stringValue, indent: indent, into: &lines)
-            lines.append("\(indent)public enum \(name): String, SchemaEnum, Encodable {")
+            lines.append("\(indent)public enum \(name): String, SchemaEnum {")
             for v in values {
                 let c = caseName(v)
                 lines.append("\(indent)    case \(c)\(c.trimmingBackticks == v ? "" : " = \"\(v)\"")")
@@ -228,7 +228,7 @@ public enum StatusTypeGenerator {
                 }
                 let name = try claim(hint, path: path, in: &nestedNames)
                 var lines: [String] = []
-                try structDecl(name: name, schema: schema, conformances: "StatusObject, Codable, Sendable, Equatable", kind: nil,
+                try structDecl(name: name, schema: schema, conformances: "StatusObject", kind: nil,
                                path: path, indent: indent, into: &lines)
                 nested.append(lines)
                 return .structure(name)

@@ -165,18 +165,3 @@ public enum Timestamp {
         return "\(secs / 86400)d"
     }
 }
-
-/// Conditions in typed statuses (`FogNodeStatus.conditions`, …) read and write their wire form
-/// (`Condition.json`: reason and message absent when empty).
-extension Condition: Codable {
-    public init(from decoder: any Decoder) throws {
-        let json = try JSONValue(from: decoder)
-        guard let c = Condition(json: json) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "must be a condition with a type and a status of True, False or Unknown"))
-        }
-        self = c
-    }
-
-    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
-}

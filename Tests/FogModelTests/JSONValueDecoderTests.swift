@@ -89,24 +89,4 @@ import Testing
         #expect(error(with("absent", 5))?.description == "spec.absent: must be a string (got 5)")
         #expect(error(.string("x"))?.description == #"spec: must be a mapping (got string "x")"#)
     }
-
-    /// The encoder writes what the decoder reads: integers as integers, floating-point numbers
-    /// as doubles (also when whole), nil optionals left out, nested structs, arrays and maps,
-    /// and a `JSONValue` as it is.
-    @Test func theEncoderWritesWhatTheDecoderReads() throws {
-        struct Inner: Codable, Equatable { var n: Int; var x: Double?; var tags: [String] }
-        struct Outer: Codable, Equatable {
-            var inner: Inner; var list: [Inner]; var map: [String: Double]; var raw: JSONValue; var absent: String?; var flag: Bool
-        }
-        let value = Outer(inner: Inner(n: 3, x: 2, tags: ["a"]), list: [Inner(n: -1, x: nil, tags: [])],
-                          map: ["k": 0.5], raw: ["any": [1, "two"]], absent: nil, flag: true)
-        let json = try JSONValueEncoder().encode(value)
-        #expect(json == .object([
-            "inner": ["n": .int(3), "x": .double(2), "tags": ["a"]],
-            "list": [["n": .int(-1), "tags": []]],
-            "map": ["k": .double(0.5)], "raw": ["any": [1, "two"]], "flag": true,
-        ]))
-        #expect(try JSONValueDecoder().decode(Outer.self, from: json) == value)
-    }
 }
-

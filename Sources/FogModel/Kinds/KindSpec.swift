@@ -13,6 +13,6 @@ public protocol KindSpec: Decodable, Sendable, Equatable {
 }
 
 /// A node's device class (`FogNode.spec.class`, a Tier's and a job's `deviceClasses`).
-public enum DeviceClass: String, SchemaEnum, Encodable {
+public enum DeviceClass: String, SchemaEnum {
     case mobile, edge, fog, cloud
 }

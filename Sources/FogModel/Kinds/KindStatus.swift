@@ -14,7 +14,7 @@ public protocol StatusObject: Sendable, Equatable {
     var jsonObject: [String: JSONValue] { get }
 }
 
-public protocol KindStatus: StatusObject, Codable {
+public protocol KindStatus: StatusObject {
     /// The kind whose status this is (`FogNode`).
     static var kind: String { get }
     /// Writes into `status` the fields in which this value differs from `old` (a field now nil

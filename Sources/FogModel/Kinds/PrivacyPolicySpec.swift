@@ -3,7 +3,7 @@
 /// says `enabled: false`.
 /// A privacy mechanism a PrivacyPolicy may switch on and a FogNode may support
 /// (`spec.privacyCapabilities`), in the order they are reported.
-public enum PrivacyMechanism: String, SchemaEnum, Encodable {
+public enum PrivacyMechanism: String, SchemaEnum {
     case anonymization, differentialPrivacy, secureAggregation, onionRouting
 }
 

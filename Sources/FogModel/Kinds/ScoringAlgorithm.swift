@@ -1,7 +1,7 @@
 /// The eight ways of ranking nodes (the seed's weightings; their weights are in FogFleet's
 /// peer scoring). Raw values are the names used on the wire: a job's `placement.algorithm`,
 /// `fogctl top nodes --algorithm`.
-public enum ScoringAlgorithm: String, SchemaEnum, Encodable {
+public enum ScoringAlgorithm: String, SchemaEnum {
     case standard
     case latencyOptimized = "latency-optimized"
     case throughputOptimized = "throughput-optimized"

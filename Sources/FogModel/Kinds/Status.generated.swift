@@ -158,7 +158,7 @@ public struct AuctionStatus: KindStatus {
         return nil
     }
 
-    public struct Bid: StatusObject, Codable, Sendable, Equatable {
+    public struct Bid: StatusObject {
         public var digest: String?
 
         public var node: String?
@@ -190,7 +190,7 @@ public struct AuctionStatus: KindStatus {
 
     /// A standalone auction's booking: the capacity held on each winner (under reservationKey in its
     /// status.reservations) until the auction is deleted.
-    public struct Lease: StatusObject, Codable, Sendable, Equatable {
+    public struct Lease: StatusObject {
         public var nodes: [String]?
 
         public var perNode: PerNode?
@@ -219,7 +219,7 @@ public struct AuctionStatus: KindStatus {
             return o
         }
 
-        public struct PerNode: StatusObject, Codable, Sendable, Equatable {
+        public struct PerNode: StatusObject {
             public var cpu: Double?
 
             public var gpu: Int?
@@ -253,13 +253,13 @@ public struct AuctionStatus: KindStatus {
     /// Open (taking bids), Closed (winners chosen), or Failed (no clearing after the last round). The
     /// API server treats Closed, Cleared and Failed as no longer open: bids become readable to tenants
     /// and new ones are refused.
-    public enum Phase: String, SchemaEnum, Encodable {
+    public enum Phase: String, SchemaEnum {
         case `open` = "Open"
         case closed = "Closed"
         case failed = "Failed"
     }
 
-    public struct RankingItem: StatusObject, Codable, Sendable, Equatable {
+    public struct RankingItem: StatusObject {
         public var bid: String?
 
         public var effectivePrice: Double?
@@ -324,7 +324,7 @@ public struct AuctionStatus: KindStatus {
             return o
         }
 
-        public enum Outcome: String, SchemaEnum, Encodable {
+        public enum Outcome: String, SchemaEnum {
             case won = "Won"
             case lost = "Lost"
         }
@@ -410,7 +410,7 @@ public struct BidStatus: KindStatus {
     }
 
     /// Pending while the auction is open; Won, Lost, or Closed (the auction or its job was deleted).
-    public enum Outcome: String, SchemaEnum, Encodable {
+    public enum Outcome: String, SchemaEnum {
         case pending = "Pending"
         case won = "Won"
         case lost = "Lost"
@@ -533,7 +533,7 @@ public struct CircuitPoolStatus: KindStatus {
         return nil
     }
 
-    public struct Circuit: StatusObject, Codable, Sendable, Equatable {
+    public struct Circuit: StatusObject {
         /// How long the last build over this path took (create through every hop and the exit's
         /// confirmation back).
         public var buildMillis: Double?
@@ -609,7 +609,7 @@ public struct CircuitPoolStatus: KindStatus {
             return o
         }
 
-        public struct Hop: StatusObject, Codable, Sendable, Equatable {
+        public struct Hop: StatusObject {
             public var address: String
 
             public var node: String
@@ -643,7 +643,7 @@ public struct CircuitPoolStatus: KindStatus {
 
     /// Relay nodes seen, and those eligible (Ready, publishing an address and key, trust at least the
     /// minimum).
-    public struct Relays: StatusObject, Codable, Sendable, Equatable {
+    public struct Relays: StatusObject {
         public var eligible: Int?
 
         public var total: Int?
@@ -786,7 +786,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// The participants chosen by the allocation controller (written with their nodes' reservations in
     /// one transaction).
-    public struct Allocation: StatusObject, Codable, Sendable, Equatable {
+    public struct Allocation: StatusObject {
         /// Region → aggregator node (hierarchy.enabled only).
         public var aggregators: [String: String]?
 
@@ -843,7 +843,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// A participant.
-        public struct Participant: StatusObject, Codable, Sendable, Equatable {
+        public struct Participant: StatusObject {
             /// Whether it aggregates its region's updates (hierarchy.enabled).
             public var aggregator: Bool?
 
@@ -916,7 +916,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// Cost so far, in the quote's shape: the quote's unit price times what the job used of its unit
     /// (hours run for training, requests served for inference).
-    public struct Cost: StatusObject, Codable, Sendable, Equatable {
+    public struct Cost: StatusObject {
         /// ISO 4217 currency code (the quote's).
         public var currency: String
 
@@ -961,14 +961,14 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// The quote's unit.
-        public enum Unit: String, SchemaEnum, Encodable {
+        public enum Unit: String, SchemaEnum {
             case hour
             case request
         }
     }
 
     /// Inference progress and results, written by the inference controller.
-    public struct Inference: StatusObject, Codable, Sendable, Equatable {
+    public struct Inference: StatusObject {
         /// Share of correct predictions, 0..1.
         public var accuracy: Double?
 
@@ -1064,7 +1064,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// Lifecycle phase (FogMarket JobPhase): Pending → Admitted → Allocated → Running → Succeeded, or
     /// Failed.
-    public enum Phase: String, SchemaEnum, Encodable {
+    public enum Phase: String, SchemaEnum {
         case pending = "Pending"
         case admitted = "Admitted"
         case allocated = "Allocated"
@@ -1074,7 +1074,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// The price quoted at admission and locked then (FogMarket Quote): unitPrice × quantity = total.
-    public struct Quote: StatusObject, Codable, Sendable, Equatable {
+    public struct Quote: StatusObject {
         /// Which bound of the tier's range held the unit price, when one did.
         public var clamped: Clamped?
 
@@ -1137,13 +1137,13 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// Which bound of the tier's range held the unit price, when one did.
-        public enum Clamped: String, SchemaEnum, Encodable {
+        public enum Clamped: String, SchemaEnum {
             case min
             case max
         }
 
         /// One factor.
-        public struct Factor: StatusObject, Codable, Sendable, Equatable {
+        public struct Factor: StatusObject {
             /// How it was obtained.
             public var detail: String?
 
@@ -1176,7 +1176,7 @@ public struct FederatedJobStatus: KindStatus {
             }
 
             /// Factor name.
-            public enum Name: String, SchemaEnum, Encodable {
+            public enum Name: String, SchemaEnum {
                 case base
                 case model
                 case privacy
@@ -1188,7 +1188,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// What one unit is: hour (training) or request (inference).
-        public enum Unit: String, SchemaEnum, Encodable {
+        public enum Unit: String, SchemaEnum {
             case hour
             case request
         }
@@ -1196,7 +1196,7 @@ public struct FederatedJobStatus: KindStatus {
 
     /// The last `fogctl retry` the federated-job controller carried out: the run ended is cleared and
     /// the job admitted again.
-    public struct Retry: StatusObject, Codable, Sendable, Equatable {
+    public struct Retry: StatusObject {
         /// The value of the job's fog/retry annotation it answered (`fogctl retry` writes the time it was
         /// asked).
         public var requested: String
@@ -1225,7 +1225,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// The last `fogctl stop` the federated-job controller carried out: the run ended as Failed.
-    public struct Stop: StatusObject, Codable, Sendable, Equatable {
+    public struct Stop: StatusObject {
         /// The phase the run was stopped in.
         public var from: Phase
 
@@ -1254,7 +1254,7 @@ public struct FederatedJobStatus: KindStatus {
     }
 
     /// Training progress, written by the training controller.
-    public struct Training: StatusObject, Codable, Sendable, Equatable {
+    public struct Training: StatusObject {
         /// Test accuracy of the current global model, 0..1.
         public var accuracy: Double?
 
@@ -1384,7 +1384,7 @@ public struct FederatedJobStatus: KindStatus {
 
         /// All rounds so far: global-model fetches served by regional caches (hits, misses), straight from
         /// the server (direct), the server's model bytes sent, and what it would have sent without caches.
-        public struct ModelCache: StatusObject, Codable, Sendable, Equatable {
+        public struct ModelCache: StatusObject {
             public var bytesWithoutCache: Int?
 
             public var direct: Int?
@@ -1425,7 +1425,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// Differential privacy accounting (with a differentialPrivacy policy).
-        public struct Privacy: StatusObject, Codable, Sendable, Equatable {
+        public struct Privacy: StatusObject {
             /// Update clipping norm.
             public var clipNorm: Double?
 
@@ -1471,7 +1471,7 @@ public struct FederatedJobStatus: KindStatus {
         }
 
         /// A finished round.
-        public struct Round: StatusObject, Codable, Sendable, Equatable {
+        public struct Round: StatusObject {
             /// Test accuracy of the new global model, 0..1.
             public var accuracy: Double?
 
@@ -1580,7 +1580,7 @@ public struct FederatedJobStatus: KindStatus {
                 return o
             }
 
-            public struct Aggregator: StatusObject, Codable, Sendable, Equatable {
+            public struct Aggregator: StatusObject {
                 /// The aggregator node.
                 public var aggregator: String?
 
@@ -1631,7 +1631,7 @@ public struct FederatedJobStatus: KindStatus {
             }
 
             /// One participant's report.
-            public struct Client: StatusObject, Codable, Sendable, Equatable {
+            public struct Client: StatusObject {
                 /// Size of its update blob, in bytes.
                 public var bytes: Int?
 
@@ -1684,7 +1684,7 @@ public struct FederatedJobStatus: KindStatus {
 
                 /// How its task ended: Succeeded, Skipped, Failed, or Missing (no report in time); Excluded when
                 /// Byzantine detection flagged its update.
-                public enum Status: String, SchemaEnum, Encodable {
+                public enum Status: String, SchemaEnum {
                     case succeeded = "Succeeded"
                     case skipped = "Skipped"
                     case failed = "Failed"
@@ -1696,7 +1696,7 @@ public struct FederatedJobStatus: KindStatus {
             /// How the round's participants got the global model, as they reported it: from their region's
             /// model cache, which had it (hits) or fetched it first (misses), or from the server (direct); and
             /// the bytes the server sent (misses and direct) against those it would have sent without caches.
-            public struct Models: StatusObject, Codable, Sendable, Equatable {
+            public struct Models: StatusObject {
                 public var bytesWithoutCache: Int?
 
                 public var direct: Int?
@@ -1737,7 +1737,7 @@ public struct FederatedJobStatus: KindStatus {
             }
 
             /// The round's bytes by link, measured by the participants and aggregators that moved them.
-            public struct Traffic: StatusObject, Codable, Sendable, Equatable {
+            public struct Traffic: StatusObject {
                 /// Bytes between nodes of different regions.
                 public var crossRegion: Int?
 
@@ -1776,7 +1776,7 @@ public struct FederatedJobStatus: KindStatus {
         /// All rounds so far: the bytes the job's participants and aggregators moved (global models,
         /// updates, regional aggregates), measured by the nodes that moved them and reported in their
         /// tasks' status.traffic, by link.
-        public struct Traffic: StatusObject, Codable, Sendable, Equatable {
+        public struct Traffic: StatusObject {
             /// Bytes between nodes of different regions.
             public var crossRegion: Int?
 
@@ -1969,7 +1969,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Availability history kept by the node-lifecycle controller: lifetime counters and the last 24
     /// hourly buckets. Times are RFC 3339 (with microseconds); durations are seconds.
-    public struct Availability: StatusObject, Codable, Sendable, Equatable {
+    public struct Availability: StatusObject {
         /// Until when time has been attributed.
         public var accountedUntil: String
 
@@ -2053,7 +2053,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// What the harvest controller decided under the matching harvest policies (absent when none
     /// matches).
-    public struct Harvest: StatusObject, Codable, Sendable, Equatable {
+    public struct Harvest: StatusObject {
         /// Until when core-seconds have been credited (RFC 3339, with microseconds).
         public var accountedUntil: String?
 
@@ -2104,7 +2104,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Why the node may or may not lend compute (also the Harvestable condition's reason).
-        public enum Reason: String, SchemaEnum, Encodable {
+        public enum Reason: String, SchemaEnum {
             case eligible = "Eligible"
             case noTelemetry = "NoTelemetry"
             case outsideWindow = "OutsideWindow"
@@ -2117,7 +2117,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// The node's regional model cache, as its agent counts it: requests served from memory (hits),
     /// fetched from the server first (misses), and bytes.
-    public struct ModelCache: StatusObject, Codable, Sendable, Equatable {
+    public struct ModelCache: StatusObject {
         public var bytesFetched: Int?
 
         public var bytesServed: Int?
@@ -2154,7 +2154,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Where the node's agent serves its peers (an aggregator's regional model cache), carried by its
     /// heartbeats.
-    public struct Peer: StatusObject, Codable, Sendable, Equatable {
+    public struct Peer: StatusObject {
         /// http://host:port, or sim://NODE for a simulated node.
         public var address: String?
 
@@ -2178,7 +2178,7 @@ public struct FogNodeStatus: KindStatus {
     /// A relay node's onion relay (role relay), carried by its agent's heartbeats: where origins reach
     /// it, its onion public keys (X25519, newest first; the private halves stay on the node) and what
     /// it has relayed (docs/circuits.md).
-    public struct Relay: StatusObject, Codable, Sendable, Equatable {
+    public struct Relay: StatusObject {
         /// http://host:port of `fogctl agent --relay-listen`, or sim://NODE for a simulated relay.
         public var address: String?
 
@@ -2238,7 +2238,7 @@ public struct FogNodeStatus: KindStatus {
             return o
         }
 
-        public struct Limits: StatusObject, Codable, Sendable, Equatable {
+        public struct Limits: StatusObject {
             public var circuitBytesPerSecond: Double?
 
             public var maxCircuits: Int?
@@ -2263,7 +2263,7 @@ public struct FogNodeStatus: KindStatus {
             }
         }
 
-        public struct OnionKey: StatusObject, Codable, Sendable, Equatable {
+        public struct OnionKey: StatusObject {
             public var created: String
 
             /// Base64 of the 32-byte X25519 public key.
@@ -2297,7 +2297,7 @@ public struct FogNodeStatus: KindStatus {
     }
 
     /// What one participant reserves.
-    public struct Reservation: StatusObject, Codable, Sendable, Equatable {
+    public struct Reservation: StatusObject {
         /// CPU cores.
         public var cpu: Double
 
@@ -2331,7 +2331,7 @@ public struct FogNodeStatus: KindStatus {
     }
 
     /// Peer scores under the standard algorithm, 0..100, to one decimal (refreshed with availability).
-    public struct Scores: StatusObject, Codable, Sendable, Equatable {
+    public struct Scores: StatusObject {
         /// Latency component.
         public var latency: Double?
 
@@ -2378,7 +2378,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// Task outcomes counted by the controllers that run tasks on the node (training: an accepted
     /// update succeeds; an excluded or missing one fails).
-    public struct TaskOutcomes: StatusObject, Codable, Sendable, Equatable {
+    public struct TaskOutcomes: StatusObject {
         /// Tasks that failed.
         public var failed: Int?
 
@@ -2407,7 +2407,7 @@ public struct FogNodeStatus: KindStatus {
 
     /// What the host reported at the last heartbeat (NodeTelemetry); a reading the host does not expose
     /// is absent (each heartbeat is a merge patch that removes readings gone since).
-    public struct Telemetry: StatusObject, Codable, Sendable, Equatable {
+    public struct Telemetry: StatusObject {
         /// CPU readings.
         public var cpu: Cpu?
 
@@ -2464,7 +2464,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// CPU readings.
-        public struct Cpu: StatusObject, Codable, Sendable, Equatable {
+        public struct Cpu: StatusObject {
             /// Online logical CPUs.
             public var count: Int?
 
@@ -2510,7 +2510,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Memory readings.
-        public struct Memory: StatusObject, Codable, Sendable, Equatable {
+        public struct Memory: StatusObject {
             /// MemAvailable, in bytes.
             public var availableBytes: Int?
 
@@ -2538,7 +2538,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Power supply readings.
-        public struct Power: StatusObject, Codable, Sendable, Equatable {
+        public struct Power: StatusObject {
             /// Whether a mains or USB supply is online.
             public var acOnline: Bool?
 
@@ -2565,7 +2565,7 @@ public struct FogNodeStatus: KindStatus {
             }
 
             /// The first battery found.
-            public struct Battery: StatusObject, Codable, Sendable, Equatable {
+            public struct Battery: StatusObject {
                 /// Taking charge or full on external power (derived from status).
                 public var charging: Bool?
 
@@ -2606,7 +2606,7 @@ public struct FogNodeStatus: KindStatus {
         }
 
         /// Thermal zones.
-        public struct Thermal: StatusObject, Codable, Sendable, Equatable {
+        public struct Thermal: StatusObject {
             /// The hottest zone, in °C.
             public var maxCelsius: Double?
 
@@ -2633,7 +2633,7 @@ public struct FogNodeStatus: KindStatus {
             }
 
             /// One thermal zone.
-            public struct Zone: StatusObject, Codable, Sendable, Equatable {
+            public struct Zone: StatusObject {
                 /// Temperature in °C.
                 public var celsius: Double
 
@@ -3223,13 +3223,13 @@ public struct TrainingTaskStatus: KindStatus {
     }
 
     /// train: codec of the update.
-    public enum Codec: String, SchemaEnum, Encodable {
+    public enum Codec: String, SchemaEnum {
         case none
         case int8
         case topk
     }
 
-    public struct ExcludedItem: StatusObject, Codable, Sendable, Equatable {
+    public struct ExcludedItem: StatusObject {
         public var fence: Double?
 
         public var node: String?
@@ -3263,7 +3263,7 @@ public struct TrainingTaskStatus: KindStatus {
             return o
         }
 
-        public enum Reason: String, SchemaEnum, Encodable {
+        public enum Reason: String, SchemaEnum {
             case nonFinite = "non-finite"
             case size
             case direction
@@ -3272,21 +3272,21 @@ public struct TrainingTaskStatus: KindStatus {
 
     /// aggregate: model (the strategy's aggregate) or clipped-sum (under differential privacy: the sum
     /// of the clipped changes, no noise).
-    public enum Form: String, SchemaEnum, Encodable {
+    public enum Form: String, SchemaEnum {
         case model
         case clippedSum = "clipped-sum"
     }
 
     /// train: where the global model came from: the regional cache, which had it (cache-hit) or fetched
     /// it from the server first (cache-miss), or the server directly.
-    public enum ModelFrom: String, SchemaEnum, Encodable {
+    public enum ModelFrom: String, SchemaEnum {
         case cacheHit = "cache-hit"
         case cacheMiss = "cache-miss"
         case server
     }
 
     /// How the task ended.
-    public enum Phase: String, SchemaEnum, Encodable {
+    public enum Phase: String, SchemaEnum {
         case succeeded = "Succeeded"
         case failed = "Failed"
         case skipped = "Skipped"
@@ -3296,7 +3296,7 @@ public struct TrainingTaskStatus: KindStatus {
     /// peer in its own region: the regional cache, the aggregator), crossRegion (with a peer in another
     /// region), server (with the server, which sits outside every region; a regional cache's fetch from
     /// the server on this task's behalf counts here).
-    public struct Traffic: StatusObject, Codable, Sendable, Equatable {
+    public struct Traffic: StatusObject {
         public var crossRegion: Int?
 
         public var server: Int?
