@@ -1,10 +1,3 @@
-/// A kind's status as Swift reads and writes it (`FogNodeStatus`, `FederatedJobStatus`, …):
-/// generated from the kind's schema (`$defs/Status`) into `Status.generated.swift`, so the
-/// schema is the one description of what each writer may put there.
-///
-/// Several writers share one status (a node's: its agent, node-lifecycle, allocation,
-/// harvest); each sets only its own fields. `write(into:changedFrom:)` carries a writer's
-/// changes into the stored status without touching the others.
 /// An object in a status (a kind's whole status, or a part such as `FederatedJobStatus.Training`),
 /// read from and written to JSON by generated code.
 public protocol StatusObject: Sendable, Equatable {
@@ -14,6 +7,13 @@ public protocol StatusObject: Sendable, Equatable {
     var jsonObject: [String: JSONValue] { get }
 }
 
+/// A kind's status as Swift reads and writes it (`FogNodeStatus`, `FederatedJobStatus`, …):
+/// generated from the kind's schema (`$defs/Status`) into `Status.generated.swift`, so the
+/// schema is the one description of what each writer may put there.
+///
+/// Several writers share one status (a node's: its agent, node-lifecycle, allocation,
+/// harvest); each sets only its own fields. `write(into:changedFrom:)` carries a writer's
+/// changes into the stored status without touching the others.
 public protocol KindStatus: StatusObject {
     /// The kind whose status this is (`FogNode`).
     static var kind: String { get }
