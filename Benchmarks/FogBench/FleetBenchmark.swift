@@ -73,7 +73,10 @@ enum FleetBenchmark {
     // MARK: Heartbeats
 
     static func heartbeats(dir: String) async throws {
-        let nodes = 1000, rounds = 10
+        // FOG_BENCH_FLEET_NODES sizes the fleet (default 1,000); the rounds keep a run near 10,000 heartbeats.
+        let env = ProcessInfo.processInfo.environment
+        let nodes = max(1, Int(env["FOG_BENCH_FLEET_NODES"] ?? "") ?? 1000)
+        let rounds = max(1, Int(env["FOG_BENCH_FLEET_ROUNDS"] ?? "") ?? max(1, 10_000 / nodes))
         let store = try SQLiteStore(path: dir + "/fleet.db", pollInterval: .milliseconds(250))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -89,7 +92,7 @@ enum FleetBenchmark {
                 let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
                                       registry: SchemaSet.builtIn.registry, logger: logger)
                 managerTask = Task { try await manager.run() }
-                // Start measuring once the controllers have caught up with the 1,000 nodes.
+                // Start measuring once the controllers have caught up with the nodes.
                 while !(await manager.isSettled(within: 1)) { try await Task.sleep(for: .milliseconds(50)) }
             }
             let clock = ManualClock(Date())

@@ -42,6 +42,8 @@ struct FogBench {
             case "grid": RobustnessGrid.run(dataPath: "examples/data/digits.csv")
             // Real processes (a server and 10 agents); not in the default set. Needs the fogctl built beside fog-bench.
             case "peers": try await PeersBenchmark.run(agents: 10, rounds: 10, dir: dir)
+            // A real server at rest while N simulated nodes (another process) heartbeat at their interval; needs fogctl beside fog-bench.
+            case "idle": try await IdleBenchmark.run(nodes: Int(ProcessInfo.processInfo.environment["FOG_BENCH_NODES"] ?? "") ?? 10_000, dir: dir)
             // The quick start's hierarchical job run hierarchical and flat through `fogctl up`; needs fogctl beside fog-bench.
             case "regions": try await RegionsBenchmark.run(dir: dir)
             // A real git repository (the system git) behind a real server's webhook.

@@ -12,6 +12,8 @@ public struct EventRecorder: Sendable {
     let client: any FogClient
     let clock: any FogClock
     let component: String
+    /// Events this recorder has created about each object since it last counted them in the store.
+    let created = CreatedEvents()
 
     public init(client: any FogClient, clock: any FogClock, component: String) {
         self.client = client
@@ -49,7 +51,11 @@ public struct EventRecorder: Sendable {
                         "eventTime": .string(precise),
                         "source": ["component": .string(component)],
                     ]))
-                    if !object.metadata.uid.isEmpty { await trim(about: object.metadata.uid, namespace: namespace) }
+                    let uid = object.metadata.uid
+                    if !uid.isEmpty, created.add(uid) > ObjectLimits.maxEventsPerObject {
+                        await trim(about: uid, namespace: namespace)
+                        created.reset(uid)
+                    }
                 }
                 return
             } catch let e as StoreError where e.code == .conflict || e.code == .alreadyExists {
@@ -65,6 +71,11 @@ public struct EventRecorder: Sendable {
 
     /// Keeps at most `ObjectLimits.maxEventsPerObject` events about one object: the ones seen
     /// longest ago go (a controller that reports a new message every time cannot fill the store).
+    /// Counting them is a list of the namespace's events, so it runs only once this recorder has
+    /// created more than the limit about the object since it last counted (as Kubernetes' event
+    /// correlator limits in memory): a list per event made recording O(events in the namespace),
+    /// quadratic over a fleet of flapping nodes. Events another process (or this one before a
+    /// restart) created are counted at the next trim, so an object holds at most twice the limit.
     func trim(about uid: String, namespace: String) async {
         guard let events = try? await client.list(kind: "Event", namespace: namespace,
                                                    selector: LabelSelector([.equals(Self.involvedLabel, uid)])).items,
@@ -87,4 +98,24 @@ public struct EventRecorder: Sendable {
         let trimmed = prefix.hasSuffix("-") ? String(prefix.dropLast()) : prefix
         return trimmed + "-" + suffix
     }
+}
+
+/// How many events a recorder has created about each object (by uid) since it last counted them.
+final class CreatedEvents: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    /// Beyond this many objects the counts start over: an object then trims later (at about twice the limit), but still trims.
+    static let capacity = 200_000
+
+    /// Counts one more; returns the count.
+    func add(_ uid: String) -> Int {
+        lock.withLock {
+            if counts.count >= Self.capacity && counts[uid] == nil { counts.removeAll(keepingCapacity: true) }
+            counts[uid, default: 0] += 1
+            return counts[uid]!
+        }
+    }
+
+    /// After a trim the object holds at most the limit: counted as that many.
+    func reset(_ uid: String) { lock.withLock { counts[uid] = ObjectLimits.maxEventsPerObject } }
 }

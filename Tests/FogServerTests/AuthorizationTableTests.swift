@@ -327,6 +327,28 @@ extension ServerHarness {
         #expect(events.contains { $0.content["message"] == .string("step \(ObjectLimits.maxEventsPerObject + 9)") })
         #expect(!events.contains { $0.content["message"] == "step 0" })
     }
+
+    /// A recorder counts in memory what it created (a list of the namespace's events per event
+    /// made recording quadratic over a fleet): events from before it started (another server, a
+    /// restart) are counted at its first trim, so an object holds at most about twice the limit.
+    @Test func eventsFromBeforeARestartAreCountedAtTheNextTrim() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.file("state.db"))
+        let client = EmbeddedClient(store: store)
+        let job = try store.create(object("FederatedJob", "j", namespace: "team-a", spec: minimalSpecs[3].1))
+        let limit = ObjectLimits.maxEventsPerObject
+        let first = EventRecorder(client: client, clock: ManualClock(TestEpoch.date), component: "test")
+        for i in 0..<limit { await first.record(job, .normal, reason: "Step", message: "step \(i)") }
+        // Restarted: the new recorder has not counted the object's events yet.
+        let second = EventRecorder(client: client, clock: ManualClock(TestEpoch.date.addingTimeInterval(60)), component: "test")
+        for i in limit..<(2 * limit) { await second.record(job, .normal, reason: "Step", message: "step \(i)") }
+        #expect(try store.list(kind: "Event", namespace: "team-a").items.count == 2 * limit)
+        await second.record(job, .normal, reason: "Step", message: "step \(2 * limit)")
+        let events = try store.list(kind: "Event", namespace: "team-a").items
+        #expect(events.count == limit)
+        #expect(events.contains { $0.content["message"] == .string("step \(2 * limit)") })
+        #expect(!events.contains { $0.content["message"] == .string("step \(limit)") })
+    }
 }
 
 @Suite(.serialized) struct SlowClientTests {
