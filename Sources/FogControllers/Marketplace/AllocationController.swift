@@ -102,7 +102,6 @@ public struct AllocationController: Controller {
         let tier = TierTerms(name: tierObject.name, spec: try tierObject.reconciledSpec(TierSpec.self))
         let quote = Quote(json: job.status?["quote"])
         let now = ctx.now.timeIntervalSince1970
-        let snapshot = index.snapshot(ctx.cache)
         // The nodes this reconcile touches: the job's own, then those it chooses.
         var byName: [String: NodeFacts] = [:]
 
@@ -139,23 +138,18 @@ public struct AllocationController: Controller {
         func candidate(_ node: NodeFacts, score: Double, aggregator: Bool) -> Candidate {
             Candidate(id: node.name, score: score, price: Eligibility.price(node, job: view, quote: quote), region: node.region, aggregator: aggregator)
         }
-        var candidates: [Candidate] = []
-        // The pooled nodes, in the order of `candidates` (a first allocation).
-        var pooledEntries: [CandidatePools.Entry]?
-        if current.isEmpty {
-            let shape = CandidatePools.Shape(view, tier: tierObject.name, tierGeneration: tierObject.metadata.generation)
-            let pooled = pools.candidates(shape, index: index, cache: ctx.cache, now: now,
-                                          eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
-                                          score: score)
-            candidates = pooled.entries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
-            pooledEntries = pooled.entries
-        } else {
-            let inJob = Set(current)
-            for node in snapshot.nodes where !inJob.contains(node.name) {
-                guard Eligibility.exclusion(node, job: view, tier: tier) == nil else { continue }
-                candidates.append(candidate(node, score: score(node), aggregator: node.roles.contains("aggregator")))
-            }
-        }
+        // Candidates come from the pool of the job's shape, for a first allocation and for
+        // failover alike: nodes outside the job hold none of its reservations, so the pool's
+        // judgement (every reservation counted) is the job's own. A pass over every node per
+        // failover made failovers cost O(fleet) each, which at 100,000 nodes dominated.
+        let shape = CandidatePools.Shape(view, tier: tierObject.name, tierGeneration: tierObject.metadata.generation)
+        let pooled = pools.candidates(shape, index: index, cache: ctx.cache, now: now,
+                                      eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
+                                      score: score)
+        let inJob = Set(current)
+        // The pooled nodes, in the order of `candidates`.
+        let pooledEntries = current.isEmpty ? pooled.entries : pooled.entries.filter { !inJob.contains($0.name) }
+        let candidates = pooledEntries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
         let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
         var chosen: [String]
         var replaced: [(String, String)] = []
@@ -185,7 +179,7 @@ public struct AllocationController: Controller {
             if view.mode == .auction && !lost.isEmpty {
                 let previous = Dictionary((job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { p in
                     p["node"]?.stringValue.map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
-                let eligible = Dictionary(candidates.compactMap { c in snapshot[c.id].map { (c.id, $0) } }, uniquingKeysWith: { a, _ in a })
+                let eligible = Dictionary(pooledEntries.map { ($0.name, $0.node) }, uniquingKeysWith: { a, _ in a })
                 runnerUps = AuctionFailover.replacements(
                     lost: lost.map { (node: $0.0, region: previous[$0.0]?["region"]?.stringValue ?? "", aggregator: previous[$0.0]?["aggregator"]?.boolValue ?? false) },
                     auction: ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name)), eligible: eligible, taken: Set(current),
@@ -212,7 +206,7 @@ public struct AllocationController: Controller {
         let chosenSet = Set(chosen)
         for (i, c) in candidates.enumerated() where chosenSet.contains(c.id) {
             scoreOf[c.id] = c.score
-            byName[c.id] = pooledEntries?[i].node ?? snapshot[c.id]
+            byName[c.id] = pooledEntries[i].node
         }
 
         // One transaction: reservations on every touched node (compare-and-swap) and the job's allocation.
