@@ -140,8 +140,8 @@ public struct AllocationController: Controller {
         }
         // Candidates come from the pool of the job's shape, for a first allocation and for
         // failover alike: nodes outside the job hold none of its reservations, so the pool's
-        // judgement (every reservation counted) is the job's own. A pass over every node per
-        // failover made failovers cost O(fleet) each, which at 100,000 nodes dominated.
+        // judgement (every reservation counted) is the job's own. (Failover used to filter and
+        // score every node itself.)
         let shape = CandidatePools.Shape(view, tier: tierObject.name, tierGeneration: tierObject.metadata.generation)
         let pooled = pools.candidates(shape, index: index, cache: ctx.cache, now: now,
                                       eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
