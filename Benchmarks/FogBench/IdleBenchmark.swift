@@ -37,7 +37,8 @@ enum IdleBenchmark {
         } else {
             store = work + "/server.db"
         }
-        defer { _ = cluster }
+        // Stopped last (defers run in reverse): after the server that uses it.
+        defer { cluster?.stop() }
         print("store: \(cluster == nil ? "embedded SQLite" : "PostgreSQL (127.0.0.1:\(cluster!.port), fsync and synchronous_commit at their defaults)")")
         let server = try PeersBenchmark.start(binary, ["server", "--listen", "127.0.0.1:\(port)", "--store", store,
                                                       "--data-dir", root + "/examples/data"], log: work + "/server.log")

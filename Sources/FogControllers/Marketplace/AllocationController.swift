@@ -182,7 +182,7 @@ public struct AllocationController: Controller {
                 let eligible = Dictionary(pooledEntries.map { ($0.name, $0.node) }, uniquingKeysWith: { a, _ in a })
                 runnerUps = AuctionFailover.replacements(
                     lost: lost.map { (node: $0.0, region: previous[$0.0]?["region"]?.stringValue ?? "", aggregator: previous[$0.0]?["aggregator"]?.boolValue ?? false) },
-                    auction: ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name)), eligible: eligible, taken: Set(current),
+                    auction: ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name)), eligible: eligible, taken: inJob,
                     hierarchy: view.hierarchy)
                 if runnerUps.count < lost.count { runnerUps = [:] }  // all or none: otherwise direct failover decides
             }

@@ -6,17 +6,16 @@ import Foundation
 
 /// The eligible nodes and their selection scores for one shape of job (what eligibility and
 /// scoring read from a job and its tier), shared by the jobs of that shape and kept current
-/// from the `NodeIndex` change log: a job's first allocation looks again only at the nodes
-/// changed since the pool was last used, not at the whole fleet (first allocations and
-/// failovers alike). A thousand copies of one
+/// from the `NodeIndex` change log: an allocation (first or failover) looks again only at the
+/// nodes changed since the pool was last used, not at the whole fleet. A thousand copies of one
 /// job over ten thousand nodes check ten thousand nodes once, then a few dozen per job.
 ///
 /// The same candidates, in the same order, as a pass over every node. Eligibility is judged
-/// counting every reservation a node holds, which is the job's own judgement of every node
-/// it holds none on: a first allocation's whole fleet, a failover's nodes outside the job. Scores come from `NodeIndex.stats`, which
-/// reuses a node's scoring inputs for `NodeIndex.statsLifetime`; a pool older than that is
-/// rebuilt from every node, so a score is at most twice that lifetime old (a pass over every
-/// node: at most once).
+/// counting every reservation a node holds, which is the job's own judgement of every node it
+/// holds none on: a first allocation's whole fleet, a failover's nodes outside the job. Scores
+/// come from `NodeIndex.stats`, which reuses a node's scoring inputs for
+/// `NodeIndex.statsLifetime`; a pool older than that is rebuilt from every node, so a score is
+/// at most twice that lifetime old (a pass over every node: at most once).
 final class CandidatePools: @unchecked Sendable {
     /// Everything `Eligibility.exclusion` (with `keeping: false`, no capacity of the job's own)
     /// and the job's scoring algorithm read from a job and its tier.
