@@ -261,7 +261,9 @@ import Testing
     @Test func oneLeaderAtATimeAndFailoverAfterTheLeaseRunsOut() async throws {
         try await Self.withDatabase { _, url in
             let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 6)
-            let timing = LeaseTiming(leaseDuration: .milliseconds(600), renewDeadline: .milliseconds(400), retryPeriod: .milliseconds(100))
+            // Seconds, not hundreds of milliseconds: a leader starved of the CPU for longer than its
+            // renew deadline (the whole suite runs in parallel) believed it led after another took over.
+            let timing = LeaseTiming(leaseDuration: .seconds(3), renewDeadline: .seconds(2), retryPeriod: .milliseconds(500))
             let events = LeadershipLog()
             let electors = (0..<3).map { i in
                 LeaderElector(lease: LeaderLease(store: store, identity: "server-\(i)", timing: timing), logger: .init(label: "test"))
