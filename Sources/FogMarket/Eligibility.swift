@@ -162,12 +162,24 @@ public enum Eligibility {
     /// estimated hours (training), or per request for its share of requests (inference;
     /// without `askPerRequest`, the hourly ask over 3,600 one-second requests).
     public static func price(_ node: NodeFacts, job: JobView, quote: Quote?) -> Double {
+        ask(node, type: job.type) * priceFactor(job: job, quote: quote)
+    }
+
+    /// What `node` asks per unit of a job of `type`: per hour (training), per request
+    /// (inference). A job's price for a node is this times `priceFactor`, the same for every
+    /// node, so ordering nodes by their ask orders them by the job's price (`CandidateDominance`).
+    public static func ask(_ node: NodeFacts, type: FederatedJobSpec.JobType) -> Double {
+        type == .inference ? (node.askPerRequest ?? node.askPerHour / 3600) : node.askPerHour
+    }
+
+    /// The units of a node's ask that one participant of `job` is paid for: the estimated hours
+    /// (training), its share of the requests (inference).
+    public static func priceFactor(job: JobView, quote: Quote?) -> Double {
         if job.type == .inference {
             let requests = quote?.quantity ?? Double(job.spec.inference.requests)
-            let perRequest = node.askPerRequest ?? node.askPerHour / 3600
-            return perRequest * (requests / Double(max(1, job.maxParticipants))).rounded(.up)
+            return (requests / Double(max(1, job.maxParticipants))).rounded(.up)
         }
-        return node.askPerHour * (quote?.quantity ?? 1)
+        return quote?.quantity ?? 1
     }
 }
 

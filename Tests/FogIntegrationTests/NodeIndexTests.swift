@@ -71,7 +71,10 @@ import Testing
         func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         func node(_ name: String) -> Resource {
             Resource(kind: "FogNode", metadata: ObjectMeta(name: name),
-                     content: ["spec": ["region": "eu-west", "class": "edge", "capacity": ["cpu": .int(Int64(1 + below(8))), "memoryGiB": 16]]])
+                     content: ["spec": ["region": .string(["eu-west", "us-east"][below(2)]), "class": "edge",
+                                        "roles": below(3) == 0 ? ["compute", "aggregator"] : ["compute"],
+                                        "price": ["askPerHour": .double(Double(below(3)) / 10)],
+                                        "capacity": ["cpu": .int(Int64(1 + below(8))), "memoryGiB": 16]]])
         }
         _ = try store.apply((0..<40).map { node(String(format: "n%02d", $0)) }, dryRun: false)
         let cache = InformerSet(kinds: ["FogNode"], client: client, logger: Logger(label: "test"))
@@ -115,6 +118,15 @@ import Testing
             let pooled = pools.candidates(shape, index: index, cache: cache, now: t0 + 0.1 * Double(step), eligible: eligible, score: score)
             #expect(pooled.rescored <= 3, "step \(step): \(pooled.rescored) nodes looked at")
             #expect(pooled.entries.map { "\($0.name)=\($0.score)" } == everyNode(), "step \(step)")
+            // A job choosing at most three takes the undominated ones among them, from the levels kept.
+            let best = pools.candidates(shape, index: index, cache: cache, now: t0 + 0.1 * Double(step), eligible: eligible, score: score,
+                                        take: .undominated(count: 3), excluding: [names[0]])
+            let expected = CandidateDominance.undominated(pooled.entries.filter { $0.name != names[0] }.map {
+                Candidate(id: $0.name, score: $0.score, price: $0.ask, region: $0.node.region, aggregator: $0.aggregator)
+            }, k: 3)
+            #expect(best.rescored == 0)
+            #expect(best.entries.map(\.name).sorted() == expected.map(\.id).sorted(), "step \(step)")
+            #expect(best.entries.count < pooled.entries.count)
         }
         let late = pools.candidates(shape, index: index, cache: cache, now: t0 + 1 + NodeIndex.statsLifetime, eligible: eligible, score: score)
         #expect(late.rescored == index.snapshot(cache).nodes.count)

@@ -14,7 +14,7 @@ private extension SplitMix64 {
 }
 
 /// The exact optimum by depth-first enumeration of subsets with bounds (for n ≤ 20).
-private enum ExactSelection {
+enum ExactSelection {
     struct Answer { var score: Double; var members: [Int] }
 
     static func solve(_ problem: SelectionProblem) -> Answer? {

@@ -141,15 +141,21 @@ public struct AllocationController: Controller {
         // Candidates come from the pool of the job's shape, for a first allocation and for
         // failover alike: nodes outside the job hold none of its reservations, so the pool's
         // judgement (every reservation counted) is the job's own. (Failover used to filter and
-        // score every node itself.)
+        // score every node itself.) Only those it could need: fewer than its participant count
+        // of others dominate them (`CandidateDominance`), which leaves the best selection as it
+        // is over every eligible node; a price factor that would not keep the nodes' order by
+        // ask (negative, not a number) takes every node.
         let shape = CandidatePools.Shape(view, tier: tierObject.name, tierGeneration: tierObject.metadata.generation)
-        let pooled = pools.candidates(shape, index: index, cache: ctx.cache, now: now,
-                                      eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
-                                      score: score)
         let inJob = Set(current)
-        // The pooled nodes, in the order of `candidates`.
-        let pooledEntries = current.isEmpty ? pooled.entries : pooled.entries.filter { !inJob.contains($0.name) }
-        let candidates = pooledEntries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
+        let factor = Eligibility.priceFactor(job: view, quote: quote)
+        let most = max(view.maxParticipants, view.minParticipants, current.count)
+        func pooled(_ take: CandidatePools.Take) -> [CandidatePools.Entry] {
+            pools.candidates(shape, index: index, cache: ctx.cache, now: now,
+                             eligible: { Eligibility.exclusion($0, job: view, tier: tier, ownReservation: false) == nil },
+                             score: score, take: take, excluding: inJob).entries
+        }
+        var pooledEntries = pooled(factor.isFinite && factor >= 0 ? .undominated(count: most) : .all)
+        var candidates = pooledEntries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
         let budget = quote.map { q in min(q.total, view.budget ?? q.total) } ?? view.budget
         var chosen: [String]
         var replaced: [(String, String)] = []
@@ -159,7 +165,16 @@ public struct AllocationController: Controller {
             let problem = SelectionProblem(candidates: candidates, minCount: view.minParticipants, maxCount: view.maxParticipants,
                                            budget: budget, hierarchy: view.hierarchy,
                                            requiredRegions: view.hierarchy ? Array(view.regions).sorted() : [])
-            switch ParticipantSelection.select(problem) {
+            var result = ParticipantSelection.select(problem)
+            if case .failure = result {
+                // The same failure over every eligible node, but its message counts them all.
+                pooledEntries = pooled(.all)
+                candidates = pooledEntries.map { candidate($0.node, score: $0.score, aggregator: $0.aggregator) }
+                var everyNode = problem
+                everyNode.candidates = candidates
+                result = ParticipantSelection.select(everyNode)
+            }
+            switch result {
             case .success(let s): chosen = s.chosen.map(\.id)
             case .failure(let f):
                 waiting.insert(key)
@@ -179,7 +194,7 @@ public struct AllocationController: Controller {
             if view.mode == .auction && !lost.isEmpty {
                 let previous = Dictionary((job.status?["allocation"]?["participants"]?.arrayValue ?? []).compactMap { p in
                     p["node"]?.stringValue.map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
-                let eligible = Dictionary(pooledEntries.map { ($0.name, $0.node) }, uniquingKeysWith: { a, _ in a })
+                let eligible = Dictionary(pooled(.all).map { ($0.name, $0.node) }, uniquingKeysWith: { a, _ in a })
                 runnerUps = AuctionFailover.replacements(
                     lost: lost.map { (node: $0.0, region: previous[$0.0]?["region"]?.stringValue ?? "", aggregator: previous[$0.0]?["aggregator"]?.boolValue ?? false) },
                     auction: ctx.cache.get(ObjectKey(kind: "Auction", namespace: job.namespace, name: job.name)), eligible: eligible, taken: inJob,
