@@ -36,11 +36,11 @@ public struct TrainingController: Controller {
 
     public init(dataDirectory: String) { data = DataCatalog(directory: dataDirectory) }
 
-    /// Jobs train independently (the data catalog is shared and locked), and most of a
-    /// reconcile is waiting for its write: four at a time keep up with allocation in a cold
-    /// start of 1,000 jobs, where one was the last stage every job waited for
-    /// (`fog-bench convergence`, docs/benchmarks.md).
-    public var workers: Int { 4 }
+    /// One at a time. Four (jobs train independently) settled a cold start of 10,000 nodes and
+    /// 1,000 jobs about 1 s sooner, but at 100,000 nodes and 10,000 jobs took every job Running
+    /// from 150 s to 240 s with twice the writes: training then competes with node readiness
+    /// and allocation for the two cores (`fog-bench convergence`, docs/benchmarks.md).
+    public var workers: Int { 1 }
 
     public var sources: [WatchSource] { Watches.for("FederatedJob").owns("TrainingTask").sources }
 
