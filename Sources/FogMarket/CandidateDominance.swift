@@ -48,7 +48,8 @@ public enum CandidateDominance {
         }
     }
 
-    @inline(__always) static func ranksBefore(_ s: Double, _ id: String, _ t: Double, _ other: String) -> Bool {
+    /// Rank order: the higher score first, then the smaller id.
+    @inline(__always) public static func ranksBefore(_ s: Double, _ id: String, _ t: Double, _ other: String) -> Bool {
         s != t ? s > t : id < other
     }
 

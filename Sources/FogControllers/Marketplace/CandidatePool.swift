@@ -72,7 +72,7 @@ final class CandidatePools: @unchecked Sendable {
 
         /// Rank order within a level: score descending, then name (`CandidateDominance`).
         func ranksBefore(_ other: Entry) -> Bool {
-            score != other.score ? score > other.score : name < other.name
+            CandidateDominance.ranksBefore(score, name, other.score, other.name)
         }
     }
 
@@ -102,7 +102,6 @@ final class CandidatePools: @unchecked Sendable {
             func sameGroup(_ other: Level) -> Bool { region == other.region && aggregator == other.aggregator }
         }
 
-        let type: FederatedJobSpec.JobType
         var version: UInt64 = 0
         var builtAt = -Double.infinity
         var entries: [String: Entry] = [:]
@@ -111,13 +110,13 @@ final class CandidatePools: @unchecked Sendable {
         /// `levels`' keys in order, nil after one was added or removed.
         var order: [Level]?
 
-        init(type: FederatedJobSpec.JobType) { self.type = type }
-
         func insert(_ e: Entry) {
             entries[e.name] = e
             let key = Level(e)
-            if levels[key] == nil { order = nil }
-            levels[key, default: []].insert(e, at: position(of: e, in: levels[key] ?? []))
+            var level = levels.removeValue(forKey: key) ?? []
+            if level.isEmpty { order = nil }
+            level.insert(e, at: position(of: e, in: level))
+            levels[key] = level
         }
 
         func remove(_ name: String) {
@@ -186,7 +185,7 @@ final class CandidatePools: @unchecked Sendable {
             lastUse[shape] = uses
             let pool: Pool
             if let p = pools[shape] { pool = p } else {
-                pool = Pool(type: shape.type)
+                pool = Pool()
                 pools[shape] = pool
                 if pools.count > Self.limit, let oldest = lastUse.min(by: { $0.value < $1.value })?.key {
                     pools.removeValue(forKey: oldest)
