@@ -101,6 +101,7 @@ let package = Package(
                            "FogFleet", "FogAgent", "FogMarket", "FogLearning",
                            "FogPostgres", "FogTesting", "FogAPI", "FogCircuits",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift")],

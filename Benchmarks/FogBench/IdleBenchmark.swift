@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FogTesting
 import Foundation
 #if canImport(FoundationNetworking)
@@ -53,6 +54,14 @@ enum IdleBenchmark {
         let empty = try await measure(server: server, url: url, seconds: window)
         print(String(format: "no nodes: server CPU %.3f %% of a core over %.0f s (%d requests), postgres processes %.3f %%", empty.serverShare * 100, window, empty.requests, empty.databaseShare * 100))
 
+        // The floor of any heartbeat that is one HTTP request: the server's CPU for as many
+        // requests a second (the fleet's offered rate) that do nothing (`GET /version`: no
+        // store, no authentication, a 60-byte answer), sent from this process.
+        let offered = Double(nodes) / intervalSeconds
+        let floor = try await requestFloor(server: server, url: url, rate: offered, seconds: min(window, 20))
+        print(String(format: "floor: %d empty requests (GET /version) at %.0f/s: server CPU %.1f %% of a core, %.0f µs per request",
+                     floor.requests, floor.rate, floor.serverShare * 100, floor.perRequest * 1e6))
+
         // The fleet: creation goes through the API; the process says "simulating N nodes" once every node exists.
         let fleetLog = work + "/fleet.log"
         let clock = ContinuousClock()
@@ -75,6 +84,45 @@ enum IdleBenchmark {
         let goalRate = 0.005 / max(perBeat, 1e-12)
         print(String(format: "goal ≤ 0.5 %% of a core: %@; at %.0f µs of server CPU per heartbeat, 0.5 %% of a core carries %.0f heartbeats/s (%.0f nodes at a %@ interval); two cores of server alone would carry %.0f/s",
                      busy.serverShare <= 0.005 ? "met" : "not met", perBeat * 1e6, goalRate, goalRate * intervalSeconds, interval, 2 / max(perBeat, 1e-12)))
+        print(String(format: "heartbeat against the floor: %.1f× an empty request's server CPU; the floor alone at %.0f requests/s is %.1f %% of a core (%.0f× the goal)",
+                     perBeat / max(floor.perRequest, 1e-12), offered, floor.perRequest * offered * 100, floor.perRequest * offered / 0.005))
+    }
+
+    /// The server's CPU per request for `GET /version` paced at `rate` from 64 connections of
+    /// this process for `seconds` (one clock: this process's monotonic clock).
+    static func requestFloor(server: Process, url: String, rate: Double, seconds: Double) async throws -> (requests: Int, rate: Double, serverShare: Double, perRequest: Double) {
+        var config = HTTPClient.Configuration()
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        let senders = 64
+        let total = Int(rate * seconds)
+        let clock = ContinuousClock()
+        let cpuBefore = cpuSeconds(server.processIdentifier)
+        let start = clock.now
+        let outcome: Result<Int, Error>
+        do { outcome = .success(try await withThrowingTaskGroup(of: Int.self) { group in
+            for sender in 0..<senders {
+                group.addTask {
+                    var done = 0
+                    var i = sender
+                    while i < total {
+                        try await Task.sleep(until: start + .seconds(Double(i) / rate), clock: clock)
+                        let response = try await http.execute(HTTPClientRequest(url: url + "/version"), timeout: .seconds(10))
+                        _ = try await response.body.collect(upTo: 1 << 16)
+                        guard response.status == .ok else { throw PeersBenchmark.Failure(description: "GET /version answered \(response.status)") }
+                        done += 1
+                        i += senders
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(0, +)
+        }) } catch { outcome = .failure(error) }
+        try await http.shutdown()
+        let sent = try outcome.get()
+        let wall = PeersBenchmark.seconds(clock.now - start)
+        let cpu = cpuSeconds(server.processIdentifier) - cpuBefore
+        return (sent, Double(sent) / wall, cpu / wall, cpu / Double(max(1, sent)))
     }
 
     struct Window {

@@ -11,7 +11,9 @@ import PostgresNIO
 /// while a group is being written joins the next group; a write that arrives when none is
 /// running starts one at once (no added latency when writes are rare).
 ///
-/// Each write in a group keeps its own semantics: it runs inside a savepoint, with its own
+/// Each write in a group keeps its own semantics: it runs inside a savepoint (each write's
+/// savepoint is left open, nested in the one before, rather than released: one round trip
+/// fewer per write; a released savepoint's subtransaction stays in the transaction anyway), with its own
 /// fence check, conflict checks against everything before it (the group's earlier writes
 /// included), and its own clock reading; when it throws, its savepoint is rolled back and it
 /// alone fails, with its own error. Its caller hears of success only after the group's commit,
@@ -75,21 +77,21 @@ extension PostgresStore {
                             let tx = PostgresTransaction(connection: connection, logger: logger, revision: revision, now: core.now(),
                                                          makeUID: core.makeUID, token: write.fence?.token)
                             let result = try await write.body(tx)
-                            if !single { try await connection.run("RELEASE SAVEPOINT fog_write", logger: logger) }
                             revision = tx.revision
                             results.append(.success(result))
                         } catch {
                             // Only this write is undone; a broken connection fails the group.
                             if single || connection.isClosed { throw error }
                             try await connection.run("ROLLBACK TO SAVEPOINT fog_write", logger: logger)
-                            try await connection.run("RELEASE SAVEPOINT fog_write", logger: logger)
                             results.append(.failure(error))
                         }
                     }
                     if revision != start {
                         // The new revision, and the notification PostgreSQL delivers at commit.
-                        try await connection.run("UPDATE fog_meta SET value = \(revision) WHERE key = 'revision'", logger: logger)
-                        try await connection.run("SELECT pg_notify('fog_revisions', \(String(revision)))", logger: logger)
+                        try await connection.run("""
+                            WITH advanced AS (UPDATE fog_meta SET value = \(revision) WHERE key = 'revision')
+                            SELECT pg_notify('fog_revisions', \(String(revision)))
+                            """, logger: logger)
                     }
                     try await connection.run("COMMIT", logger: logger)
                     return (revision == start ? nil : revision, results)

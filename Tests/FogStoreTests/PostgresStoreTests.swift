@@ -142,6 +142,65 @@ import Testing
         }
     }
 
+    /// A write that fails after it has changed something, in the middle of a group, is undone
+    /// alone: its savepoint (each write's is left open, nested in the one before) is rolled back,
+    /// and the writes before and after it commit at consecutive revisions.
+    @Test(.timeLimit(.minutes(1))) func aWriteFailingAfterItsChangesIsUndoneAloneInItsGroup() async throws {
+        try await Self.withDatabase { _, url in
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            var made: [Resource] = []
+            for i in 0..<6 { made.append(try await store.create(node("w\(i)"))) }
+            let created = made
+            let head = try await store.currentRevision()
+            let before = store.groupCommits
+            let gate = AsyncStream.makeStream(of: Void.self)
+            let first = Task { try await store.write { tx in
+                for await _ in gate.stream { break }
+                return try await tx.patchStatus(created[0].key, ["held": true])
+            } }
+            while store.groupCommits.groups == before.groups { await Task.yield() }
+            var writes: [Task<Bool, Error>] = []
+            for (i, n) in created.enumerated() {
+                writes.append(Task { _ = try await store.patchStatus(n.key, ["beat": .int(Int64(i))]); return true })
+                // Two changes (a new object, a patch), then a refusal: neither may remain.
+                writes.append(Task {
+                    do {
+                        _ = try await store.write { tx -> Bool in
+                            _ = try await tx.create(node("undone-\(i)"))
+                            _ = try await tx.patchStatus(n.key, ["undone": true])
+                            throw AdmissionError(.invalid, "refused after its changes")
+                        }
+                        return true
+                    } catch let e as AdmissionError where e.message == "refused after its changes" { return false }
+                })
+                while store.queuedWrites < writes.count { await Task.yield() }
+            }
+            gate.continuation.yield()
+            _ = try await first.value
+            var outcomes: [Bool] = []
+            for w in writes { outcomes.append(try await w.value) }
+            #expect(outcomes == Array(repeating: [true, false], count: 6).flatMap { $0 })
+            let after = store.groupCommits
+            #expect(after.groups - before.groups == 2 && after.writes - before.writes == 13)
+            #expect(try await store.currentRevision() == head + 7)
+            for i in 0..<6 {
+                #expect(try await store.get(ObjectKey(kind: "FogNode", namespace: "", name: "undone-\(i)")) == nil)
+                let n = try #require(try await store.get(created[i].key))
+                #expect(n.status?["undone"] == nil && n.status?["beat"] == .int(Int64(i)))
+            }
+            var seen: [Int64] = []
+            for try await e in store.watch(kind: nil, namespace: nil, from: head, bookmarkEvery: 0) {
+                if let o = e.object {
+                    seen.append(e.revision)
+                    #expect(!o.name.hasPrefix("undone-"))
+                }
+                if seen.count == 7 { break }
+            }
+            #expect(seen == Array(head + 1...head + 7))
+            await store.close()
+        }
+    }
+
     /// A leader paused past its lease (modelled: it keeps its old token while another server
     /// acquires the lease) has every write refused; the new leader's writes go through.
     @Test func aStaleFencingTokenIsRefused() async throws {
