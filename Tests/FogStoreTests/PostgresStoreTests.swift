@@ -91,24 +91,45 @@ import Testing
         #expect(PostgresMaintenance(keepRevisions: 2).step == 1)
     }
 
+    /// A store with `count` nodes, and a write that holds its group open (the writes made
+    /// meanwhile queue for the next group) until `release()`.
+    struct HeldGroup {
+        let store: PostgresStore
+        let created: [Resource]
+        let head: Int64
+        let before: (groups: Int, writes: Int)
+        let gate: AsyncStream<Void>.Continuation
+        let first: Task<Resource, Error>
+
+        static func open(url: String, prefix: String, count: Int) async throws -> HeldGroup {
+            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
+            var created: [Resource] = []
+            for i in 0..<count { created.append(try await store.create(node("\(prefix)\(i)"))) }
+            let head = try await store.currentRevision()
+            let before = store.groupCommits
+            let gate = AsyncStream.makeStream(of: Void.self)
+            let key = created[0].key
+            let first = Task { try await store.write { tx in
+                for await _ in gate.stream { break }
+                return try await tx.patchStatus(key, ["held": true])
+            } }
+            while store.groupCommits.groups == before.groups { await Task.yield() }
+            return HeldGroup(store: store, created: created, head: head, before: before, gate: gate.continuation, first: first)
+        }
+
+        func release() async throws {
+            gate.yield()
+            _ = try await first.value
+        }
+    }
+
     /// Writes that arrive while a group is being written share the next transaction; each keeps
     /// its own outcome: stale updates fail with a conflict and change nothing, the others
     /// commit at consecutive revisions, and a watcher sees exactly those.
     @Test(.timeLimit(.minutes(1))) func concurrentWritesCommitTogetherEachAllOrNothing() async throws {
         try await Self.withDatabase { _, url in
-            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
-            var made: [Resource] = []
-            for i in 0..<20 { made.append(try await store.create(node("g\(i)"))) }
-            let created = made
-            let head = try await store.currentRevision()
-            let before = store.groupCommits
-            // A write that holds its group open until the others are queued behind it.
-            let gate = AsyncStream.makeStream(of: Void.self)
-            let first = Task { try await store.write { tx in
-                for await _ in gate.stream { break }
-                return try await tx.patchStatus(created[0].key, ["held": true])
-            } }
-            while store.groupCommits.groups == before.groups { await Task.yield() }
+            let held = try await HeldGroup.open(url: url, prefix: "g", count: 20)
+            let (store, created, head, before) = (held.store, held.created, held.head, held.before)
             var writes: [Task<Bool, Error>] = []
             for (i, n) in created.enumerated() {
                 writes.append(Task { _ = try await store.patchStatus(n.key, ["beat": .int(Int64(i))]); return true })
@@ -120,8 +141,7 @@ import Testing
                 })
             }
             while store.queuedWrites < writes.count { await Task.yield() }
-            gate.continuation.yield()
-            _ = try await first.value
+            try await held.release()
             var outcomes: [Bool] = []
             for w in writes { outcomes.append(try await w.value) }
             #expect(outcomes == Array(repeating: [true, false], count: 20).flatMap { $0 })
@@ -147,18 +167,8 @@ import Testing
     /// and the writes before and after it commit at consecutive revisions.
     @Test(.timeLimit(.minutes(1))) func aWriteFailingAfterItsChangesIsUndoneAloneInItsGroup() async throws {
         try await Self.withDatabase { _, url in
-            let store = try await PostgresStore.open(url: url, now: { TestEpoch.date }, maxConnections: 4)
-            var made: [Resource] = []
-            for i in 0..<6 { made.append(try await store.create(node("w\(i)"))) }
-            let created = made
-            let head = try await store.currentRevision()
-            let before = store.groupCommits
-            let gate = AsyncStream.makeStream(of: Void.self)
-            let first = Task { try await store.write { tx in
-                for await _ in gate.stream { break }
-                return try await tx.patchStatus(created[0].key, ["held": true])
-            } }
-            while store.groupCommits.groups == before.groups { await Task.yield() }
+            let held = try await HeldGroup.open(url: url, prefix: "w", count: 6)
+            let (store, created, head, before) = (held.store, held.created, held.head, held.before)
             var writes: [Task<Bool, Error>] = []
             for (i, n) in created.enumerated() {
                 writes.append(Task { _ = try await store.patchStatus(n.key, ["beat": .int(Int64(i))]); return true })
@@ -175,8 +185,7 @@ import Testing
                 })
                 while store.queuedWrites < writes.count { await Task.yield() }
             }
-            gate.continuation.yield()
-            _ = try await first.value
+            try await held.release()
             var outcomes: [Bool] = []
             for w in writes { outcomes.append(try await w.value) }
             #expect(outcomes == Array(repeating: [true, false], count: 6).flatMap { $0 })
