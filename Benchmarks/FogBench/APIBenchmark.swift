@@ -1,3 +1,4 @@
+import FogAPI
 import FogClient
 import FogControllers
 import FogModel
@@ -164,10 +165,14 @@ enum APIBenchmark {
 /// A real API server on 127.0.0.1 with an ephemeral port, for the benchmarks.
 enum BenchServer {
     static func start(store: SQLiteStore, logger: Logger) async throws -> (port: Int, group: ServiceGroup, task: Task<Void, Error>) {
+        try await start(store: SQLiteAsyncStore(store), blobs: BlobStore.beside(statePath: store.path), logger: logger)
+    }
+
+    static func start(store: any Store, blobs: BlobStore, logger: Logger) async throws -> (port: Int, group: ServiceGroup, task: Task<Void, Error>) {
         var config = APIServer.Configuration()
         config.access = ControllerFamilies.access
         config.port = 0
-        let api = try APIServer(store: store, configuration: config, logger: logger)
+        let api = try APIServer(store: store, blobs: blobs, configuration: config, logger: logger)
         let ready = AsyncStream<Int>.makeStream()
         let group = ServiceGroup(services: [api.application(onRunning: { ready.continuation.yield($0) })], logger: logger)
         let task = Task { try await group.run() }

@@ -5,13 +5,16 @@ import FogControllers
 import FogFleet
 import FogManifest
 import FogModel
+import FogPostgres
 import FogRemote
 import FogRuntime
 import FogServer
 import FogStore
+import FogTesting
 import Foundation
 import GRDB
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 
 /// `fog-bench fleet`: peer scoring of 10,000 nodes with all eight algorithms
@@ -77,19 +80,19 @@ enum FleetBenchmark {
         let env = ProcessInfo.processInfo.environment
         let nodes = max(1, Int(env["FOG_BENCH_FLEET_NODES"] ?? "") ?? 1000)
         let rounds = max(1, Int(env["FOG_BENCH_FLEET_ROUNDS"] ?? "") ?? max(1, 10_000 / nodes))
-        let store = try SQLiteStore(path: dir + "/fleet.db", pollInterval: .milliseconds(250))
+        let backend = try await HeartbeatStore.open(dir: dir, postgres: env["FOG_BENCH_STORE"] == "postgres")
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let (port, group, serverTask) = try await BenchServer.start(store: store, logger: logger)
+        let (port, group, serverTask) = try await BenchServer.start(store: backend.handle(), blobs: backend.blobs, logger: logger)
         let remote = HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: nil, registry: SchemaSet.builtIn.registry)
-        print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every online node beats once a round), 32 in flight")
+        print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every online node beats once a round), 32 in flight; store: \(backend.name)")
         var managerTask: Task<Void, Error>?
-        let runs: [(String, any FogClient, Bool)] = [("HTTP", remote, false), ("in-process", EmbeddedClient(store: store), false),
+        let runs: [(String, any FogClient, Bool)] = [("HTTP", remote, false), ("in-process", EmbeddedClient(store: backend.handle(), blobs: backend.blobs), false),
                                                      ("HTTP, controllers running", remote, true)]
         for (run, (label, client, controllers)) in runs.enumerated() {
             if controllers {
                 // The controllers in the same process, as `fogctl server` runs them.
-                let manager = Manager(client: EmbeddedClient(store: store), controllers: ControllerFamilies.controllers(),
+                let manager = Manager(client: EmbeddedClient(store: backend.handle(), blobs: backend.blobs), controllers: ControllerFamilies.controllers(),
                                       registry: SchemaSet.builtIn.registry, logger: logger)
                 managerTask = Task { try await manager.run() }
                 // Start measuring once the controllers have caught up with the nodes.
@@ -112,24 +115,56 @@ enum FleetBenchmark {
             let elapsed = now() - start
             print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%.2f ms each at 32 in flight)",
                          label.padding(toLength: 26, withPad: " ", startingAt: 0), sent, elapsed, Double(sent) / elapsed, elapsed / Double(sent) * 32 * 1000))
-            if !controllers, client is EmbeddedClient { try await storeOnly(store, rounds: rounds) }
+            if !controllers, client is EmbeddedClient { try await storeOnly(backend.handle(), rounds: rounds) }
         }
         // Raw baseline: the same number of single-row UPDATEs of a heartbeat-sized body, one transaction each.
-        let raw = try rawUpdates(path: dir + "/raw-fleet.db", rows: nodes, updates: nodes * rounds)
-        print(String(format: "  raw SQLite UPDATE, one transaction each (baseline): %8.0f updates/s", raw))
+        let (raw, rawCount) = try await backend.rawUpdates(nodes, nodes * rounds)
+        print(String(format: "  raw %@ UPDATE, one transaction each (baseline, %d updates): %8.0f updates/s", backend.name, rawCount, raw))
         managerTask?.cancel()
         _ = await managerTask?.result
         try await remote.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await serverTask.value
+        await backend.close()
+    }
+
+    /// Where the heartbeats go: the embedded SQLite store (default), or a PostgreSQL database of
+    /// a throw-away cluster with fsync and synchronous commit on (`FOG_BENCH_STORE=postgres`;
+    /// `FOG_BENCH_POSTGRES_URL` for a server of yours), one store handle for the process.
+    struct HeartbeatStore {
+        let name: String
+        /// A store handle as the server, the in-process client and the controllers each take one.
+        let handle: () -> any Store
+        let blobs: BlobStore
+        /// The raw baseline: (updates/s, updates made) for `updates` single-row UPDATEs over `rows` rows.
+        let rawUpdates: (_ rows: Int, _ updates: Int) async throws -> (Double, Int)
+        let close: () async -> Void
+
+        static func open(dir: String, postgres: Bool) async throws -> HeartbeatStore {
+            guard postgres else {
+                let sqlite = try SQLiteStore(path: dir + "/fleet.db", pollInterval: .milliseconds(250))
+                return HeartbeatStore(name: "SQLite", handle: { SQLiteAsyncStore(sqlite) }, blobs: BlobStore.beside(statePath: sqlite.path),
+                                      rawUpdates: { rows, updates in (try FleetBenchmark.rawUpdates(path: dir + "/raw-fleet.db", rows: rows, updates: updates), updates) },
+                                      close: {})
+            }
+            let cluster = try PostgresBenchmark.cluster()
+            let url = try cluster.database(prefix: "fog_bench_fleet")
+            let pg = try await PostgresStore.open(url: url)
+            return HeartbeatStore(name: "PostgreSQL", handle: { pg }, blobs: BlobStore(directory: dir + "/fleet-blobs"),
+                                  rawUpdates: { rows, updates in
+                                      // One commit (a WAL flush) per update: capped, the rate is the figure.
+                                      let count = min(updates, 5_000)
+                                      return (try await FleetBenchmark.rawPostgresUpdates(cluster, rows: rows, updates: count), count)
+                                  },
+                                  close: { await pg.close(); cluster.drop(url); cluster.stop() })
+        }
     }
 
     /// The store alone, without the simulated fleet: each node's last reported telemetry with a
     /// new heartbeat time, built beforehand, patched through the asynchronous store (the one the
     /// server and the embedded client use), 32 in flight.
-    static func storeOnly(_ sqlite: SQLiteStore, rounds: Int) async throws {
-        let store = SQLiteAsyncStore(sqlite)
-        let nodes = try sqlite.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
+    static func storeOnly(_ store: any Store, rounds: Int) async throws {
+        let nodes = try await store.list(kind: "FogNode", namespace: nil, selector: LabelSelector()).items
         let patches: [(ObjectKey, JSONValue)] = (0..<rounds).flatMap { r in
             nodes.map { n -> (ObjectKey, JSONValue) in
                 (n.key, ["lastHeartbeatTime": .string(Timestamp.format(Date(timeIntervalSince1970: 2_000_000_000 + Double(r * 5)))),
@@ -150,6 +185,29 @@ enum FleetBenchmark {
         let elapsed = now() - start
         print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (patches built beforehand)",
                      "store patch only".padding(toLength: 26, withPad: " ", startingAt: 0), patches.count, elapsed, Double(patches.count) / elapsed))
+    }
+
+    /// The PostgreSQL baseline: single-row UPDATEs of a heartbeat-sized body on one connection,
+    /// each its own transaction (a synchronous commit each), in a database of its own.
+    static func rawPostgresUpdates(_ cluster: PostgresTestCluster, rows: Int, updates: Int, bodyBytes: Int = 1500) async throws -> Double {
+        let url = try cluster.database(prefix: "fog_bench_raw")
+        defer { cluster.drop(url) }
+        let location = try PostgresLocation(url: url)
+        let logger = Logger(label: "bench")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: location.host, port: location.port, username: location.user, password: location.password,
+                                 database: location.database, tls: .disable),
+            id: 10, logger: logger)
+        let body = String(repeating: "x", count: bodyBytes)
+        try await connection.query("CREATE TABLE objects (name text PRIMARY KEY, revision bigint NOT NULL, body text NOT NULL)", logger: logger)
+        try await connection.query("INSERT INTO objects SELECT 'n' || i, 0, \(body) FROM generate_series(0, \(rows - 1)) AS i", logger: logger)
+        let start = now()
+        for i in 0..<updates {
+            try await connection.query("UPDATE objects SET revision = \(i), body = \(body) WHERE name = \("n\(i % rows)")", logger: logger)
+        }
+        let rate = Double(updates) / (now() - start)
+        try await connection.close()
+        return rate
     }
 
     static func rawUpdates(path: String, rows: Int, updates: Int, bodyBytes: Int = 1500) throws -> Double {
