@@ -81,6 +81,15 @@ enum FleetBenchmark {
         let nodes = max(1, Int(env["FOG_BENCH_FLEET_NODES"] ?? "") ?? 1000)
         let rounds = max(1, Int(env["FOG_BENCH_FLEET_ROUNDS"] ?? "") ?? max(1, 10_000 / nodes))
         let backend = try await HeartbeatStore.open(dir: dir, postgres: env["FOG_BENCH_STORE"] == "postgres")
+        // The store (and a PostgreSQL cluster of the benchmark's own) is closed when the run fails too.
+        do { try await heartbeats(on: backend, nodes: nodes, rounds: rounds) } catch {
+            await backend.close()
+            throw error
+        }
+        await backend.close()
+    }
+
+    static func heartbeats(on backend: HeartbeatStore, nodes: Int, rounds: Int) async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let (port, group, serverTask) = try await BenchServer.start(store: backend.handle(), blobs: backend.blobs, logger: logger)
@@ -125,7 +134,6 @@ enum FleetBenchmark {
         try await remote.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await serverTask.value
-        await backend.close()
     }
 
     /// Where the heartbeats go: the embedded SQLite store (default), or a PostgreSQL database of
