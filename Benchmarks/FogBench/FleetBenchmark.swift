@@ -200,12 +200,9 @@ enum FleetBenchmark {
     static func rawPostgresUpdates(_ cluster: PostgresTestCluster, rows: Int, updates: Int, bodyBytes: Int = 1500) async throws -> Double {
         let url = try cluster.database(prefix: "fog_bench_raw")
         defer { cluster.drop(url) }
-        let location = try PostgresLocation(url: url)
         let logger = Logger(label: "bench")
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: location.host, port: location.port, username: location.user, password: location.password,
-                                 database: location.database, tls: .disable),
-            id: 10, logger: logger)
+            configuration: PostgresLocation(url: url).connectionConfiguration(applicationName: "fog-bench-raw"), id: 10, logger: logger)
         let body = String(repeating: "x", count: bodyBytes)
         try await connection.query("CREATE TABLE objects (name text PRIMARY KEY, revision bigint NOT NULL, body text NOT NULL)", logger: logger)
         try await connection.query("INSERT INTO objects SELECT 'n' || i, 0, \(body) FROM generate_series(0, \(rows - 1)) AS i", logger: logger)

@@ -61,11 +61,8 @@ enum PostgresBenchmark {
             await store.close()
 
             // Baseline: the same rows, raw, on one connection in one transaction.
-            let location = try PostgresLocation(url: url)
             let connection = try await PostgresConnection.connect(
-                configuration: .init(host: location.host, port: location.port, username: location.user, password: location.password,
-                                     database: location.database, tls: .disable),
-                id: 9, logger: Logger(label: "bench"))
+                configuration: PostgresLocation(url: url).connectionConfiguration(applicationName: "fog-bench-raw"), id: 9, logger: Logger(label: "bench"))
             let logger = Logger(label: "bench")
             try await connection.query("CREATE TABLE raw_objects (kind text, namespace text, name text, uid text, body text, PRIMARY KEY (kind, namespace, name))", logger: logger)
             let r0 = clock.now

@@ -80,7 +80,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     /// leader delays its successor by no more than its lease.
     static let idleInTransactionTimeoutMs = 5_000
 
-    func connectionConfiguration(applicationName: String) throws -> PostgresConnection.Configuration {
+    public func connectionConfiguration(applicationName: String) throws -> PostgresConnection.Configuration {
         var config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
                                                       tls: try tlsConfiguration())
         config.options.connectTimeout = .seconds(5)

@@ -526,7 +526,11 @@ public final class PostgresTransaction: @unchecked Sendable {
     /// Appends the change's log entry at the transaction's current revision and runs `index` on
     /// the object index, in one statement.
     func change(_ type: StoreEvent.EventType, _ object: Resource, owners: [String]?, index: String) async throws {
-        let body = try logBody(type, object)
+        let body = object.encoded()
+        // A deletion is always logged; anything else is refused when it breaks the object limits.
+        if type != .deleted, let v = ObjectLimits.violation(of: object, encodedBytes: body.utf8.count) {
+            throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
+        }
         var binds = PostgresBindings(capacity: 9)
         binds.append(revision)
         binds.append(type.rawValue)
@@ -541,14 +545,5 @@ public final class PostgresTransaction: @unchecked Sendable {
             WITH logged AS (INSERT INTO fog_events (revision, type, kind, namespace, name, body, at, token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
             \(index)
             """, binds: binds), logger: logger)
-    }
-
-    /// The object's log body, refused when the object breaks its limits (a deletion is always logged).
-    func logBody(_ type: StoreEvent.EventType, _ object: Resource) throws -> String {
-        let body = object.encoded()
-        if type != .deleted, let v = ObjectLimits.violation(of: object, encodedBytes: body.utf8.count) {
-            throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
-        }
-        return body
     }
 }
