@@ -31,7 +31,7 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
-    deinit { try? http.syncShutdown() }
+    deinit { http.shutdownWithoutWaiting() }
 
     public func shutdown() async throws { try await http.shutdown() }
 

@@ -16,7 +16,7 @@ public final class PeerClient: Sendable {
         self.timeout = timeout
     }
 
-    deinit { try? http.syncShutdown() }
+    deinit { http.shutdownWithoutWaiting() }
 
     /// The model `digest` from the cache at `address`, and whether the cache had it.
     public func model(at address: String, digest: String) async throws -> (bytes: [UInt8], hit: Bool) {

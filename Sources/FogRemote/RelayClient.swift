@@ -17,7 +17,7 @@ public final class RelayClient: Sendable {
         self.timeout = timeout
     }
 
-    deinit { try? http.syncShutdown() }
+    deinit { http.shutdownWithoutWaiting() }
 
     /// One client for the process (connections pooled per relay).
     public static let shared = RelayClient()
