@@ -80,37 +80,44 @@ enum FleetBenchmark {
         let env = ProcessInfo.processInfo.environment
         let nodes = max(1, Int(env["FOG_BENCH_FLEET_NODES"] ?? "") ?? 1000)
         let rounds = max(1, Int(env["FOG_BENCH_FLEET_ROUNDS"] ?? "") ?? max(1, 10_000 / nodes))
+        // Nodes per request in the batched rows (a gateway's heartbeats, one status-patch request each).
+        let batch = max(2, Int(env["FOG_BENCH_HEARTBEAT_BATCH"] ?? "") ?? 100)
         let backend = try await HeartbeatStore.open(dir: dir, postgres: env["FOG_BENCH_STORE"] == "postgres")
         // The store (and a PostgreSQL cluster of the benchmark's own) is closed when the run fails too.
-        do { try await heartbeats(on: backend, nodes: nodes, rounds: rounds) } catch {
+        do { try await heartbeats(on: backend, nodes: nodes, rounds: rounds, batch: batch) } catch {
             await backend.close()
             throw error
         }
         await backend.close()
     }
 
-    static func heartbeats(on backend: HeartbeatStore, nodes: Int, rounds: Int) async throws {
+    static func heartbeats(on backend: HeartbeatStore, nodes: Int, rounds: Int, batch: Int) async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let (port, group, serverTask) = try await BenchServer.start(store: backend.handle(), blobs: backend.blobs, logger: logger)
         let remote = HTTPFogClient(baseURL: "http://127.0.0.1:\(port)", token: nil, registry: SchemaSet.builtIn.registry)
         print("fleet benchmark: heartbeats of \(nodes) simulated nodes, \(rounds) rounds (every online node beats once a round), 32 in flight; store: \(backend.name)")
         var managerTask: Task<Void, Error>?
-        let runs: [(String, any FogClient, Bool)] = [("HTTP", remote, false), ("in-process", EmbeddedClient(store: backend.handle(), blobs: backend.blobs), false),
-                                                     ("HTTP, controllers running", remote, true)]
-        for (run, (label, client, controllers)) in runs.enumerated() {
-            if controllers {
+        var manager: Manager?
+        let runs: [(String, any FogClient, Bool, Int)] = [
+            ("HTTP", remote, false, 1), ("in-process", EmbeddedClient(store: backend.handle(), blobs: backend.blobs), false, 1),
+            ("HTTP, \(batch) a request", remote, false, batch),
+            ("HTTP, controllers running", remote, true, 1), ("HTTP, controllers, \(batch) a req.", remote, true, batch)]
+        for (run, (label, client, controllers, nodesPerRequest)) in runs.enumerated() {
+            if controllers && managerTask == nil {
                 // The controllers in the same process, as `fogctl server` runs them.
-                let manager = Manager(client: EmbeddedClient(store: backend.handle(), blobs: backend.blobs), controllers: ControllerFamilies.controllers(),
+                let started = Manager(client: EmbeddedClient(store: backend.handle(), blobs: backend.blobs), controllers: ControllerFamilies.controllers(),
                                       registry: SchemaSet.builtIn.registry, logger: logger)
-                managerTask = Task { try await manager.run() }
+                manager = started
+                managerTask = Task { try await started.run() }
                 // Start measuring once the controllers have caught up with the nodes.
-                while !(await manager.isSettled(within: 1)) { try await Task.sleep(for: .milliseconds(50)) }
+                while !(await started.isSettled(within: 1)) { try await Task.sleep(for: .milliseconds(50)) }
             }
             let clock = ManualClock(Date())
             var options = SimulatedFleet.Options()
             options.seed = UInt64(5 + run)
             options.heartbeatInterval = 5
+            options.heartbeatBatch = nodesPerRequest
             let fleet = SimulatedFleet(client: client, clock: clock, options: options)
             try await fleet.createNodes(count: nodes, profiles: FleetProfile.all.filter { $0.name != "Unreliable" })
             // Each run creates the same node names: runs after the first update them.
@@ -122,8 +129,17 @@ enum FleetBenchmark {
                 sent += try await fleet.tick()
             }
             let elapsed = now() - start
-            print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%.2f ms each at 32 in flight)",
-                         label.padding(toLength: 26, withPad: " ", startingAt: 0), sent, elapsed, Double(sent) / elapsed, elapsed / Double(sent) * 32 * 1000))
+            // With the controllers: also the moment they have caught up with every heartbeat.
+            var caughtUp = ""
+            if controllers, let manager {
+                while !(await manager.isSettled(within: 1)) { try await Task.sleep(for: .milliseconds(10)) }
+                let total = now() - start
+                caughtUp = String(format: "; controllers caught up after %.2f s: %.0f heartbeats/s", total, Double(sent) / total)
+            }
+            let each = nodesPerRequest == 1 ? String(format: "%.2f ms each at 32 in flight", elapsed / Double(sent) * 32 * 1000)
+                : String(format: "%.1f µs of the run each", elapsed / Double(sent) * 1e6)
+            print(String(format: "  %@ %6d heartbeats in %6.2f s: %8.0f heartbeats/s (%@)",
+                         label.padding(toLength: 30, withPad: " ", startingAt: 0), sent, elapsed, Double(sent) / elapsed, each) + caughtUp)
             if !controllers, client is EmbeddedClient { try await storeOnly(backend.handle(), rounds: rounds) }
         }
         // Raw baseline: the same number of single-row UPDATEs of a heartbeat-sized body, one transaction each.

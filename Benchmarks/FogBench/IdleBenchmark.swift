@@ -19,6 +19,8 @@ enum IdleBenchmark {
         let warmup = Double(env["FOG_BENCH_IDLE_WARMUP"] ?? "") ?? 30
         let intervalSeconds = Double(env["FOG_BENCH_IDLE_INTERVAL"] ?? "") ?? 5
         let interval = String(format: "%gs", intervalSeconds)
+        // FOG_BENCH_IDLE_BATCH=N: the fleet sends its heartbeats N nodes a request (`fogctl simulate --heartbeat-batch`).
+        let batch = max(1, Int(env["FOG_BENCH_IDLE_BATCH"] ?? "") ?? 1)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fogctl").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw PeersBenchmark.Failure(description: "no fogctl beside fog-bench (\(binary)): build both (swift build -c release)")
@@ -26,7 +28,7 @@ enum IdleBenchmark {
         let root = FileManager.default.currentDirectoryPath
         let work = dir + "/idle"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        print("== idle: a fogctl server (every controller) with the quick start's cluster objects; \(nodes) simulated nodes heartbeating every \(interval) from a second process")
+        print("== idle: a fogctl server (every controller) with the quick start's cluster objects; \(nodes) simulated nodes heartbeating every \(interval) from a second process, \(batch == 1 ? "one request per heartbeat" : "\(batch) heartbeats a request")")
         let port = 18_000 + Int(getpid() % 1000)
         let url = "http://127.0.0.1:\(port)"
         // FOG_BENCH_STORE=postgres: the server on a PostgreSQL database of a throw-away cluster (as `convergence`).
@@ -58,7 +60,8 @@ enum IdleBenchmark {
         // requests a second (the fleet's offered rate) that do nothing (`GET /version`: no
         // store, no authentication, a 60-byte answer), sent from this process.
         let offered = Double(nodes) / intervalSeconds
-        let floor = try await requestFloor(server: server, url: url, rate: offered, seconds: min(window, 20))
+        let requestsOffered = offered / Double(batch)
+        let floor = try await requestFloor(server: server, url: url, rate: requestsOffered, seconds: min(window, 20))
         print(String(format: "floor: %d empty requests (GET /version) at %.0f/s: server CPU %.1f %% of a core, %.0f µs per request",
                      floor.requests, floor.rate, floor.serverShare * 100, floor.perRequest * 1e6))
 
@@ -66,7 +69,7 @@ enum IdleBenchmark {
         let fleetLog = work + "/fleet.log"
         let clock = ContinuousClock()
         let creating = clock.now
-        let fleet = try PeersBenchmark.start(binary, ["simulate", "--nodes", String(nodes), "--interval", interval, "--seed", "1",
+        let fleet = try PeersBenchmark.start(binary, ["simulate", "--nodes", String(nodes), "--interval", interval, "--seed", "1", "--heartbeat-batch", String(batch),
                                                      "--data-dir", root + "/examples/data"] + remote, log: fleetLog)
         processes.append(fleet)
         while !((try? String(contentsOfFile: fleetLog, encoding: .utf8)) ?? "").contains("simulating ") {
@@ -84,8 +87,8 @@ enum IdleBenchmark {
         let goalRate = 0.005 / max(perBeat, 1e-12)
         print(String(format: "goal ≤ 0.5 %% of a core: %@; at %.0f µs of server CPU per heartbeat, 0.5 %% of a core carries %.0f heartbeats/s (%.0f nodes at a %@ interval); two cores of server alone would carry %.0f/s",
                      busy.serverShare <= 0.005 ? "met" : "not met", perBeat * 1e6, goalRate, goalRate * intervalSeconds, interval, 2 / max(perBeat, 1e-12)))
-        print(String(format: "heartbeat against the floor: %.1f× an empty request's server CPU; the floor alone at %.0f requests/s is %.1f %% of a core (%.0f× the goal)",
-                     perBeat / max(floor.perRequest, 1e-12), offered, floor.perRequest * offered * 100, floor.perRequest * offered / 0.005))
+        print(String(format: "heartbeat against the floor: %.1f× an empty request's server CPU per request; the floor alone at %.0f requests/s is %.1f %% of a core (%.0f× the goal)",
+                     perBeat * Double(batch) / max(floor.perRequest, 1e-12), requestsOffered, floor.perRequest * requestsOffered * 100, floor.perRequest * requestsOffered / 0.005))
     }
 
     /// The server's CPU per request for `GET /version` paced at `rate` from 64 connections of
@@ -174,7 +177,7 @@ enum IdleBenchmark {
         }
     }
 
-    /// Every API request, the FogNode patches among them (the heartbeats), and the controllers' queue depths, from /metrics.
+    /// Every API request, the FogNode status patches written (the heartbeats, alone or in batches), and the controllers' queue depths, from /metrics.
     static func counters(_ url: String) async throws -> (requests: Int, heartbeats: Int, queues: String) {
         let (data, _) = try await URLSession.shared.data(for: URLRequest(url: URL(string: url + "/metrics")!))
         var requests = 0, heartbeats = 0
@@ -183,7 +186,8 @@ enum IdleBenchmark {
             let value = Int(Double(line.split(separator: " ").last ?? "") ?? 0)
             if line.hasPrefix("fog_api_requests_total{") {
                 requests += value
-                if line.contains("verb=\"patch-status\"") && line.contains("kind=\"fognodes\"") { heartbeats += value }
+            } else if line.hasPrefix("fog_api_status_patches_total{"), line.contains("kind=\"fognodes\"") {
+                heartbeats += value
             } else if line.hasPrefix("fog_controller_queue_depth{"), value > 0 {
                 queues.append(String(line))
             }

@@ -26,8 +26,13 @@ public final class SimulatedFleet: @unchecked Sendable {
         public var heartbeatInterval: Double = 5
         /// Share of created nodes that misbehave in training (hidden truth, not labelled).
         public var byzantineShare: Double = 0
-        /// Heartbeats sent concurrently.
+        /// Heartbeat requests in flight at once.
         public var concurrency = 32
+        /// Nodes per heartbeat request. 1: each node sends its own, as a node's agent does. More:
+        /// the fleet sends its due heartbeats in batches through one status-patch request each
+        /// (`POST …/statuspatches`), as a gateway in front of many devices would; a batch the
+        /// server refuses (one of its nodes deleted meanwhile) is sent again node by node.
+        public var heartbeatBatch = 1
         /// Keep phones' daily routines exact (no per-phone jitter).
         public var exactRoutines = false
         /// Where data sets live, for training tasks bound to simulated nodes (nil: tasks are not run).
@@ -229,36 +234,61 @@ public final class SimulatedFleet: @unchecked Sendable {
             }
             return out
         }
+        let batch = max(1, options.heartbeatBatch)
+        let requests = stride(from: 0, to: due.count, by: batch).map { Array(due[$0..<min(due.count, $0 + batch)]) }
         var sent = 0
         var failure: Error?
-        await withTaskGroup(of: Error?.self) { group in
-            var iterator = due.makeIterator()
+        await withTaskGroup(of: (Int, Error?).self) { group in
+            var iterator = requests.makeIterator()
             func launch() -> Bool {
-                guard let (name, patch, version) = iterator.next() else { return false }
-                group.addTask { [client, self] in
-                    do {
-                        var patch = patch
-                        // A relay node's heartbeat carries its relay (address, onion keys, counters).
-                        if let relay = self.relays.relay(name) {
-                            try relay.rotateKeys()
-                            patch = patch.merging("relay", await relay.status())
-                        }
-                        _ = try await client.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name), patch)
-                        self.lock.withLock { self.logSent[name] = max(self.logSent[name] ?? 0, version) }
-                        return nil
-                    } catch { return error }
-                }
+                guard let beats = iterator.next() else { return false }
+                group.addTask { [self] in await send(beats) }
                 return true
             }
             for _ in 0..<max(1, options.concurrency) where launch() {}
-            for await result in group {
-                if let result { failure = result } else { sent += 1 }
+            for await (delivered, error) in group {
+                sent += delivered
+                if let error { failure = error }
                 _ = launch()
             }
         }
         lock.withLock { heartbeatsSent += sent }
         if sent == 0, let failure { throw failure }
         return sent
+    }
+
+    /// Sends `beats` (node, patch, log version): one request for one node, one status-patch
+    /// batch for several, and node by node when the batch is refused. Returns how many were
+    /// delivered and the last error.
+    private func send(_ beats: [(String, JSONValue, Int)]) async -> (Int, Error?) {
+        var patches: [StatusPatch] = []
+        for (name, patch, _) in beats {
+            var patch = patch
+            // A relay node's heartbeat carries its relay (address, onion keys, counters).
+            if let relay = relays.relay(name) {
+                do { try relay.rotateKeys() } catch { return (0, error) }
+                patch = patch.merging("relay", await relay.status())
+            }
+            patches.append(StatusPatch(key: ObjectKey(kind: "FogNode", namespace: "", name: name), patch: patch))
+        }
+        func delivered(_ i: Int) { lock.withLock { logSent[beats[i].0] = max(logSent[beats[i].0] ?? 0, beats[i].2) } }
+        if patches.count > 1 {
+            do {
+                try await client.sendStatusPatches(patches)
+                for i in beats.indices { delivered(i) }
+                return (beats.count, nil)
+            } catch {}
+        }
+        var count = 0
+        var failure: Error?
+        for (i, p) in patches.enumerated() {
+            do {
+                _ = try await client.patchStatus(p.key, p.patch)
+                delivered(i)
+                count += 1
+            } catch { failure = error }
+        }
+        return (count, failure)
     }
 
     private var catalog: DataCatalog?

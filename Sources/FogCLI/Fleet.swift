@@ -264,6 +264,8 @@ struct Simulate: AsyncParsableCommand {
     var interval: DurationArgument = DurationArgument(argument: "5s")!
     @Option(help: ArgumentHelp("Share of the simulated nodes (created, and adopted with --adopt) that misbehave in training (0…1).", valueName: "share"))
     var byzantine = 0.0
+    @Option(name: .customLong("heartbeat-batch"), help: ArgumentHelp("Nodes per heartbeat request: 1 sends each node's heartbeat alone, as its agent would; more sends the due heartbeats in batches, one status-patch request each, as a gateway in front of many devices would.", valueName: "n"))
+    var heartbeatBatch = 1
     @Flag(help: "Also drive existing nodes labelled fog/simulated=true.")
     var adopt = false
     @Option(help: ArgumentHelp("Where data sets live (<dir>/<name>.csv): the simulated nodes run the training and inference tasks bound to them, as in `fogctl up`.", valueName: "dir"))
@@ -280,6 +282,7 @@ struct Simulate: AsyncParsableCommand {
         if nodes == 0 && !adopt { throw ValidationError("give --nodes N, --adopt, or both") }
         if !(speed > 0 && speed <= 100_000) { throw ValidationError("--speed must be in (0, 100000] (got \(speed))") }
         if !(0...1).contains(byzantine) { throw ValidationError("--byzantine must be between 0 and 1 (got \(byzantine))") }
+        if !(1...1000).contains(heartbeatBatch) { throw ValidationError("--heartbeat-batch must be between 1 and 1000 (got \(heartbeatBatch))") }
         if interval.seconds < 0.05 { throw ValidationError("--interval must be at least 50ms") }
         _ = try profileList()
     }
@@ -300,6 +303,7 @@ struct Simulate: AsyncParsableCommand {
         options.speed = speed
         options.heartbeatInterval = interval.seconds
         options.byzantineShare = byzantine
+        options.heartbeatBatch = heartbeatBatch
         // Without it the fleet only heartbeats: tasks bound to its nodes would wait for their deadline.
         options.dataDirectory = dataDir
         // The relay nodes' relays, served over HTTP: the server's circuit-pool controller and

@@ -15,6 +15,9 @@ public protocol FogClient: Sendable {
     func patchStatus(_ key: ObjectKey, _ patch: JSONValue) async throws -> Resource
     /// Status patches with expectations, all or nothing (see `StatusPatch`).
     func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource]
+    /// `patchStatuses` for a caller that does not read the objects written (heartbeats in
+    /// batches): over HTTP the server then answers without them.
+    func sendStatusPatches(_ patches: [StatusPatch]) async throws
     func delete(_ key: ObjectKey) async throws -> DeleteOutcome
     func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome
     func apply(_ objects: [Resource], dryRun: Bool) async throws -> [ApplyOutcome]
@@ -30,6 +33,10 @@ public protocol FogClient: Sendable {
     func getBlob(_ digest: String) async throws -> [UInt8]
     /// Whether the caller may do `question.verb` (`fogctl auth can-i`).
     func reviewAccess(_ question: AccessQuestion) async throws -> AccessAnswer
+}
+
+extension FogClient {
+    public func sendStatusPatches(_ patches: [StatusPatch]) async throws { _ = try await patchStatuses(patches) }
 }
 
 /// `fogctl auth can-i VERB KIND [NAME]`, asked of whoever decides.

@@ -73,10 +73,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         try collection(key.kind, key.namespace.isEmpty ? nil : key.namespace) + "/" + key.name
     }
 
-    func send(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil, contentType: String = "application/json") async throws -> JSONValue {
+    func send(_ method: HTTPMethod, _ url: String, body: JSONValue? = nil, contentType: String = "application/json",
+              headers: [(String, String)] = []) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: JSONCoding.encodeBytes(body)))
@@ -168,6 +170,12 @@ public final class HTTPFogClient: FogClient, @unchecked Sendable {
         let body = StatusPatch.batchJSON(patches)
         let result = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/statuspatches", body: body)
         return try (result["items"]?.arrayValue ?? []).map { try Resource(json: $0) }
+    }
+
+    /// The same request, answered without the objects (`Prefer: return=minimal`, RFC 7240).
+    public func sendStatusPatches(_ patches: [StatusPatch]) async throws {
+        _ = try await send(.POST, "\(baseURL)/apis/fog/v1alpha1/statuspatches", body: StatusPatch.batchJSON(patches),
+                           headers: [("Prefer", "return=minimal")])
     }
 
     public func delete(_ key: ObjectKey) async throws -> DeleteOutcome {

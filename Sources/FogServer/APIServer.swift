@@ -402,7 +402,9 @@ public struct APIServer: Sendable {
             let stored = try await existing(key(name), route, identity)
             try authorize(identity, .updateStatus, route, objects: stored)
             try checkAgentStatus(identity, kind: route.kind.kind, patch)
-            return Self.json(.ok, try await store.patchStatus(key(name), patch).json)
+            let written = try await store.patchStatus(key(name), patch)
+            metrics.statusPatched(kind: route.kind.plural)
+            return Self.json(.ok, written.json)
         case (.patch, let name?, false):
             // A merge patch of metadata and spec (`fogctl label`, `cordon`, `patch`), applied to the
             // latest version here, where reading and writing are microseconds apart: concurrent
@@ -598,8 +600,25 @@ public struct APIServer: Sendable {
             try checkAgentStatus(identity, kind: p.key.kind, p.patch)
         }
         let results = try await store.patchStatuses(patches)
-        return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
+        for (kind, count) in Dictionary(patches.map { ($0.key.kind, 1) }, uniquingKeysWith: +) {
+            metrics.statusPatched(kind: schemas.registry.info(forKind: kind)?.plural ?? kind, count: count)
+        }
+        // `Prefer: return=minimal` (RFC 7240): each item is the object's kind, name and new
+        // resourceVersion, not the whole object (heartbeats in batches do not read them back).
+        guard request.headers[Self.prefer]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "return=minimal" }) == true else {
+            return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
+        }
+        var response = Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map { r in
+            var metadata: JSONValue = ["name": .string(r.name), "resourceVersion": .string(String(r.metadata.resourceVersion))]
+            if !r.namespace.isEmpty { metadata["namespace"] = .string(r.namespace) }
+            return ["kind": .string(r.kind), "metadata": metadata]
+        })])
+        response.headers[Self.preferenceApplied] = "return=minimal"
+        return response
     }
+
+    static let prefer = HTTPField.Name("Prefer")!
+    static let preferenceApplied = HTTPField.Name("Preference-Applied")!
 
     /// Newline-delimited JSON events, as Kubernetes' watch: ADDED, MODIFIED, DELETED,
     /// BOOKMARK, and ERROR (410) when the revision has been compacted.

@@ -3,6 +3,8 @@ import Prometheus
 
 /// What `/metrics` reports, in Prometheus' text format:
 /// - `fog_api_requests_total{verb,kind,code}` and `fog_api_request_duration_seconds{verb,kind}`;
+/// - `fog_api_status_patches_total{kind}`: status merge patches written, alone (`PATCH …/status`) or
+///   as items of a `statuspatches` batch: for FogNodes, the heartbeats the server took in;
 /// - `fog_api_watches` (open watch streams);
 /// - `fog_controller_queue_depth{controller}` and `fog_controller_reconcile_duration_seconds{controller}`,
 ///   `fog_controller_reconcile_errors_total{controller}`;
@@ -42,6 +44,7 @@ public final class ServerMetrics: @unchecked Sendable {
     }
     static var requests: MetricNameDescriptor { name("api", "requests", "total", "API requests by verb, kind and status code") }
     static var requestDuration: MetricNameDescriptor { name("api", "request_duration", "seconds", "API request latency by verb and kind") }
+    static var statusPatches: MetricNameDescriptor { name("api", "status_patches", "total", "Status merge patches written, alone or in batches, by kind") }
     static var openWatches: MetricNameDescriptor { name("api", "watches", "", "Open watch streams") }
     static var reconcileDuration: MetricNameDescriptor { name("controller", "reconcile_duration", "seconds", "Reconcile duration by controller") }
     static var reconcileErrors: MetricNameDescriptor { name("controller", "reconcile_errors", "total", "Reconciles that failed, by controller") }
@@ -56,6 +59,11 @@ public final class ServerMetrics: @unchecked Sendable {
         registry.makeCounter(descriptor: Self.requests, labels: [("verb", verb), ("kind", kind), ("code", String(code))]).increment()
         registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: [("verb", verb), ("kind", kind)], buckets: Self.latencyBuckets)
             .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Status patches written (heartbeats, for FogNodes).
+    func statusPatched(kind: String, count: Int = 1) {
+        registry.makeCounter(descriptor: Self.statusPatches, labels: [("kind", kind)]).increment(by: Int64(count))
     }
 
     /// Blob bytes that crossed the server's socket.

@@ -208,6 +208,40 @@ final class FleetHarness: @unchecked Sendable {
         await h.shutdown()
     }
 
+    /// A fleet sending its heartbeats in batches over HTTP (one status-patch request for several
+    /// nodes) leaves every node as one request per node does, and a batch naming a node deleted
+    /// meanwhile is sent again node by node, so the others' heartbeats still arrive.
+    @Test func heartbeatsInBatchesWriteWhatOneRequestPerNodeDoes() async throws {
+        func run(batch: Int) async throws -> (statuses: [String], sent: [Int]) {
+            let h = try FleetHarness(controllers: [])
+            try await h.startServer()
+            let client = h.client("admin-token")
+            var options = SimulatedFleet.Options()
+            options.seed = 7
+            options.heartbeatBatch = batch
+            let fleet = SimulatedFleet(client: client, clock: h.clock, options: options)
+            try await fleet.createNodes(count: 12)
+            var sent: [Int] = []
+            for round in 0..<6 {
+                if round == 3 { _ = try h.store.delete(ObjectKey(kind: "FogNode", namespace: "", name: fleet.nodeNames[4])) }
+                sent.append(try await fleet.tick())
+                h.clock.advance(by: 5)
+            }
+            let statuses = try h.store.list(kind: "FogNode", namespace: nil, selector: LabelSelector([])).items
+                .sorted { $0.name < $1.name }
+                .map { $0.name + " " + ($0.status.map { JSONCoding.encode($0) } ?? "-") }
+            try await client.shutdown()
+            await h.shutdown()
+            return (statuses, sent)
+        }
+        let alone = try await run(batch: 1)
+        let batched = try await run(batch: 5)
+        #expect(batched.statuses == alone.statuses)
+        #expect(batched.sent == alone.sent)
+        #expect(alone.statuses.count == 11)
+        #expect(alone.sent.allSatisfy { $0 > 5 })
+    }
+
     @Test func sameSeedSameFleet() async throws {
         func run() async throws -> [String] {
             let h = try FleetHarness(controllers: [])

@@ -334,6 +334,55 @@ let repoRootForServer: String = {
 }()
 
 @Suite(.serialized) struct AuthorizationMatrixTests {
+    /// Heartbeats in batches: one `statuspatches` request for many nodes, answered without the
+    /// objects under `Prefer: return=minimal`, all or nothing, and counted per node in /metrics.
+    @Test func batchedStatusPatchesAnswerMinimallyWhenAskedAndAreCountedPerObject() async throws {
+        let h = try await ServerHarness()
+        let admin = h.client()
+        for name in ["edge-1", "edge-2", "edge-3"] {
+            _ = try await admin.create(object("FogNode", name, spec: ["region": "eu-west", "class": "edge", "capacity": ["cpu": 4, "memoryGiB": 8]]))
+        }
+        func beat(_ name: String, _ rtt: Double) -> StatusPatch {
+            StatusPatch(key: ObjectKey(kind: "FogNode", namespace: "", name: name), patch: ["lastHeartbeatTime": "2026-11-22T10:00:00Z", "telemetry": ["rttMillis": .double(rtt)]])
+        }
+        try await admin.sendStatusPatches([beat("edge-1", 1), beat("edge-2", 2), beat("edge-3", 3)])
+        for (name, rtt) in [("edge-1", 1.0), ("edge-2", 2.0), ("edge-3", 3.0)] {
+            #expect(try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: name))?.status?["telemetry"]?["rttMillis"] == .double(rtt))
+        }
+        // Asked for a minimal answer: each item is the object's kind, name and new resourceVersion.
+        func post(_ patches: [StatusPatch], prefer: String?) async throws -> (Int, String?, JSONValue?) {
+            var request = h.request(.POST, "/apis/fog/v1alpha1/statuspatches", token: "admin-token-1", body: JSONCoding.encodeBytes(StatusPatch.batchJSON(patches)))
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let prefer { request.headers.add(name: "Prefer", value: prefer) }
+            let response = try await h.http.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), response.headers.first(name: "Preference-Applied"), try? JSONCoding.parse(bytes: Array(bytes.readableBytesView)))
+        }
+        let (code, applied, minimal) = try await post([beat("edge-1", 4), beat("edge-2", 5)], prefer: "respond-async, return=minimal")
+        #expect(code == 200)
+        #expect(applied == "return=minimal")
+        let items = minimal?["items"]?.arrayValue ?? []
+        #expect(items.count == 2)
+        let stored = try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: "edge-2"))
+        #expect(items.last == ["kind": "FogNode", "metadata": ["name": "edge-2", "resourceVersion": .string(String(stored?.metadata.resourceVersion ?? -1))]])
+        // Without the preference: the whole objects, as before.
+        let (_, none, full) = try await post([beat("edge-3", 6)], prefer: nil)
+        #expect(none == nil)
+        #expect(full?["items"]?.arrayValue?.first?["status"]?["telemetry"]?["rttMillis"] == 6.0)
+        // All or nothing: a batch naming a missing node writes none of its patches.
+        let (missing, _, _) = try await post([beat("edge-1", 7), beat("nope", 7)], prefer: "return=minimal")
+        #expect(missing == 404)
+        #expect(try h.store.get(ObjectKey(kind: "FogNode", namespace: "", name: "edge-1"))?.status?["telemetry"]?["rttMillis"] == 4.0)
+        // Counted per object written: 3 + 2 + 1 FogNode patches, and one alone.
+        _ = try await admin.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: "edge-1"), ["telemetry": ["rttMillis": 8.0]])
+        var request = h.request(.GET, "/metrics", token: "admin-token-1", body: nil)
+        request.headers.add(name: "Accept", value: "text/plain")
+        let text = String(buffer: try await h.http.execute(request, timeout: .seconds(10)).body.collect(upTo: 1 << 20))
+        #expect(text.contains(#"fog_api_status_patches_total{kind="fognodes"} 7"#), "\(text)")
+        try await admin.shutdown()
+        await h.shutdown()
+    }
+
     @Test func statusPatchesMergeAndAgentsPatchOnlyTheirOwnNode() async throws {
         let h = try await ServerHarness()
         let admin = h.client()
