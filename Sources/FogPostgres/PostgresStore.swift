@@ -223,11 +223,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
     }
 
     public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] {
-        try await write { tx in
-            var out: [Resource] = []
-            for p in patches { out.append(try await tx.patchStatus(p)) }
-            return out
-        }
+        try await write { tx in try await tx.patchStatuses(patches) }
     }
 
     public func delete(_ key: ObjectKey, propagation: DeletePropagation) async throws -> DeleteOutcome {
@@ -434,13 +430,92 @@ public final class PostgresTransaction: @unchecked Sendable {
     /// A patch with expectations (see `StatusPatch`); throws `.conflict` when one fails.
     public func patchStatus(_ p: StatusPatch) async throws -> Resource {
         guard let existing = try await get(p.key) else { throw StoreError.notFound(p.key) }
+        try Self.check(p, against: existing)
+        return try await patchStatus(p.key, p.patch, existing: existing)
+    }
+
+    static func check(_ p: StatusPatch, against existing: Resource) throws {
         for e in p.expect {
             let actual = existing.status?.value(at: e.path)
             if actual != e.value {
                 throw StoreError(.conflict, "\(p.key): status.\(e.path) has changed (expected \(e.value.map { JSONCoding.encode($0) } ?? "absent"), found \(actual.map { JSONCoding.encode($0) } ?? "absent"))")
             }
         }
-        return try await patchStatus(p.key, p.patch, existing: existing)
+    }
+
+    /// Patches in order, as `patchStatus(_:)` one after another would, in two round trips
+    /// whatever their number (heartbeats in batches): one query reads every object named, one
+    /// statement logs every change and moves the index. A later patch of the same object
+    /// applies to the earlier one's result.
+    public func patchStatuses(_ patches: [StatusPatch]) async throws -> [Resource] {
+        if patches.count < 2 {
+            var out: [Resource] = []
+            for p in patches { out.append(try await patchStatus(p)) }
+            return out
+        }
+        var current = try await getMany(patches.map(\.key))
+        var out: [Resource] = []
+        var changed: [(Resource, String)] = []
+        out.reserveCapacity(patches.count)
+        for p in patches {
+            guard p.patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(p.patch.typeName))") }
+            guard let existing = current[p.key] else { throw StoreError.notFound(p.key) }
+            try Self.check(p, against: existing)
+            guard var next = ObjectMutation.statusPatched(existing, patch: p.patch) else {
+                out.append(existing)
+                continue
+            }
+            revision += 1
+            next.metadata.resourceVersion = revision
+            changed.append((next, try body(of: next, .modified)))
+            current[p.key] = next
+            out.append(next)
+        }
+        guard !changed.isEmpty else { return out }
+        // The index row of each object moves to its last change (an UPDATE joined to two rows
+        // of one object would take either).
+        var last: [ObjectKey: Int] = [:]
+        for (i, c) in changed.enumerated() { last[c.0.key] = i }
+        let moved = last.values.sorted().map { changed[$0].0 }
+        var binds = PostgresBindings(capacity: 11)
+        binds.append(changed.map(\.0.metadata.resourceVersion))
+        binds.append(changed.map(\.0.kind))
+        binds.append(changed.map(\.0.namespace))
+        binds.append(changed.map(\.0.name))
+        binds.append(changed.map(\.1))
+        binds.append(nowSeconds)
+        binds.append(token)
+        binds.append(moved.map(\.metadata.resourceVersion))
+        binds.append(moved.map(\.kind))
+        binds.append(moved.map(\.namespace))
+        binds.append(moved.map(\.name))
+        try await connection.run(PostgresQuery(unsafeSQL: """
+            WITH logged AS (
+                INSERT INTO fog_events (revision, type, kind, namespace, name, body, at, token)
+                SELECT u.revision, 'MODIFIED', u.kind, u.namespace, u.name, u.body, $6, $7
+                FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(revision, kind, namespace, name, body))
+            UPDATE fog_objects o SET revision = m.revision
+            FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[]) AS m(revision, kind, namespace, name)
+            WHERE o.kind = m.kind AND o.namespace = m.namespace AND o.name = m.name
+            """, binds: binds), logger: logger)
+        return out
+    }
+
+    /// The objects named in `keys` that exist, read in one query.
+    func getMany(_ keys: [ObjectKey]) async throws -> [ObjectKey: Resource] {
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(keys.map(\.kind))
+        binds.append(keys.map(\.namespace))
+        binds.append(keys.map(\.name))
+        var found: [ObjectKey: Resource] = [:]
+        for try await body in try await connection.run(PostgresQuery(unsafeSQL: """
+            SELECT e.body FROM fog_objects o JOIN fog_events e ON e.revision = o.revision
+            WHERE (o.kind, o.namespace, o.name) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+            """, binds: binds), logger: logger).decode(String.self) {
+            let r = try Resource.decode(body)
+            found[r.key] = r
+        }
+        return found
     }
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue, existing known: Resource? = nil) async throws -> Resource {
@@ -523,14 +598,19 @@ public final class PostgresTransaction: @unchecked Sendable {
         try await change(.deleted, object, owners: nil, index: "DELETE FROM fog_objects WHERE kind = $3 AND namespace = $4 AND name = $5")
     }
 
-    /// Appends the change's log entry at the transaction's current revision and runs `index` on
-    /// the object index, in one statement.
-    func change(_ type: StoreEvent.EventType, _ object: Resource, owners: [String]?, index: String) async throws {
+    /// The object as logged: a deletion always is; anything else is refused when it breaks the object limits.
+    func body(of object: Resource, _ type: StoreEvent.EventType) throws -> String {
         let body = object.encoded()
-        // A deletion is always logged; anything else is refused when it breaks the object limits.
         if type != .deleted, let v = ObjectLimits.violation(of: object, encodedBytes: body.utf8.count) {
             throw AdmissionError(v.tooLarge ? .tooLarge : .invalid, "\(object.kind.lowercased()) \"\(object.name)\": \(v.message)")
         }
+        return body
+    }
+
+    /// Appends the change's log entry at the transaction's current revision and runs `index` on
+    /// the object index, in one statement.
+    func change(_ type: StoreEvent.EventType, _ object: Resource, owners: [String]?, index: String) async throws {
+        let body = try body(of: object, type)
         var binds = PostgresBindings(capacity: 9)
         binds.append(revision)
         binds.append(type.rawValue)

@@ -328,6 +328,45 @@ func node(_ name: String, cpu: Int64 = 4, labels: [String: String] = [:]) -> Res
         }
     }
 
+    /// A batch of status patches (heartbeats from a gateway) is what the same patches one by one
+    /// would be: a revision per change in order, none for a patch that changes nothing, a later
+    /// patch of one object applied to the earlier one's result, the index at each object's last
+    /// change; an expectation that fails writes nothing of the batch.
+    @Test(arguments: Backend.allCases)
+    func aBatchOfStatusPatchesIsWhatTheSamePatchesOneByOneWouldBe(_ backend: Backend) async throws {
+        try await StoreUnderTest.with(backend) { t in
+            _ = try await t.store.apply([node("a"), node("b"), node("c")], dryRun: false)
+            let a = node("a").key, b = node("b").key, c = node("c").key
+            let start = try await t.store.currentRevision()
+            let written = try await t.store.patchStatuses([
+                StatusPatch(key: a, patch: ["beat": 1, "load": 0.5]),
+                StatusPatch(key: b, patch: ["beat": 1]),
+                StatusPatch(key: a, expect: [.init(path: "beat", value: 1)], patch: ["beat": 2, "load": nil]),
+                StatusPatch(key: b, patch: ["beat": 1]),
+                StatusPatch(key: c, patch: ["beat": 3]),
+            ])
+            #expect(written.map(\.metadata.resourceVersion) == [start + 1, start + 2, start + 3, start + 2, start + 4])
+            #expect(written.map(\.status) == [["beat": 1, "load": 0.5], ["beat": 1], ["beat": 2], ["beat": 1], ["beat": 3]])
+            #expect(try await t.store.currentRevision() == start + 4)
+            let logged = try await t.store.events(after: start)
+            #expect(logged.map(\.revision) == Array((start + 1)...(start + 4)))
+            #expect(logged.map(\.object.name) == ["a", "b", "a", "c"])
+            #expect(logged.map(\.object.status) == [["beat": 1, "load": 0.5], ["beat": 1], ["beat": 2], ["beat": 3]])
+            #expect(logged.allSatisfy { $0.type == .modified })
+            let other = try await t.another()
+            #expect(try await other.get(a)?.status == ["beat": 2])
+            #expect(try await other.get(a)?.metadata.resourceVersion == start + 3)
+            #expect(try await other.get(c)?.metadata.resourceVersion == start + 4)
+            // The expectation is checked against the batch's own earlier change: beat is 4 by then.
+            await #expect(throws: StoreError.self) {
+                try await t.store.patchStatuses([StatusPatch(key: c, patch: ["beat": 4]),
+                                                 StatusPatch(key: c, expect: [.init(path: "beat", value: 3)], patch: ["beat": 5])])
+            }
+            #expect(try await t.store.currentRevision() == start + 4)
+            #expect(try await other.get(c)?.status == ["beat": 3])
+        }
+    }
+
     /// Orphan propagation strips the owner reference from dependents; foreground keeps the
     /// owner (with the `foregroundDeletion` finalizer) until its dependents are gone.
     @Test(arguments: Backend.allCases)
