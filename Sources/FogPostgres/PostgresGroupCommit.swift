@@ -13,8 +13,9 @@ import PostgresNIO
 ///
 /// Each write in a group keeps its own semantics: it runs inside a savepoint (each write's
 /// savepoint is left open, nested in the one before, rather than released: one round trip
-/// fewer per write; a released savepoint's subtransaction stays in the transaction anyway), with its own
-/// fence check, conflict checks against everything before it (the group's earlier writes
+/// fewer per write; a released savepoint's subtransaction stays in the transaction anyway), with its
+/// fence checked (once per group for all its writes, at the group's start, the lease row then
+/// locked until the commit), conflict checks against everything before it (the group's earlier writes
 /// included), and its own clock reading; when it throws, its savepoint is rolled back and it
 /// alone fails, with its own error. Its caller hears of success only after the group's commit,
 /// and when the commit fails, every write of the group fails with that error.
@@ -65,15 +66,25 @@ extension PostgresStore {
                         start = v
                     }
                     var revision = start
+                    // Each fence of the group is checked once, before any write, outside the writes'
+                    // savepoints: the check locks the lease row (FOR SHARE) until the commit, so no
+                    // other server can take the lease over while the group's writes run.
+                    var refusals: [PostgresStore.Fence: StoreError] = [:]
+                    var checked: Set<PostgresStore.Fence> = []
+                    for fence in group.compactMap(\.fence) where checked.insert(fence).inserted {
+                        do { try await Self.check(fence, on: connection, logger: logger) } catch let e as StoreError where e.code == .conflict {
+                            refusals[fence] = e
+                        }
+                    }
                     for write in group {
+                        if let fence = write.fence, let refusal = refusals[fence] {
+                            core.refusedWrite()
+                            if single { throw refusal }
+                            results.append(.failure(refusal))
+                            continue
+                        }
                         if !single { try await connection.run("SAVEPOINT fog_write", logger: logger) }
                         do {
-                            if let fence = write.fence {
-                                do { try await Self.check(fence, on: connection, logger: logger) } catch let e as StoreError where e.code == .conflict {
-                                    core.refusedWrite()
-                                    throw e
-                                }
-                            }
                             let tx = PostgresTransaction(connection: connection, logger: logger, revision: revision, now: core.now(),
                                                          makeUID: core.makeUID, token: write.fence?.token)
                             let result = try await write.body(tx)

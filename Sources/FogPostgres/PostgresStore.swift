@@ -67,7 +67,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     /// A fencing token: writes through a fenced handle commit only while `token` is the
     /// current token of lease `lease` held by `holder`, and the lease has not expired.
-    public struct Fence: Sendable, Equatable {
+    public struct Fence: Sendable, Hashable {
         public var lease: String
         public var holder: String
         public var token: Int64
