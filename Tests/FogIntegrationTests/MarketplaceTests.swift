@@ -312,3 +312,56 @@ fileprivate func facts(_ node: Resource) throws -> NodeFacts { NodeFacts(node, s
         await h.shutdown()
     }
 }
+
+/// Admission's market comes from a tally the node index keeps change by change; `fogctl quote`
+/// sums one afresh. The two must agree exactly, whatever the order of the changes.
+@Suite struct MarketTallyTests {
+    @Test func aTallyKeptChangeByChangeEqualsOneSummedAfresh() throws {
+        var rng = SplitMix64(seed: 42)
+        func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+        var version: Int64 = 0
+        func node(_ i: Int) throws -> NodeFacts {
+            version += 1
+            let cls = ["edge", "fog", "cloud", "mobile"][Int(rng.next() % 4)]
+            var meta = ObjectMeta(name: "n\(i)")
+            meta.resourceVersion = version
+            var status: [String: JSONValue] = ["conditions": [["type": "Ready", "status": unit() < 0.8 ? "True" : "False", "reason": "x"]]]
+            if unit() < 0.5 { status["reservations"] = ["ns/job": ["cpu": .double((unit() * 6).rounded() / 4 + unit() * 1e-3), "memoryGiB": 1, "gpu": 0]] }
+            if cls == "mobile" && unit() < 0.7 { status["harvest"] = ["allocatableCpu": .double(unit() * 3)] }
+            let spec: JSONValue = ["region": "eu-west", "class": .string(cls), "capacity": ["cpu": .double(1 + unit() * 31), "memoryGiB": 8]]
+            return try facts(Resource(kind: "FogNode", metadata: meta, content: ["spec": spec, "status": .object(status)]))
+        }
+        var current: [Int: NodeFacts] = [:]
+        var kept = MarketTally()
+        for _ in 0..<3_000 {
+            let i = Int(rng.next() % 200)
+            if let old = current[i] {
+                kept.remove(old)
+                current[i] = nil
+            }
+            if unit() < 0.85 {
+                let n = try node(i)
+                kept.add(n)
+                current[i] = n
+            }
+        }
+        let afresh = MarketTally(current.keys.sorted().map { current[$0]! })
+        #expect(kept == afresh)
+        for classes in [[], ["mobile"], ["edge", "fog"], ["cloud", "mobile", "edge"]] {
+            let market = kept.market(deviceClasses: classes)
+            #expect(market == afresh.market(deviceClasses: classes))
+            // Within a millionth of a CPU a node of the plain sum in doubles.
+            var allocatable = 0.0, allocated = 0.0
+            for n in current.values where n.ready && (classes.isEmpty || classes.contains(n.deviceClass)) {
+                allocatable += n.deviceClass == "mobile" ? (n.harvestCpu ?? 0) : n.capacityCpu
+                allocated += n.reservedCpu
+            }
+            #expect(abs(market.allocatableCpu - allocatable) <= 1e-6 * Double(current.count))
+            #expect(abs(market.allocatedCpu - allocated) <= 1e-6 * Double(current.count))
+            #expect(market.allocatableCpu > 0)
+        }
+        // Taking every node away leaves nothing.
+        for n in current.values { kept.remove(n) }
+        #expect(kept == MarketTally())
+    }
+}

@@ -129,7 +129,7 @@ public struct FederatedJobController: Controller {
             decision = .refused(reason: "DataUnavailable", message: problem, quote: nil)
         } else {
             decision = Self.admission(job: job, view: view, terms: terms, privacy: try privacy.reconciledSpec(PrivacyPolicySpec.self), cache: ctx.cache,
-                                      nodes: nodes.snapshot(ctx.cache).nodes)
+                                      market: nodes.market(ctx.cache, deviceClasses: terms.deviceClasses))
         }
         var quoted: Quote?
         switch decision {
@@ -175,7 +175,7 @@ public struct FederatedJobController: Controller {
     }
 
     /// The admission decision for a Pending job (pure over the cache).
-    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: PrivacyPolicySpec, cache: InformerSet, nodes: [NodeFacts]) -> Admission {
+    static func admission(job: Resource, view: JobView, terms: TierTerms, privacy: PrivacyPolicySpec, cache: InformerSet, market: MarketState) -> Admission {
         let level = privacy.level.rawValue
         if !terms.allowedPrivacyLevels.isEmpty && !terms.allowedPrivacyLevels.contains(level) {
             return .refused(reason: "PrivacyLevelNotAllowed",
@@ -189,7 +189,7 @@ public struct FederatedJobController: Controller {
         let quote: Quote
         do {
             let request = try QuoteRequest(job: view.spec, privacy: privacy)
-            quote = try Pricing.quote(request, tier: terms, market: MarketState(facts: nodes, tier: terms))
+            quote = try Pricing.quote(request, tier: terms, market: market)
         } catch {
             return .quoteFailed(reason: error.reason, message: error.message)
         }

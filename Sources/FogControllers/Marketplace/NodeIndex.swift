@@ -23,6 +23,8 @@ final class NodeIndex: @unchecked Sendable {
     private var ordered: [NodeFacts] = []
     private var position: [String: Int] = [:]
     private var orderStale = false
+    /// Supply and demand by device class over `facts`, kept with it (admission's market).
+    private var tally = MarketTally()
     /// Counts the changes taken; `changeLog` names the nodes of the latest ones, so that a
     /// `CandidatePool` brings itself up to date by looking at those nodes only.
     private var version: UInt64 = 0
@@ -47,6 +49,15 @@ final class NodeIndex: @unchecked Sendable {
         /// The index's version when the snapshot was taken.
         var version: UInt64
         subscript(name: String) -> NodeFacts? { position[name].map { nodes[$0] } }
+    }
+
+    /// Demand and supply among `cache`'s nodes that a tier accepting `deviceClasses` may use,
+    /// from the tally kept with every change (no pass over the nodes).
+    func market(_ cache: InformerSet, deviceClasses: [String]) -> MarketState {
+        lock.withLock {
+            bind(cache)
+            return tally.market(deviceClasses: deviceClasses)
+        }
     }
 
     /// Every node of `cache`, in name order (a copy-on-write view: no node is copied).
@@ -114,6 +125,7 @@ final class NodeIndex: @unchecked Sendable {
             if let old = facts[node.name], old.resourceVersion >= node.metadata.resourceVersion { return }
             facts[node.name] = Self.facts(node)
         }
+        tally = MarketTally(facts.values)
     }
 
     private func apply(_ change: Informer.Change, from id: ObjectIdentifier) {
@@ -121,7 +133,8 @@ final class NodeIndex: @unchecked Sendable {
         case .upsert(_, let node):
             guard let f = Self.facts(node) else {
                 lock.withLock {
-                    guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
+                    guard bound == id, let old = facts.removeValue(forKey: node.name) else { return }
+                    tally.remove(old)
                     orderStale = true
                     changed(node.name)
                 }
@@ -131,16 +144,19 @@ final class NodeIndex: @unchecked Sendable {
                 guard bound == id else { return }
                 if let old = facts[f.name] {
                     guard old.resourceVersion < f.resourceVersion else { return }
+                    tally.remove(old)
                     if !orderStale, let i = position[f.name] { ordered[i] = f }
                 } else {
                     orderStale = true
                 }
+                tally.add(f)
                 facts[f.name] = f
                 changed(f.name)
             }
         case .delete(let node):
             lock.withLock {
-                guard bound == id, facts.removeValue(forKey: node.name) != nil else { return }
+                guard bound == id, let old = facts.removeValue(forKey: node.name) else { return }
+                tally.remove(old)
                 orderStale = true
                 changed(node.name)
             }
@@ -149,18 +165,6 @@ final class NodeIndex: @unchecked Sendable {
 }
 
 extension MarketState {
-    /// Demand and supply among the nodes a tier may use: CPU reserved
-    /// (`status.reservations`) versus CPU offered by the Ready ones (for phones,
-    /// only their harvestable share, `status.harvest.allocatableCpu`).
-    init(facts: [NodeFacts], tier: TierTerms) {
-        var allocated = 0.0, allocatable = 0.0
-        for n in facts where n.ready && (tier.deviceClasses.isEmpty || tier.deviceClasses.contains(n.deviceClass)) {
-            allocatable += n.deviceClass == "mobile" ? (n.harvestCpu ?? 0) : n.capacityCpu
-            allocated += n.reservedCpu
-        }
-        self.init(allocatedCpu: allocated, allocatableCpu: allocatable)
-    }
-
     /// The same, from `FogNode` objects (those whose spec does not decode offer nothing).
     public init(fogNodes: [Resource], tier: TierTerms) {
         self.init(facts: fogNodes.compactMap(NodeIndex.facts), tier: tier)
