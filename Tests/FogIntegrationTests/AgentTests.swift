@@ -242,6 +242,44 @@ final class FleetHarness: @unchecked Sendable {
         #expect(alone.sent.allSatisfy { $0 > 5 })
     }
 
+    /// A policy's totals come from a tally its node cache keeps change by change; they follow
+    /// node labels and harvest status, node deletions, and a new selector (counted afresh).
+    @Test func harvestPolicyTotalsFollowNodeChangesAndANewSelector() async throws {
+        let h = try FleetHarness(controllers: [HarvestPolicyController()])
+        func node(_ name: String, cls: String, offered: Double, eligible: Bool) throws {
+            var meta = ObjectMeta(name: name)
+            meta.labels = ["fog/class": cls]
+            _ = try h.store.create(Resource(kind: "FogNode", metadata: meta, content: ["spec": ["region": "eu-west", "class": .string(cls), "capacity": ["cpu": 4, "memoryGiB": 4]]]))
+            _ = try h.store.patchStatus(ObjectKey(kind: "FogNode", namespace: "", name: name),
+                                        ["harvest": ["policy": "p", "reason": eligible ? "Eligible" : "OnBattery", "coreSeconds": ["p": .double(offered), "other": 1000]]])
+        }
+        try node("a", cls: "mobile", offered: 10.5, eligible: true)
+        try node("b", cls: "mobile", offered: 20.25, eligible: false)
+        try node("c", cls: "edge", offered: 0.125, eligible: true)
+        var policy = Resource(kind: "HarvestPolicy", metadata: ObjectMeta(name: "p"))
+        policy.content["spec"] = ["nodeSelector": ["matchLabels": ["fog/class": "mobile"]], "requireCharging": true]
+        _ = try h.store.create(policy)
+        func totals() throws -> [Double?] {
+            let s = try h.store.get(policy.key)?.status
+            return [s?["matchedNodes"]?.numberValue, s?["eligibleNodes"]?.numberValue, s?["harvestedCoreSeconds"]?.numberValue]
+        }
+        try await eventually("first totals", watching: h.store) { try totals() == [2, 2, 31] }
+        // A node relabelled and another deleted: counted at the next recount (every 5 s).
+        var b = try #require(try h.node("b"))
+        b.metadata.labels["fog/class"] = "edge"
+        _ = try h.store.update(b)
+        _ = try h.store.delete(ObjectKey(kind: "FogNode", namespace: "", name: "a"))
+        try await h.settle()
+        h.clock.advance(by: 5)
+        try await eventually("after the changes", watching: h.store) { try totals() == [0, 1, 20] }
+        // A new selector is counted afresh at once.
+        var edited = try #require(try h.store.get(policy.key))
+        edited.content["spec"] = ["nodeSelector": ["matchLabels": ["fog/class": "edge"]], "requireCharging": true]
+        _ = try h.store.update(edited)
+        try await eventually("the new selector", watching: h.store) { try totals() == [2, 1, 20] }
+        await h.shutdown()
+    }
+
     @Test func sameSeedSameFleet() async throws {
         func run() async throws -> [String] {
             let h = try FleetHarness(controllers: [])

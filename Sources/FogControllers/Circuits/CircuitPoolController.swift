@@ -20,6 +20,7 @@ public struct CircuitPoolController: Controller {
     let transport: RelayTransport?
     /// Seconds between probes of a kept circuit.
     public let probeInterval: Double
+    private let relayNodes = RelayNodes()
 
     public init(transport: RelayTransport?, probeInterval: Double = 30) {
         self.transport = transport
@@ -27,6 +28,8 @@ public struct CircuitPoolController: Controller {
     }
 
     public var conditionTypes: Set<String> { ["Ready"] }
+
+    public func prepare(_ cache: InformerSet) { relayNodes.follow(cache) }
 
     public var sources: [WatchSource] {
         Watches.for("CircuitPool", when: [.generationChanged, .lifecycleChanged])
@@ -95,7 +98,7 @@ public struct CircuitPoolController: Controller {
             }
         }
         let now = ctx.now.timeIntervalSince1970
-        let relays = RelayFacts.all(ctx.cache)
+        let relays = relayNodes.all(ctx.cache)
         let status = pool.status
         var rotations = Int(status?["rotations"]?.intValue ?? 0)
         var rebuilds = Int(status?["rebuilds"]?.intValue ?? 0)

@@ -128,7 +128,12 @@ public struct HarvestPolicyController: Controller {
     public let recountInterval: Double
     private let counted = CountTimes()
 
+    /// The totals, kept by the node cache's change handler (no pass over the fleet per count).
+    private let tally = HarvestTally()
+
     public init(recountInterval: Double = 5) { self.recountInterval = recountInterval }
+
+    public func prepare(_ cache: InformerSet) { tally.follow(cache) }
 
     public var sources: [WatchSource] {
         Watches.for("HarvestPolicy")
@@ -156,16 +161,7 @@ public struct HarvestPolicyController: Controller {
         }
         counted.set(key.name, now, policy.metadata.generation)
         let view = HarvestPolicyView(name: policy.name, spec: try policy.reconciledSpec(HarvestPolicySpec.self))
-        // One pass over the cached nodes, none copied: at most once per recount interval.
-        var matched = 0
-        var eligible = 0
-        var offered = 0.0
-        ctx.cache.forEach("FogNode") { n in
-            if view.selector.matches(n.metadata.labels) { matched += 1 }
-            let h = n.status?["harvest"]
-            offered += h?["coreSeconds"]?[key.name]?.numberValue ?? 0
-            if h?["policy"]?.stringValue == key.name && h?["reason"]?.stringValue == HarvestReason.eligible.rawValue { eligible += 1 }
-        }
+        let (matched, eligible, offered) = tally.totals(view, in: ctx.cache)
         let ready: Condition
         switch view.rules {
         case .success: ready = Condition(type: "Ready", status: .true, reason: "Valid", message: "")
@@ -177,5 +173,91 @@ public struct HarvestPolicyController: Controller {
             s.harvestedCoreSeconds = offered.rounded()
         }, conditions: [ready])
         return .done
+    }
+}
+
+/// Each harvest policy's totals over the node cache (nodes its selector matches, nodes
+/// eligible under it, core-seconds offered under it), kept by the cache's change handler:
+/// each node change moves them by that node's share. Core-seconds are summed in fixed point
+/// (2⁻¹⁰ s) so that taking a node's share away again is exact. A policy's matched count is
+/// made by one pass over the nodes the first time it is asked for with a selector, then kept.
+final class HarvestTally: @unchecked Sendable {
+    struct Share {
+        var labels: [String: String]
+        var offered: [String: Int64]
+        var eligibleUnder: String?
+    }
+    private let lock = NSLock()
+    private var cache: ObjectIdentifier?
+    private var nodes: [String: Share] = [:]
+    private var offered: [String: Int64] = [:]
+    private var eligible: [String: Int] = [:]
+    private var matched: [String: (selector: LabelSelector, count: Int)] = [:]
+
+    static let unitsPerSecond = 1024.0
+
+    static func units(_ seconds: Double) -> Int64 {
+        guard !seconds.isNaN else { return 0 }
+        return Int64((Swift.min(Swift.max(seconds, -1e12), 1e12) * unitsPerSecond).rounded())
+    }
+
+    static func share(_ node: Resource) -> Share {
+        let h = node.status?["harvest"]
+        var offered: [String: Int64] = [:]
+        for (policy, v) in h?["coreSeconds"]?.objectValue ?? [:] {
+            if let x = v.numberValue { offered[policy] = units(x) }
+        }
+        let eligible = h?["reason"]?.stringValue == HarvestReason.eligible.rawValue ? h?["policy"]?.stringValue : nil
+        return Share(labels: node.metadata.labels, offered: offered, eligibleUnder: eligible)
+    }
+
+    func follow(_ cache: InformerSet) {
+        guard let informer = cache["FogNode"] else { return }
+        let id = ObjectIdentifier(cache)
+        lock.withLock { self.cache = id; nodes = [:]; offered = [:]; eligible = [:]; matched = [:] }
+        informer.addHandler { [weak self] change in
+            switch change {
+            case .upsert(_, let node): self?.set(node.name, Self.share(node), from: id)
+            case .delete(let node): self?.set(node.name, nil, from: id)
+            }
+        }
+    }
+
+    private func set(_ name: String, _ new: Share?, from id: ObjectIdentifier) {
+        lock.withLock {
+            guard cache == id else { return }
+            let old = nodes[name]
+            for (p, u) in old?.offered ?? [:] { offered[p, default: 0] -= u }
+            for (p, u) in new?.offered ?? [:] { offered[p, default: 0] += u }
+            if let p = old?.eligibleUnder { eligible[p, default: 0] -= 1 }
+            if let p = new?.eligibleUnder { eligible[p, default: 0] += 1 }
+            for (p, m) in matched {
+                let delta = (new.map { m.selector.matches($0.labels) } == true ? 1 : 0) - (old.map { m.selector.matches($0.labels) } == true ? 1 : 0)
+                if delta != 0 { matched[p] = (m.selector, m.count + delta) }
+            }
+            nodes[name] = new
+        }
+    }
+
+    /// `view`'s totals: from the tally when it follows `cache`, else one pass over the cached nodes.
+    func totals(_ view: HarvestPolicyView, in cache: InformerSet) -> (matched: Int, eligible: Int, offered: Double) {
+        let name = view.name
+        let kept = lock.withLock { () -> (matched: Int, eligible: Int, offered: Double)? in
+            guard self.cache == ObjectIdentifier(cache) else { return nil }
+            if self.matched[name]?.selector != view.selector {
+                self.matched[name] = (view.selector, nodes.values.reduce(0) { $0 + (view.selector.matches($1.labels) ? 1 : 0) })
+            }
+            return (self.matched[name]!.count, self.eligible[name] ?? 0, Double(self.offered[name] ?? 0) / Self.unitsPerSecond)
+        }
+        if let kept { return kept }
+        var matched = 0, eligible = 0
+        var offered: Int64 = 0
+        cache.forEach("FogNode") { n in
+            let s = Self.share(n)
+            if view.selector.matches(s.labels) { matched += 1 }
+            offered += s.offered[name] ?? 0
+            if s.eligibleUnder == name { eligible += 1 }
+        }
+        return (matched, eligible, Double(offered) / Self.unitsPerSecond)
     }
 }
