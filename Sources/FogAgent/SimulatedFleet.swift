@@ -31,7 +31,8 @@ public final class SimulatedFleet: @unchecked Sendable {
         /// Nodes per heartbeat request. 1: each node sends its own, as a node's agent does. More:
         /// the fleet sends its due heartbeats in batches through one status-patch request each
         /// (`POST …/statuspatches`), as a gateway in front of many devices would; a batch the
-        /// server refuses (one of its nodes deleted meanwhile) is sent again node by node.
+        /// server refuses (one of its nodes deleted meanwhile) is sent again node by node, one
+        /// that does not reach it waits for the next tick as a single heartbeat would.
         public var heartbeatBatch = 1
         /// Keep phones' daily routines exact (no per-phone jitter).
         public var exactRoutines = false
@@ -258,33 +259,39 @@ public final class SimulatedFleet: @unchecked Sendable {
     }
 
     /// Sends `beats` (node, patch, log version): one request for one node, one status-patch
-    /// batch for several, and node by node when the batch is refused. Returns how many were
-    /// delivered and the last error.
+    /// batch for several. A batch the server refuses (all or nothing: one of its nodes deleted
+    /// meanwhile) is sent again node by node; one that does not reach the server is not.
+    /// Returns how many were delivered and the last error.
     private func send(_ beats: [(String, JSONValue, Int)]) async -> (Int, Error?) {
-        var patches: [StatusPatch] = []
-        for (name, patch, _) in beats {
+        var patches: [(index: Int, patch: StatusPatch)] = []
+        var failure: Error?
+        for (i, (name, patch, _)) in beats.enumerated() {
             var patch = patch
             // A relay node's heartbeat carries its relay (address, onion keys, counters).
             if let relay = relays.relay(name) {
-                do { try relay.rotateKeys() } catch { return (0, error) }
+                do { try relay.rotateKeys() } catch {
+                    failure = error
+                    continue
+                }
                 patch = patch.merging("relay", await relay.status())
             }
-            patches.append(StatusPatch(key: ObjectKey(kind: "FogNode", namespace: "", name: name), patch: patch))
+            patches.append((i, StatusPatch(key: ObjectKey(kind: "FogNode", namespace: "", name: name), patch: patch)))
         }
         func delivered(_ i: Int) { lock.withLock { logSent[beats[i].0] = max(logSent[beats[i].0] ?? 0, beats[i].2) } }
         if patches.count > 1 {
             do {
-                try await client.sendStatusPatches(patches)
-                for i in beats.indices { delivered(i) }
-                return (beats.count, nil)
+                try await client.sendStatusPatches(patches.map(\.patch))
+                for p in patches { delivered(p.index) }
+                return (patches.count, failure)
+            } catch let e as TransportError {
+                return (0, e)
             } catch {}
         }
         var count = 0
-        var failure: Error?
-        for (i, p) in patches.enumerated() {
+        for p in patches {
             do {
-                _ = try await client.patchStatus(p.key, p.patch)
-                delivered(i)
+                _ = try await client.patchStatus(p.patch.key, p.patch.patch)
+                delivered(p.index)
                 count += 1
             } catch { failure = error }
         }
