@@ -1,3 +1,4 @@
+import FogModel
 import Foundation
 
 /// Supply and demand of CPU by device class, over the Ready nodes: what each class offers
@@ -5,11 +6,10 @@ import Foundation
 /// reserved on it (`status.reservations`). A tier's `MarketState` is the sum over its device
 /// classes (every class when it names none).
 ///
-/// Kept in fixed point (2⁻²⁰ CPU, about a millionth) so that adding a node's share and
-/// taking it away again are exact: a tally kept up to date node change by node change (the
-/// controllers' node index) equals one summed afresh over the same nodes (`fogctl quote`),
-/// in any order of changes. A share is clamped to ±10⁷ CPU (so a million nodes cannot
-/// overflow); one that is not a number counts as nothing.
+/// Kept in fixed point (`FixedPoint`, 2⁻²⁰ CPU, about a millionth) so that a tally kept up to
+/// date node change by node change (the controllers' node index) equals one summed afresh over
+/// the same nodes (`fogctl quote`), in any order of changes. A share is clamped to ±10⁷ CPU
+/// (so a million nodes cannot overflow).
 public struct MarketTally: Sendable, Equatable {
     struct Sums: Sendable, Equatable {
         var allocatable: Int64 = 0
@@ -25,13 +25,7 @@ public struct MarketTally: Sendable, Equatable {
         for n in facts { add(n) }
     }
 
-    static let unitsPerCpu = Double(1 << 20)
-    static let shareLimit = 1e7
-
-    static func units(_ cpu: Double) -> Int64 {
-        guard !cpu.isNaN else { return 0 }
-        return Int64((Swift.min(Swift.max(cpu, -shareLimit), shareLimit) * unitsPerCpu).rounded())
-    }
+    static let cpu = FixedPoint(scale: Double(1 << 20), limit: 1e7)
 
     /// What `node` adds: nothing unless it is Ready.
     public mutating func add(_ node: NodeFacts) { count(node, sign: 1) }
@@ -42,8 +36,8 @@ public struct MarketTally: Sendable, Equatable {
     private mutating func count(_ n: NodeFacts, sign: Int64) {
         guard n.ready else { return }
         var s = byClass[n.deviceClass, default: Sums()]
-        s.allocatable += sign * Self.units(n.deviceClass == "mobile" ? (n.harvestCpu ?? 0) : n.capacityCpu)
-        s.allocated += sign * Self.units(n.reservedCpu)
+        s.allocatable += sign * Self.cpu.units(n.deviceClass == "mobile" ? (n.harvestCpu ?? 0) : n.capacityCpu)
+        s.allocated += sign * Self.cpu.units(n.reservedCpu)
         s.nodes += Int(sign)
         byClass[n.deviceClass] = s.nodes == 0 && s.allocatable == 0 && s.allocated == 0 ? nil : s
     }
@@ -55,7 +49,7 @@ public struct MarketTally: Sendable, Equatable {
             allocatable += s.allocatable
             allocated += s.allocated
         }
-        return MarketState(allocatedCpu: Double(allocated) / Self.unitsPerCpu, allocatableCpu: Double(allocatable) / Self.unitsPerCpu)
+        return MarketState(allocatedCpu: Self.cpu.value(allocated), allocatableCpu: Self.cpu.value(allocatable))
     }
 }
 

@@ -430,17 +430,8 @@ public final class PostgresTransaction: @unchecked Sendable {
     /// A patch with expectations (see `StatusPatch`); throws `.conflict` when one fails.
     public func patchStatus(_ p: StatusPatch) async throws -> Resource {
         guard let existing = try await get(p.key) else { throw StoreError.notFound(p.key) }
-        try Self.check(p, against: existing)
+        try ObjectMutation.check(p, against: existing)
         return try await patchStatus(p.key, p.patch, existing: existing)
-    }
-
-    static func check(_ p: StatusPatch, against existing: Resource) throws {
-        for e in p.expect {
-            let actual = existing.status?.value(at: e.path)
-            if actual != e.value {
-                throw StoreError(.conflict, "\(p.key): status.\(e.path) has changed (expected \(e.value.map { JSONCoding.encode($0) } ?? "absent"), found \(actual.map { JSONCoding.encode($0) } ?? "absent"))")
-            }
-        }
     }
 
     /// Patches in order, as `patchStatus(_:)` one after another would, in two round trips
@@ -458,9 +449,9 @@ public final class PostgresTransaction: @unchecked Sendable {
         var changed: [(Resource, String)] = []
         out.reserveCapacity(patches.count)
         for p in patches {
-            guard p.patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(p.patch.typeName))") }
+            try ObjectMutation.checkStatusPatch(p.patch)
             guard let existing = current[p.key] else { throw StoreError.notFound(p.key) }
-            try Self.check(p, against: existing)
+            try ObjectMutation.check(p, against: existing)
             guard var next = ObjectMutation.statusPatched(existing, patch: p.patch) else {
                 out.append(existing)
                 continue
@@ -519,7 +510,7 @@ public final class PostgresTransaction: @unchecked Sendable {
     }
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue, existing known: Resource? = nil) async throws -> Resource {
-        guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
+        try ObjectMutation.checkStatusPatch(patch)
         var found = known
         if found == nil { found = try await get(key) }
         guard let existing = found else { throw StoreError.notFound(key) }

@@ -605,15 +605,14 @@ public struct APIServer: Sendable {
         }
         // `Prefer: return=minimal` (RFC 7240): each item is the object's kind, name and new
         // resourceVersion, not the whole object (heartbeats in batches do not read them back).
-        guard request.headers[Self.prefer]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "return=minimal" }) == true else {
-            return Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map(\.json))])
-        }
-        var response = Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(results.map { r in
+        let minimal = request.headers[Self.prefer]?.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "return=minimal" } == true
+        let items: [JSONValue] = minimal ? results.map { r in
             var metadata: JSONValue = ["name": .string(r.name), "resourceVersion": .string(String(r.metadata.resourceVersion))]
             if !r.namespace.isEmpty { metadata["namespace"] = .string(r.namespace) }
             return ["kind": .string(r.kind), "metadata": metadata]
-        })])
-        response.headers[Self.preferenceApplied] = "return=minimal"
+        } : results.map(\.json)
+        var response = Self.json(.ok, ["kind": "StatusPatchResult", "apiVersion": .string(fogAPIVersion), "items": .array(items)])
+        if minimal { response.headers[Self.preferenceApplied] = "return=minimal" }
         return response
     }
 

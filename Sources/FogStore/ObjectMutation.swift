@@ -59,6 +59,21 @@ public enum ObjectMutation {
         return o == existing ? nil : o
     }
 
+    /// Refuses a status patch that is not a JSON object (every store checks it before reading).
+    public static func checkStatusPatch(_ patch: JSONValue) throws {
+        guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
+    }
+
+    /// Throws `.conflict` when one of `p`'s expectations does not hold on `existing`.
+    public static func check(_ p: StatusPatch, against existing: Resource) throws {
+        for e in p.expect {
+            let actual = existing.status?.value(at: e.path)
+            if actual != e.value {
+                throw StoreError(.conflict, "\(p.key): status.\(e.path) has changed (expected \(e.value.map { JSONCoding.encode($0) } ?? "absent"), found \(actual.map { JSONCoding.encode($0) } ?? "absent"))")
+            }
+        }
+    }
+
 
     /// What `apply` stores: the manifest owns spec (and other content), labels and
     /// annotations; finalizers and owner references only when the manifest names some;

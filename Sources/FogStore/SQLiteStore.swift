@@ -473,17 +473,12 @@ public final class StoreTransaction {
     /// A patch with expectations (see `StatusPatch`); throws `.conflict` when one fails.
     public func patchStatus(_ p: StatusPatch) throws -> Resource {
         guard let existing = try get(p.key) else { throw StoreError.notFound(p.key) }
-        for e in p.expect {
-            let actual = existing.status?.value(at: e.path)
-            if actual != e.value {
-                throw StoreError(.conflict, "\(p.key): status.\(e.path) has changed (expected \(e.value.map { JSONCoding.encode($0) } ?? "absent"), found \(actual.map { JSONCoding.encode($0) } ?? "absent"))")
-            }
-        }
+        try ObjectMutation.check(p, against: existing)
         return try patchStatus(p.key, p.patch)
     }
 
     public func patchStatus(_ key: ObjectKey, _ patch: JSONValue) throws -> Resource {
-        guard patch.objectValue != nil else { throw AdmissionError(.badRequest, "a status patch must be a JSON object (got \(patch.typeName))") }
+        try ObjectMutation.checkStatusPatch(patch)
         guard let existing = try get(key) else { throw StoreError.notFound(key) }
         guard let next = ObjectMutation.statusPatched(existing, patch: patch) else { return existing }
         return try replace(next)

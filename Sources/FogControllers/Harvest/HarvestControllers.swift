@@ -194,18 +194,13 @@ final class HarvestTally: @unchecked Sendable {
     private var eligible: [String: Int] = [:]
     private var matched: [String: (selector: LabelSelector, count: Int)] = [:]
 
-    static let unitsPerSecond = 1024.0
-
-    static func units(_ seconds: Double) -> Int64 {
-        guard !seconds.isNaN else { return 0 }
-        return Int64((Swift.min(Swift.max(seconds, -1e12), 1e12) * unitsPerSecond).rounded())
-    }
+    static let coreSeconds = FixedPoint(scale: 1024, limit: 1e12)
 
     static func share(_ node: Resource) -> Share {
         let h = node.status?["harvest"]
         var offered: [String: Int64] = [:]
         for (policy, v) in h?["coreSeconds"]?.objectValue ?? [:] {
-            if let x = v.numberValue { offered[policy] = units(x) }
+            if let x = v.numberValue { offered[policy] = coreSeconds.units(x) }
         }
         let eligible = h?["reason"]?.stringValue == HarvestReason.eligible.rawValue ? h?["policy"]?.stringValue : nil
         return Share(labels: node.metadata.labels, offered: offered, eligibleUnder: eligible)
@@ -247,7 +242,7 @@ final class HarvestTally: @unchecked Sendable {
             if self.matched[name]?.selector != view.selector {
                 self.matched[name] = (view.selector, nodes.values.reduce(0) { $0 + (view.selector.matches($1.labels) ? 1 : 0) })
             }
-            return (self.matched[name]!.count, self.eligible[name] ?? 0, Double(self.offered[name] ?? 0) / Self.unitsPerSecond)
+            return (self.matched[name]!.count, self.eligible[name] ?? 0, Self.coreSeconds.value(self.offered[name] ?? 0))
         }
         if let kept { return kept }
         var matched = 0, eligible = 0
@@ -258,6 +253,6 @@ final class HarvestTally: @unchecked Sendable {
             offered += s.offered[name] ?? 0
             if s.eligibleUnder == name { eligible += 1 }
         }
-        return (matched, eligible, Double(offered) / Self.unitsPerSecond)
+        return (matched, eligible, Self.coreSeconds.value(offered))
     }
 }
