@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "FogAPI", dependencies: ["FogModel"]),
         // The embedded SQLite store and the blob store.
         .target(name: "FogStore", dependencies: ["FogModel", "FogAPI", .product(name: "GRDB", package: "GRDB.swift"),
+                                                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         // The PostgreSQL store: the same semantics as the SQLite one over a shared database,
         // watches pushed by LISTEN/NOTIFY, the leader lease and its fencing token.

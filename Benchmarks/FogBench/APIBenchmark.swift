@@ -119,6 +119,9 @@ enum APIBenchmark {
             print("  HTTP paced at \(Int(rate)) updates/s (\(clients) clients):".padding(toLength: 48, withPad: " ", startingAt: 0)
                   + "\(paced.text)   goal: p99 <= \(goal) ms")
         }
+        let walBytes = (try? FileManager.default.attributesOfItem(atPath: dir + "/api.db-wal")[.size] as? Int) ?? 0
+        print(String(format: "  WAL checkpoints so far: %d beside the writer, %d in a writer's commit; WAL file %.1f MB",
+                     store.walCheckpoints.background, store.walCheckpoints.inline, Double(walBytes) / 1e6))
 
         // Watch fan-out: 100 HTTP watchers; 50 writes 20 ms apart; delay until all 100 saw each.
         let watchers = 100

@@ -169,6 +169,10 @@ extension SQLiteStore {
     public func checkpoint(waitingAtMost wait: Duration? = nil) throws -> Bool {
         try storage {
             try pool.writeWithoutTransaction { db in
+                // A checkpoint running on the checkpointer's thread would make this one answer
+                // busy at once (SQLite lets one checkpoint run at a time, without waiting). Holding
+                // the writer, no commit can ask for another meanwhile.
+                checkpointer.waitUntilIdle()
                 if let wait {
                     let ms = max(1, Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
                     try db.execute(sql: "PRAGMA busy_timeout = \(ms)")

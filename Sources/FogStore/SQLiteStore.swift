@@ -16,6 +16,12 @@ import GRDB
 public final class SQLiteStore: ObjectStore, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Checkpoints the WAL beside the writer rather than in its commits.
+    let checkpointer: WALCheckpointer
+
+    /// WAL checkpoints so far: on the checkpointer's thread, and in a writer's commit (the log
+    /// having outgrown the checkpointer meanwhile).
+    public var walCheckpoints: (background: Int, inline: Int) { checkpointer.checkpoints }
     let now: @Sendable () -> Date
     let makeUID: @Sendable () -> String
     let notifier = RevisionNotifier()
@@ -66,9 +72,14 @@ public final class SQLiteStore: ObjectStore, @unchecked Sendable {
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeoutSeconds)
         let isNew = !FileManager.default.fileExists(atPath: path) || ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) == 0
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             guard !db.configuration.readonly else { return }
+            // The configuration, and so this closure, lives as long as the writer's connection:
+            // the checkpointer too, which the commit hook needs.
+            checkpointer.install(on: db)
             // A new file gets incremental auto-vacuum before its first page is written (GRDB
             // switches it to WAL after this), so compaction can give free pages back; an
             // existing file is converted once by `migrate`.
