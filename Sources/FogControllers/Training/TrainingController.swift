@@ -95,12 +95,12 @@ public struct TrainingController: Controller {
             if job.condition("Failed")?.status == .true {
                 started.append(Condition(type: "Failed", status: .false, reason: "Retried", message: "a new run started"))
             }
-            let typed = try JSONValue.object(training).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
-                JobPhase.move(&s, to: .running)
-                s.training = typed
-            }, conditions: started)
-            return .requeue(after: 0)
+            // The first round starts in the same reconcile, and the job turns Running in the
+            // round's status write: one reconcile and one write fewer per job than writing the
+            // initial model first (a crash in between starts again here: the same seeded model,
+            // and the round's tasks already created stay as they are).
+            return try await startRound(job, spec: spec, round: 1, model: digest, training: training, participants: participants,
+                                        timeout: roundTimeout, starting: started, ctx)
         }
 
         let round = Int(training["round"]?.intValue ?? 0)
@@ -194,8 +194,10 @@ public struct TrainingController: Controller {
         return Privacy(policy: try policy?.reconciledSpec(PrivacyPolicySpec.self), rounds: spec.training.rounds)
     }
 
+    /// Starts round `round`: its tasks in one transaction, then the job's status. `starting`: the
+    /// job's first round, whose status write also makes it Running with these conditions.
     func startRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model: String, training: [String: JSONValue], participants: [JSONValue],
-                    timeout: Double, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+                    timeout: Double, starting: [Condition]? = nil, _ ctx: ReconcileContext) async throws -> ReconcileResult {
         var shards = training["shards"]?.objectValue ?? [:]
         let shardCount = Int(training["shardCount"]?.intValue ?? Int64(participants.count))
         // Replacements take over the shards of the nodes that left.
@@ -218,7 +220,10 @@ public struct TrainingController: Controller {
                 var t = training
                 t["waitingFor"] = .string(why)
                 let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-                try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in s.training = typed })
+                try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
+                    if starting != nil { JobPhase.move(&s, to: .running) }
+                    s.training = typed
+                }, conditions: starting ?? [])
             }
             return .requeue(after: 2)
         }
@@ -279,7 +284,10 @@ public struct TrainingController: Controller {
         // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
         t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
         let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in s.training = typed })
+        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
+            if starting != nil { JobPhase.move(&s, to: .running) }
+            s.training = typed
+        }, conditions: starting ?? [])
         return .requeue(after: timeout)
     }
 
