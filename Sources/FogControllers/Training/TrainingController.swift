@@ -198,6 +198,14 @@ public struct TrainingController: Controller {
     /// job's first round, whose status write also makes it Running with these conditions.
     func startRound(_ job: Resource, spec: FederatedJobSpec, round: Int, model: String, training: [String: JSONValue], participants: [JSONValue],
                     timeout: Double, starting: [Condition]? = nil, _ ctx: ReconcileContext) async throws -> ReconcileResult {
+        /// The job's training status (and, for its first round, Running with `starting`).
+        func writeTraining(_ t: [String: JSONValue]) async throws {
+            let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
+            try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
+                if starting != nil { JobPhase.move(&s, to: .running) }
+                s.training = typed
+            }, conditions: starting ?? [])
+        }
         var shards = training["shards"]?.objectValue ?? [:]
         let shardCount = Int(training["shardCount"]?.intValue ?? Int64(participants.count))
         // Replacements take over the shards of the nodes that left.
@@ -219,11 +227,7 @@ public struct TrainingController: Controller {
             if training["waitingFor"]?.stringValue != why {
                 var t = training
                 t["waitingFor"] = .string(why)
-                let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-                try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
-                    if starting != nil { JobPhase.move(&s, to: .running) }
-                    s.training = typed
-                }, conditions: starting ?? [])
+                try await writeTraining(t)
             }
             return .requeue(after: 2)
         }
@@ -283,11 +287,7 @@ public struct TrainingController: Controller {
         if case .pool(let pool, _) = route { t["circuitPool"] = .string(pool) }
         // With microseconds: a round's duration is measured from it (rounds can be shorter than a second).
         t["roundStartedAt"] = .string(Timestamp.formatMicro(ctx.now))
-        let typed = try JSONValue.object(t).statusPart(FederatedJobStatus.Training.self, at: "status.training")
-        try await ctx.updateStatus(job, as: FederatedJobStatus.self, fields: [\.phase, \.training, \.cost], { s in
-            if starting != nil { JobPhase.move(&s, to: .running) }
-            s.training = typed
-        }, conditions: starting ?? [])
+        try await writeTraining(t)
         return .requeue(after: timeout)
     }
 
